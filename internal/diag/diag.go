@@ -1,0 +1,101 @@
+// Package diag holds positioned diagnostics shared by the parsers of pxos: the
+// primitive language, the assembler and the scenario format.
+//
+// It is modelled on go/scanner.ErrorList: a parser collects every problem with
+// Add, sorts them with Sort and returns Err, which is nil when there were none.
+// Each error prints as "file:line: message" followed, when known, by the
+// offending source text on its own indented line. Err caps the report at Max
+// errors and ends it with "too many errors".
+package diag
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Max is the number of errors an ErrorList prints before "too many errors".
+const Max = 20
+
+// Pos is a position in a source file. Line is 1-based; 0 means unknown.
+type Pos struct {
+	File string
+	Line int
+}
+
+func (p Pos) String() string {
+	switch {
+	case p.File == "" && p.Line == 0:
+		return "-"
+	case p.Line == 0:
+		return p.File
+	case p.File == "":
+		return fmt.Sprintf("line %d", p.Line)
+	}
+	return fmt.Sprintf("%s:%d", p.File, p.Line)
+}
+
+// Error is one positioned problem. Src, when set, is the offending text.
+type Error struct {
+	Pos Pos
+	Msg string
+	Src string
+}
+
+// Error renders "file:line: message" and, if Src is set, the source line
+// indented on the next line.
+func (e *Error) Error() string {
+	s := e.Pos.String() + ": " + e.Msg
+	if src := strings.TrimSpace(e.Src); src != "" {
+		s += "\n\t" + src
+	}
+	return s
+}
+
+// ErrorList is a list of positioned errors. The zero value is ready to use.
+type ErrorList []*Error
+
+// Add appends an error at pos with the offending source text src.
+func (l *ErrorList) Add(pos Pos, src, format string, args ...any) {
+	*l = append(*l, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...), Src: src})
+}
+
+// Len is the number of errors.
+func (l ErrorList) Len() int { return len(l) }
+
+// Sort orders the list by file then line, keeping the order of errors on the
+// same line.
+func (l ErrorList) Sort() {
+	sort.SliceStable(l, func(i, j int) bool {
+		a, b := l[i].Pos, l[j].Pos
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
+}
+
+// Error prints up to Max errors, one per line, then "too many errors" when
+// the list is longer.
+func (l ErrorList) Error() string {
+	var b strings.Builder
+	for i, e := range l {
+		if i == Max {
+			fmt.Fprintf(&b, "too many errors (%d more)", len(l)-Max)
+			return b.String()
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Err returns the list as an error, or nil when it is empty.
+func (l ErrorList) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}

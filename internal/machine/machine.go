@@ -1,0 +1,149 @@
+// Package machine defines what a PC that runs pxOS looks like to the rest of
+// pxos: the built-in emulator (package pc) and the QEMU driver (package qemu)
+// both implement Machine, so the same scenarios run on either.
+//
+// It owns the text screen snapshot and the key vocabulary; it knows nothing of
+// how a machine is implemented.
+package machine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Rows and Cols are the size of the VGA text screen (mode 3).
+const (
+	Rows = 25
+	Cols = 80
+)
+
+// Cell is one character cell of VGA text memory: the code page 437 character
+// and its attribute byte (low nibble foreground, high nibble background).
+type Cell struct {
+	Ch   byte
+	Attr byte
+}
+
+// Screen is a snapshot of the 80x25 text screen and the cursor.
+type Screen struct {
+	Cells     [Rows][Cols]Cell
+	CursorRow int
+	CursorCol int
+}
+
+// ScreenFromVGA builds a Screen from 4000 bytes of text memory at 0xB8000
+// (character, attribute pairs) and a cursor position.
+func ScreenFromVGA(mem []byte, row, col int) Screen {
+	var s Screen
+	for i := 0; i < Rows*Cols && 2*i+1 < len(mem); i++ {
+		s.Cells[i/Cols][i%Cols] = Cell{Ch: mem[2*i], Attr: mem[2*i+1]}
+	}
+	s.CursorRow, s.CursorCol = row, col
+	return s
+}
+
+// Row returns row r as text, trailing blanks removed. NUL shows as a space.
+func (s *Screen) Row(r int) string {
+	var b [Cols]byte
+	for c := 0; c < Cols; c++ {
+		ch := s.Cells[r][c].Ch
+		if ch == 0 {
+			ch = ' '
+		}
+		b[c] = ch
+	}
+	return strings.TrimRight(string(b[:]), " ")
+}
+
+// Text returns the whole screen as 25 lines joined by newlines, trailing
+// blanks removed from each line.
+func (s *Screen) Text() string {
+	lines := make([]string, Rows)
+	for r := range lines {
+		lines[r] = s.Row(r)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Contains reports whether text appears on a single row of the screen.
+func (s *Screen) Contains(text string) bool {
+	for r := 0; r < Rows; r++ {
+		if strings.Contains(s.Row(r), text) {
+			return true
+		}
+	}
+	return false
+}
+
+// Key is one key press. Exactly one of Rune (a printable ASCII character,
+// typed with shift when it needs it) or Name (a named key) is set.
+type Key struct {
+	Rune rune
+	Name string
+}
+
+func (k Key) String() string {
+	if k.Name != "" {
+		return k.Name
+	}
+	return fmt.Sprintf("%q", k.Rune)
+}
+
+// KeyNames are the named keys every Machine understands.
+var KeyNames = []string{
+	"enter", "backspace", "tab", "esc", "up", "down", "left", "right",
+	"home", "end", "pgup", "pgdn", "insert", "delete",
+	"f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "f11", "f12",
+}
+
+// IsKeyName reports whether name is one of KeyNames.
+func IsKeyName(name string) bool {
+	for _, n := range KeyNames {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Machine is a running PC booted from a pxOS floppy image.
+//
+// Implementations are not safe for concurrent use. Every method honours ctx;
+// a machine that crashed returns a *Crash from the call that saw it.
+type Machine interface {
+	// Settle runs the machine until it is idle (emu: the guest waits for a
+	// key with none queued; qemu: the screen stopped changing) or ctx ends.
+	Settle(ctx context.Context) error
+	// WaitText runs the machine until text is on the screen. The emulator
+	// fails as soon as the guest is idle without the text; QEMU polls until
+	// ctx ends.
+	WaitText(ctx context.Context, text string) error
+	// Press sends keys in order, letting the guest consume each one.
+	Press(ctx context.Context, keys ...Key) error
+	// Screen returns the current text screen and cursor.
+	Screen(ctx context.Context) (Screen, error)
+	// Close stops the machine and releases everything it holds (for QEMU:
+	// the process and its socket). It is safe to call more than once.
+	Close() error
+}
+
+// Crash reports a guest that stopped working: an invalid opcode, hlt with
+// interrupts off, a runaway past the instruction budget, a triple fault.
+type Crash struct {
+	Reason string // short description: "invalid opcode", "instruction budget exhausted", ...
+	CS, IP uint16 // where it happened, when known
+	Bytes  []byte // the bytes at CS:IP, when known
+	Regs   string // a register dump, when known
+}
+
+func (c *Crash) Error() string {
+	s := fmt.Sprintf("machine: guest crashed: %s at %04X:%04X", c.Reason, c.CS, c.IP)
+	if len(c.Bytes) > 0 {
+		s += fmt.Sprintf(" (bytes % X)", c.Bytes)
+	}
+	if c.Regs != "" {
+		s += "\n" + c.Regs
+	}
+	return s
+}
