@@ -55,3 +55,58 @@ func Write(path string, perm os.FileMode, fill func(*os.File) error) (err error)
 	}
 	return nil
 }
+
+// File is one file for WriteAll: its content is Data, or what Fill writes.
+type File struct {
+	Path string
+	Data []byte
+	Fill func(*os.File) error
+}
+
+// WriteAll writes every file to a temporary beside it first and renames them
+// into place only when all were written, so a failure leaves every target as
+// it was and no temporary behind.
+func WriteAll(perm os.FileMode, files ...File) (err error) {
+	tmps := make([]string, 0, len(files))
+	defer func() {
+		if err != nil {
+			for _, t := range tmps {
+				os.Remove(t)
+			}
+		}
+	}()
+	for _, fl := range files {
+		dir := filepath.Dir(fl.Path)
+		if err = os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("atomicfile: %w", err)
+		}
+		var f *os.File
+		if f, err = os.CreateTemp(dir, "."+filepath.Base(fl.Path)+".tmp*"); err != nil {
+			return fmt.Errorf("atomicfile: %w", err)
+		}
+		tmps = append(tmps, f.Name())
+		if fl.Fill != nil {
+			err = fl.Fill(f)
+		} else {
+			_, err = f.Write(fl.Data)
+		}
+		if err == nil {
+			err = f.Chmod(perm)
+		}
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("atomicfile: %s: %w", fl.Path, err)
+		}
+	}
+	for i, fl := range files {
+		if err = os.Rename(tmps[i], fl.Path); err != nil {
+			return fmt.Errorf("atomicfile: %w", err)
+		}
+	}
+	return nil
+}
