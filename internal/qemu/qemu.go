@@ -1,0 +1,505 @@
+// Package qemu runs a pxOS floppy image in qemu-system-i386 and drives it over
+// QMP, implementing machine.Machine so the same scenarios run here as on the
+// built-in emulator (package pc).
+//
+// It owns the QEMU process, its QMP socket and its temporary files; it knows
+// nothing of scenarios. QEMU runs headless with the flags measured for pxOS:
+//
+//	-display none -nodefaults -vga std
+//	-drive file=IMG,if=floppy,format=raw,readonly=on -boot a
+//	-action reboot=shutdown,shutdown=pause
+//	-qmp unix:SOCK,server=on,wait=off
+//
+// -vga std is needed for text memory at 0xB8000 (-nodefaults removes the
+// default card). -action makes a triple fault (a guest reset) stop the guest
+// and report SHUTDOWN and STOP events instead of rebooting, which is how a
+// crash is detected. KVM is not used: nested here, it is 40 times slower
+// than TCG for this workload.
+//
+// The text screen is read with pmemsave of 4000 bytes at 0xB8000, the cursor
+// from the BIOS data area word at 0x450 (column, row of page 0), keys are sent
+// with send-key, screenshots taken with screendump.
+package qemu
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pxos-dev/pxos/internal/machine"
+)
+
+// FloppySize is the size of a 1.44 MB floppy; shorter images are padded with
+// zeros to it so QEMU's floppy controller sees a standard geometry
+// (80 cylinders, 2 heads, 18 sectors).
+const FloppySize = 1474560
+
+// Binary is the QEMU program used when Options.Binary is empty.
+const Binary = "qemu-system-i386"
+
+// Options tune a QEMU machine. The zero value is ready to use.
+type Options struct {
+	Binary      string        // program to run; default Binary, looked up on PATH
+	Quiet       time.Duration // Settle: the screen must not change for this long; default 80ms
+	Poll        time.Duration // interval between screen reads while polling; default 10ms
+	StartLimit  time.Duration // how long QEMU may take to open its QMP socket; default 10s
+	ExtraArgs   []string      // appended to the command line (for example "-d", "int")
+	KeepTempDir bool          // leave the temporary directory for debugging
+}
+
+// Machine is a running qemu-system-i386. It implements machine.Machine.
+type Machine struct {
+	opts   Options
+	dir    string
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+	exited chan struct{} // closed when the process has exited
+	q      *qmp
+
+	crash     *machine.Crash // set once a crash was seen
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ machine.Machine = (*Machine)(nil)
+
+// Start boots img (a floppy image; padded to FloppySize when shorter) in a
+// new QEMU process and connects to its QMP socket. ctx bounds only the start;
+// the machine runs until Close.
+func Start(ctx context.Context, img []byte, opts Options) (*Machine, error) {
+	if len(img) < 512 {
+		return nil, fmt.Errorf("qemu: image is %d bytes, want at least one 512-byte sector", len(img))
+	}
+	if len(img) > FloppySize {
+		return nil, fmt.Errorf("qemu: image is %d bytes, larger than a 1.44 MB floppy (%d)", len(img), FloppySize)
+	}
+	if opts.Binary == "" {
+		opts.Binary = Binary
+	}
+	if opts.Quiet <= 0 {
+		opts.Quiet = 80 * time.Millisecond
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 10 * time.Millisecond
+	}
+	if opts.StartLimit <= 0 {
+		opts.StartLimit = 10 * time.Second
+	}
+	bin, err := exec.LookPath(opts.Binary)
+	if err != nil {
+		return nil, fmt.Errorf("qemu: %s not found (install qemu-system-x86): %w", opts.Binary, err)
+	}
+	// Unix socket paths are limited to about 108 bytes: keep the directory short.
+	dir, err := os.MkdirTemp("", "pxos-qemu-")
+	if err != nil {
+		return nil, fmt.Errorf("qemu: %w", err)
+	}
+	m := &Machine{opts: opts, dir: dir, stderr: new(lockedBuffer), exited: make(chan struct{})}
+	fail := func(err error) (*Machine, error) {
+		m.Close()
+		return nil, err
+	}
+	disk := make([]byte, FloppySize)
+	copy(disk, img)
+	imgPath := filepath.Join(dir, "floppy.img")
+	if err := os.WriteFile(imgPath, disk, 0o600); err != nil {
+		return fail(fmt.Errorf("qemu: %w", err))
+	}
+	sock := filepath.Join(dir, "qmp.sock")
+	args := []string{
+		"-display", "none", "-nodefaults", "-vga", "std",
+		"-drive", "file=" + imgPath + ",if=floppy,format=raw,readonly=on",
+		"-boot", "a",
+		"-action", "reboot=shutdown,shutdown=pause",
+		"-qmp", "unix:" + sock + ",server=on,wait=off",
+	}
+	args = append(args, opts.ExtraArgs...)
+	m.cmd = exec.Command(bin, args...)
+	m.cmd.Stderr = m.stderr
+	m.cmd.Stdout = m.stderr
+	if err := m.cmd.Start(); err != nil {
+		close(m.exited)
+		return fail(fmt.Errorf("qemu: start %s: %w", bin, err))
+	}
+	go func() {
+		m.cmd.Wait()
+		close(m.exited)
+	}()
+
+	deadline := time.Now().Add(opts.StartLimit)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	type dialResult struct {
+		q   *qmp
+		err error
+	}
+	ch := make(chan dialResult, 1)
+	go func() {
+		q, err := dialQMP(sock, deadline)
+		ch <- dialResult{q, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return fail(m.withStderr(r.err))
+		}
+		m.q = r.q
+	case <-m.exited:
+		// The dial goroutine gives up at its deadline; it holds no resources
+		// the Close below does not release.
+		go func() {
+			if r := <-ch; r.q != nil {
+				r.q.close()
+			}
+		}()
+		return fail(m.withStderr(errors.New("qemu: process exited during start")))
+	}
+	return m, nil
+}
+
+// withStderr appends what QEMU printed, if anything, to err.
+func (m *Machine) withStderr(err error) error {
+	if s := strings.TrimSpace(m.stderr.String()); s != "" {
+		return fmt.Errorf("%w: %s", err, s)
+	}
+	return err
+}
+
+// alive returns an error when the process has exited or the guest crashed.
+func (m *Machine) alive() error {
+	if err := m.checkCrash(); err != nil {
+		return err
+	}
+	select {
+	case <-m.exited:
+		return m.withStderr(errors.New("qemu: process exited"))
+	default:
+		return nil
+	}
+}
+
+// checkCrash looks for the SHUTDOWN event that -action reboot=shutdown turns
+// a triple fault (or any guest reset or power-off) into, and returns it as a
+// *machine.Crash with the registers where the guest stopped.
+func (m *Machine) checkCrash() error {
+	if m.crash != nil {
+		return m.crash
+	}
+	if m.q == nil {
+		return nil
+	}
+	for _, ev := range m.q.eventsSince(0) {
+		if ev.Name != "SHUTDOWN" {
+			continue
+		}
+		var data struct {
+			Guest  bool   `json:"guest"`
+			Reason string `json:"reason"`
+		}
+		json.Unmarshal(ev.Data, &data)
+		c := &machine.Crash{Reason: "guest stopped: " + data.Reason}
+		if data.Reason == "guest-reset" {
+			c.Reason = "guest reset (triple fault)"
+		}
+		m.fillRegs(c)
+		m.crash = c
+		return c
+	}
+	return nil
+}
+
+var (
+	reEIP = regexp.MustCompile(`EIP=([0-9a-fA-F]{8})`)
+	reCS  = regexp.MustCompile(`CS =([0-9a-fA-F]{4})`)
+)
+
+// fillRegs asks the human monitor for the registers (QMP has no structured
+// command for them in 7.2) and the bytes at CS:IP.
+func (m *Machine) fillRegs(c *machine.Crash) {
+	ret, err := m.q.execute("human-monitor-command", map[string]any{"command-line": "info registers"})
+	if err != nil {
+		return
+	}
+	var regs string
+	if json.Unmarshal(ret, &regs) != nil {
+		return
+	}
+	c.Regs = shortRegs(regs)
+	if s := reEIP.FindStringSubmatch(regs); s != nil {
+		v, _ := strconv.ParseUint(s[1], 16, 32)
+		c.IP = uint16(v)
+	}
+	if s := reCS.FindStringSubmatch(regs); s != nil {
+		v, _ := strconv.ParseUint(s[1], 16, 16)
+		c.CS = uint16(v)
+	}
+	if b, err := m.readMem(uint32(c.CS)<<4+uint32(c.IP), 8, "code.bin"); err == nil {
+		c.Bytes = b
+	}
+}
+
+// shortRegs keeps the general, flag and segment register lines of an
+// "info registers" dump, which is what a real-mode crash report needs.
+func shortRegs(dump string) string {
+	var keep []string
+	for _, l := range strings.Split(strings.ReplaceAll(dump, "\r", ""), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "CPU#") {
+			continue
+		}
+		keep = append(keep, l)
+		if strings.HasPrefix(l, "GS =") {
+			break
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+// readMem copies size bytes of guest physical memory at addr via pmemsave.
+func (m *Machine) readMem(addr uint32, size int, name string) ([]byte, error) {
+	path := filepath.Join(m.dir, name)
+	if _, err := m.q.execute("pmemsave", map[string]any{"val": addr, "size": size, "filename": path}); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("qemu: %w", err)
+	}
+	if len(b) != size {
+		return nil, fmt.Errorf("qemu: pmemsave at %#x wrote %d bytes, want %d", addr, len(b), size)
+	}
+	return b, nil
+}
+
+// Screen reads the text screen and the cursor. It works on a crashed
+// (stopped) guest too, so a crash report can show the last screen.
+func (m *Machine) Screen(ctx context.Context) (machine.Screen, error) {
+	if err := ctx.Err(); err != nil {
+		return machine.Screen{}, err
+	}
+	if m.q == nil {
+		return machine.Screen{}, errors.New("qemu: machine closed")
+	}
+	vga, err := m.readMem(0xB8000, machine.Rows*machine.Cols*2, "vga.bin")
+	if err != nil {
+		return machine.Screen{}, m.withStderr(err)
+	}
+	cur, err := m.readMem(0x450, 2, "cursor.bin")
+	if err != nil {
+		return machine.Screen{}, m.withStderr(err)
+	}
+	return machine.ScreenFromVGA(vga, int(cur[1]), int(cur[0])), nil
+}
+
+// poll calls check with the current screen every Poll interval until it
+// returns true, the guest crashes or ctx ends.
+func (m *Machine) poll(ctx context.Context, check func(s *machine.Screen) bool) error {
+	t := time.NewTicker(m.opts.Poll)
+	defer t.Stop()
+	for {
+		if err := m.alive(); err != nil {
+			return err
+		}
+		s, err := m.Screen(ctx)
+		if err != nil {
+			return err
+		}
+		if err := m.checkCrash(); err != nil {
+			return err
+		}
+		if check(&s) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// Settle waits until the screen and cursor have not changed for the quiet
+// period (QEMU gives no better sign that the guest is idle).
+func (m *Machine) Settle(ctx context.Context) error {
+	var last machine.Screen
+	var since time.Time
+	err := m.poll(ctx, func(s *machine.Screen) bool {
+		now := time.Now()
+		if since.IsZero() || *s != last {
+			last, since = *s, now
+			return false
+		}
+		return now.Sub(since) >= m.opts.Quiet
+	})
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("qemu: screen still changing: %w", err)
+	}
+	return err
+}
+
+// WaitText polls the screen until text is on it.
+func (m *Machine) WaitText(ctx context.Context, text string) error {
+	err := m.poll(ctx, func(s *machine.Screen) bool { return contains(s, text) })
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("qemu: text %q did not appear: %w", text, err)
+	}
+	return err
+}
+
+// Press sends each key with send-key (hold time 1 ms), with shift for
+// capitals and shifted symbols. QEMU queues the press and release events and
+// delivers them in order; the guest consumes them as it runs.
+func (m *Machine) Press(ctx context.Context, keys ...machine.Key) error {
+	for _, k := range keys {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := m.alive(); err != nil {
+			return err
+		}
+		codes, err := QCodes(k)
+		if err != nil {
+			return err
+		}
+		list := make([]map[string]string, len(codes))
+		for i, c := range codes {
+			list[i] = map[string]string{"type": "qcode", "data": c}
+		}
+		if _, err := m.q.execute("send-key", map[string]any{"keys": list, "hold-time": 1}); err != nil {
+			return m.withStderr(err)
+		}
+	}
+	return nil
+}
+
+// Screendump writes QEMU's own rendering of the display to path as PNG.
+func (m *Machine) Screendump(ctx context.Context, path string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if m.q == nil {
+		return errors.New("qemu: machine closed")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("qemu: %w", err)
+	}
+	_, err = m.q.execute("screendump", map[string]any{"filename": abs, "format": "png"})
+	return err
+}
+
+// Crashed returns the crash seen so far, or nil.
+func (m *Machine) Crashed() *machine.Crash {
+	var c *machine.Crash
+	if errors.As(m.checkCrash(), &c) {
+		return c
+	}
+	return nil
+}
+
+// Close quits QEMU (asking over QMP first, then killing it), waits for the
+// process and removes the temporary directory. It is safe to call more than
+// once.
+func (m *Machine) Close() error {
+	m.closeOnce.Do(func() {
+		if m.q != nil {
+			done := make(chan struct{})
+			go func() {
+				m.q.execute("quit", nil)
+				close(done)
+			}()
+			select {
+			case <-done:
+			case <-time.After(time.Second):
+			}
+			m.q.close()
+		}
+		if m.cmd != nil && m.cmd.Process != nil {
+			select {
+			case <-m.exited:
+			case <-time.After(2 * time.Second):
+				m.cmd.Process.Kill()
+				<-m.exited
+			}
+		}
+		if !m.opts.KeepTempDir {
+			if err := os.RemoveAll(m.dir); err != nil {
+				m.closeErr = fmt.Errorf("qemu: %w", err)
+			}
+		}
+	})
+	return m.closeErr
+}
+
+// Pid returns the QEMU process id, or 0 when it did not start.
+func (m *Machine) Pid() int {
+	if m.cmd == nil || m.cmd.Process == nil {
+		return 0
+	}
+	return m.cmd.Process.Pid
+}
+
+// Exited reports whether the QEMU process has exited.
+func (m *Machine) Exited() bool {
+	select {
+	case <-m.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// TempDir is the directory holding the image, the socket and memory dumps;
+// Close removes it.
+func (m *Machine) TempDir() string { return m.dir }
+
+// contains reports whether text is on one row of s. Unlike
+// machine.Screen.Contains it sees trailing blanks, so a prompt "> " at the
+// end of a row matches.
+func contains(s *machine.Screen, text string) bool {
+	var row [machine.Cols]byte
+	for r := 0; r < machine.Rows; r++ {
+		for c := range row {
+			row[c] = s.Cells[r][c].Ch
+			if row[c] == 0 {
+				row[c] = ' '
+			}
+		}
+		if strings.Contains(string(row[:]), text) {
+			return true
+		}
+	}
+	return false
+}
+
+// lockedBuffer collects the process output; exec writes from its own goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.b.Len() > 64<<10 {
+		return len(p), nil // enough to explain a failure
+	}
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
