@@ -1,0 +1,496 @@
+package pixnet
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Options tune Open.
+type Options struct {
+	// ReadOnly opens an existing network without changing it: a torn tail
+	// is reported (Torn) but not removed, and Append fails.
+	ReadOnly bool
+}
+
+// Store is an open network. Its methods are safe for concurrent use; other
+// processes may append to the same network at the same time.
+type Store struct {
+	mu     sync.Mutex
+	path   string
+	ro     bool
+	lockf  *os.File // segment 0; flock(2) is taken on it
+	last   *os.File // the last segment, open for writing (may be lockf)
+	segs   []*segment
+	recs   []Record // intact records in id order
+	nextID uint64
+	torn   *Torn // torn tail seen (read-only) or removed (read-write) at open
+	fixed  bool  // Open repaired something
+	idx    *index
+	closed bool
+}
+
+// Open opens the network at path, creating an empty one (and its parent
+// directories) when it does not exist, and removing a torn tail left by a
+// crashed append.
+func Open(path string) (*Store, error) { return OpenWith(path, Options{}) }
+
+// OpenWith opens the network at path as o says.
+func OpenWith(path string, o Options) (*Store, error) {
+	s := &Store{path: path, ro: o.ReadOnly}
+	var err error
+	if o.ReadOnly {
+		s.lockf, err = os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("pixnet: %w", err)
+		}
+		err = s.lock(unix.LOCK_SH)
+	} else {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("pixnet: %w", err)
+		}
+		s.lockf, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("pixnet: %w", err)
+		}
+		err = s.lock(unix.LOCK_EX)
+	}
+	if err == nil {
+		err = s.load()
+		s.unlock()
+	}
+	if err != nil {
+		s.lockf.Close()
+		if s.last != nil && s.last != s.lockf {
+			s.last.Close()
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) lock(how int) error {
+	for {
+		err := unix.Flock(int(s.lockf.Fd()), how)
+		if err != unix.EINTR {
+			if err != nil {
+				return fmt.Errorf("pixnet: lock %s: %w", s.path, err)
+			}
+			return nil
+		}
+	}
+}
+
+func (s *Store) unlock() { unix.Flock(int(s.lockf.Fd()), unix.LOCK_UN) }
+
+// segPath names segment i: name.png, name.1.png, name.2.png, ...
+func segPath(path string, i int) string {
+	if i == 0 {
+		return path
+	}
+	if base, ok := strings.CutSuffix(path, ".png"); ok {
+		return base + "." + strconv.Itoa(i) + ".png"
+	}
+	return path + "." + strconv.Itoa(i)
+}
+
+// load reads every segment (the caller holds the lock) and, unless
+// read-only, repairs a torn tail and a stale IHDR height.
+func (s *Store) load() error {
+	s.segs, s.recs, s.torn, s.idx = nil, nil, nil, nil
+	s.nextID = 1
+	for i := 0; ; i++ {
+		p := segPath(s.path, i)
+		b, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) && i > 0 {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("pixnet: %w", err)
+		}
+		if len(b) == 0 || isEmptyPrefix(b, i, s.nextID) {
+			// Never written, or its creation was cut short: it holds no record.
+			if s.ro {
+				if i == 0 {
+					e, adler := emptySegment(0, 1)
+					s.segs = append(s.segs, &segment{path: p, firstID: 1, size: int64(len(e)), tail: int64(len(e) - endingLen), rows: BandRows, ihdrRows: BandRows, adler: adler, adlerOK: true})
+				}
+				break
+			}
+			if err := s.initSegment(p, i, len(b) > 0 || i > 0); err != nil {
+				return err
+			}
+			if b, err = os.ReadFile(p); err != nil {
+				return fmt.Errorf("pixnet: %w", err)
+			}
+		}
+		seg, recs, err := scanSegment(b, p, i, s.nextID, false)
+		if err != nil {
+			return err
+		}
+		s.segs = append(s.segs, seg)
+		s.recs = append(s.recs, recs...)
+		if len(recs) > 0 {
+			s.nextID = recs[len(recs)-1].ID + 1
+		}
+		if n := seg.firstID + uint64(seg.records); n > s.nextID {
+			s.nextID = n
+		}
+		if seg.torn != nil {
+			s.torn = seg.torn
+		}
+	}
+	// Open the last segment for appending and repair it.
+	if s.ro {
+		return nil
+	}
+	last := s.segs[len(s.segs)-1]
+	if len(s.segs) == 1 {
+		s.last = s.lockf
+	} else {
+		f, err := os.OpenFile(last.path, os.O_RDWR, 0)
+		if err != nil {
+			return fmt.Errorf("pixnet: %w", err)
+		}
+		s.last = f
+	}
+	for _, seg := range s.segs[:len(s.segs)-1] {
+		if seg.torn != nil {
+			// Only the last segment is ever appended to; an earlier one
+			// without its ending is damage, reported by Verify.
+			seg.damage = append(seg.damage, Damage{Segment: seg.path, Offset: seg.torn.Offset, Lost: true, Reason: "segment is cut short"})
+			seg.torn = nil
+		}
+	}
+	if last.torn != nil || !last.adlerOK || (len(last.damage) == 0 && last.rows != last.ihdrRows) {
+		if err := s.repair(last); err != nil {
+			return err
+		}
+		s.fixed = true
+	}
+	return nil
+}
+
+// initSegment writes an empty segment i at p (which exists, empty or cut
+// short, when reuse is set).
+func (s *Store) initSegment(p string, i int, reuse bool) error {
+	b, _ := emptySegment(i, s.nextID)
+	f := s.lockf
+	if i > 0 {
+		var err error
+		f, err = os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return fmt.Errorf("pixnet: %w", err)
+		}
+		defer f.Close()
+	}
+	if err := f.Truncate(0); err != nil {
+		return fmt.Errorf("pixnet: %w", err)
+	}
+	if _, err := f.WriteAt(b, 0); err != nil {
+		return fmt.Errorf("pixnet: %w", err)
+	}
+	if err := unix.Fdatasync(int(f.Fd())); err != nil {
+		return fmt.Errorf("pixnet: sync %s: %w", p, err)
+	}
+	return syncDir(filepath.Dir(p))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("pixnet: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("pixnet: sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// repair cuts the last segment at its committed end, rewrites the ending
+// with the Adler-32 and row count of what is there and patches the IHDR.
+func (s *Store) repair(seg *segment) error {
+	b, err := os.ReadFile(seg.path)
+	if err != nil {
+		return fmt.Errorf("pixnet: %w", err)
+	}
+	b = b[:seg.tail]
+	// Recompute the checksum over every row from the first IDAT on.
+	adler, rows := uint32(1), uint32(0)
+	c, _ := readChunk(b, ihdrOff)
+	for off := c.end; off < len(b); {
+		c, ok := readChunk(b, off)
+		if !ok {
+			return fmt.Errorf("pixnet: %s: cannot repair: damaged chunk at offset %d", seg.path, off)
+		}
+		off = c.end
+		if c.typ != "IDAT" {
+			continue
+		}
+		d := c.data
+		if rows == 0 {
+			d = d[len(zlibHeader):]
+		}
+		out, err := inflateFragment(d, 1<<31-1)
+		if err != nil || len(out)%(Width+1) != 0 {
+			return fmt.Errorf("pixnet: %s: cannot repair: chunk at offset %d does not decode", seg.path, c.off)
+		}
+		adler = adlerUpdate(adler, out)
+		rows += uint32(len(out) / (Width + 1))
+	}
+	end := appendEnding(nil, adler)
+	if _, err := s.last.WriteAt(end, seg.tail); err != nil {
+		return fmt.Errorf("pixnet: %w", err)
+	}
+	if err := s.last.Truncate(seg.tail + int64(len(end))); err != nil {
+		return fmt.Errorf("pixnet: %w", err)
+	}
+	if err := s.patchHeight(rows); err != nil {
+		return err
+	}
+	if err := unix.Fdatasync(int(s.last.Fd())); err != nil {
+		return fmt.Errorf("pixnet: sync %s: %w", seg.path, err)
+	}
+	seg.size = seg.tail + int64(len(end))
+	seg.adler, seg.adlerOK = adler, true
+	seg.rows, seg.ihdrRows = rows, rows
+	seg.torn = nil
+	return nil
+}
+
+// patchHeight writes the image height and the IHDR CRC of the last segment.
+func (s *Store) patchHeight(rows uint32) error {
+	var b [ihdrEnd - ihdrHeight]byte
+	binary.BigEndian.PutUint32(b[:], rows)
+	hdr := append([]byte("IHDR"), ihdrData(rows)...)
+	binary.BigEndian.PutUint32(b[ihdrCRC-ihdrHeight:], crc32.ChecksumIEEE(hdr))
+	copy(b[4:], hdr[4+8:])
+	if _, err := s.last.WriteAt(b[:], ihdrHeight); err != nil {
+		return fmt.Errorf("pixnet: %w", err)
+	}
+	return nil
+}
+
+// Append adds r to the network and returns it with its ID (and Time, when
+// it was zero) set. The record is on disk when Append returns.
+func (s *Store) Append(r Record) (Record, error) {
+	out, err := s.AppendBatch([]Record{r})
+	if err != nil {
+		return Record{}, err
+	}
+	return out[0], nil
+}
+
+// AppendBatch adds records in order under one lock and one fsync. On error
+// none of them is acknowledged (some may have been committed).
+func (s *Store) AppendBatch(rs []Record) ([]Record, error) {
+	for i := range rs {
+		if !rs[i].Kind.Valid() {
+			return nil, fmt.Errorf("pixnet: record %d of batch: unknown kind %s", i+1, quote(string(rs[i].Kind)))
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	if s.ro {
+		return nil, ErrReadOnly
+	}
+	if err := s.lock(unix.LOCK_EX); err != nil {
+		return nil, err
+	}
+	defer s.unlock()
+	if err := s.refresh(); err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	out := make([]Record, len(rs))
+	var buf []byte
+	seg := s.segs[len(s.segs)-1]
+	rows, adler, records := seg.rows, seg.adler, seg.records
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		buf = appendEnding(buf, adler)
+		if _, err := s.last.WriteAt(buf, seg.tail); err != nil {
+			return fmt.Errorf("pixnet: %w", err)
+		}
+		if err := s.patchHeight(rows); err != nil {
+			return err
+		}
+		if err := unix.Fdatasync(int(s.last.Fd())); err != nil {
+			return fmt.Errorf("pixnet: sync %s: %w", seg.path, err)
+		}
+		seg.tail += int64(len(buf) - endingLen)
+		seg.size = seg.tail + endingLen
+		seg.rows, seg.ihdrRows, seg.adler, seg.records = rows, rows, adler, records
+		buf = buf[:0]
+		return nil
+	}
+	for i, r := range rs {
+		r.ID = s.nextID + uint64(i)
+		if r.Time.IsZero() {
+			r.Time = now
+		}
+		r.Time = time.Unix(r.Time.Unix(), int64(r.Time.Nanosecond())).UTC()
+		frame := encodeFrame(&r)
+		need := uint32(BandRows + (len(frame)+Width-1)/Width)
+		if records > 0 && uint64(rows)+uint64(need) > MaxRows {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			if err := s.newSegment(r.ID); err != nil {
+				return nil, err
+			}
+			seg = s.segs[len(s.segs)-1]
+			rows, adler, records = seg.rows, seg.adler, seg.records
+		}
+		var n uint32
+		buf, n, adler = recordChunks(buf, &r, frame, adler)
+		rows += n
+		records++
+		out[i] = r
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	s.nextID += uint64(len(rs))
+	s.recs = append(s.recs, out...)
+	if s.idx != nil {
+		for i := range out {
+			s.idx.add(&out[i], len(s.recs)-len(out)+i)
+		}
+	}
+	return out, nil
+}
+
+// refresh reloads the network when another process has appended to it
+// since this one last looked (the caller holds the lock).
+func (s *Store) refresh() error {
+	seg := s.segs[len(s.segs)-1]
+	fi, err := s.last.Stat()
+	if err != nil {
+		return fmt.Errorf("pixnet: %w", err)
+	}
+	_, nerr := os.Stat(segPath(s.path, len(s.segs)))
+	if fi.Size() == seg.size && errors.Is(nerr, fs.ErrNotExist) {
+		return nil
+	}
+	if s.last != s.lockf {
+		s.last.Close()
+	}
+	s.last = nil
+	return s.load()
+}
+
+// newSegment seals the last segment and starts the next, whose first
+// record will be firstID (the caller holds the lock).
+func (s *Store) newSegment(firstID uint64) error {
+	i := len(s.segs)
+	p := segPath(s.path, i)
+	b, adler := emptySegment(i, firstID)
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("pixnet: %w", err)
+	}
+	if _, err := f.WriteAt(b, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("pixnet: %w", err)
+	}
+	if err := unix.Fdatasync(int(f.Fd())); err != nil {
+		f.Close()
+		return fmt.Errorf("pixnet: sync %s: %w", p, err)
+	}
+	if err := syncDir(filepath.Dir(p)); err != nil {
+		f.Close()
+		return err
+	}
+	if s.last != s.lockf {
+		s.last.Close()
+	}
+	s.last = f
+	s.segs = append(s.segs, &segment{path: p, index: i, firstID: firstID, size: int64(len(b)), tail: int64(len(b) - endingLen),
+		rows: BandRows, ihdrRows: BandRows, adler: adler, adlerOK: true})
+	return nil
+}
+
+// Records returns every intact committed record, in id order.
+func (s *Store) Records() []Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Record(nil), s.recs...)
+}
+
+// Len is the number of intact records.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.recs)
+}
+
+// Get returns the record with the given id; false when there is none or it
+// is damaged.
+func (s *Store) Get(id uint64) (Record, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := sort.Search(len(s.recs), func(i int) bool { return s.recs[i].ID >= id })
+	if i < len(s.recs) && s.recs[i].ID == id {
+		return s.recs[i], true
+	}
+	return Record{}, false
+}
+
+// Path is the file name of the network's first segment.
+func (s *Store) Path() string { return s.path }
+
+// Torn returns the torn tail Open found: still there when the store is
+// read-only, removed otherwise. Nil when there was none.
+func (s *Store) Torn() *Torn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.torn
+}
+
+// Damaged lists damage found when the store was opened (Verify looks
+// again, deeper).
+func (s *Store) Damaged() []Damage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var d []Damage
+	for _, seg := range s.segs {
+		d = append(d, seg.damage...)
+	}
+	return d
+}
+
+// Close releases the files.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	var err error
+	if s.last != nil && s.last != s.lockf {
+		err = s.last.Close()
+	}
+	if e := s.lockf.Close(); err == nil {
+		err = e
+	}
+	return err
+}
