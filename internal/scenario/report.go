@@ -1,0 +1,108 @@
+package scenario
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/pxos-dev/pxos/internal/machine"
+)
+
+// WriteReport prints r for a person: a header with the verdict, each step
+// that ran with ✓ or ✗ (all steps when verbose, else only on failure), the
+// failure message and, on failure, the screen.
+func (r *Result) WriteReport(w io.Writer, verbose bool) {
+	verdict := "PASS"
+	if !r.Passed {
+		verdict = "FAIL"
+	}
+	mach := ""
+	if r.Machine != "" {
+		mach = " [" + r.Machine + "]"
+	}
+	fmt.Fprintf(w, "%s %s%s (%s, %d steps, %.3fs)\n", verdict, r.Scenario, mach, r.File, len(r.Steps), r.Duration.Seconds())
+	if r.Passed && !verbose {
+		return
+	}
+	notRun := 0
+	for _, s := range r.Steps {
+		switch s.Status {
+		case Pass:
+			fmt.Fprintf(w, "  ✓ %d: %s\n", s.Line, s.Step)
+		case Fail:
+			fmt.Fprintf(w, "  ✗ %d: %s\n", s.Line, s.Step)
+			for _, l := range strings.Split(s.Msg, "\n") {
+				fmt.Fprintf(w, "      %s\n", l)
+			}
+		default:
+			notRun++
+		}
+	}
+	if notRun > 0 {
+		fmt.Fprintf(w, "  … %d more steps not run\n", notRun)
+	}
+	if !r.Passed && r.HasScr {
+		WriteScreen(w, &r.Screen, "  ")
+	}
+}
+
+// WriteScreen draws s in a frame, each line prefixed with indent, with the
+// cursor position in the header. Code page 437 characters outside printable
+// ASCII are shown as '·'.
+func WriteScreen(w io.Writer, s *machine.Screen, indent string) {
+	fmt.Fprintf(w, "%sscreen (cursor row %d, col %d):\n", indent, s.CursorRow, s.CursorCol)
+	bar := indent + "  +" + strings.Repeat("-", machine.Cols) + "+\n"
+	io.WriteString(w, bar)
+	for r := 0; r < machine.Rows; r++ {
+		row := []rune(RowText(s, r))
+		for i, c := range row {
+			if c < 0x20 || c > 0x7E {
+				row[i] = '·'
+			}
+		}
+		fmt.Fprintf(w, "%s%2d|%s|\n", indent, r, string(row))
+	}
+	io.WriteString(w, bar)
+}
+
+// jsonScreen is the JSON form of a screen: rows as text, trailing blanks
+// removed, and the cursor.
+type jsonScreen struct {
+	Rows   []string `json:"rows"`
+	Cursor [2]int   `json:"cursor"`
+}
+
+// jsonCrash is the JSON form of a machine.Crash.
+type jsonCrash struct {
+	Reason string `json:"reason"`
+	CSIP   string `json:"cs_ip"`
+	Bytes  string `json:"bytes,omitempty"`
+	Regs   string `json:"regs,omitempty"`
+}
+
+// MarshalJSON adds the screen, the crash and the duration in seconds to
+// the plain fields.
+func (r *Result) MarshalJSON() ([]byte, error) {
+	type plain Result
+	out := struct {
+		*plain
+		Seconds float64     `json:"seconds"`
+		Crash   *jsonCrash  `json:"crash,omitempty"`
+		Screen  *jsonScreen `json:"screen,omitempty"`
+	}{plain: (*plain)(r), Seconds: r.Duration.Seconds()}
+	if c := r.Crash; c != nil {
+		out.Crash = &jsonCrash{Reason: c.Reason, CSIP: fmt.Sprintf("%04X:%04X", c.CS, c.IP), Regs: c.Regs}
+		if len(c.Bytes) > 0 {
+			out.Crash.Bytes = fmt.Sprintf("% X", c.Bytes)
+		}
+	}
+	if r.HasScr {
+		js := &jsonScreen{Cursor: [2]int{r.Screen.CursorRow, r.Screen.CursorCol}}
+		for i := 0; i < machine.Rows; i++ {
+			js.Rows = append(js.Rows, strings.TrimRight(RowText(&r.Screen, i), " "))
+		}
+		out.Screen = js
+	}
+	return json.Marshal(out)
+}
