@@ -1,0 +1,395 @@
+// Package asm is pxos's built-in assembler for 16-bit x86 source in NASM
+// syntax. It owns turning assembly text into bytes, byte-identical to
+// `nasm -f bin` for the language it accepts, and rendering them as pxOS
+// primitives (DEFINE/WRITE/COMMENT). It does not build images, disassemble or
+// run code: those belong to the build, disasm and machine packages.
+//
+// Accepted language: bits 16, org, labels (global, and .local attached to the
+// previous global label), equ, db/dw/dd/dq with numbers, characters and
+// strings, resb/resw/resd/resq (emitted as zeros, as NASM does in bin
+// output), times, align, $ and $$, NASM expressions and number forms, 16-bit
+// memory operands with segment overrides, byte/word/dword, short/near/far and
+// strict, seg:off far jumps and calls, lock/rep prefixes and segment prefix
+// words, and the 8086, 80186 and common 386 real-mode instructions.
+//
+// Encodings follow NASM's default optimiser (-Ox): every pass re-evaluates
+// all expressions with the label values of the previous pass until no label
+// moves; jumps without a size are short when in range, immediates of plain
+// numbers use the sign-extended imm8 forms (83 /n, 6B, 6A), and forward
+// references are treated optimistically in the first pass. Differences from
+// NASM are listed in nasmDifferences in nasm_test.go.
+//
+// Where NASM only warns and truncates (a byte or word value out of range)
+// this assembler reports an error, because a truncated constant in generated
+// code is almost always a bug. The preprocessor (%define, %macro...) is not
+// supported. Symbols given in Options are predefined absolute constants; a
+// label or equ in the source with the same name shadows them.
+package asm
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/pxos-dev/pxos/internal/diag"
+)
+
+// Options configures Assemble.
+type Options struct {
+	// Org is the address of the first byte when the source has no org line.
+	Org uint32
+	// Symbols are predefined absolute symbols, usable like equ constants.
+	Symbols map[string]int64
+}
+
+// Symbol is a label and its address.
+type Symbol struct {
+	Name string
+	Addr uint32
+	Pos  diag.Pos
+}
+
+// Line is the output of one instruction or data line.
+type Line struct {
+	Addr  uint32
+	Bytes []byte
+	Pos   diag.Pos
+	Text  string // the source text, trimmed, without comment
+}
+
+// Result is an assembled program.
+type Result struct {
+	Org     uint32
+	Bytes   []byte
+	Symbols map[string]int64 // labels and equ values defined by the source (local labels as "global.local")
+	Labels  []Symbol         // labels in address order, not equ constants
+	Lines   []Line           // one per instruction or data line, in source order
+}
+
+// maxPasses bounds the optimisation passes; after stickyPass, jumps that
+// once needed their long form keep it, which guarantees termination.
+const (
+	maxPasses  = 60
+	stickyPass = 12
+)
+
+type assembler struct {
+	file   string
+	opts   Options
+	stmts  []*stmt
+	syms   map[string]*symbol
+	errs   diag.ErrorList
+	global string
+	toks   []token
+
+	// pass state
+	pass    int
+	org     int64
+	nextOrg int64
+	pc      int64
+	unknown bool
+	changed bool
+	cur     *stmt
+	perrs   diag.ErrorList
+	undef   map[string]bool
+	args    []*arg
+	out     []byte
+	lines   []Line
+}
+
+// Assemble assembles src (named file, for error positions). The error, if
+// any, is a diag.ErrorList with every problem found.
+func Assemble(file string, src []byte, opts Options) (*Result, error) {
+	a := &assembler{file: file, opts: opts, syms: map[string]*symbol{}}
+	line := 0
+	for len(src) > 0 {
+		line++
+		var l []byte
+		if i := bytes.IndexByte(src, '\n'); i >= 0 {
+			l, src = src[:i], src[i+1:]
+		} else {
+			l, src = src, nil
+		}
+		a.parseLine(diag.Pos{File: file, Line: line}, string(l))
+	}
+	if len(a.errs) > 0 {
+		a.errs.Sort()
+		return nil, a.errs
+	}
+	a.org = int64(opts.Org)
+	for _, st := range a.stmts {
+		if st.kind == sOrg {
+			a.org = -1 // decided by the first pass
+			break
+		}
+	}
+	stable := false
+	for a.pass = 1; a.pass <= maxPasses; a.pass++ {
+		a.runPass()
+		if !a.changed && !a.unknown {
+			stable = true
+			break
+		}
+	}
+	a.errs = append(a.errs, a.perrs...)
+	if !stable {
+		a.errs.Add(diag.Pos{File: file}, "", "asm: code does not settle after %d passes", maxPasses)
+	}
+	if len(a.errs) > 0 {
+		a.errs.Sort()
+		return nil, a.errs
+	}
+	r := &Result{Org: uint32(a.org), Bytes: a.out, Symbols: map[string]int64{}, Lines: a.lines}
+	for _, st := range a.stmts {
+		if st.sym == nil {
+			continue
+		}
+		r.Symbols[st.name] = st.sym.val.n
+		if st.sym.isLabel {
+			r.Labels = append(r.Labels, Symbol{Name: st.name, Addr: uint32(st.sym.val.n), Pos: st.pos})
+		}
+	}
+	sort.SliceStable(r.Labels, func(i, j int) bool { return r.Labels[i].Addr < r.Labels[j].Addr })
+	return r, nil
+}
+
+// runPass assembles every statement once with the symbol values known so
+// far, recording whether any symbol moved and whether any forward reference
+// was still unknown.
+func (a *assembler) runPass() {
+	a.changed, a.unknown = false, false
+	a.perrs = a.perrs[:0]
+	a.undef = map[string]bool{}
+	a.out = a.out[:0]
+	a.lines = a.lines[:0]
+	if a.org < 0 {
+		a.org = int64(a.opts.Org)
+		a.changed = true
+	}
+	a.nextOrg = a.org
+	orgSeen := false
+	a.pc = a.org
+	for _, st := range a.stmts {
+		a.cur = st
+		switch st.kind {
+		case sLabel:
+			if st.sym != nil {
+				a.setSym(st.sym, value{n: a.pc, rel: 1})
+			}
+		case sEqu:
+			v, err := st.e.eval(a)
+			if err != nil {
+				a.errorf("%v", err)
+			}
+			a.setSym(st.sym, v)
+		case sOrg:
+			v, err := st.e.eval(a)
+			switch {
+			case err != nil:
+				a.errorf("%v", err)
+			case orgSeen:
+				a.errorf("only one org is allowed")
+			case v.unknown || v.rel != 0:
+				a.errorf("org needs a constant")
+			case v.n < 0 || v.n > 0xFFFFF:
+				a.errorf("org %#x out of range", v.n)
+			case a.pc != a.org:
+				a.errorf("org must come before any code or data")
+			default:
+				a.nextOrg = v.n
+			}
+			orgSeen = true
+		case sInst, sData, sRes, sAlign:
+			a.emitStmt(st)
+		}
+	}
+	if a.nextOrg != a.org {
+		a.org = a.nextOrg
+		a.changed = true
+	}
+}
+
+func (a *assembler) setSym(s *symbol, v value) {
+	if v.unknown {
+		a.unknown = true
+	}
+	if s.pass == 0 || s.val != v {
+		a.changed = true
+	}
+	s.val, s.pass = v, a.pass
+}
+
+func (a *assembler) errorf(format string, args ...any) {
+	a.perrs.Add(a.cur.pos, a.cur.src, format, args...)
+}
+
+// lookup implements evalCtx.
+func (a *assembler) lookup(e *expr) value {
+	if e.sym == nil {
+		e.sym = a.syms[e.name]
+	}
+	if s := e.sym; s != nil {
+		if s.pass == 0 {
+			a.unknown = true
+			return value{unknown: true, rel: boolInt(s.isLabel)}
+		}
+		if s.pass < a.pass {
+			// forward reference: last pass's value
+			if s.val.unknown {
+				a.unknown = true
+			}
+		}
+		return s.val
+	}
+	if v, ok := a.opts.Symbols[e.name]; ok {
+		return value{n: v}
+	}
+	if !a.undef[e.name] {
+		a.undef[e.name] = true
+		a.errorf("undefined symbol %q", e.name)
+	}
+	return value{}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (a *assembler) here() value { return value{n: a.pc, rel: 1} }
+func (a *assembler) base() value { return value{n: a.org, rel: 1} }
+
+func (a *assembler) eval(e *expr) value {
+	v, err := e.eval(a)
+	if err != nil {
+		a.errorf("%v", err)
+	}
+	return v
+}
+
+// emitStmt assembles a statement that produces bytes, times included.
+func (a *assembler) emitStmt(st *stmt) {
+	start := len(a.out)
+	addr := a.pc
+	count := int64(1)
+	if st.times != nil {
+		v := a.eval(st.times)
+		switch {
+		case v.unknown:
+			count = 0
+		case v.n < 0:
+			a.errorf("times count %d is negative", v.n)
+			count = 0
+		case v.n > 1<<20:
+			a.errorf("times count %d is too large", v.n)
+			count = 0
+		default:
+			count = v.n
+		}
+	}
+	for i := int64(0); i < count; i++ {
+		before := len(a.out)
+		switch st.kind {
+		case sInst:
+			a.emitInst(st)
+		case sData:
+			a.emitData(st)
+		case sRes:
+			v := a.eval(st.e)
+			if !v.unknown && (v.n < 0 || v.n > 1<<20) {
+				a.errorf("reserve count %d out of range", v.n)
+			} else if !v.unknown {
+				a.out = append(a.out, make([]byte, int(v.n)*st.width)...)
+			}
+		case sAlign:
+			v := a.eval(st.e)
+			fill := byte(0x90)
+			if st.fill != nil {
+				fill = byte(a.eval(st.fill).n)
+			}
+			if !v.unknown && (v.n <= 0 || v.n&(v.n-1) != 0 || v.n > 1<<16) {
+				a.errorf("align needs a power of two, not %d", v.n)
+			} else if !v.unknown {
+				for (a.pc-a.org)%v.n != 0 {
+					a.out = append(a.out, fill)
+					a.pc++
+				}
+				a.pc -= int64(len(a.out) - before)
+			}
+		}
+		a.pc += int64(len(a.out) - before)
+	}
+	if st.kind == sInst || st.kind == sData {
+		a.lines = append(a.lines, Line{Addr: uint32(addr), Bytes: a.out[start:len(a.out):len(a.out)], Pos: st.pos, Text: st.text})
+	}
+}
+
+func (a *assembler) emitInst(st *stmt) {
+	args := a.args[:0]
+	for _, op := range st.ops {
+		g := &arg{operand: op}
+		if op.e != nil {
+			g.v = a.eval(op.e)
+		}
+		if op.seg != nil {
+			g.sv = a.eval(op.seg)
+		}
+		args = append(args, g)
+	}
+	a.args = args
+	e := &encoder{addr: uint32(a.pc), final: true, long: st.long, rep: st.rep, seg: st.pseg}
+	if err := st.encode(e, args); err != nil {
+		a.errorf("%v", err)
+		return
+	}
+	if e.choseFar && a.pass >= stickyPass {
+		st.long = true
+	}
+	a.out = e.appendTo(a.out)
+}
+
+func (a *assembler) emitData(st *stmt) {
+	for _, it := range st.items {
+		if it.isStr {
+			a.out = append(a.out, it.str...)
+			if pad := len(it.str) % st.width; pad != 0 {
+				a.out = append(a.out, make([]byte, st.width-pad)...)
+			}
+			continue
+		}
+		v := a.eval(it.e)
+		if !v.unknown && !fits(v.n, st.width) {
+			a.errorf("value %d out of range for %s", v.n, sizeName(st.width))
+		}
+		n := uint64(v.n)
+		for i := 0; i < st.width; i++ {
+			a.out = append(a.out, byte(n>>(8*i)))
+		}
+	}
+}
+
+// Primitives writes r in pxOS's primitive language: a DEFINE per label, then
+// one WRITE per byte, with the source text of each line as a COMMENT on its
+// first byte.
+func (r *Result) Primitives(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	for _, l := range r.Labels {
+		fmt.Fprintf(bw, "DEFINE %s 0x%04X\n", l.Name, l.Addr)
+	}
+	for _, l := range r.Lines {
+		text := strings.Join(strings.Fields(l.Text), " ")
+		for i, b := range l.Bytes {
+			if i == 0 && text != "" {
+				fmt.Fprintf(bw, "WRITE 0x%04X 0x%02X COMMENT %s\n", l.Addr+uint32(i), b, text)
+			} else {
+				fmt.Fprintf(bw, "WRITE 0x%04X 0x%02X\n", l.Addr+uint32(i), b)
+			}
+		}
+	}
+	return bw.Flush()
+}

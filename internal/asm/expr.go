@@ -1,0 +1,294 @@
+package asm
+
+import (
+	"fmt"
+	"strings"
+)
+
+// exprKind is the kind of an expression node.
+type exprKind uint8
+
+const (
+	eNum   exprKind = iota // constant
+	eSym                   // symbol reference
+	eReg                   // register (only valid inside [ ] or as a whole operand)
+	eHere                  // $
+	eBase                  // $$
+	eUnary                 // op x
+	eBinary                // x op y
+)
+
+// expr is a parsed expression. Symbols are resolved lazily to *symbol.
+type expr struct {
+	k    exprKind
+	op   string
+	n    int64
+	name string
+	sym  *symbol
+	reg  *regInfo
+	x, y *expr
+}
+
+// value is the result of evaluating an expression. rel counts the
+// section-relative terms (labels, $, $$): a value with rel 0 is a plain
+// number, which NASM calls "simple" and only then applies its short-form
+// optimisations. unknown marks a forward reference not yet defined in this
+// pass.
+type value struct {
+	n       int64
+	rel     int
+	unknown bool
+}
+
+func (v value) simple() bool { return v.rel == 0 && !v.unknown }
+
+// parser reads an expression from a token slice.
+type exprParser struct {
+	toks []token
+	i    int
+	err  error
+	// local is the current global label, prefixed to .local names.
+	local string
+}
+
+func (p *exprParser) peek() token { return p.toks[p.i] }
+func (p *exprParser) next() token {
+	t := p.toks[p.i]
+	if t.k != tEOL {
+		p.i++
+	}
+	return t
+}
+
+func (p *exprParser) isOp(s string) bool {
+	t := p.toks[p.i]
+	return t.k == tOp && t.s == s
+}
+
+func (p *exprParser) fail(format string, args ...any) *expr {
+	if p.err == nil {
+		p.err = fmt.Errorf(format, args...)
+	}
+	return &expr{k: eNum}
+}
+
+var precedence = [][]string{
+	{"|"}, {"^"}, {"&"}, {"<<", ">>", "<<<", ">>>"}, {"+", "-"}, {"*", "/", "%", "//", "%%"},
+}
+
+func (p *exprParser) expr() *expr { return p.binary(0) }
+
+func (p *exprParser) binary(level int) *expr {
+	if level == len(precedence) {
+		return p.unary()
+	}
+	x := p.binary(level + 1)
+	for p.err == nil {
+		t := p.peek()
+		if t.k != tOp || !contains(precedence[level], t.s) {
+			return x
+		}
+		p.next()
+		y := p.binary(level + 1)
+		x = &expr{k: eBinary, op: t.s, x: x, y: y}
+	}
+	return x
+}
+
+func contains(l []string, s string) bool {
+	for _, v := range l {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *exprParser) unary() *expr {
+	t := p.peek()
+	if t.k == tOp && (t.s == "-" || t.s == "+" || t.s == "~" || t.s == "!") {
+		p.next()
+		x := p.unary()
+		if t.s == "+" {
+			return x
+		}
+		return &expr{k: eUnary, op: t.s, x: x}
+	}
+	return p.primary()
+}
+
+func (p *exprParser) primary() *expr {
+	t := p.next()
+	switch t.k {
+	case tNum:
+		return &expr{k: eNum, n: t.n}
+	case tStr:
+		if len(t.s) > 8 {
+			return p.fail("character constant too long")
+		}
+		var v int64
+		for i := len(t.s) - 1; i >= 0; i-- {
+			v = v<<8 | int64(t.s[i])
+		}
+		return &expr{k: eNum, n: v}
+	case tIdent:
+		switch t.s {
+		case "$":
+			return &expr{k: eHere}
+		case "$$":
+			return &expr{k: eBase}
+		}
+		if r := regs[strings.ToLower(t.s)]; r != nil {
+			return &expr{k: eReg, reg: r}
+		}
+		if isKeyword(t.s) {
+			return p.fail("unexpected %s in expression", t)
+		}
+		return &expr{k: eSym, name: p.symName(t.s)}
+	case tOp:
+		if t.s == "(" {
+			x := p.expr()
+			if !p.isOp(")") {
+				return p.fail("expected ')', found %s", p.peek())
+			}
+			p.next()
+			return x
+		}
+	}
+	return p.fail("expected expression, found %s", t)
+}
+
+// symName returns the full name of an identifier: $name loses its $, and a
+// .local name gets the current global label in front.
+func (p *exprParser) symName(s string) string {
+	s = strings.TrimPrefix(s, "$")
+	if strings.HasPrefix(s, ".") && !strings.HasPrefix(s, "..") {
+		return p.local + s
+	}
+	return s
+}
+
+// hasReg reports whether e mentions a register.
+func (e *expr) hasReg() bool {
+	if e == nil {
+		return false
+	}
+	switch e.k {
+	case eReg:
+		return true
+	case eUnary:
+		return e.x.hasReg()
+	case eBinary:
+		return e.x.hasReg() || e.y.hasReg()
+	}
+	return false
+}
+
+// evalCtx is what evaluation needs from the assembler.
+type evalCtx interface {
+	lookup(e *expr) value
+	here() value
+	base() value
+}
+
+// eval computes e. Errors (division by zero, registers) are returned.
+func (e *expr) eval(c evalCtx) (value, error) {
+	switch e.k {
+	case eNum:
+		return value{n: e.n}, nil
+	case eSym:
+		return c.lookup(e), nil
+	case eHere:
+		return c.here(), nil
+	case eBase:
+		return c.base(), nil
+	case eReg:
+		return value{}, fmt.Errorf("register %s not allowed here", e.reg.name)
+	case eUnary:
+		x, err := e.x.eval(c)
+		if err != nil {
+			return x, err
+		}
+		switch e.op {
+		case "-":
+			return value{n: -x.n, rel: -x.rel, unknown: x.unknown}, nil
+		case "~":
+			return value{n: ^x.n, rel: nonSimple(x.rel), unknown: x.unknown}, nil
+		case "!":
+			v := int64(0)
+			if x.n == 0 {
+				v = 1
+			}
+			return value{n: v, rel: nonSimple(x.rel), unknown: x.unknown}, nil
+		}
+	case eBinary:
+		x, err := e.x.eval(c)
+		if err != nil {
+			return x, err
+		}
+		y, err := e.y.eval(c)
+		if err != nil {
+			return y, err
+		}
+		r := value{unknown: x.unknown || y.unknown}
+		switch e.op {
+		case "+":
+			r.n, r.rel = x.n+y.n, x.rel+y.rel
+			return r, nil
+		case "-":
+			r.n, r.rel = x.n-y.n, x.rel-y.rel
+			return r, nil
+		}
+		r.rel = nonSimple(x.rel | y.rel)
+		switch e.op {
+		case "*":
+			r.n = x.n * y.n
+		case "/", "%", "//", "%%":
+			if y.n == 0 {
+				if r.unknown {
+					return r, nil
+				}
+				return r, fmt.Errorf("division by zero")
+			}
+			switch e.op {
+			case "/":
+				r.n = int64(uint64(x.n) / uint64(y.n))
+			case "%":
+				r.n = int64(uint64(x.n) % uint64(y.n))
+			case "//":
+				r.n = x.n / y.n
+			case "%%":
+				r.n = x.n % y.n
+			}
+		case "<<", "<<<":
+			r.n = x.n << uint64(y.n&63)
+			if uint64(y.n) > 63 {
+				r.n = 0
+			}
+		case ">>":
+			r.n = int64(uint64(x.n) >> uint64(y.n&63))
+			if uint64(y.n) > 63 {
+				r.n = 0
+			}
+		case ">>>":
+			r.n = x.n >> uint64(y.n&63)
+		case "&":
+			r.n = x.n & y.n
+		case "|":
+			r.n = x.n | y.n
+		case "^":
+			r.n = x.n ^ y.n
+		}
+		return r, nil
+	}
+	return value{}, fmt.Errorf("bad expression")
+}
+
+// nonSimple maps any relocatable count to one that stays non-zero, so values
+// built from labels by other operators are never treated as plain numbers.
+func nonSimple(rel int) int {
+	if rel != 0 {
+		return 1 << 20
+	}
+	return 0
+}

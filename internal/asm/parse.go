@@ -1,0 +1,616 @@
+package asm
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pxos-dev/pxos/internal/diag"
+)
+
+// regInfo describes a register. size is 1, 2 or 4 bytes; seg registers have
+// size 2 and seg set.
+type regInfo struct {
+	name string
+	size int
+	num  int
+	seg  bool
+}
+
+var regs = map[string]*regInfo{}
+
+func init() {
+	for i, n := range []string{"al", "cl", "dl", "bl", "ah", "ch", "dh", "bh"} {
+		regs[n] = &regInfo{name: n, size: 1, num: i}
+	}
+	for i, n := range []string{"ax", "cx", "dx", "bx", "sp", "bp", "si", "di"} {
+		regs[n] = &regInfo{name: n, size: 2, num: i}
+	}
+	for i, n := range []string{"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"} {
+		regs[n] = &regInfo{name: n, size: 4, num: i}
+	}
+	for i, n := range []string{"es", "cs", "ss", "ds", "fs", "gs"} {
+		regs[n] = &regInfo{name: n, size: 2, num: i, seg: true}
+	}
+}
+
+// segPrefix is the override prefix byte of each segment register number.
+var segPrefix = [6]byte{0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65}
+
+var sizeWords = map[string]int{"byte": 1, "word": 2, "dword": 4, "qword": 8}
+
+var prefixBytes = map[string]byte{
+	"rep": 0xF3, "repe": 0xF3, "repz": 0xF3, "repne": 0xF2, "repnz": 0xF2, "lock": 0xF0,
+}
+
+var dataWidth = map[string]int{"db": 1, "dw": 2, "dd": 4, "dq": 8}
+var resWidth = map[string]int{"resb": 1, "resw": 2, "resd": 4, "resq": 8}
+
+var directives = map[string]bool{
+	"org": true, "bits": true, "use16": true, "use32": true, "align": true, "section": true,
+	"segment": true, "global": true, "extern": true, "cpu": true, "times": true, "equ": true,
+	"default": true, "absolute": false,
+}
+
+// isKeyword reports whether an identifier is reserved (so not a label).
+func isKeyword(s string) bool {
+	l := strings.ToLower(s)
+	if _, ok := sizeWords[l]; ok {
+		return true
+	}
+	switch l {
+	case "short", "near", "far", "strict", "seg", "wrt":
+		return true
+	}
+	return false
+}
+
+// isStatementWord reports whether s starts a statement (so is not a label
+// written without a colon).
+func isStatementWord(s string) bool {
+	l := strings.ToLower(s)
+	if _, ok := mnemonics[l]; ok {
+		return true
+	}
+	if _, ok := prefixBytes[l]; ok {
+		return true
+	}
+	if r := regs[l]; r != nil && r.seg {
+		return true
+	}
+	_, d := dataWidth[l]
+	_, r := resWidth[l]
+	return d || r || directives[l] || isKeyword(l) || regs[l] != nil
+}
+
+type stmtKind uint8
+
+const (
+	sLabel stmtKind = iota
+	sEqu
+	sInst
+	sData
+	sRes
+	sOrg
+	sAlign
+)
+
+// stmt is one parsed statement. A source line may give two (label + other).
+type stmt struct {
+	kind  stmtKind
+	pos   diag.Pos
+	src   string // the whole source line, for error reports
+	text  string // trimmed source without comment
+	name  string // label or equ name
+	sym   *symbol
+	times *expr
+
+	// instructions
+	mnem   string
+	rep    []byte // lock/rep prefixes in source order
+	pseg   int    // segment prefix given as a word before the mnemonic, or -1
+	ops    []*operand
+	encode encodeFunc
+
+	// data: width and items; res/org/align/equ: e
+	width int
+	items []dataItem
+	e     *expr
+	fill  *expr // align fill value
+
+	// pass state
+	long bool // sticky "use the long jump" flag once passes oscillate
+}
+
+type dataItem struct {
+	str   string
+	isStr bool
+	e     *expr
+}
+
+type opKind uint8
+
+const (
+	oReg opKind = iota
+	oImm
+	oMem
+	oFar
+)
+
+const (
+	jNone = iota
+	jShort
+	jNear
+	jFar
+)
+
+// operand is a parsed instruction operand.
+type operand struct {
+	kind   opKind
+	reg    *regInfo
+	size   int
+	strict bool
+	jmp    int
+	e      *expr // immediate, displacement or far offset (may be nil for memory)
+	seg    *expr // far pointer segment
+	sreg   int   // memory segment override, -1 for none
+	regs   []*regInfo
+}
+
+// symbol is a name defined by the source.
+type symbol struct {
+	name    string
+	isLabel bool
+	pos     diag.Pos
+	val     value
+	pass    int // last pass that defined it; 0 = never
+}
+
+// parseLine parses one source line into statements appended to a.stmts.
+func (a *assembler) parseLine(pos diag.Pos, line string) {
+	code := stripComment(line)
+	text := strings.TrimSpace(code)
+	if text == "" {
+		return
+	}
+	if strings.HasPrefix(text, "%") {
+		a.errs.Add(pos, line, "preprocessor directive %s is not supported", strings.Fields(text)[0])
+		return
+	}
+	toks, err := lexLine(code, a.toks)
+	a.toks = toks
+	if err != nil {
+		a.errs.Add(pos, line, "%v", err)
+		return
+	}
+	// [bits 16], [org 0x7c00]: NASM's primitive directive form.
+	if toks[0].k == tOp && toks[0].s == "[" && len(toks) > 2 && toks[len(toks)-2].k == tOp && toks[len(toks)-2].s == "]" &&
+		toks[1].k == tIdent && directives[strings.ToLower(toks[1].s)] {
+		toks = append(toks[1:len(toks)-2:len(toks)-2], token{k: tEOL})
+	}
+	p := &exprParser{toks: toks, local: a.global}
+	st := &stmt{pos: pos, src: line, text: text, pseg: -1}
+	// Label.
+	if t := p.peek(); t.k == tIdent && t.s != "$" && t.s != "$$" {
+		colon := p.toks[p.i+1].k == tOp && p.toks[p.i+1].s == ":"
+		if colon || !isStatementWord(t.s) {
+			p.next()
+			if colon {
+				p.next()
+			}
+			name := t.s
+			if !colon && p.peek().k == tIdent && strings.EqualFold(p.peek().s, "equ") {
+				p.next()
+				e := p.expr()
+				if p.err == nil && p.peek().k != tEOL {
+					p.fail("unexpected %s after expression", p.peek())
+				}
+				if p.err != nil {
+					a.errs.Add(pos, line, "%v", p.err)
+					return
+				}
+				st.kind, st.name, st.e = sEqu, p.symName(name), e
+				a.define(st, false)
+				return
+			}
+			if strings.HasPrefix(name, "..@") || !strings.HasPrefix(name, ".") {
+				if !strings.HasPrefix(name, "..") {
+					a.global = strings.TrimPrefix(name, "$")
+				}
+			}
+			p.local = a.global
+			full := p.symName(name)
+			if !validName(full) {
+				a.errs.Add(pos, line, "invalid label name %q", name)
+				return
+			}
+			if p.peek().k == tIdent && strings.EqualFold(p.peek().s, "equ") {
+				p.next()
+				e := p.expr()
+				if p.err == nil && p.peek().k != tEOL {
+					p.fail("unexpected %s after expression", p.peek())
+				}
+				if p.err != nil {
+					a.errs.Add(pos, line, "%v", p.err)
+					return
+				}
+				st.kind, st.name, st.e = sEqu, full, e
+				a.define(st, false)
+				return
+			}
+			l := &stmt{kind: sLabel, pos: pos, src: line, text: text, name: full}
+			a.define(l, true)
+			if p.peek().k == tEOL {
+				return
+			}
+		}
+	}
+	a.parseStatement(p, st)
+	if p.err != nil {
+		a.errs.Add(pos, line, "%v", p.err)
+		return
+	}
+	a.stmts = append(a.stmts, st)
+}
+
+func validName(s string) bool {
+	if s == "" || !(isIdentStart(s[0])) {
+		return false
+	}
+	return !isKeyword(s) && regs[strings.ToLower(s)] == nil
+}
+
+// define records a label or equ statement and its symbol.
+func (a *assembler) define(st *stmt, isLabel bool) {
+	if old := a.syms[st.name]; old != nil {
+		a.errs.Add(st.pos, st.src, "duplicate label %q (first defined at %s)", st.name, old.pos)
+		return
+	}
+	st.sym = &symbol{name: st.name, isLabel: isLabel, pos: st.pos}
+	a.syms[st.name] = st.sym
+	a.stmts = append(a.stmts, st)
+}
+
+// parseStatement parses what follows the label: times, prefixes, then a
+// directive or an instruction.
+func (a *assembler) parseStatement(p *exprParser, st *stmt) {
+	if t := p.peek(); t.k == tIdent && strings.EqualFold(t.s, "times") {
+		p.next()
+		st.times = p.expr()
+		if p.err != nil {
+			return
+		}
+	}
+	for {
+		t := p.peek()
+		if t.k != tIdent {
+			break
+		}
+		l := strings.ToLower(t.s)
+		if b, ok := prefixBytes[l]; ok {
+			st.rep = append(st.rep, b)
+			p.next()
+			continue
+		}
+		if r := regs[l]; r != nil && r.seg && !(p.toks[p.i+1].k == tOp && p.toks[p.i+1].s == ":") {
+			st.pseg = r.num
+			p.next()
+			continue
+		}
+		if l == "o16" || l == "a16" {
+			p.next()
+			continue
+		}
+		break
+	}
+	t := p.next()
+	if t.k == tEOL {
+		if len(st.rep) > 0 || st.pseg >= 0 {
+			// A prefix alone on a line: emit it as its own instruction.
+			st.kind, st.mnem, st.encode = sInst, "", encPrefixOnly
+			return
+		}
+		p.fail("expected instruction after times")
+		return
+	}
+	if t.k != tIdent {
+		p.fail("expected instruction, found %s", t)
+		return
+	}
+	l := strings.ToLower(t.s)
+	if w, ok := dataWidth[l]; ok {
+		st.kind, st.width = sData, w
+		for {
+			if nt := p.peek(); nt.k == tStr {
+				after := p.toks[p.i+1]
+				if after.k == tEOL || (after.k == tOp && after.s == ",") {
+					p.next()
+					st.items = append(st.items, dataItem{str: nt.s, isStr: true})
+					goto sep
+				}
+			}
+			st.items = append(st.items, dataItem{e: p.expr()})
+		sep:
+			if p.err != nil {
+				return
+			}
+			if p.isOp(",") {
+				p.next()
+				continue
+			}
+			break
+		}
+		a.endOfLine(p)
+		return
+	}
+	if w, ok := resWidth[l]; ok {
+		st.kind, st.width, st.e = sRes, w, p.expr()
+		a.endOfLine(p)
+		return
+	}
+	if st.times != nil && directives[l] {
+		p.fail("times cannot repeat %s", l)
+		return
+	}
+	switch l {
+	case "org":
+		st.kind, st.e = sOrg, p.expr()
+		a.endOfLine(p)
+		return
+	case "bits":
+		v := p.next()
+		if v.k != tNum || v.n != 16 {
+			p.fail("only bits 16 is supported")
+		}
+		a.endOfLine(p)
+		st.kind = sLabel // nothing to do; dropped below
+		return
+	case "use16", "section", "segment", "global", "extern", "cpu", "default":
+		st.kind = sLabel
+		p.i = len(p.toks) - 1
+		return
+	case "use32":
+		p.fail("only 16-bit code is supported")
+		return
+	case "align":
+		st.kind, st.e = sAlign, p.expr()
+		if p.isOp(",") {
+			p.next()
+			if nt := p.peek(); nt.k == tIdent && strings.EqualFold(nt.s, "db") {
+				p.next()
+				st.fill = p.expr()
+			} else {
+				p.fail("align supports only a db fill value")
+			}
+		}
+		a.endOfLine(p)
+		return
+	case "equ":
+		p.fail("equ needs a label")
+		return
+	}
+	enc, ok := mnemonics[l]
+	if !ok {
+		p.fail("unknown mnemonic %q", t.s)
+		return
+	}
+	st.kind, st.mnem, st.encode = sInst, l, enc
+	if p.peek().k == tEOL {
+		return
+	}
+	for {
+		op := a.parseOperand(p)
+		if p.err != nil {
+			return
+		}
+		st.ops = append(st.ops, op)
+		if p.isOp(",") {
+			p.next()
+			continue
+		}
+		break
+	}
+	a.endOfLine(p)
+}
+
+func (a *assembler) endOfLine(p *exprParser) {
+	if p.err == nil && p.peek().k != tEOL {
+		p.fail("unexpected %s", p.peek())
+	}
+}
+
+// parseOperand parses one instruction operand.
+func (a *assembler) parseOperand(p *exprParser) *operand {
+	op := &operand{sreg: -1}
+	for {
+		t := p.peek()
+		if t.k != tIdent {
+			break
+		}
+		l := strings.ToLower(t.s)
+		if n, ok := sizeWords[l]; ok {
+			op.size = n
+		} else {
+			switch l {
+			case "short":
+				op.jmp = jShort
+			case "near":
+				op.jmp = jNear
+			case "far":
+				op.jmp = jFar
+			case "strict":
+				op.strict = true
+			default:
+				goto body
+			}
+		}
+		p.next()
+	}
+body:
+	// es:[di] form
+	if t := p.peek(); t.k == tIdent && p.toks[p.i+1].k == tOp && p.toks[p.i+1].s == ":" {
+		if r := regs[strings.ToLower(t.s)]; r != nil && r.seg && p.toks[p.i+2].k == tOp && p.toks[p.i+2].s == "[" {
+			p.next()
+			p.next()
+			op.sreg = r.num
+		}
+	}
+	if p.isOp("[") {
+		p.next()
+		op.kind = oMem
+		// size inside brackets is accepted and ignored for displacement size
+		for {
+			t := p.peek()
+			if t.k == tIdent {
+				if n, ok := sizeWords[strings.ToLower(t.s)]; ok && n <= 2 {
+					p.next()
+					continue
+				}
+			}
+			break
+		}
+		if t := p.peek(); t.k == tIdent && p.toks[p.i+1].k == tOp && p.toks[p.i+1].s == ":" {
+			if r := regs[strings.ToLower(t.s)]; r != nil && r.seg {
+				p.next()
+				p.next()
+				op.sreg = r.num
+			}
+		}
+		e := p.expr()
+		if p.err != nil {
+			return op
+		}
+		if !p.isOp("]") {
+			p.fail("expected ']', found %s", p.peek())
+			return op
+		}
+		p.next()
+		a.splitEA(p, op, e)
+		return op
+	}
+	e := p.expr()
+	if p.err != nil {
+		return op
+	}
+	if e.k == eReg {
+		op.kind, op.reg = oReg, e.reg
+		return op
+	}
+	if e.hasReg() {
+		p.fail("invalid use of a register in an expression")
+		return op
+	}
+	if p.isOp(":") {
+		p.next()
+		off := p.expr()
+		if off.hasReg() {
+			p.fail("invalid far pointer")
+		}
+		op.kind, op.seg, op.e = oFar, e, off
+		return op
+	}
+	op.kind, op.e = oImm, e
+	return op
+}
+
+// splitEA separates the registers of an effective address from its
+// displacement: registers may only be added, never scaled or negated.
+func (a *assembler) splitEA(p *exprParser, op *operand, e *expr) {
+	var disp *expr
+	var walk func(e *expr, neg bool)
+	walk = func(e *expr, neg bool) {
+		if p.err != nil {
+			return
+		}
+		if !e.hasReg() {
+			if neg {
+				e = &expr{k: eUnary, op: "-", x: e}
+			}
+			if disp == nil {
+				disp = e
+			} else {
+				disp = &expr{k: eBinary, op: "+", x: disp, y: e}
+			}
+			return
+		}
+		switch {
+		case e.k == eReg:
+			if neg {
+				p.fail("invalid effective address: register %s subtracted", e.reg.name)
+				return
+			}
+			op.regs = append(op.regs, e.reg)
+		case e.k == eBinary && e.op == "+":
+			walk(e.x, neg)
+			walk(e.y, neg)
+		case e.k == eBinary && e.op == "-":
+			walk(e.x, neg)
+			walk(e.y, !neg)
+		case e.k == eUnary && e.op == "-":
+			walk(e.x, !neg)
+		default:
+			p.fail("invalid effective address")
+		}
+	}
+	walk(e, false)
+	op.e = disp
+	if p.err != nil {
+		return
+	}
+	for _, r := range op.regs {
+		if r.size == 4 {
+			p.fail("invalid effective address: 32-bit addressing is not supported")
+			return
+		}
+		if r.size != 2 || r.seg || !(r.num == 3 || r.num == 5 || r.num == 6 || r.num == 7) {
+			p.fail("invalid effective address: %s cannot be used to address memory", r.name)
+			return
+		}
+	}
+	if _, ok := eaRM(op.regs); !ok {
+		p.fail("invalid effective address")
+	}
+}
+
+// eaRM returns the 16-bit ModRM r/m field for a register set (Intel SDM vol 2
+// table 2-1): [bx+si]=0 [bx+di]=1 [bp+si]=2 [bp+di]=3 [si]=4 [di]=5 [bp]=6
+// [bx]=7; no registers is 6 with mod 00 (disp16 only), marked by -1.
+func eaRM(rs []*regInfo) (int, bool) {
+	var base, index int = -1, -1
+	for _, r := range rs {
+		switch r.num {
+		case 3, 5:
+			if base >= 0 {
+				return 0, false
+			}
+			base = r.num
+		case 6, 7:
+			if index >= 0 {
+				return 0, false
+			}
+			index = r.num
+		}
+	}
+	switch {
+	case base < 0 && index < 0:
+		return -1, true
+	case base == 3 && index == 6:
+		return 0, true
+	case base == 3 && index == 7:
+		return 1, true
+	case base == 5 && index == 6:
+		return 2, true
+	case base == 5 && index == 7:
+		return 3, true
+	case base < 0 && index == 6:
+		return 4, true
+	case base < 0 && index == 7:
+		return 5, true
+	case base == 5:
+		return 6, true
+	case base == 3:
+		return 7, true
+	}
+	return 0, false
+}
+
+var _ = fmt.Sprintf
