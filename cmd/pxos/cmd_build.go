@@ -38,17 +38,17 @@ file is written.`,
 			if err != nil {
 				return err
 			}
-			outs := []atomicfile.File{{Path: out, Data: im.Floppy}}
+			outs := []atomicfile.File{{Path: out, Data: im.Floppy, NoSync: true}}
 			if bin != "" {
-				outs = append(outs, atomicfile.File{Path: bin, Data: im.Bin})
+				outs = append(outs, atomicfile.File{Path: bin, Data: im.Bin, NoSync: true})
 			}
 			var st *listingStats
 			if mapFile != "" {
-				outs = append(outs, atomicfile.File{Path: mapFile, Fill: func(f *os.File) error { return im.WriteMap(f) }})
+				outs = append(outs, atomicfile.File{Path: mapFile, NoSync: true, Fill: func(f *os.File) error { return im.WriteMap(f) }})
 			}
 			if listFile != "" {
 				st = new(listingStats)
-				outs = append(outs, atomicfile.File{Path: listFile, Fill: func(f *os.File) error {
+				outs = append(outs, atomicfile.File{Path: listFile, NoSync: true, Fill: func(f *os.File) error {
 					s, err := im.WriteListing(f)
 					st.Invalid = s.Invalid
 					return err

@@ -14,14 +14,18 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 )
 
 func main() {
+	// pxos's heaps are small and most runs are short: collecting less often
+	// trades a few megabytes for fewer GC cycles (measurable on `pxos build`
+	// of a 32,768-line file).
+	debug.SetGCPercent(400)
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
@@ -78,7 +82,9 @@ everything in a PNG "pixel network".`,
 
 	var subs []*cobra.Command
 	for _, f := range commands {
-		subs = append(subs, f(e))
+		c := f(e)
+		markRunErrors(c)
+		subs = append(subs, c)
 	}
 	sort.Slice(subs, func(i, j int) bool { return subs[i].Name() < subs[j].Name() })
 	root.AddCommand(subs...)
@@ -93,20 +99,35 @@ everything in a PNG "pixel network".`,
 	}
 	fmt.Fprintln(stderr, "pxos:", err)
 	var ue usageError
-	if errors.As(err, &ue) || isCobraUsage(err) {
+	var re runError
+	if errors.As(err, &ue) || !errors.As(err, &re) {
+		// Not from a command's own work: a bad command line (cobra does
+		// not type its argument and unknown-command errors).
 		fmt.Fprintln(stderr, "run 'pxos --help' for usage")
 		return 2
 	}
 	return 1
 }
 
-// isCobraUsage reports whether err is one of cobra's own command-line errors
-// (unknown command, wrong number of arguments), which it does not type.
-func isCobraUsage(err error) bool {
-	for _, p := range []string{"unknown command", "accepts ", "requires at least", "requires at most", "unknown flag", "unknown shorthand"} {
-		if strings.Contains(err.Error(), p) {
-			return true
+// runError marks an error returned by a command's RunE, as opposed to one
+// cobra raised while parsing the command line.
+type runError struct{ err error }
+
+func (e runError) Error() string { return e.err.Error() }
+func (e runError) Unwrap() error { return e.err }
+
+// markRunErrors wraps the RunE of c and its subcommands so their errors are
+// runErrors.
+func markRunErrors(c *cobra.Command) {
+	if f := c.RunE; f != nil {
+		c.RunE = func(c *cobra.Command, args []string) error {
+			if err := f(c, args); err != nil {
+				return runError{err}
+			}
+			return nil
 		}
 	}
-	return false
+	for _, sub := range c.Commands() {
+		markRunErrors(sub)
+	}
 }

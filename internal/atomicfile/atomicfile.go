@@ -61,6 +61,10 @@ type File struct {
 	Path string
 	Data []byte
 	Fill func(*os.File) error
+	// NoSync skips the fsync before the rename: the file is still replaced
+	// atomically, but a power cut may leave it empty. Right for outputs that
+	// are rebuilt from their source (images, listings); wrong for sources.
+	NoSync bool
 }
 
 // WriteAll writes every file to a temporary beside it first and renames them
@@ -93,7 +97,7 @@ func WriteAll(perm os.FileMode, files ...File) (err error) {
 		if err == nil {
 			err = f.Chmod(perm)
 		}
-		if err == nil {
+		if err == nil && !fl.NoSync {
 			err = f.Sync()
 		}
 		if cerr := f.Close(); err == nil {

@@ -195,3 +195,30 @@ func TestErrorCap(t *testing.T) {
 		t.Errorf("no 'too many errors' line in:\n%s", out)
 	}
 }
+
+// FuzzBuild: building the same input twice gives identical bytes, and a build
+// that succeeds always yields a bootable-shaped floppy.
+func FuzzBuild(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*/*.txt")
+	for _, fn := range files {
+		if b, err := os.ReadFile(fn); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		a, errA := FromSource("f.txt", src, Options{})
+		b, errB := FromSource("f.txt", src, Options{})
+		if (errA == nil) != (errB == nil) {
+			t.Fatalf("builds disagree: %v / %v", errA, errB)
+		}
+		if errA != nil {
+			return
+		}
+		if !bytes.Equal(a.Floppy, b.Floppy) || !bytes.Equal(a.Bin, b.Bin) {
+			t.Fatal("two builds of the same input differ")
+		}
+		if len(a.Floppy) != FloppySize || a.Floppy[510] != 0x55 || a.Floppy[511] != 0xAA {
+			t.Fatal("built image lacks size or signature")
+		}
+	})
+}

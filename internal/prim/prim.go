@@ -107,46 +107,54 @@ func Parse(file string, src []byte) (*Program, error) {
 	var todo []pending
 	bad := make(map[int]bool)
 
-	// Pass one: split lines, classify, collect label definitions.
+	// Pass one: split lines, classify, collect label definitions. The source
+	// is converted to a string once; every field below is a substring of it.
+	text := string(src)
+	n := strings.Count(text, "\n") + 1
+	p.Stmts = make([]Stmt, 0, n)
+	todo = make([]pending, 0, n)
 	lineNo := 0
-	for len(src) > 0 {
+	for len(text) > 0 {
 		lineNo++
-		var line []byte
-		if i := indexNL(src); i >= 0 {
-			line, src = src[:i], src[i+1:]
+		var line string
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			line, text = text[:i], text[i+1:]
 		} else {
-			line, src = src, nil
+			line, text = text, ""
 		}
-		text := strings.TrimSpace(string(trimCR(line)))
-		st := Stmt{Pos: diag.Pos{File: file, Line: lineNo}, Text: text}
-		if text == "" {
+		line = strings.TrimSpace(line)
+		st := Stmt{Pos: diag.Pos{File: file, Line: lineNo}, Text: line}
+		if line == "" {
 			p.Stmts = append(p.Stmts, st)
 			continue
 		}
-		if text[0] == '#' {
-			st.Op, st.Comment = OpComment, strings.TrimSpace(text[1:])
+		if line[0] == '#' {
+			st.Op, st.Comment = OpComment, strings.TrimSpace(line[1:])
 			p.Stmts = append(p.Stmts, st)
 			continue
 		}
-		kw, rest := cutField(text)
+		kw, rest := cutField(line)
 		// The trailing comment, if any: "COMMENT ..." or "; ...".
 		body, comment := splitComment(rest)
 		st.Comment = comment
-		args := strings.Fields(body)
-		switch strings.ToUpper(kw) {
-		case "COMMENT":
+		var argv [3]string
+		nargs := fields(body, &argv)
+		args := argv[:min(nargs, len(argv))]
+		text := line
+		switch {
+		case strings.EqualFold(kw, "COMMENT"):
 			st.Op, st.Comment = OpComment, strings.TrimSpace(rest)
-		case "WRITE":
+		case strings.EqualFold(kw, "WRITE"):
 			st.Op = OpWrite
-			if len(args) != 2 {
-				errs.Add(st.Pos, text, "WRITE takes an address and a byte (WRITE <addr> <byte>), got %d operand%s", len(args), plural(len(args)))
+			if nargs != 2 {
+				errs.Add(st.Pos, text, "WRITE takes an address and a byte (WRITE <addr> <byte>), got %d operand%s", nargs, plural(nargs))
 				break
 			}
 			todo = append(todo, pending{stmt: len(p.Stmts), addr: args[0], byte_: args[1]})
-		case "DEFINE":
+		case strings.EqualFold(kw, "DEFINE"):
 			st.Op = OpDefine
-			if len(args) != 2 {
-				errs.Add(st.Pos, text, "DEFINE takes a label and an address (DEFINE <label> <addr>), got %d operand%s", len(args), plural(len(args)))
+			if nargs != 2 {
+				errs.Add(st.Pos, text, "DEFINE takes a label and an address (DEFINE <label> <addr>), got %d operand%s", nargs, plural(nargs))
 				break
 			}
 			st.Label = args[0]
@@ -155,10 +163,10 @@ func Parse(file string, src []byte) (*Program, error) {
 				break
 			}
 			todo = append(todo, pending{stmt: len(p.Stmts), addr: args[1]})
-		case "CALL":
+		case strings.EqualFold(kw, "CALL"):
 			st.Op = OpCall
-			if len(args) != 1 {
-				errs.Add(st.Pos, text, "CALL takes one label (CALL <label>), got %d operand%s", len(args), plural(len(args)))
+			if nargs != 1 {
+				errs.Add(st.Pos, text, "CALL takes one label (CALL <label>), got %d operand%s", nargs, plural(nargs))
 				break
 			}
 			st.Label = args[0]
@@ -220,7 +228,7 @@ func Parse(file string, src []byte) (*Program, error) {
 		if err != nil {
 			errs.Add(st.Pos, st.Text, "address: %v", err)
 		} else if a < 0 || a > MaxAddr {
-			errs.Add(st.Pos, st.Text, "address %s = %d is outside real-mode memory (0x0-0xFFFFF)", t.addr, a)
+			errs.Add(st.Pos, st.Text, "address %s is outside real-mode memory (0x0-0xFFFFF)", show(t.addr, a))
 		} else {
 			st.Addr = uint32(a)
 		}
@@ -228,7 +236,7 @@ func Parse(file string, src []byte) (*Program, error) {
 		if err != nil {
 			errs.Add(st.Pos, st.Text, "byte: %v", err)
 		} else if b < 0 || b > 255 {
-			errs.Add(st.Pos, st.Text, "byte value %s = %d is out of range (0-255)", t.byte_, b)
+			errs.Add(st.Pos, st.Text, "byte value %s is out of range (0-255)", show(t.byte_, b))
 		} else {
 			st.Byte = byte(b)
 		}
@@ -293,6 +301,9 @@ var errFailed = fmt.Errorf("depends on a label with an error")
 
 // eval evaluates term {(+|-) term}, where a term is a number or a label.
 func (r *resolver) eval(s string) (int64, error) {
+	if s != "" && isDigit(s[0]) && !hasSign(s) {
+		return parseNumber(s) // the common case: a plain number
+	}
 	var total int64
 	sign := int64(1)
 	expectTerm := true
@@ -364,6 +375,23 @@ func parseNumber(s string) (int64, error) {
 	return int64(n), nil
 }
 
+func hasSign(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '+' || s[i] == '-' {
+			return true
+		}
+	}
+	return false
+}
+
+// show prints an operand and, when it is not a plain number, its value.
+func show(expr string, v int64) string {
+	if n, err := parseNumber(expr); err == nil && n == v {
+		return expr
+	}
+	return fmt.Sprintf("%s (= %d)", expr, v)
+}
+
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func isLabel(s string) bool {
@@ -399,7 +427,7 @@ func splitComment(s string) (body, comment string) {
 	}
 	// Find the word COMMENT (any case) as a whole word.
 	for i := 0; i+7 <= len(s); i++ {
-		if (i == 0 || s[i-1] == ' ' || s[i-1] == '\t') && strings.EqualFold(s[i:i+7], "COMMENT") &&
+		if c := s[i]; (c == 'C' || c == 'c') && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t') && strings.EqualFold(s[i:i+7], "COMMENT") &&
 			(i+7 == len(s) || s[i+7] == ' ' || s[i+7] == '\t') {
 			c := strings.TrimSpace(s[i+7:])
 			if comment != "" {
@@ -411,20 +439,27 @@ func splitComment(s string) (body, comment string) {
 	return s, comment
 }
 
-func indexNL(b []byte) int {
-	for i, c := range b {
-		if c == '\n' {
-			return i
+// fields splits s at blanks into at most len(out) fields and returns how
+// many there are (counting past len(out), so callers can report extras).
+func fields(s string, out *[3]string) int {
+	n := 0
+	for {
+		for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+			s = s[1:]
 		}
+		if s == "" {
+			return n
+		}
+		i := 0
+		for i < len(s) && s[i] != ' ' && s[i] != '\t' {
+			i++
+		}
+		if n < len(out) {
+			out[n] = s[:i]
+		}
+		n++
+		s = s[i:]
 	}
-	return -1
-}
-
-func trimCR(b []byte) []byte {
-	if n := len(b); n > 0 && b[n-1] == '\r' {
-		return b[:n-1]
-	}
-	return b
 }
 
 func plural(n int) string {
