@@ -1,0 +1,461 @@
+// Package cpu is the x86 real-mode processor of the built-in emulator: the
+// 8086 instruction set, the 80186 additions (push imm, pusha/popa, shifts by
+// imm8, imul imm, enter/leave, ins/outs, bound) and the 386 real-mode
+// instructions that 16-bit code commonly uses (the 0x66 operand-size prefix
+// with 32-bit registers, movzx/movsx, near jcc, setcc, fs/gs, bt*, bsf/bsr,
+// lss/lfs/lgs, cwde/cdq). Where the 8086 and a 386 disagree it behaves as a 386
+// does, because that is what QEMU runs and what pxOS targets; the accepted
+// differences from the recorded 8086 vectors are listed in one table,
+// sstDifferences in sst_test.go.
+//
+// It owns registers, flags, the 1 MiB memory with the 8086 20-bit wraparound
+// and instruction execution. It does not own devices or the BIOS: port I/O
+// goes to the In/Out hooks and the BIOS trap opcode (0F FF ib, honoured only
+// when CS is F000, the emulated ROM) calls the Trap hook, so package pc can
+// implement BIOS services in Go while guests still reach them through the
+// interrupt vector table and can hook them.
+//
+// There are no hardware interrupts and no protected mode. The 0x67
+// address-size prefix, protected-mode system instructions and the x87 FPU
+// escapes are invalid opcodes here.
+//
+// The hot path is a switch on the opcode over a plain byte array; it does not
+// allocate.
+package cpu
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+)
+
+// MemSize is the size of the real-mode address space: 1 MiB.
+const MemSize = 1 << 20
+
+// addrMask implements the 8086 20-bit wraparound (the A20 line is off).
+const addrMask = MemSize - 1
+
+// Register indexes into CPU.R, in the order of the x86 encoding.
+const (
+	EAX = iota
+	ECX
+	EDX
+	EBX
+	ESP
+	EBP
+	ESI
+	EDI
+)
+
+// Segment register indexes into CPU.S, in the order of the x86 encoding.
+const (
+	ES = iota
+	CS
+	SS
+	DS
+	FS
+	GS
+)
+
+// Flag bits of the FLAGS register (Intel SDM vol. 1, 3.4.3).
+const (
+	CF uint16 = 1 << 0
+	PF uint16 = 1 << 2
+	AF uint16 = 1 << 4
+	ZF uint16 = 1 << 6
+	SF uint16 = 1 << 7
+	TF uint16 = 1 << 8
+	IF uint16 = 1 << 9
+	DF uint16 = 1 << 10
+	OF uint16 = 1 << 11
+
+	arithFlags = CF | PF | AF | ZF | SF | OF
+)
+
+// popfMask is what POPF and IRET may change in real mode on a 386: every
+// defined flag plus IOPL and NT (bits 12-14); bit 15 and the reserved bits 3
+// and 5 stay clear and bit 1 stays set.
+const popfMask = 0x7FD5
+
+// TrapOpcode is the second byte of the BIOS trap instruction 0F FF ib.
+// 0F FF is an invalid opcode on every real x86 before the UD0 era, so guest
+// code never relies on it; the CPU honours it only when CS is TrapSegment.
+const TrapOpcode = 0xFF
+
+// TrapSegment is the code segment in which the BIOS trap is honoured.
+const TrapSegment = 0xF000
+
+// Kind says why execution stopped.
+type Kind int
+
+const (
+	// InvalidOpcode is an instruction this CPU does not implement or that
+	// a 386 in real mode rejects (#UD).
+	InvalidOpcode Kind = iota + 1
+	// Halted is HLT with interrupts disabled: nothing can ever wake it.
+	Halted
+	// WaitInterrupt is HLT with interrupts enabled. There are no hardware
+	// interrupts here, so the machine around the CPU decides what it means
+	// (package pc treats it as idle).
+	WaitInterrupt
+)
+
+func (k Kind) String() string {
+	switch k {
+	case InvalidOpcode:
+		return "invalid opcode"
+	case Halted:
+		return "hlt with interrupts disabled"
+	case WaitInterrupt:
+		return "hlt waiting for an interrupt"
+	}
+	return fmt.Sprintf("stop %d", int(k))
+}
+
+// Fault is a stop of execution at CS:IP, the first byte of the instruction
+// (its prefixes included) that stopped.
+type Fault struct {
+	Kind Kind
+	CS   uint16
+	IP   uint16
+}
+
+func (f *Fault) Error() string {
+	return fmt.Sprintf("cpu: %s at %04X:%04X", f.Kind, f.CS, f.IP)
+}
+
+// CPU is the processor state plus the memory it addresses.
+//
+// R holds the general registers EAX..EDI (16-bit code uses the low halves);
+// S holds ES, CS, SS, DS, FS, GS. IP is the instruction pointer (real mode
+// keeps it 16-bit). Mem is the whole 1 MiB; package pc lays out RAM, video
+// memory and ROM in it.
+type CPU struct {
+	R     [8]uint32
+	S     [6]uint16
+	IP    uint16
+	Flags uint16
+
+	Mem *[MemSize]byte
+
+	// In reads size (1, 2 or 4) bytes from an I/O port; nil reads all ones
+	// as an empty ISA bus does.
+	In func(port uint16, size int) uint32
+	// Out writes to an I/O port; nil ignores the write.
+	Out func(port uint16, size int, v uint32)
+	// Trap is called for the BIOS trap 0F FF n executed in segment F000,
+	// after IP has moved past it. A non-nil error stops Run and is returned
+	// from it; the hook may first move IP back (by TrapLen) so the trap runs
+	// again when execution resumes, for example to wait for a key.
+	Trap func(n byte) error
+
+	// Count is the number of instructions executed since New (a REP string
+	// instruction counts once per iteration).
+	Count uint64
+
+	// decoder state of the current instruction
+	instIP  uint16 // IP of the first prefix byte
+	segOvr  int8   // segment override or -1
+	rep     uint8  // 0, 0xF2 or 0xF3
+	o32     bool   // operand-size prefix seen
+	isReg   bool   // ModRM names a register
+	modReg  uint8  // ModRM reg field
+	modRM   uint8  // ModRM rm field
+	eaBase  uint32 // segment base of the memory operand
+	eaOff   uint16 // offset of the memory operand
+	stopErr error  // set by the trap hook
+}
+
+// TrapLen is the length of the trap instruction 0F FF ib.
+const TrapLen = 3
+
+// New returns a CPU in the state a PC BIOS hands to a boot sector except for
+// CS:IP and the stack, which the caller sets: all registers zero, FLAGS 0002h,
+// and a fresh zeroed 1 MiB of memory.
+func New() *CPU {
+	c := &CPU{Mem: new([MemSize]byte)}
+	c.Flags = 0x0002
+	return c
+}
+
+// Reset clears the registers as New does, keeping memory and hooks.
+func (c *CPU) Reset() {
+	c.R = [8]uint32{}
+	c.S = [6]uint16{}
+	c.IP = 0
+	c.Flags = 0x0002
+}
+
+// Linear returns the 20-bit address of seg:off.
+func Linear(seg, off uint16) uint32 { return (uint32(seg)<<4 + uint32(off)) & addrMask }
+
+// Reg16 returns the low 16 bits of general register r (EAX..EDI).
+func (c *CPU) Reg16(r int) uint16 { return uint16(c.R[r]) }
+
+// SetReg16 sets the low 16 bits of general register r, keeping the high half.
+func (c *CPU) SetReg16(r int, v uint16) { c.R[r] = c.R[r]&0xFFFF0000 | uint32(v) }
+
+// Read8 reads the byte at seg:off.
+func (c *CPU) Read8(seg, off uint16) byte { return c.Mem[Linear(seg, off)] }
+
+// Read16 reads the word at seg:off; the second byte wraps within the segment
+// as on the 8086.
+func (c *CPU) Read16(seg, off uint16) uint16 { return c.rd16(uint32(seg)<<4, off) }
+
+// Write8 writes the byte at seg:off.
+func (c *CPU) Write8(seg, off uint16, v byte) { c.Mem[Linear(seg, off)] = v }
+
+// Write16 writes the word at seg:off.
+func (c *CPU) Write16(seg, off uint16, v uint16) { c.wr16(uint32(seg)<<4, off, v) }
+
+// Push16 pushes a word on SS:SP.
+func (c *CPU) Push16(v uint16) { c.push16(v) }
+
+// Pop16 pops a word from SS:SP.
+func (c *CPU) Pop16() uint16 { return c.pop16() }
+
+// Interrupt performs INT n: push FLAGS, CS and IP, clear IF and TF, and jump
+// through the interrupt vector table.
+func (c *CPU) Interrupt(n byte) { c.interrupt(n) }
+
+// Dump returns the registers as a two-line text for crash reports.
+func (c *CPU) Dump() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "AX=%04X BX=%04X CX=%04X DX=%04X SI=%04X DI=%04X BP=%04X SP=%04X\n",
+		uint16(c.R[EAX]), uint16(c.R[EBX]), uint16(c.R[ECX]), uint16(c.R[EDX]),
+		uint16(c.R[ESI]), uint16(c.R[EDI]), uint16(c.R[EBP]), uint16(c.R[ESP]))
+	fmt.Fprintf(&b, "CS=%04X DS=%04X ES=%04X SS=%04X FS=%04X GS=%04X IP=%04X FLAGS=%04X [%s]",
+		c.S[CS], c.S[DS], c.S[ES], c.S[SS], c.S[FS], c.S[GS], c.IP, c.Flags, flagString(c.Flags))
+	return b.String()
+}
+
+func flagString(f uint16) string {
+	const names = "odiszapc"
+	bits := []uint16{OF, DF, IF, SF, ZF, AF, PF, CF}
+	b := []byte(strings.ToLower(names))
+	for i, m := range bits {
+		if f&m != 0 {
+			b[i] = names[i] - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+// Run executes instructions until n have run, an instruction faults or the
+// trap hook stops it. It returns how many instructions ran. The error is nil
+// when the budget ran out, a *Fault for an invalid opcode or HLT, or the
+// trap hook's error. Fault.IP is the stopping instruction; the CPU's own IP
+// is left there for an invalid opcode and after the HLT for Halted and
+// WaitInterrupt, as on a real CPU, so execution can resume.
+func (c *CPU) Run(n uint64) (uint64, error) {
+	start := c.Count
+	limit := start + n
+	for c.Count < limit {
+		if k := c.step(); k != 0 {
+			ran := c.Count - start
+			if k == stopTrap {
+				err := c.stopErr
+				c.stopErr = nil
+				return ran, err
+			}
+			if Kind(k) == InvalidOpcode {
+				c.IP = c.instIP
+			}
+			return ran, &Fault{Kind: Kind(k), CS: c.S[CS], IP: c.instIP}
+		}
+	}
+	return c.Count - start, nil
+}
+
+// Step executes one instruction; see Run for the error.
+func (c *CPU) Step() error {
+	_, err := c.Run(1)
+	return err
+}
+
+// stopTrap is step's result when the trap hook returned an error.
+const stopTrap = 100
+
+// ---- memory ----
+
+func (c *CPU) rd8(base uint32, off uint16) uint8 {
+	return c.Mem[(base+uint32(off))&addrMask]
+}
+
+func (c *CPU) wr8(base uint32, off uint16, v uint8) {
+	c.Mem[(base+uint32(off))&addrMask] = v
+}
+
+func (c *CPU) rd16(base uint32, off uint16) uint16 {
+	a := (base + uint32(off)) & addrMask
+	if off != 0xFFFF && a != addrMask {
+		return binary.LittleEndian.Uint16(c.Mem[a:])
+	}
+	return uint16(c.Mem[a]) | uint16(c.Mem[(base+uint32(off+1))&addrMask])<<8
+}
+
+func (c *CPU) wr16(base uint32, off uint16, v uint16) {
+	a := (base + uint32(off)) & addrMask
+	if off != 0xFFFF && a != addrMask {
+		binary.LittleEndian.PutUint16(c.Mem[a:], v)
+		return
+	}
+	c.Mem[a] = uint8(v)
+	c.Mem[(base+uint32(off+1))&addrMask] = uint8(v >> 8)
+}
+
+func (c *CPU) rd32(base uint32, off uint16) uint32 {
+	return uint32(c.rd16(base, off)) | uint32(c.rd16(base, off+2))<<16
+}
+
+func (c *CPU) wr32(base uint32, off uint16, v uint32) {
+	c.wr16(base, off, uint16(v))
+	c.wr16(base, off+2, uint16(v>>16))
+}
+
+func (c *CPU) rd(sz uint8, base uint32, off uint16) uint32 {
+	switch sz {
+	case 1:
+		return uint32(c.rd8(base, off))
+	case 2:
+		return uint32(c.rd16(base, off))
+	}
+	return c.rd32(base, off)
+}
+
+func (c *CPU) wr(sz uint8, base uint32, off uint16, v uint32) {
+	switch sz {
+	case 1:
+		c.wr8(base, off, uint8(v))
+	case 2:
+		c.wr16(base, off, uint16(v))
+	default:
+		c.wr32(base, off, v)
+	}
+}
+
+func (c *CPU) fetch8() uint8 {
+	v := c.Mem[(uint32(c.S[CS])<<4+uint32(c.IP))&addrMask]
+	c.IP++
+	return v
+}
+
+func (c *CPU) fetch16() uint16 {
+	v := c.rd16(uint32(c.S[CS])<<4, c.IP)
+	c.IP += 2
+	return v
+}
+
+func (c *CPU) fetch32() uint32 {
+	lo := c.fetch16()
+	return uint32(lo) | uint32(c.fetch16())<<16
+}
+
+// fetchImm fetches an immediate of size sz.
+func (c *CPU) fetchImm(sz uint8) uint32 {
+	switch sz {
+	case 1:
+		return uint32(c.fetch8())
+	case 2:
+		return uint32(c.fetch16())
+	}
+	return c.fetch32()
+}
+
+// ---- registers ----
+
+func (c *CPU) reg8(r uint8) uint8 {
+	if r < 4 {
+		return uint8(c.R[r])
+	}
+	return uint8(c.R[r-4] >> 8)
+}
+
+func (c *CPU) setReg8(r uint8, v uint8) {
+	if r < 4 {
+		c.R[r] = c.R[r]&^0xFF | uint32(v)
+	} else {
+		c.R[r-4] = c.R[r-4]&^0xFF00 | uint32(v)<<8
+	}
+}
+
+func (c *CPU) reg(sz uint8, r uint8) uint32 {
+	switch sz {
+	case 1:
+		return uint32(c.reg8(r))
+	case 2:
+		return c.R[r] & 0xFFFF
+	}
+	return c.R[r]
+}
+
+func (c *CPU) setReg(sz uint8, r uint8, v uint32) {
+	switch sz {
+	case 1:
+		c.setReg8(r, uint8(v))
+	case 2:
+		c.R[r] = c.R[r]&0xFFFF0000 | v&0xFFFF
+	default:
+		c.R[r] = v
+	}
+}
+
+// ---- stack ----
+
+func (c *CPU) push16(v uint16) {
+	sp := uint16(c.R[ESP]) - 2
+	c.R[ESP] = c.R[ESP]&0xFFFF0000 | uint32(sp)
+	c.wr16(uint32(c.S[SS])<<4, sp, v)
+}
+
+func (c *CPU) pop16() uint16 {
+	sp := uint16(c.R[ESP])
+	v := c.rd16(uint32(c.S[SS])<<4, sp)
+	c.R[ESP] = c.R[ESP]&0xFFFF0000 | uint32(sp+2)
+	return v
+}
+
+func (c *CPU) push32(v uint32) {
+	sp := uint16(c.R[ESP]) - 4
+	c.R[ESP] = c.R[ESP]&0xFFFF0000 | uint32(sp)
+	c.wr32(uint32(c.S[SS])<<4, sp, v)
+}
+
+func (c *CPU) pop32() uint32 {
+	sp := uint16(c.R[ESP])
+	v := c.rd32(uint32(c.S[SS])<<4, sp)
+	c.R[ESP] = c.R[ESP]&0xFFFF0000 | uint32(sp+4)
+	return v
+}
+
+func (c *CPU) push(sz uint8, v uint32) {
+	if sz == 4 {
+		c.push32(v)
+	} else {
+		c.push16(uint16(v))
+	}
+}
+
+func (c *CPU) pop(sz uint8) uint32 {
+	if sz == 4 {
+		return c.pop32()
+	}
+	return uint32(c.pop16())
+}
+
+func (c *CPU) interrupt(n uint8) {
+	c.push16(c.Flags)
+	c.push16(c.S[CS])
+	c.push16(c.IP)
+	c.Flags &^= IF | TF
+	c.IP = c.rd16(0, uint16(n)*4)
+	c.S[CS] = c.rd16(0, uint16(n)*4+2)
+}
+
+// fault raises a processor exception as a 386 does: the return address is
+// the faulting instruction itself (Intel SDM vol. 3, 6.5 "Exception
+// classifications": faults report the instruction that caused them).
+func (c *CPU) fault(n uint8) {
+	c.IP = c.instIP
+	c.interrupt(n)
+}
