@@ -1,0 +1,401 @@
+package llm
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Message is one chat message. Role is "system", "user" or "assistant".
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// System, User and Assistant build messages.
+func System(s string) Message    { return Message{Role: "system", Content: s} }
+func User(s string) Message      { return Message{Role: "user", Content: s} }
+func Assistant(s string) Message { return Message{Role: "assistant", Content: s} }
+
+// Schema is a JSON schema for structured output, sent as
+// response_format {"type": "json_schema", "json_schema": {name, strict, schema}}.
+type Schema struct {
+	// Name identifies the schema to the server ("plan", "primitives").
+	Name string
+	// Schema is the JSON schema document: a json.RawMessage, a map or a struct.
+	Schema any
+}
+
+// Request is one chat completion request.
+type Request struct {
+	// Model overrides the client's model for this request.
+	Model    string
+	Messages []Message
+	// Temperature is nil for DefaultTemperature (0.7); use Temp(x) to set it,
+	// including 0.
+	Temperature *float64
+	// MaxTokens caps the answer; 0 leaves it to the server.
+	MaxTokens int
+	// Schema, when set, asks for structured output (json_schema, never json_object).
+	Schema *Schema
+	// Stop sequences, optional.
+	Stop []string
+}
+
+// Temp returns a pointer to t, for Request.Temperature.
+func Temp(t float64) *float64 { return &t }
+
+// Usage is the server's token count for a call, when it reports one.
+type Usage struct {
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	TotalTokens      int `json:"total_tokens"`
+}
+
+// Response is a finished chat answer.
+type Response struct {
+	// Content is the answer with any <think>...</think> reasoning removed.
+	Content string
+	// Reasoning is the model's reasoning: <think> blocks or the server's
+	// reasoning_content field.
+	Reasoning string
+	// Raw is the answer exactly as the server sent it.
+	Raw          string
+	Model        string
+	FinishReason string
+	Usage        Usage
+	// Tries is the number of times the request was sent (1 unless 5xx retries).
+	Tries int
+}
+
+// wire types
+
+type responseFormat struct {
+	Type       string          `json:"type"`
+	JSONSchema *jsonSchemaSpec `json:"json_schema,omitempty"`
+}
+
+type jsonSchemaSpec struct {
+	Name   string `json:"name"`
+	Strict bool   `json:"strict"`
+	Schema any    `json:"schema"`
+}
+
+type chatBody struct {
+	Model          string          `json:"model"`
+	Messages       []Message       `json:"messages"`
+	Temperature    float64         `json:"temperature"`
+	MaxTokens      int             `json:"max_tokens,omitempty"`
+	Stream         bool            `json:"stream"`
+	Stop           []string        `json:"stop,omitempty"`
+	ResponseFormat *responseFormat `json:"response_format,omitempty"`
+}
+
+type chatAnswer struct {
+	Model   string `json:"model"`
+	Choices []struct {
+		Message *struct {
+			Content          *string `json:"content"`
+			ReasoningContent string  `json:"reasoning_content"`
+			Reasoning        string  `json:"reasoning"`
+		} `json:"message"`
+		Delta *struct {
+			Content          string `json:"content"`
+			ReasoningContent string `json:"reasoning_content"`
+			Reasoning        string `json:"reasoning"`
+		} `json:"delta"`
+		FinishReason *string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *Usage          `json:"usage"`
+	Error json.RawMessage `json:"error"`
+}
+
+func (c *Client) body(ctx context.Context, r Request, stream bool) (chatBody, error) {
+	model := r.Model
+	if model == "" {
+		m, err := c.Model(ctx)
+		if err != nil {
+			return chatBody{}, err
+		}
+		model = m
+	}
+	temp := DefaultTemperature
+	if r.Temperature != nil {
+		temp = *r.Temperature
+	}
+	b := chatBody{Model: model, Messages: r.Messages, Temperature: temp, MaxTokens: r.MaxTokens, Stream: stream, Stop: r.Stop}
+	if r.Schema != nil {
+		name := r.Schema.Name
+		if name == "" {
+			name = "answer"
+		}
+		b.ResponseFormat = &responseFormat{Type: "json_schema", JSONSchema: &jsonSchemaSpec{Name: name, Strict: true, Schema: r.Schema.Schema}}
+	}
+	return b, nil
+}
+
+// Chat sends one chat completion and returns the whole answer. The call,
+// retries included, is bounded by Config.Timeout.
+func (c *Client) Chat(ctx context.Context, r Request) (*Response, error) {
+	return c.chat(ctx, r, nil)
+}
+
+// ChatStream sends one chat completion with stream: true and calls onToken
+// with each piece of the answer as it arrives (server-sent events). It
+// returns the whole answer at the end. Config.Timeout bounds the wait for
+// each next piece, not the whole answer.
+//
+// onToken sees the raw text, reasoning blocks included; wrap it with a
+// ThinkFilter to hide <think> blocks from a user.
+func (c *Client) ChatStream(ctx context.Context, r Request, onToken func(string)) (*Response, error) {
+	if onToken == nil {
+		onToken = func(string) {}
+	}
+	return c.chat(ctx, r, onToken)
+}
+
+// ChatJSON asks for an answer that matches schema (response_format
+// json_schema, strict) and decodes it into out. Models that ignore the
+// schema and wrap the JSON in prose, ```json fences or <think> blocks are
+// handled by ExtractJSON. A server that rejects response_format altogether
+// is asked once more without it, with the schema in the instructions.
+func (c *Client) ChatJSON(ctx context.Context, r Request, schema Schema, out any) (*Response, error) {
+	r.Schema = &schema
+	resp, err := c.Chat(ctx, r)
+	if e, ok := err.(*Error); ok && e.Kind == ErrRejected && mentionsResponseFormat(e.Server) {
+		r.Schema = nil
+		r.Messages = withSchemaInstruction(r.Messages, schema)
+		resp, err = c.Chat(ctx, r)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := c.DecodeJSON(resp.Content, out); err != nil {
+		return resp, err
+	}
+	return resp, nil
+}
+
+// DecodeJSON extracts the JSON value from a model's answer (see ExtractJSON)
+// and unmarshals it into out. Failures wrap ErrMalformed.
+func (c *Client) DecodeJSON(answer string, out any) error {
+	raw, err := ExtractJSON(answer)
+	if err != nil {
+		return c.malformed("%v", err)
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return c.malformed("the JSON in the answer does not fit the expected shape: %v", err)
+	}
+	return nil
+}
+
+func mentionsResponseFormat(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "response_format") || strings.Contains(m, "json_schema") || strings.Contains(m, "grammar")
+}
+
+func withSchemaInstruction(msgs []Message, s Schema) []Message {
+	sch, _ := json.Marshal(s.Schema)
+	note := "Answer with only a JSON value that matches this JSON schema, and nothing else:\n" + string(sch)
+	out := append([]Message(nil), msgs...)
+	if len(out) > 0 && out[0].Role == "system" {
+		out[0].Content += "\n\n" + note
+		return out
+	}
+	return append([]Message{System(note)}, out...)
+}
+
+func (c *Client) chat(parent context.Context, r Request, onToken func(string)) (*Response, error) {
+	stream := onToken != nil
+	body, err := c.body(parent, r, stream)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("llm: encoding request: %v", err)
+	}
+
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	// One timer bounds the call. Non-streaming: the whole call. Streaming:
+	// it is reset whenever a piece of the answer arrives.
+	timer := time.AfterFunc(c.cfg.Timeout, func() { cancel(timeoutCause) })
+	defer timer.Stop()
+	touch := func() {
+		if stream {
+			timer.Reset(c.cfg.Timeout)
+		}
+	}
+
+	backoff := c.cfg.Backoff
+	for try := 1; ; try++ {
+		resp, status, data, err := c.attempt(ctx, payload, body.Model, onToken, touch)
+		if err == nil {
+			resp.Tries = try
+			return resp, nil
+		}
+		if err != errRetry {
+			return nil, err
+		}
+		if try >= c.cfg.Tries {
+			return nil, c.httpError(ctx, status, data, body.Model, try)
+		}
+		if err := sleep(ctx, backoff); err != nil {
+			return nil, c.transportError(ctx, err, c.cfg.Timeout)
+		}
+		backoff *= 2
+	}
+}
+
+// errRetry means: the server answered 5xx with nothing more specific; try again.
+var errRetry = fmt.Errorf("retry")
+
+func (c *Client) attempt(ctx context.Context, payload []byte, model string, onToken func(string), touch func()) (*Response, int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/chat/completions", bytes.NewReader(payload))
+	if err != nil {
+		return nil, 0, nil, c.errorf(ErrUnreachable, 0, "", "llm: bad LLM server URL %s: %v", c.URL(), err)
+	}
+	c.header(req)
+	if onToken != nil {
+		req.Header.Set("Accept", "text/event-stream")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, 0, nil, c.transportError(ctx, err, c.cfg.Timeout)
+	}
+	defer resp.Body.Close()
+	touch()
+	ct := resp.Header.Get("Content-Type")
+	if resp.StatusCode != 200 || (onToken != nil && !strings.Contains(ct, "event-stream")) {
+		data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if err != nil {
+			return nil, 0, nil, c.transportError(ctx, err, c.cfg.Timeout)
+		}
+		if resp.StatusCode == 200 {
+			// A server that ignores stream: true answers with one JSON body.
+			out, err := c.parseAnswer(data, model)
+			if err == nil && onToken != nil {
+				onToken(out.Raw)
+			}
+			return out, 200, data, err
+		}
+		if resp.StatusCode >= 500 && classify(resp.StatusCode, serverMessage(data)) == ErrServer {
+			return nil, resp.StatusCode, data, errRetry
+		}
+		return nil, resp.StatusCode, data, c.httpError(ctx, resp.StatusCode, data, model, 1)
+	}
+	if onToken == nil {
+		data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		if err != nil {
+			return nil, 0, nil, c.transportError(ctx, err, c.cfg.Timeout)
+		}
+		out, err := c.parseAnswer(data, model)
+		return out, 200, data, err
+	}
+	out, err := c.readStream(ctx, resp.Body, model, onToken, touch)
+	return out, 200, nil, err
+}
+
+func (c *Client) parseAnswer(data []byte, model string) (*Response, error) {
+	var a chatAnswer
+	if err := json.Unmarshal(data, &a); err != nil {
+		return nil, c.malformed("the answer is not JSON (%v): %s", err, shorten(string(data), 200))
+	}
+	if msg := rawMessage(a.Error); msg != "" {
+		// LM Studio has answered errors with status 200.
+		return nil, c.httpError(context.Background(), 200, data, model, 1)
+	}
+	if len(a.Choices) == 0 || a.Choices[0].Message == nil || a.Choices[0].Message.Content == nil {
+		return nil, c.malformed("no choices[0].message.content in %s", shorten(string(data), 200))
+	}
+	ch := a.Choices[0]
+	out := &Response{Raw: *ch.Message.Content, Model: a.Model}
+	if ch.FinishReason != nil {
+		out.FinishReason = *ch.FinishReason
+	}
+	if a.Usage != nil {
+		out.Usage = *a.Usage
+	}
+	out.Content, out.Reasoning = SplitThink(out.Raw)
+	out.Reasoning = joinNonEmpty(ch.Message.ReasoningContent+ch.Message.Reasoning, out.Reasoning)
+	return out, nil
+}
+
+// readStream reads server-sent events: "data: {json}" lines, ending with
+// "data: [DONE]" (or the end of the body). Comments (":...") and event:
+// lines are ignored. An error object in the stream ends it with that error.
+func (c *Client) readStream(ctx context.Context, body io.Reader, model string, onToken func(string), touch func()) (*Response, error) {
+	br := bufio.NewReaderSize(body, 64<<10)
+	var raw, reasoning strings.Builder
+	out := &Response{}
+	sawData := false
+	for {
+		line, err := br.ReadString('\n')
+		if len(line) > 0 {
+			touch()
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if strings.HasPrefix(line, "data:") {
+			data := strings.TrimSpace(strings.TrimPrefix(line, "data:"))
+			if data == "[DONE]" {
+				break
+			}
+			sawData = true
+			var a chatAnswer
+			if jerr := json.Unmarshal([]byte(data), &a); jerr != nil {
+				return nil, c.malformed("bad event in the stream (%v): %s", jerr, shorten(data, 200))
+			}
+			if msg := rawMessage(a.Error); msg != "" {
+				return nil, c.httpError(ctx, 200, []byte(data), model, 1)
+			}
+			if a.Model != "" {
+				out.Model = a.Model
+			}
+			if a.Usage != nil {
+				out.Usage = *a.Usage
+			}
+			for _, ch := range a.Choices {
+				if ch.Delta != nil {
+					if ch.Delta.Content != "" {
+						raw.WriteString(ch.Delta.Content)
+						onToken(ch.Delta.Content)
+					}
+					reasoning.WriteString(ch.Delta.ReasoningContent + ch.Delta.Reasoning)
+				}
+				if ch.FinishReason != nil && *ch.FinishReason != "" {
+					out.FinishReason = *ch.FinishReason
+				}
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, c.transportError(ctx, err, c.cfg.Timeout)
+		}
+	}
+	if !sawData {
+		return nil, c.malformed("the stream ended without any answer")
+	}
+	out.Raw = raw.String()
+	out.Content, out.Reasoning = SplitThink(out.Raw)
+	out.Reasoning = joinNonEmpty(reasoning.String(), out.Reasoning)
+	return out, nil
+}
+
+func joinNonEmpty(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "\n" + b
+}

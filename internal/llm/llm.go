@@ -1,0 +1,208 @@
+// Package llm is pxos's client for OpenAI-compatible LLM servers: LM Studio
+// (the default, http://localhost:1234/v1), Ollama, the llama.cpp server and
+// any other server that speaks POST /v1/chat/completions.
+//
+// It owns the wire protocol and nothing above it: finding out what the server
+// is and what it can do (Probe), chat with and without streaming (Chat,
+// ChatStream), structured answers with response_format json_schema
+// (ChatJSON), embeddings (Embed), token estimates and fitting a prompt into
+// the model's context (Prompt.Fit). It does not know about pxOS, the pixel
+// network or prompts' wording; those belong to the callers (bridge, gen,
+// loop).
+//
+// The client is written on net/http rather than the official openai-go SDK
+// because pxos needs endpoints the SDK does not model (LM Studio's
+// /api/v0/models with loaded state and context length, llama.cpp's /props,
+// Ollama's /api/tags, /api/ps and /api/show) and it must classify failures by
+// the server's exact error text ("No models loaded", "context length", ...),
+// which the SDK wraps in its own types.
+//
+// Every failure is an *Error whose Unwrap is one of the sentinel errors
+// (ErrUnreachable, ErrNoModelLoaded, ...), so callers use errors.Is, and
+// whose text names the server and the fix. The API key is sent only in the
+// Authorization header: it never appears in an error, a log or a file.
+//
+// Never json_object: LM Studio rejects response_format {"type":"json_object"}
+// with HTTP 400, so structured output always uses {"type":"json_schema"}, and
+// the answer is parsed leniently (ExtractJSON) for models that ignore it.
+package llm
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults used when a Config field is zero.
+const (
+	DefaultURL           = "http://localhost:1234/v1"
+	DefaultTemperature   = 0.7 // the seed's lm_studio_bridge.py value
+	DefaultTimeout       = 120 * time.Second
+	DefaultProbeTimeout  = 3 * time.Second
+	DefaultTries         = 3
+	DefaultBackoff       = 500 * time.Millisecond
+	DefaultContextLength = 4096 // the seed's assumption when the server does not say
+)
+
+// Environment variables read by ConfigFromEnv.
+const (
+	EnvURL    = "PXOS_LLM_URL"
+	EnvAPIKey = "PXOS_API_KEY"
+	EnvModel  = "PXOS_MODEL"
+)
+
+// Config says which server to talk to and how patiently. The zero value is
+// usable: every zero field takes its default.
+type Config struct {
+	// URL is the OpenAI-compatible base URL, e.g. http://localhost:1234/v1.
+	// A URL without a path gets /v1 appended.
+	URL string
+	// APIKey, when set, is sent as "Authorization: Bearer KEY" and nowhere else.
+	APIKey string
+	// Model is the chat model. Empty means the model the server reports as
+	// loaded (LM Studio: state "loaded"; otherwise the first listed).
+	Model string
+	// EmbedModel is the embedding model. Empty means the one Probe finds.
+	EmbedModel string
+	// Timeout bounds one chat call, retries included. For streaming calls it
+	// bounds the wait for each next piece of the answer, so a long answer
+	// that keeps arriving is not cut off.
+	Timeout time.Duration
+	// ProbeTimeout bounds each discovery request (models, props, tags).
+	ProbeTimeout time.Duration
+	// Tries is how many times a request that failed with HTTP 5xx is sent
+	// in all before ErrServer.
+	Tries int
+	// Backoff is the wait before the first retry; it doubles each time.
+	Backoff time.Duration
+	// ContextLength is used when the server does not tell the model's
+	// context length.
+	ContextLength int
+	// HTTPClient replaces the default client (tests, proxies).
+	HTTPClient *http.Client
+}
+
+// ConfigFromEnv returns a Config filled from PXOS_LLM_URL, PXOS_API_KEY and
+// PXOS_MODEL. Flags given on the command line should override its fields.
+func ConfigFromEnv() Config {
+	return Config{
+		URL:    os.Getenv(EnvURL),
+		APIKey: os.Getenv(EnvAPIKey),
+		Model:  os.Getenv(EnvModel),
+	}
+}
+
+// Client talks to one LLM server. It is safe for concurrent use.
+type Client struct {
+	cfg  Config
+	base string // normalised base URL ending in /v1 (or whatever path was given)
+	root string // base without a trailing /v1: where /api/..., /props live
+	hc   *http.Client
+
+	mu   sync.Mutex
+	info *Info // cached by Probe
+}
+
+// New returns a client for cfg with defaults filled in. It does not contact
+// the server.
+func New(cfg Config) *Client {
+	if cfg.URL == "" {
+		cfg.URL = DefaultURL
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.ProbeTimeout <= 0 {
+		cfg.ProbeTimeout = DefaultProbeTimeout
+	}
+	if cfg.Tries <= 0 {
+		cfg.Tries = DefaultTries
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = DefaultBackoff
+	}
+	if cfg.ContextLength <= 0 {
+		cfg.ContextLength = DefaultContextLength
+	}
+	base := normaliseURL(cfg.URL)
+	c := &Client{cfg: cfg, base: base, root: strings.TrimSuffix(base, "/v1")}
+	c.hc = cfg.HTTPClient
+	if c.hc == nil {
+		// No client-wide timeout: each call sets its own deadline. The dial
+		// timeout makes an address that swallows packets fail as
+		// unreachable instead of hanging until the chat timeout.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DialContext = (&net.Dialer{Timeout: cfg.ProbeTimeout, KeepAlive: 30 * time.Second}).DialContext
+		tr.Proxy = nil // a local LLM server must not go through HTTP_PROXY
+		c.hc = &http.Client{Transport: tr}
+	}
+	return c
+}
+
+// URL is the server's base URL as shown to users (without credentials).
+func (c *Client) URL() string { return redactURL(c.base) }
+
+// Config returns the client's configuration with defaults filled in and the
+// API key removed.
+func (c *Client) Config() Config {
+	cfg := c.cfg
+	cfg.APIKey = ""
+	cfg.HTTPClient = nil
+	return cfg
+}
+
+// Model returns the chat model the client uses: Config.Model, or the model
+// the server reports as loaded. It probes the server on first use.
+func (c *Client) Model(ctx context.Context) (string, error) {
+	if c.cfg.Model != "" {
+		return c.cfg.Model, nil
+	}
+	info, err := c.Probe(ctx)
+	if err != nil {
+		return "", err
+	}
+	if info.Model == "" {
+		return "", c.noModelError(info, "")
+	}
+	return info.Model, nil
+}
+
+// ContextLength returns the context length to plan prompts with: what the
+// server reports for the model, else Config.ContextLength. It never fails:
+// when the server cannot be asked, the configured value is the answer.
+func (c *Client) ContextLength(ctx context.Context) int {
+	info, err := c.Probe(ctx)
+	if err != nil || info.ContextLength <= 0 {
+		return c.cfg.ContextLength
+	}
+	return info.ContextLength
+}
+
+func normaliseURL(s string) string {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	s = strings.TrimRight(s, "/")
+	if u, err := url.Parse(s); err == nil && (u.Path == "" || u.Path == "/") {
+		s += "/v1"
+	}
+	return s
+}
+
+// redactURL drops user info, query and fragment: they may carry secrets.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	u.User = nil
+	u.RawQuery = ""
+	u.Fragment = ""
+	return u.String()
+}
