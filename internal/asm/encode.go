@@ -11,16 +11,16 @@ type arg struct {
 	sv value // far segment
 }
 
-func (a *arg) isReg() bool   { return a.kind == oReg && !a.reg.seg }
-func (a *arg) isSeg() bool   { return a.kind == oReg && a.reg.seg }
-func (a *arg) isRM() bool    { return a.isReg() || a.kind == oMem }
-func (a *arg) isAcc() bool   { return a.isReg() && a.reg.num == 0 }
-func (a *arg) regNum() int   { return a.reg.num }
-func (a *arg) isMem() bool   { return a.kind == oMem }
-func (a *arg) isImm() bool   { return a.kind == oImm }
-func (a *arg) isCL() bool    { return a.isReg() && a.reg.size == 1 && a.reg.num == 1 }
-func (a *arg) isDX() bool    { return a.isReg() && a.reg.size == 2 && a.reg.num == 2 }
-func (a *arg) direct() bool  { return a.kind == oMem && len(a.regs) == 0 }
+func (a *arg) isReg() bool  { return a.kind == oReg && !a.reg.seg }
+func (a *arg) isSeg() bool  { return a.kind == oReg && a.reg.seg }
+func (a *arg) isRM() bool   { return a.isReg() || a.kind == oMem }
+func (a *arg) isAcc() bool  { return a.isReg() && a.reg.num == 0 }
+func (a *arg) regNum() int  { return a.reg.num }
+func (a *arg) isMem() bool  { return a.kind == oMem }
+func (a *arg) isImm() bool  { return a.kind == oImm }
+func (a *arg) isCL() bool   { return a.isReg() && a.reg.size == 1 && a.reg.num == 1 }
+func (a *arg) isDX() bool   { return a.isReg() && a.reg.size == 2 && a.reg.num == 2 }
+func (a *arg) direct() bool { return a.kind == oMem && len(a.regs) == 0 }
 func (a *arg) opSize() int {
 	if a.kind == oReg {
 		return a.reg.size

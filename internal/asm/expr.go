@@ -9,13 +9,13 @@ import (
 type exprKind uint8
 
 const (
-	eNum   exprKind = iota // constant
-	eSym                   // symbol reference
-	eReg                   // register (only valid inside [ ] or as a whole operand)
-	eHere                  // $
-	eBase                  // $$
-	eUnary                 // op x
-	eBinary                // x op y
+	eNum    exprKind = iota // constant
+	eSym                    // symbol reference
+	eReg                    // register (only valid inside [ ] or as a whole operand)
+	eHere                   // $
+	eBase                   // $$
+	eUnary                  // op x
+	eBinary                 // x op y
 )
 
 // expr is a parsed expression. Symbols are resolved lazily to *symbol.
