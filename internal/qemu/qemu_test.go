@@ -6,32 +6,31 @@ import (
 	"errors"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/pxos-dev/pxos/internal/asm"
 	"github.com/pxos-dev/pxos/internal/machine"
 	"github.com/pxos-dev/pxos/internal/tooltest"
 )
 
 // buildImage assembles one of the test OS sources in ../scenario/testdata
-// with nasm.
+// with the built-in assembler.
 func buildImage(t testing.TB, name string) []byte {
 	t.Helper()
-	nasm := tooltest.Need(t, "nasm")
-	out := filepath.Join(t.TempDir(), name+".img")
-	src := filepath.Join("..", "scenario", "testdata", name+".asm")
-	if b, err := exec.Command(nasm, "-f", "bin", "-o", out, src).CombinedOutput(); err != nil {
-		t.Fatalf("nasm %s: %v\n%s", src, err, b)
-	}
-	img, err := os.ReadFile(out)
+	path := filepath.Join("..", "scenario", "testdata", name+".asm")
+	src, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return img
+	res, err := asm.Assemble(path, src, asm.Options{Org: 0x7C00})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Bytes
 }
 
 // start boots img in QEMU and stops it when the test ends.

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pxos-dev/pxos/internal/asm"
 	"github.com/pxos-dev/pxos/internal/machine"
 	"github.com/pxos-dev/pxos/internal/qemu"
 	"github.com/pxos-dev/pxos/internal/tooltest"
@@ -19,7 +21,8 @@ var (
 	images   = map[string][]byte{}
 )
 
-// image assembles testdata/NAME.asm (once per test binary).
+// image assembles testdata/NAME.asm with the built-in assembler (once per
+// test binary).
 func image(t testing.TB, name string) []byte {
 	t.Helper()
 	imagesMu.Lock()
@@ -27,18 +30,37 @@ func image(t testing.TB, name string) []byte {
 	if img, ok := images[name]; ok {
 		return img
 	}
-	nasm := tooltest.Need(t, "nasm")
-	out := filepath.Join(t.TempDir(), name+".img")
-	src := filepath.Join("testdata", name+".asm")
-	if b, err := exec.Command(nasm, "-f", "bin", "-o", out, src).CombinedOutput(); err != nil {
-		t.Fatalf("nasm %s: %v\n%s", src, err, b)
-	}
-	img, err := os.ReadFile(out)
+	path := filepath.Join("testdata", name+".asm")
+	src, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	images[name] = img
-	return img
+	res, err := asm.Assemble(path, src, asm.Options{Org: 0x7C00})
+	if err != nil {
+		t.Fatal(err)
+	}
+	images[name] = res.Bytes
+	return res.Bytes
+}
+
+// TestImagesMatchNASM checks the built-in assembler builds the test images
+// byte for byte as nasm does, so the tests boot what the sources say.
+func TestImagesMatchNASM(t *testing.T) {
+	nasm := tooltest.Need(t, "nasm")
+	for _, name := range []string{"testos", "crash", "hang"} {
+		out := filepath.Join(t.TempDir(), name+".img")
+		src := filepath.Join("testdata", name+".asm")
+		if b, err := exec.Command(nasm, "-f", "bin", "-o", out, src).CombinedOutput(); err != nil {
+			t.Fatalf("nasm %s: %v\n%s", src, err, b)
+		}
+		want, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := image(t, name); !bytes.Equal(got, want) {
+			t.Errorf("%s: built-in assembler output differs from nasm", name)
+		}
+	}
 }
 
 func startQEMU(t testing.TB, img []byte) machine.Machine {

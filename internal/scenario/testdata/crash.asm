@@ -18,8 +18,11 @@
 	int 0x10
 	jmp .print
 .crash:
-	lidt [null_idt]
-	ud2
+	; lidt [null_idt] and ud2, spelled as bytes so every assembler that
+	; builds the tests accepts them (0F 01 /3 with a disp16 operand; 0F 0B).
+	db 0x0F, 0x01, 0x1E
+	dw null_idt
+	db 0x0F, 0x0B
 
 null_idt: dw 0
 	dd 0
