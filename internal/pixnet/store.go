@@ -296,6 +296,12 @@ func (s *Store) Append(r Record) (Record, error) {
 // AppendBatch adds records in order under one lock and one fsync. On error
 // none of them is acknowledged (some may have been committed).
 func (s *Store) AppendBatch(rs []Record) ([]Record, error) {
+	return s.appendBatch(rs, false)
+}
+
+// appendBatch appends rs; with onlyIfEmpty it appends nothing (and returns
+// nil) when the network already holds records.
+func (s *Store) appendBatch(rs []Record, onlyIfEmpty bool) ([]Record, error) {
 	for i := range rs {
 		if !rs[i].Kind.Valid() {
 			return nil, fmt.Errorf("pixnet: record %d of batch: unknown kind %s", i+1, quote(string(rs[i].Kind)))
@@ -315,6 +321,9 @@ func (s *Store) AppendBatch(rs []Record) ([]Record, error) {
 	defer s.unlock()
 	if err := s.refresh(); err != nil {
 		return nil, err
+	}
+	if onlyIfEmpty && s.nextID > 1 {
+		return nil, nil
 	}
 	now := time.Now()
 	out := make([]Record, len(rs))
