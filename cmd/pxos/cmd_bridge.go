@@ -1,0 +1,121 @@
+package main
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/pxos-dev/pxos/internal/bridge"
+	"github.com/pxos-dev/pxos/internal/llm"
+	"github.com/pxos-dev/pxos/internal/pixnet"
+)
+
+func init() { register(newBridgeCmd) }
+
+// llmFlags are the LLM flags shared by every subcommand that talks to the
+// server (bridge, doctor; gen and auto may reuse them). Environment
+// variables give the defaults, flags override them.
+type llmFlags struct {
+	url, model    string
+	timeout       time.Duration
+	temperature   float64
+	maxTokens     int
+	contextLength int
+}
+
+// addLLMFlags registers --url, --model, --timeout and, when chat is true,
+// --temperature, --max-tokens and --context-length.
+func addLLMFlags(fs *pflag.FlagSet, f *llmFlags, chat bool) {
+	env := llm.ConfigFromEnv()
+	fs.StringVar(&f.url, "url", env.URL, "OpenAI-compatible LLM server base URL (env "+llm.EnvURL+"; default "+llm.DefaultURL+")")
+	fs.StringVar(&f.model, "model", env.Model, "chat model (env "+llm.EnvModel+"; default: the model the server has loaded)")
+	if chat {
+		fs.DurationVar(&f.timeout, "timeout", llm.DefaultTimeout, "give up on an answer after this long (streaming: this long without a new token)")
+		fs.Float64Var(&f.temperature, "temperature", llm.DefaultTemperature, "sampling temperature")
+		fs.IntVar(&f.maxTokens, "max-tokens", 1024, "longest answer, in tokens (0: the server decides)")
+		fs.IntVar(&f.contextLength, "context-length", llm.DefaultContextLength, "the model's context length, used when the server does not report it")
+	} else {
+		fs.DurationVar(&f.timeout, "timeout", llm.DefaultProbeTimeout, "give up on each request to the server after this long")
+	}
+}
+
+// client builds the LLM client. The API key comes only from PXOS_API_KEY.
+func (f *llmFlags) client(chat bool) *llm.Client {
+	cfg := llm.ConfigFromEnv()
+	cfg.URL, cfg.Model, cfg.ContextLength = f.url, f.model, f.contextLength
+	if chat {
+		cfg.Timeout = f.timeout
+	} else {
+		cfg.ProbeTimeout = f.timeout
+	}
+	return llm.New(cfg)
+}
+
+func newBridgeCmd(e *env) *cobra.Command {
+	var lf llmFlags
+	var demo, interactive, embeddings bool
+	var ask, network string
+	var k int
+	c := &cobra.Command{
+		Use:   "bridge --demo | --interactive | --ask QUESTION",
+		Short: "Talk to the local LLM with knowledge from the pixel network, and teach it",
+		Long: `Bridge connects the LLM server (LM Studio by default) with a pixel network.
+Each question is sent with the records of the network that match it best
+(their ids and titles are listed), the answer streams as it arrives, and the
+question and answer are stored back into the network as a "qa" record, so
+what you teach it is in the next prompt.
+
+  --demo         ask "What is pxOS?" without context, teach the network,
+                 ask again with context, and compare
+  --interactive  chat on standard input; "stats" shows the network, "exit" quits
+  --ask Q        one question with retrieved context
+
+The network is created and seeded with the built-in reference knowledge
+when it does not exist.`,
+		Example: `  pxos bridge --demo
+  pxos bridge --ask "How do I print a character with int 10h?"
+  PXOS_LLM_URL=http://localhost:11434/v1 pxos bridge --interactive`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			n := 0
+			for _, b := range []bool{demo, interactive, c.Flags().Changed("ask")} {
+				if b {
+					n++
+				}
+			}
+			if n != 1 {
+				return usagef("bridge: give exactly one of --demo, --interactive or --ask QUESTION")
+			}
+			if c.Flags().Changed("ask") && ask == "" {
+				return usagef("bridge: --ask needs a question")
+			}
+			store, err := pixnet.OpenOrSeed(network)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			b := bridge.New(bridge.Options{
+				Client: lf.client(true), Store: store, Out: e.stdout,
+				Temperature: llm.Temp(lf.temperature), MaxTokens: lf.maxTokens, K: k, Embeddings: embeddings,
+			})
+			switch {
+			case demo:
+				return b.Demo(e.ctx)
+			case interactive:
+				return b.Interactive(e.ctx, e.stdin)
+			}
+			_, err = b.Ask(e.ctx, ask)
+			return err
+		},
+	}
+	fs := c.Flags()
+	fs.BoolVar(&demo, "demo", false, "show an answer without and with the network's knowledge")
+	fs.BoolVar(&interactive, "interactive", false, "chat on standard input")
+	fs.StringVar(&ask, "ask", "", "ask one question")
+	fs.StringVar(&network, "network", bridge.DefaultNetwork, "pixel network file")
+	fs.IntVarP(&k, "k", "k", 5, "records retrieved per question")
+	fs.BoolVar(&embeddings, "embeddings", false, "also rank records with the server's embeddings (needs an embedding model)")
+	addLLMFlags(fs, &lf, true)
+	return c
+}

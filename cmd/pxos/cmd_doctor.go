@@ -1,0 +1,45 @@
+package main
+
+import (
+	"encoding/json"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pxos-dev/pxos/internal/bridge"
+)
+
+func init() { register(newDoctorCmd) }
+
+func newDoctorCmd(e *env) *cobra.Command {
+	var lf llmFlags
+	var asJSON bool
+	var networks []string
+	c := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the LLM server, QEMU, nasm and the pixel networks, and say what to do about each missing piece",
+		Long: `Doctor reports what pxos can use on this machine: the LLM server (reachable?
+LM Studio, llama.cpp, Ollama or another OpenAI-compatible server; its models,
+the loaded model, its context length, embeddings), qemu-system-i386, nasm, and
+the pixel network files with their record counts. Each missing piece comes
+with what to do about it.
+
+It is a report: the exit status is 0 even when pieces are missing, and
+non-zero only for a bad command line. Nothing is changed.`,
+		Example: "  pxos doctor\n  pxos doctor --url http://localhost:11434/v1 --json",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			r := bridge.Doctor(e.ctx, bridge.DoctorOptions{Client: lf.client(false), Networks: networks})
+			if asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(r)
+			}
+			r.WriteText(e.stdout)
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "machine-readable report")
+	c.Flags().StringArrayVar(&networks, "network", nil, "network file to check (repeatable; default the three networks under pxvm/networks)")
+	addLLMFlags(c.Flags(), &lf, false)
+	return c
+}

@@ -1,0 +1,267 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/pxos-dev/pxos/internal/llm"
+	"github.com/pxos-dev/pxos/internal/pixnet"
+)
+
+// Networks are the pixel networks the seed names, checked by Doctor.
+var Networks = []string{
+	"pxvm/networks/pxos_autobuild.png", // pxos auto
+	"pxvm/networks/pxos_dev.png",
+	DefaultNetwork, // pxos bridge
+}
+
+// Report is what Doctor found. Every missing piece carries a Fix.
+type Report struct {
+	LLM      LLMCheck       `json:"llm"`
+	Tools    []ToolCheck    `json:"tools"`
+	Networks []NetworkCheck `json:"networks"`
+}
+
+// LLMCheck describes the LLM server.
+type LLMCheck struct {
+	URL       string          `json:"url"`
+	Reachable bool            `json:"reachable"`
+	Kind      llm.Kind        `json:"kind,omitempty"`
+	Models    []llm.ModelInfo `json:"models,omitempty"`
+	// Model is the chat model pxos will use; empty when none is loaded.
+	Model          string `json:"model,omitempty"`
+	ContextLength  int    `json:"context_length,omitempty"`
+	ContextSource  string `json:"context_source,omitempty"`
+	EmbeddingModel string `json:"embedding_model,omitempty"`
+	Error          string `json:"error,omitempty"`
+	Fix            string `json:"fix,omitempty"`
+}
+
+// ToolCheck describes one external program.
+type ToolCheck struct {
+	Name    string `json:"name"`
+	Found   bool   `json:"found"`
+	Path    string `json:"path,omitempty"`
+	Version string `json:"version,omitempty"`
+	Use     string `json:"use"`
+	Fix     string `json:"fix,omitempty"`
+}
+
+// NetworkCheck describes one pixel network file.
+type NetworkCheck struct {
+	Path    string         `json:"path"`
+	Exists  bool           `json:"exists"`
+	Records int            `json:"records"`
+	ByKind  map[string]int `json:"by_kind,omitempty"`
+	Bytes   int64          `json:"bytes,omitempty"`
+	Damaged int            `json:"damaged,omitempty"`
+	Error   string         `json:"error,omitempty"`
+	Fix     string         `json:"fix,omitempty"`
+}
+
+// DoctorOptions say what to check.
+type DoctorOptions struct {
+	Client *llm.Client
+	// Networks to check; nil means Networks.
+	Networks []string
+}
+
+// tools are the external programs pxos can use, and what for.
+var tools = []struct{ name, versionFlag, use, fix string }{
+	{"qemu-system-i386", "--version", "boot pxOS in QEMU (pxos test/run --backend qemu); the built-in emulator works without it",
+		"install QEMU: apt-get install qemu-system-x86 (Debian/Ubuntu), dnf install qemu-system-x86 (Fedora), brew install qemu (macOS)"},
+	{"nasm", "-v", "differential tests of the built-in assembler; pxos itself does not need it",
+		"install nasm: apt-get install nasm, dnf install nasm, or brew install nasm"},
+}
+
+// Doctor checks the LLM server, QEMU, nasm and the network files. It never
+// fails: a missing piece is part of the report, with what to do about it.
+// The networks are opened read-only; Doctor changes nothing.
+func Doctor(ctx context.Context, o DoctorOptions) *Report {
+	r := &Report{LLM: checkLLM(ctx, o.Client)}
+	for _, t := range tools {
+		r.Tools = append(r.Tools, checkTool(ctx, t.name, t.versionFlag, t.use, t.fix))
+	}
+	nets := o.Networks
+	if nets == nil {
+		nets = Networks
+	}
+	for _, p := range nets {
+		r.Networks = append(r.Networks, checkNetwork(p))
+	}
+	return r
+}
+
+func checkLLM(ctx context.Context, c *llm.Client) LLMCheck {
+	l := LLMCheck{URL: c.URL()}
+	info, err := c.Probe(ctx)
+	if err != nil {
+		l.Error = err.Error()
+		switch {
+		case errors.Is(err, llm.ErrUnreachable):
+			l.Fix = "start LM Studio's server (Developer tab → Start Server), or `ollama serve`, or `llama-server -m MODEL.gguf`; or pass --url / PXOS_LLM_URL. Without a server, pxos auto uses its offline knowledge."
+		case errors.Is(err, llm.ErrAuth):
+			l.Reachable = true
+			l.Fix = "set PXOS_API_KEY to the server's API key"
+		default:
+			l.Reachable = !errors.Is(err, llm.ErrTimeout)
+			l.Fix = "check that --url points at an OpenAI-compatible server (the URL usually ends in /v1)"
+		}
+		return l
+	}
+	l.Reachable = true
+	l.Kind, l.Models, l.Model = info.Kind, info.Models, info.Model
+	l.ContextLength, l.ContextSource, l.EmbeddingModel = info.ContextLength, info.ContextSource, info.EmbeddingModel
+	switch {
+	case len(info.Models) == 0:
+		l.Fix = "download a model (LM Studio: Discover tab, or `lms get qwen2.5-coder-7b-instruct`; Ollama: `ollama pull qwen2.5-coder:7b`)"
+	case l.Model == "":
+		l.Fix = "load a model (LM Studio: Developer tab → Select a model to load, or `lms load MODEL`), or pass --model / PXOS_MODEL"
+	}
+	return l
+}
+
+func checkTool(ctx context.Context, name, flag, use, fix string) ToolCheck {
+	t := ToolCheck{Name: name, Use: use}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Fix = fix
+		return t
+	}
+	t.Found, t.Path = true, path
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, path, flag).Output()
+	if err != nil {
+		t.Version = "(no version: " + err.Error() + ")"
+		return t
+	}
+	t.Version, _, _ = strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return t
+}
+
+func checkNetwork(path string) NetworkCheck {
+	n := NetworkCheck{Path: path}
+	fi, err := os.Stat(path)
+	if err != nil {
+		n.Fix = fmt.Sprintf("created and seeded on first use; or now: pxos net seed --network %s", path)
+		if !errors.Is(err, os.ErrNotExist) {
+			n.Error = err.Error()
+		}
+		return n
+	}
+	n.Exists, n.Bytes = true, fi.Size()
+	s, err := pixnet.OpenWith(path, pixnet.Options{ReadOnly: true})
+	if err != nil {
+		n.Error = err.Error()
+		n.Fix = fmt.Sprintf("pxos net verify --network %s (then --repair, or pxos net seed --force to start again)", path)
+		return n
+	}
+	defer s.Close()
+	st := s.Stats()
+	n.Records, n.Bytes, n.Damaged = st.Records, st.Bytes, st.Damaged
+	n.ByKind = map[string]int{}
+	for k, c := range st.ByKind {
+		if c > 0 {
+			n.ByKind[string(k)] = c
+		}
+	}
+	if st.Damaged > 0 || st.Torn != nil {
+		n.Fix = fmt.Sprintf("pxos net verify --network %s", path)
+	}
+	return n
+}
+
+// WriteText prints the report for a person.
+func (r *Report) WriteText(w io.Writer) {
+	l := r.LLM
+	fmt.Fprintf(w, "LLM server  %s\n", l.URL)
+	switch {
+	case !l.Reachable && l.Error != "" && strings.Contains(l.Error, "cannot reach"):
+		fmt.Fprintln(w, "  [missing] no LLM server answers there")
+	case l.Error != "":
+		fmt.Fprintf(w, "  [error] %s\n", l.Error)
+	default:
+		fmt.Fprintf(w, "  [ok] %s\n", l.Kind)
+		for _, m := range l.Models {
+			var notes []string
+			if m.Loaded {
+				notes = append(notes, "loaded")
+			}
+			if m.IsEmbedding() {
+				notes = append(notes, "embeddings")
+			}
+			if m.ContextLength > 0 {
+				notes = append(notes, fmt.Sprintf("context %d", m.ContextLength))
+			} else if m.MaxContextLength > 0 {
+				notes = append(notes, fmt.Sprintf("max context %d", m.MaxContextLength))
+			}
+			mark := " "
+			if m.ID == l.Model {
+				mark = "*"
+			}
+			fmt.Fprintf(w, "  %s model %s", mark, m.ID)
+			if len(notes) > 0 {
+				fmt.Fprintf(w, " (%s)", strings.Join(notes, ", "))
+			}
+			fmt.Fprintln(w)
+		}
+		if l.Model != "" {
+			fmt.Fprintf(w, "  chat model: %s, context %d tokens (%s)\n", l.Model, l.ContextLength, l.ContextSource)
+		} else {
+			fmt.Fprintln(w, "  [missing] no model is loaded")
+		}
+		if l.EmbeddingModel != "" {
+			fmt.Fprintf(w, "  embeddings: %s\n", l.EmbeddingModel)
+		} else {
+			fmt.Fprintln(w, "  embeddings: none (search ranks by words only; load an embedding model such as nomic-embed-text to rank by meaning)")
+		}
+	}
+	if l.Fix != "" {
+		fmt.Fprintf(w, "  fix: %s\n", l.Fix)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Tools")
+	for _, t := range r.Tools {
+		if t.Found {
+			fmt.Fprintf(w, "  [ok] %s: %s (%s)\n", t.Name, t.Version, t.Path)
+		} else {
+			fmt.Fprintf(w, "  [missing] %s: needed to %s\n    fix: %s\n", t.Name, t.Use, t.Fix)
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Pixel networks")
+	for _, n := range r.Networks {
+		switch {
+		case n.Error != "":
+			fmt.Fprintf(w, "  [error] %s: %s\n", n.Path, n.Error)
+		case !n.Exists:
+			fmt.Fprintf(w, "  [missing] %s\n", n.Path)
+		default:
+			var kinds []string
+			for _, k := range pixnet.Kinds {
+				if c := n.ByKind[string(k)]; c > 0 {
+					kinds = append(kinds, fmt.Sprintf("%s %d", k, c))
+				}
+			}
+			fmt.Fprintf(w, "  [ok] %s: %d records", n.Path, n.Records)
+			if len(kinds) > 0 {
+				fmt.Fprintf(w, " (%s)", strings.Join(kinds, ", "))
+			}
+			fmt.Fprintf(w, ", %d bytes", n.Bytes)
+			if n.Damaged > 0 {
+				fmt.Fprintf(w, ", %d DAMAGED", n.Damaged)
+			}
+			fmt.Fprintln(w)
+		}
+		if n.Fix != "" {
+			fmt.Fprintf(w, "    fix: %s\n", n.Fix)
+		}
+	}
+}
