@@ -86,18 +86,19 @@ type assembler struct {
 	toks   []token
 
 	// pass state
-	pass    int
-	org     int64
-	nextOrg int64
-	pc      int64
-	unknown bool
-	changed bool
-	cur     *stmt
-	perrs   diag.ErrorList
-	undef   map[string]bool
-	args    []*arg
-	out     []byte
-	lines   []Line
+	pass     int
+	org      int64
+	orgMoved bool
+	nextOrg  int64
+	pc       int64
+	unknown  bool
+	changed  bool
+	cur      *stmt
+	perrs    diag.ErrorList
+	undef    map[string]bool
+	args     []*arg
+	out      []byte
+	lines    []Line
 }
 
 // Assemble assembles src (named file, for error positions). The error, if
@@ -115,10 +116,6 @@ func Assemble(file string, src []byte, opts Options) (*Result, error) {
 		}
 		a.parseLine(diag.Pos{File: file, Line: line}, string(l))
 	}
-	if len(a.errs) > 0 {
-		a.errs.Sort()
-		return nil, a.errs
-	}
 	a.org = int64(opts.Org)
 	for _, st := range a.stmts {
 		if st.kind == sOrg {
@@ -127,8 +124,19 @@ func Assemble(file string, src []byte, opts Options) (*Result, error) {
 		}
 	}
 	stable := false
+	restarted := false
 	for a.pass = 1; a.pass <= maxPasses; a.pass++ {
 		a.runPass()
+		if a.orgMoved && !restarted {
+			// The first pass found the org line: start again from it, so
+			// that no pass mixes addresses from two origins.
+			restarted = true
+			for _, s := range a.syms {
+				s.pass, s.val = 0, value{}
+			}
+			a.pass = 0
+			continue
+		}
 		if !a.changed && !a.unknown {
 			stable = true
 			break
@@ -206,7 +214,8 @@ func (a *assembler) runPass() {
 			a.emitStmt(st)
 		}
 	}
-	if a.nextOrg != a.org {
+	a.orgMoved = a.nextOrg != a.org
+	if a.orgMoved {
 		a.org = a.nextOrg
 		a.changed = true
 	}
@@ -344,8 +353,9 @@ func (a *assembler) emitInst(st *stmt) {
 	a.args = args
 	e := &encoder{addr: uint32(a.pc), final: true, long: st.long, rep: st.rep, seg: st.pseg}
 	if err := st.encode(e, args); err != nil {
+		// Keep what was encoded (a range error still has its size), so
+		// the addresses of the following lines stay meaningful.
 		a.errorf("%v", err)
-		return
 	}
 	if e.choseFar && a.pass >= stickyPass {
 		st.long = true

@@ -126,12 +126,12 @@ func sizeName(sz int) string {
 
 // imm appends v as a little-endian immediate of size bytes.
 func (e *encoder) imm(v value, size int) error {
-	if e.final && !v.unknown && !fits(v.n, size) {
-		return fmt.Errorf("value %d out of range for a %s", v.n, sizeName(size))
-	}
 	n := uint64(v.n)
 	for i := 0; i < size; i++ {
 		e.code = append(e.code, byte(n>>(8*i)))
+	}
+	if e.final && !v.unknown && !fits(v.n, size) {
+		return fmt.Errorf("value %d out of range for a %s", v.n, sizeName(size))
 	}
 	return nil
 }
@@ -162,10 +162,10 @@ func sbyte(a *arg, sz int) bool {
 
 // sbyteImm appends an sign-extended imm8, checking its range.
 func (e *encoder) sbyteImm(a *arg) error {
+	e.code = append(e.code, byte(a.v.n))
 	if e.final && a.size == 1 && !a.v.unknown && !(a.v.n >= -128 && a.v.n <= 255) {
 		return fmt.Errorf("value %d out of range for a signed byte", a.v.n)
 	}
-	e.code = append(e.code, byte(a.v.n))
 	return nil
 }
 
@@ -205,10 +205,10 @@ func (e *encoder) modrm(a *arg, reg int) error {
 }
 
 func (e *encoder) disp16(d value) error {
+	e.code = append(e.code, byte(d.n), byte(d.n>>8))
 	if e.final && !d.unknown && !fits(d.n, 2) {
 		return fmt.Errorf("displacement %d out of range", d.n)
 	}
-	e.code = append(e.code, byte(d.n), byte(d.n>>8))
 	return nil
 }
 
@@ -908,6 +908,7 @@ func encShxd(op byte) encodeFunc {
 func (e *encoder) rel(t value, size, total int) error {
 	d := t.n - (int64(e.addr) + int64(total))
 	if size == 1 {
+		e.code = append(e.code, byte(d))
 		if e.final && !t.unknown && (d < -128 || d > 127) {
 			by := d - 127
 			if d < 0 {
@@ -915,7 +916,6 @@ func (e *encoder) rel(t value, size, total int) error {
 			}
 			return fmt.Errorf("short jump out of range by %d bytes", by)
 		}
-		e.code = append(e.code, byte(d))
 		return nil
 	}
 	e.code = append(e.code, byte(d), byte(d>>8))

@@ -64,6 +64,16 @@ func isKeyword(s string) bool {
 	return false
 }
 
+// startsStatement reports whether s can follow a label: a mnemonic,
+// prefix, directive or data word.
+func startsStatement(s string) bool {
+	l := strings.ToLower(s)
+	if r := regs[l]; r != nil {
+		return r.seg
+	}
+	return !isKeyword(l) && isStatementWord(l)
+}
+
 // isStatementWord reports whether s starts a statement (so is not a label
 // written without a colon).
 func isStatementWord(s string) bool {
@@ -198,6 +208,10 @@ func (a *assembler) parseLine(pos diag.Pos, line string) {
 				p.next()
 			}
 			name := t.s
+			if nt := p.peek(); !colon && nt.k != tEOL && !(nt.k == tIdent && startsStatement(nt.s)) {
+				a.errs.Add(pos, line, "unknown mnemonic %q", name)
+				return
+			}
 			if !colon && p.peek().k == tIdent && strings.EqualFold(p.peek().s, "equ") {
 				p.next()
 				e := p.expr()
