@@ -286,6 +286,10 @@ func (b *Bridge) teach(ctx context.Context) (pixnet.Record, error) {
 // error; others are shown and the loop goes on.
 func (b *Bridge) Interactive(ctx context.Context, in io.Reader) error {
 	out := b.o.Out
+	// A server or model that is missing fails now, not after the first question.
+	if _, err := b.o.Client.Model(ctx); err != nil {
+		return err
+	}
 	st := b.o.Store.Stats()
 	fmt.Fprintf(out, "pxos bridge: LLM at %s, network %s (%d records).\n", b.o.Client.URL(), st.Path, st.Records)
 	fmt.Fprintln(out, `Ask a question; "stats" shows the network, "exit" quits.`)
