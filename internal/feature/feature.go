@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -104,6 +105,8 @@ func ParseMeta(file string, data []byte) (*Spec, error) {
 			line = lineAt(data, se.Offset)
 		case errors.As(err, &te):
 			line = lineAt(data, te.Offset)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			line = lineAt(data, int64(len(data)))
 		default:
 			if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 				line = lineOf(data, strings.Trim(f, `"`))
