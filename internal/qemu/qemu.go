@@ -358,8 +358,17 @@ func (m *Machine) WaitText(ctx context.Context, text string) error {
 }
 
 // Press sends each key with send-key (hold time 1 ms), with shift for
-// capitals and shifted symbols. QEMU queues the press and release events and
-// delivers them in order; the guest consumes them as it runs.
+// capitals and shifted symbols, and paces the keys by the BIOS keyboard
+// buffer: after each key it waits until the key has arrived there (the
+// buffer's tail word at 0x41C moves) and until the buffer has room, and at
+// the end until the guest has read every key (head equals tail). Without
+// this pacing QEMU queues the keys and delivers them a millisecond or more
+// apart, so a screen that stops changing does not mean the keys are in: a
+// guest that ignores keys (a full line) shows nothing while the queue drains.
+//
+// A guest that takes keys from the keyboard controller itself (its own IRQ 1
+// handler) never moves the BIOS buffer: Press then waits keyWait per key
+// and goes on.
 func (m *Machine) Press(ctx context.Context, keys ...machine.Key) error {
 	for _, k := range keys {
 		if err := ctx.Err(); err != nil {
@@ -372,6 +381,10 @@ func (m *Machine) Press(ctx context.Context, keys ...machine.Key) error {
 		if err != nil {
 			return err
 		}
+		_, tail, err := m.kbdBuffer()
+		if err != nil {
+			return err
+		}
 		list := make([]map[string]string, len(codes))
 		for i, c := range codes {
 			list[i] = map[string]string{"type": "qcode", "data": c}
@@ -379,8 +392,55 @@ func (m *Machine) Press(ctx context.Context, keys ...machine.Key) error {
 		if _, err := m.q.execute("send-key", map[string]any{"keys": list, "hold-time": 1}); err != nil {
 			return m.withStderr(err)
 		}
+		// Wait for the key to arrive and for room for the next one (the
+		// ring holds 15 keys; keep a few free for shift states).
+		if err := m.waitKbd(ctx, func(head, t uint16) bool {
+			return t != tail && kbdUsed(head, t) < 8
+		}); err != nil {
+			return err
+		}
 	}
-	return nil
+	// Let the guest read what it was sent.
+	return m.waitKbd(ctx, func(head, tail uint16) bool { return head == tail })
+}
+
+// keyWait bounds how long Press waits on the BIOS keyboard buffer per key.
+const keyWait = 500 * time.Millisecond
+
+// kbdBuffer reads the BIOS keyboard ring's head and tail pointers (BDA
+// 0x41A and 0x41C, offsets from 0x400 into the ring at 0x41E-0x43D).
+func (m *Machine) kbdBuffer() (head, tail uint16, err error) {
+	b, err := m.readMem(0x41A, 4, "kbd.bin")
+	if err != nil {
+		return 0, 0, m.withStderr(err)
+	}
+	return uint16(b[0]) | uint16(b[1])<<8, uint16(b[2]) | uint16(b[3])<<8, nil
+}
+
+// kbdUsed is the number of keys in the ring (two bytes each, 16 slots).
+func kbdUsed(head, tail uint16) int { return int((tail-head)&0x1F) / 2 }
+
+// waitKbd polls the keyboard ring until ok says so, keyWait passes (a guest
+// not using the BIOS buffer), the guest crashes or ctx ends.
+func (m *Machine) waitKbd(ctx context.Context, ok func(head, tail uint16) bool) error {
+	deadline := time.Now().Add(keyWait)
+	for {
+		head, tail, err := m.kbdBuffer()
+		if err != nil {
+			return err
+		}
+		if ok(head, tail) || time.Now().After(deadline) {
+			return nil
+		}
+		if err := m.alive(); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
 }
 
 // Screendump writes QEMU's own rendering of the display to path as PNG.

@@ -42,6 +42,9 @@ func (r *Result) WriteReport(w io.Writer, verbose bool) {
 	if notRun > 0 {
 		fmt.Fprintf(w, "  … %d more steps not run\n", notRun)
 	}
+	if r.Failed < 0 && r.Error != "" {
+		fmt.Fprintf(w, "  error: %s\n", r.Error)
+	}
 	if !r.Passed && r.HasScr {
 		WriteScreen(w, &r.Screen, "  ")
 	}

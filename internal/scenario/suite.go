@@ -1,0 +1,209 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pxos-dev/pxos/internal/machine"
+)
+
+// Backend is a named way to start a fresh machine, for RunSuite.
+type Backend struct {
+	Name string
+	Open func(ctx context.Context) (machine.Machine, error)
+}
+
+// SuiteOptions tune RunSuite.
+type SuiteOptions struct {
+	// Timeout bounds each scenario run, boot included; 0 means 60s.
+	Timeout time.Duration
+	// After, when set, is called with each result before its machine is
+	// closed (for example to save a screenshot); its error fails the suite.
+	After func(ctx context.Context, res *Result, m machine.Machine) error
+}
+
+// Disagreement is a scenario on which two machines did not behave alike.
+type Disagreement struct {
+	Scenario string `json:"scenario"`
+	File     string `json:"file"`
+	A        string `json:"a"` // machine names
+	B        string `json:"b"`
+	Reason   string `json:"reason"`
+}
+
+// SuiteResult is the outcome of RunSuite.
+type SuiteResult struct {
+	Passed        bool           `json:"passed"`
+	Results       []*Result      `json:"results"` // scenario by scenario, backend by backend
+	Disagreements []Disagreement `json:"disagreements,omitempty"`
+	Errors        []string       `json:"errors,omitempty"` // a machine that would not start, an After error
+}
+
+// LoadPaths parses the scenarios named by paths: files, or directories whose
+// *.txt files (sorted, not recursive) are scenarios. Every parse error in
+// every file is reported (a diag.ErrorList per file, joined).
+func LoadPaths(paths []string) ([]*Scenario, error) {
+	var files []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("scenario: %w", err)
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		m, err := filepath.Glob(filepath.Join(p, "*.txt"))
+		if err != nil {
+			return nil, fmt.Errorf("scenario: %w", err)
+		}
+		if len(m) == 0 {
+			return nil, fmt.Errorf("scenario: no *.txt scenarios in %s", p)
+		}
+		sort.Strings(m)
+		files = append(files, m...)
+	}
+	var scs []*Scenario
+	var errs []string
+	for _, f := range files {
+		sc, err := ParseFile(f)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		scs = append(scs, sc)
+	}
+	if len(errs) > 0 {
+		return nil, parseErrors(errs)
+	}
+	return scs, nil
+}
+
+// parseErrors is the errors of several files, one per line.
+type parseErrors []string
+
+func (p parseErrors) Error() string { return strings.Join(p, "\n") }
+
+// IsParseError reports whether err came from parsing scenario files (as
+// opposed to reading them).
+func IsParseError(err error) bool {
+	_, ok := err.(parseErrors)
+	return ok
+}
+
+// RunSuite runs each scenario on a fresh machine of each backend. With
+// more than one backend, the machines must agree on every scenario: same
+// verdict, same final screen text and cursor; a disagreement fails the
+// suite.
+func RunSuite(ctx context.Context, scs []*Scenario, backends []Backend, opts SuiteOptions) *SuiteResult {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 60 * time.Second
+	}
+	sr := &SuiteResult{Passed: true}
+	for _, sc := range scs {
+		var row []*Result
+		for _, b := range backends {
+			res := sr.runOne(ctx, sc, b, opts)
+			sr.Results = append(sr.Results, res)
+			row = append(row, res)
+			if !res.Passed {
+				sr.Passed = false
+			}
+		}
+		for i := 1; i < len(row); i++ {
+			if reason := disagree(row[0], row[i]); reason != "" {
+				sr.Passed = false
+				sr.Disagreements = append(sr.Disagreements, Disagreement{
+					Scenario: sc.Name, File: sc.File, A: row[0].Machine, B: row[i].Machine, Reason: reason,
+				})
+			}
+		}
+	}
+	return sr
+}
+
+func (sr *SuiteResult) runOne(ctx context.Context, sc *Scenario, b Backend, opts SuiteOptions) *Result {
+	rctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	m, err := b.Open(rctx)
+	if err != nil {
+		res := &Result{Scenario: sc.Name, File: sc.File, Machine: b.Name, Failed: -1, Error: err.Error()}
+		for _, st := range sc.Steps {
+			res.Steps = append(res.Steps, StepResult{Pos: st.Pos, Line: st.Pos.Line, Step: st.Src, Status: NotRun})
+		}
+		return res
+	}
+	defer m.Close()
+	res := sc.Run(rctx, m)
+	res.Machine = b.Name
+	if opts.After != nil {
+		if err := opts.After(context.WithoutCancel(rctx), res, m); err != nil {
+			sr.Errors = append(sr.Errors, err.Error())
+			sr.Passed = false
+		}
+	}
+	return res
+}
+
+// disagree says how two results of one scenario differ, or "".
+func disagree(a, b *Result) string {
+	switch {
+	case a.Passed != b.Passed:
+		return fmt.Sprintf("%s %s but %s %s", a.Machine, verdict(a), b.Machine, verdict(b))
+	case a.HasScr && b.HasScr && a.Screen.Text() != b.Screen.Text():
+		return "final screens differ:\n" + diffScreens(a, b)
+	case a.HasScr && b.HasScr && (a.Screen.CursorRow != b.Screen.CursorRow || a.Screen.CursorCol != b.Screen.CursorCol):
+		return fmt.Sprintf("final cursors differ: %s at %d %d, %s at %d %d",
+			a.Machine, a.Screen.CursorRow, a.Screen.CursorCol, b.Machine, b.Screen.CursorRow, b.Screen.CursorCol)
+	}
+	return ""
+}
+
+func verdict(r *Result) string {
+	if r.Passed {
+		return "passed"
+	}
+	return "failed"
+}
+
+// diffScreens lists the rows that differ.
+func diffScreens(a, b *Result) string {
+	var out strings.Builder
+	for r := 0; r < machine.Rows; r++ {
+		ra, rb := a.Screen.Row(r), b.Screen.Row(r)
+		if ra != rb {
+			fmt.Fprintf(&out, "  row %2d %-5s %q\n  row %2d %-5s %q\n", r, a.Machine+":", ra, r, b.Machine+":", rb)
+		}
+	}
+	return strings.TrimRight(out.String(), "\n")
+}
+
+// WriteReport prints every result (details for failures, everything when
+// verbose), the disagreements and a summary line.
+func (sr *SuiteResult) WriteReport(w io.Writer, verbose bool) {
+	failed := 0
+	for _, r := range sr.Results {
+		r.WriteReport(w, verbose)
+		if !r.Passed {
+			failed++
+		}
+	}
+	for _, d := range sr.Disagreements {
+		fmt.Fprintf(w, "DISAGREE %s (%s): %s\n", d.Scenario, d.File, strings.ReplaceAll(d.Reason, "\n", "\n  "))
+	}
+	for _, e := range sr.Errors {
+		fmt.Fprintf(w, "ERROR %s\n", e)
+	}
+	switch {
+	case sr.Passed:
+		fmt.Fprintf(w, "ok: %d of %d runs passed\n", len(sr.Results), len(sr.Results))
+	default:
+		fmt.Fprintf(w, "FAIL: %d of %d runs failed, %d disagreements\n", failed, len(sr.Results), len(sr.Disagreements))
+	}
+}
