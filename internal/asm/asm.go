@@ -73,6 +73,7 @@ type Result struct {
 // once needed their long form keep it, which guarantees termination.
 const (
 	maxPasses  = 60
+	maxOutput  = 1 << 20 // real mode addresses 1 MB
 	stickyPass = 12
 )
 
@@ -89,6 +90,7 @@ type assembler struct {
 	pass     int
 	org      int64
 	orgMoved bool
+	tooBig   bool
 	nextOrg  int64
 	pc       int64
 	unknown  bool
@@ -171,6 +173,7 @@ func (a *assembler) runPass() {
 	a.changed, a.unknown = false, false
 	a.perrs = a.perrs[:0]
 	a.undef = map[string]bool{}
+	a.tooBig = false
 	a.out = a.out[:0]
 	a.lines = a.lines[:0]
 	if a.org < 0 {
@@ -303,6 +306,13 @@ func (a *assembler) emitStmt(st *stmt) {
 	}
 	for i := int64(0); i < count; i++ {
 		before := len(a.out)
+		if before > maxOutput {
+			if !a.tooBig {
+				a.tooBig = true
+				a.errorf("output larger than %d bytes", maxOutput)
+			}
+			break
+		}
 		switch st.kind {
 		case sInst:
 			a.emitInst(st)
@@ -310,7 +320,7 @@ func (a *assembler) emitStmt(st *stmt) {
 			a.emitData(st)
 		case sRes:
 			v := a.eval(st.e)
-			if !v.unknown && (v.n < 0 || v.n > 1<<20) {
+			if !v.unknown && (v.n < 0 || v.n > maxOutput) {
 				a.errorf("reserve count %d out of range", v.n)
 			} else if !v.unknown {
 				a.out = append(a.out, make([]byte, int(v.n)*st.width)...)
