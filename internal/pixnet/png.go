@@ -31,6 +31,9 @@ const (
 	MaxRows = 16000
 )
 
+// maxRows is MaxRows; tests lower it to exercise sealing.
+var maxRows = MaxRows
+
 // pngSig is the PNG file signature (PNG spec §5.2).
 const pngSig = "\x89PNG\r\n\x1a\n"
 

@@ -358,7 +358,7 @@ func (s *Store) appendBatch(rs []Record, onlyIfEmpty bool) ([]Record, error) {
 		r.Time = time.Unix(r.Time.Unix(), int64(r.Time.Nanosecond())).UTC()
 		frame := encodeFrame(&r)
 		need := uint32(BandRows + (len(frame)+Width-1)/Width)
-		if records > 0 && uint64(rows)+uint64(need) > MaxRows {
+		if records > 0 && uint64(rows)+uint64(need) > uint64(maxRows) {
 			if err := flush(); err != nil {
 				return nil, err
 			}

@@ -1,0 +1,461 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/png"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pxos-dev/pxos/internal/atomicfile"
+	"github.com/pxos-dev/pxos/internal/pixnet"
+)
+
+func init() { register(newNetCmd) }
+
+// netDefault is the network the autobuild loop uses (named by the seed).
+const netDefault = "pxvm/networks/pxos_autobuild.png"
+
+func newNetCmd(e *env) *cobra.Command {
+	var network string
+	c := &cobra.Command{
+		Use:   "net",
+		Short: "Inspect and teach the pixel network (the PNG knowledge store)",
+		Long: `The pixel network is pxos's knowledge store: PNG files that show every
+record's title to a person and hold its exact bytes in data rows. A network
+that does not exist yet is created from the built-in seed knowledge.
+The seed names three networks: pxvm/networks/pxos_autobuild.png (the loop),
+pxos_dev.png and learning_network.png (the bridge's default).`,
+		Args: cobra.NoArgs,
+	}
+	c.PersistentFlags().StringVar(&network, "network", netDefault, "network `file` (its first PNG segment)")
+	open := func() (*pixnet.Store, error) { return pixnet.OpenOrSeed(network) }
+	c.AddCommand(
+		netStatsCmd(e, open),
+		netShowCmd(e, open),
+		netAddCmd(e, open),
+		netSearchCmd(e, open),
+		netExportCmd(e, open),
+		netVerifyCmd(e, &network),
+		netRenderCmd(e, open),
+		netSeedCmd(e, &network),
+	)
+	return c
+}
+
+type netOpener func() (*pixnet.Store, error)
+
+func netStatsCmd(e *env, open netOpener) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "stats",
+		Short: "Print record counts per kind, segments and bytes on disk",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			s, err := open()
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			st := s.Stats()
+			if asJSON {
+				return netJSON(e.stdout, st)
+			}
+			fmt.Fprintf(e.stdout, "network   %s\n", st.Path)
+			fmt.Fprintf(e.stdout, "records   %d (next id %d)\n", st.Records, st.NextID)
+			for _, k := range pixnet.Kinds {
+				if n := st.ByKind[k]; n > 0 {
+					fmt.Fprintf(e.stdout, "  %-10s %d\n", k, n)
+				}
+			}
+			fmt.Fprintf(e.stdout, "segments  %d (%d rows of %d pixels)\n", st.Segments, st.Rows, pixnet.Width)
+			ratio := 0.0
+			if st.RawBytes > 0 {
+				ratio = float64(st.Bytes) / float64(st.RawBytes)
+			}
+			fmt.Fprintf(e.stdout, "bytes     %d on disk, %d of record content (%.2fx)\n", st.Bytes, st.RawBytes, ratio)
+			if st.Damaged > 0 {
+				fmt.Fprintf(e.stdout, "damaged   %d (run pxos net verify)\n", st.Damaged)
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func netParseID(arg string) (uint64, error) {
+	id, err := strconv.ParseUint(strings.TrimPrefix(arg, "#"), 10, 64)
+	if err != nil || id == 0 {
+		return 0, usagef("net: record id %q is not a positive number", arg)
+	}
+	return id, nil
+}
+
+func netGet(s *pixnet.Store, id uint64) (pixnet.Record, error) {
+	r, ok := s.Get(id)
+	if !ok {
+		for _, d := range s.Damaged() {
+			if d.ID == id && d.Lost {
+				return r, fmt.Errorf("net: record %d is damaged: %s", id, d.Reason)
+			}
+		}
+		return r, fmt.Errorf("net: no record %d in %s", id, s.Path())
+	}
+	return r, nil
+}
+
+func netShowCmd(e *env, open netOpener) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "show ID",
+		Short: "Print one record",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			id, err := netParseID(args[0])
+			if err != nil {
+				return err
+			}
+			s, err := open()
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			r, err := netGet(s, id)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return netJSON(e.stdout, netRecordJSON(r))
+			}
+			netWriteText(e.stdout, r)
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func netAddCmd(e *env, open netOpener) *cobra.Command {
+	var kind, title, tags, text, file, payload string
+	c := &cobra.Command{
+		Use:   "add --kind K --title T [--tags a,b] (--text TEXT | --file F)",
+		Short: "Teach the network: add one record",
+		Long: `Add appends one record. Kinds: qa, build, test, solution, failure, reference.
+The body comes from --text or from a file (--file - reads standard input);
+--payload attaches structured JSON.`,
+		Example: `  pxos net add --kind qa --title "How do I clear the screen?" --text "int 10h AH=06h, AL=0"`,
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			k, err := pixnet.ParseKind(kind)
+			if err != nil {
+				return usageError{err}
+			}
+			if title == "" {
+				return usagef("net add: --title is required")
+			}
+			if c.Flags().Changed("text") == c.Flags().Changed("file") {
+				return usagef("net add: give exactly one of --text and --file")
+			}
+			body := text
+			if c.Flags().Changed("file") {
+				var b []byte
+				if file == "-" {
+					b, err = io.ReadAll(e.stdin)
+				} else {
+					b, err = os.ReadFile(file)
+				}
+				if err != nil {
+					return fmt.Errorf("net add: %w", err)
+				}
+				body = string(b)
+			}
+			r := pixnet.Record{Kind: k, Title: title, Body: body}
+			if tags != "" {
+				for _, t := range strings.Split(tags, ",") {
+					if t = strings.TrimSpace(t); t != "" {
+						r.Tags = append(r.Tags, t)
+					}
+				}
+			}
+			if payload != "" {
+				if !json.Valid([]byte(payload)) {
+					return usagef("net add: --payload is not valid JSON")
+				}
+				r.Payload = json.RawMessage(payload)
+			}
+			s, err := open()
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			r, err = s.Append(r)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "added record %d (%s) to %s\n", r.ID, r.Kind, s.Path())
+			return nil
+		},
+	}
+	c.Flags().StringVar(&kind, "kind", "", "record kind")
+	c.Flags().StringVar(&title, "title", "", "title (drawn in the image)")
+	c.Flags().StringVar(&tags, "tags", "", "comma-separated tags")
+	c.Flags().StringVar(&text, "text", "", "body text")
+	c.Flags().StringVar(&file, "file", "", "read the body from `file` (- for standard input)")
+	c.Flags().StringVar(&payload, "payload", "", "structured JSON payload")
+	return c
+}
+
+func netSearchCmd(e *env, open netOpener) *cobra.Command {
+	var kinds []string
+	var k int
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "search QUERY",
+		Short: "Find the records most similar to a query (BM25 over title, tags and body)",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			o := pixnet.SearchOptions{K: k}
+			for _, v := range kinds {
+				kd, err := pixnet.ParseKind(v)
+				if err != nil {
+					return usageError{err}
+				}
+				o.Kinds = append(o.Kinds, kd)
+			}
+			s, err := open()
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			hits := s.Search(strings.Join(args, " "), o)
+			if asJSON {
+				out := make([]any, len(hits))
+				for i, h := range hits {
+					out[i] = struct {
+						Score float64 `json:"score"`
+						netRecord
+					}{h.Score, netRecordJSON(h.Record)}
+				}
+				return netJSON(e.stdout, out)
+			}
+			if len(hits) == 0 {
+				fmt.Fprintln(e.stdout, "no matching records")
+			}
+			for _, h := range hits {
+				fmt.Fprintf(e.stdout, "%6d  %7.3f  %-9s  %s\n", h.Record.ID, h.Score, h.Record.Kind, h.Record.Title)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringSliceVar(&kinds, "kind", nil, "only records of these kinds (repeat or comma-separate)")
+	c.Flags().IntVarP(&k, "k", "k", 5, "number of results")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func netExportCmd(e *env, open netOpener) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "export",
+		Short: "Print every record (--json: one JSON object per line)",
+		Long: `Export prints every intact record in id order. With --json each record is
+one line of JSON with id, kind, time, tags, title, body and payload; a body
+that is not valid UTF-8 is given as body_base64 instead, so every byte comes
+back exactly.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			s, err := open()
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			enc := json.NewEncoder(e.stdout)
+			enc.SetEscapeHTML(false)
+			for _, r := range s.Records() {
+				if asJSON {
+					if err := enc.Encode(netRecordJSON(r)); err != nil {
+						return err
+					}
+					continue
+				}
+				netWriteText(e.stdout, r)
+				fmt.Fprintln(e.stdout)
+			}
+			if n := len(s.Damaged()); n > 0 {
+				fmt.Fprintf(e.stderr, "pxos: net export: %d damaged records left out (run pxos net verify)\n", n)
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON lines")
+	return c
+}
+
+func netVerifyCmd(e *env, network *string) *cobra.Command {
+	var repair, asJSON bool
+	c := &cobra.Command{
+		Use:   "verify [--repair]",
+		Short: "Check every record's checksum; report (and with --repair remove) a torn tail",
+		Long: `Verify reads the whole network and checks every chunk CRC, every record's
+frame CRC and every title band. It exits 0 when every committed record is
+intact; a torn tail left by an interrupted append is reported (it was never
+committed) and removed with --repair. It exits 1 naming each damaged record.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			var s *pixnet.Store
+			var err error
+			if repair {
+				s, err = pixnet.Open(*network)
+			} else {
+				s, err = pixnet.OpenWith(*network, pixnet.Options{ReadOnly: true})
+			}
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			rep, verr := s.Verify()
+			if repair && s.Torn() != nil {
+				t := s.Torn()
+				fmt.Fprintf(e.stdout, "removed torn tail: %d bytes after offset %d of %s\n", t.Bytes, t.Offset, t.Segment)
+			}
+			if asJSON {
+				if err := netJSON(e.stdout, rep); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(e.stdout, "%d intact records in %d segments\n", rep.Records, rep.Segments)
+				if t := rep.Torn; t != nil {
+					fmt.Fprintf(e.stdout, "torn tail (never committed): %d bytes after offset %d of %s; pxos net verify --repair removes it\n", t.Bytes, t.Offset, t.Segment)
+				}
+			}
+			if verr != nil {
+				if !asJSON {
+					for _, d := range rep.Damaged {
+						fmt.Fprintf(e.stderr, "pxos: net verify: %s\n", d)
+					}
+				}
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&repair, "repair", false, "remove a torn tail")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func netRenderCmd(e *env, open netOpener) *cobra.Command {
+	var out string
+	c := &cobra.Command{
+		Use:   "render ID -o FILE.png",
+		Short: "Draw one record in full as a PNG image",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			id, err := netParseID(args[0])
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				return usagef("net render: -o FILE.png is required")
+			}
+			s, err := open()
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			r, err := netGet(s, id)
+			if err != nil {
+				return err
+			}
+			img := pixnet.Render(r)
+			err = atomicfile.WriteAll(0o644, atomicfile.File{Path: out, NoSync: true, Fill: func(f *os.File) error { return png.Encode(f, img) }})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "wrote %s (%dx%d)\n", out, img.Rect.Dx(), img.Rect.Dy())
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&out, "output", "o", "", "output PNG `file`")
+	return c
+}
+
+func netSeedCmd(e *env, network *string) *cobra.Command {
+	var force bool
+	c := &cobra.Command{
+		Use:   "seed [--force]",
+		Short: "Create a network from the built-in seed knowledge",
+		Long: `Seed creates the network from the built-in knowledge (x86 encodings, BIOS
+interrupts, boot sector, assembly patterns, pxOS memory map). It refuses to
+replace an existing network unless --force is given.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			s, err := pixnet.SeedNew(*network, force)
+			if errors.Is(err, pixnet.ErrExists) {
+				return fmt.Errorf("net seed: %s exists; use --force to replace it", *network)
+			}
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			fmt.Fprintf(e.stdout, "seeded %s with %d records\n", s.Path(), s.Len())
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&force, "force", false, "replace an existing network")
+	return c
+}
+
+// netRecord is the JSON form of a record.
+type netRecord struct {
+	ID         uint64          `json:"id"`
+	Kind       pixnet.Kind     `json:"kind"`
+	Time       time.Time       `json:"time"`
+	Tags       []string        `json:"tags"`
+	Title      string          `json:"title"`
+	Body       *string         `json:"body,omitempty"`
+	BodyBase64 []byte          `json:"body_base64,omitempty"`
+	Payload    json.RawMessage `json:"payload"`
+}
+
+func netRecordJSON(r pixnet.Record) netRecord {
+	j := netRecord{ID: r.ID, Kind: r.Kind, Time: r.Time, Tags: r.Tags, Title: r.Title, Payload: r.Payload}
+	if j.Tags == nil {
+		j.Tags = []string{}
+	}
+	if utf8.ValidString(r.Body) {
+		j.Body = &r.Body
+	} else {
+		j.BodyBase64 = []byte(r.Body)
+	}
+	return j
+}
+
+func netWriteText(w io.Writer, r pixnet.Record) {
+	fmt.Fprintf(w, "record  %d\nkind    %s\ntime    %s\ntags    %s\ntitle   %s\n", r.ID, r.Kind, r.Time.Format(time.RFC3339Nano), strings.Join(r.Tags, ", "), r.Title)
+	if r.Payload != nil {
+		fmt.Fprintf(w, "payload %s\n", r.Payload)
+	}
+	body := r.Body
+	if !utf8.ValidString(body) {
+		body = "(not UTF-8; base64) " + base64.StdEncoding.EncodeToString([]byte(body))
+	}
+	fmt.Fprintf(w, "body\n%s\n", body)
+}
+
+func netJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
