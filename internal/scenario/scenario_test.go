@@ -336,3 +336,97 @@ func TestCancelled(t *testing.T) {
 		t.Errorf("passed=%v failed=%d hasScreen=%v", res.Passed, res.Failed, res.HasScr)
 	}
 }
+
+// TestSuiteDisagreement runs scenarios on two fake machines that differ only
+// in their banner: help.txt checks it (the verdicts differ), unknown.txt
+// does not (both pass, the final screens differ); both are disagreements.
+func TestSuiteDisagreement(t *testing.T) {
+	help, _ := ParseFile("testdata/run/help.txt")
+	unknown, _ := ParseFile("testdata/run/unknown.txt")
+	fake := func(variant bool) Backend {
+		name := "a"
+		if variant {
+			name = "b"
+		}
+		return Backend{Name: name, Open: func(ctx context.Context) (machine.Machine, error) {
+			f := newFake("testos")
+			if variant {
+				return &variantOS{f}, nil
+			}
+			return f, nil
+		}}
+	}
+	var shots []string
+	sr := RunSuite(context.Background(), []*Scenario{help, unknown}, []Backend{fake(false), fake(true)}, SuiteOptions{
+		After: func(ctx context.Context, res *Result, m machine.Machine) error {
+			shots = append(shots, res.Scenario+"/"+res.Machine)
+			return nil
+		},
+	})
+	if sr.Passed {
+		t.Fatal("suite with a disagreement passed")
+	}
+	if len(sr.Results) != 4 || strings.Join(shots, " ") != "help command/a help command/b unknown/a unknown/b" {
+		t.Errorf("runs: %d results, After saw %v", len(sr.Results), shots)
+	}
+	if len(sr.Disagreements) != 2 || sr.Disagreements[0].Scenario != "help command" ||
+		sr.Disagreements[0].Reason != "a passed but b failed" ||
+		!strings.Contains(sr.Disagreements[1].Reason, "final screens differ:\n  row  0 a:    \"pxOS test system 1.0\"\n  row  0 b:    \"pxOS test system 1.1\"") {
+		t.Fatalf("disagreements: %+v", sr.Disagreements)
+	}
+	var b bytes.Buffer
+	sr.WriteReport(&b, false)
+	if !strings.Contains(b.String(), "DISAGREE unknown (testdata/run/unknown.txt): final screens differ") || !strings.Contains(b.String(), "FAIL: 1 of 4 runs failed, 2 disagreements") {
+		t.Errorf("report:\n%s", b.String())
+	}
+	// Same machine twice: agreement.
+	sr = RunSuite(context.Background(), []*Scenario{help}, []Backend{fake(false), fake(false)}, SuiteOptions{})
+	if !sr.Passed || len(sr.Disagreements) != 0 {
+		t.Errorf("identical machines disagree: %+v", sr.Disagreements)
+	}
+	// A machine that does not start fails the run with its error.
+	sr = RunSuite(context.Background(), []*Scenario{help}, []Backend{{Name: "broken", Open: func(context.Context) (machine.Machine, error) {
+		return nil, errors.New("no such machine")
+	}}}, SuiteOptions{})
+	b.Reset()
+	sr.WriteReport(&b, false)
+	if sr.Passed || !strings.Contains(b.String(), "error: no such machine") {
+		t.Errorf("broken backend:\n%s", b.String())
+	}
+}
+
+// variantOS shows version 1.1 in its banner: a second machine that
+// behaves differently.
+type variantOS struct{ *fakeOS }
+
+func (v *variantOS) Screen(ctx context.Context) (machine.Screen, error) {
+	s, err := v.fakeOS.Screen(ctx)
+	if s.Row(0) == "pxOS test system 1.0" {
+		s.Cells[0][19].Ch = '1'
+	}
+	return s, err
+}
+
+func TestLoadPaths(t *testing.T) {
+	scs, err := LoadPaths([]string{"testdata/run", "testdata/run/help.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("testdata/run/*.txt")
+	if len(scs) != len(files)+1 || scs[len(scs)-1].Name != "help command" {
+		t.Errorf("loaded %d scenarios, want %d", len(scs), len(files)+1)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("wait\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.txt"), []byte("ok\n"), 0o644)
+	_, err = LoadPaths([]string{dir})
+	if !IsParseError(err) || !strings.Contains(err.Error(), "a.txt:1: missing quoted text") || !strings.Contains(err.Error(), "b.txt:1: unknown step") {
+		t.Errorf("parse errors of two files: %v", err)
+	}
+	if _, err := LoadPaths([]string{filepath.Join(dir, "none.txt")}); err == nil || IsParseError(err) {
+		t.Errorf("missing file: %v", err)
+	}
+	if _, err := LoadPaths([]string{t.TempDir()}); err == nil || !strings.Contains(err.Error(), "no *.txt scenarios") {
+		t.Errorf("empty dir: %v", err)
+	}
+}

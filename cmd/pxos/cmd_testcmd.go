@@ -1,0 +1,139 @@
+package main
+
+// This file is the "test" subcommand; it is not named cmd_test.go because
+// the go tool would take that for a test file.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pxos-dev/pxos/internal/backend"
+	"github.com/pxos-dev/pxos/internal/machine"
+	"github.com/pxos-dev/pxos/internal/scenario"
+	"github.com/pxos-dev/pxos/internal/screen"
+)
+
+func init() { register(newTestCmd) }
+
+func newTestCmd(e *env) *cobra.Command {
+	var paths []string
+	var backendName, shotDir string
+	var asJSON, verbose bool
+	var timeout time.Duration
+	c := &cobra.Command{
+		Use:   "test [IMAGE]",
+		Short: "Boot a pxOS image and run scenario files against it (emu, qemu or both)",
+		Long: `Test boots IMAGE (default pxos.img) once per scenario on a fresh machine and
+runs the scenario's steps: wait for text, type keys, expect text on the screen
+or on a row, expect the cursor. Scenario files are plain text, one step per
+line:
+
+  # comment
+  wait "TEXT"           until TEXT is on the screen
+  type "TEXT"           type characters; \n Enter, \b Backspace, \t Tab, \e Esc, \\ \"
+  key NAME [xN]         a named key: enter backspace tab esc up down left right
+                        home end pgup pgdn insert delete f1..f12
+  expect "TEXT"         TEXT is somewhere on the screen
+  expect-not "TEXT"     TEXT is nowhere on the screen
+  expect-row N "TEXT"   row N (0-based) contains TEXT ("" : row N is blank)
+  cursor ROW COL        the cursor is there (0-based)
+  settle                run until the machine is idle
+  timeout 2s            time limit for each following step that waits (default 5s)
+  name "TEXT"           the scenario's name in reports
+
+--backend both runs every scenario on the built-in emulator and on QEMU: the
+two must agree (verdict and final screen) or the run fails.
+
+Exit status: 0 when every scenario passes, 1 when one fails (or the machines
+disagree), 2 for a bad command line or a scenario file that does not parse.`,
+		Example: "  pxos test pxos.img --scenario pxos-v1.0/scenarios --backend both --screenshot shots",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			image := "pxos.img"
+			if len(args) == 1 {
+				image = args[0]
+			}
+			var names []string
+			switch backendName {
+			case "emu", "qemu":
+				names = []string{backendName}
+			case "both":
+				names = []string{"emu", "qemu"}
+			default:
+				return usagef("test: unknown backend %q (want emu, qemu or both)", backendName)
+			}
+			if len(paths) == 0 {
+				return usagef("test: no scenarios (give --scenario FILE or DIR)")
+			}
+			scs, err := scenario.LoadPaths(paths)
+			if err != nil {
+				if scenario.IsParseError(err) {
+					fmt.Fprintln(e.stderr, err)
+					return exitError{2}
+				}
+				return usageError{err}
+			}
+			img, err := os.ReadFile(image)
+			if err != nil {
+				return fmt.Errorf("test: %w", err)
+			}
+			var backends []scenario.Backend
+			for _, n := range names {
+				if !backend.Available(n) {
+					return fmt.Errorf("test: backend %s is not available in this build", n)
+				}
+				backends = append(backends, scenario.Backend{Name: n, Open: func(ctx context.Context) (machine.Machine, error) {
+					return backend.Open(ctx, n, img, backend.Options{})
+				}})
+			}
+			opts := scenario.SuiteOptions{Timeout: timeout}
+			if shotDir != "" {
+				if err := os.MkdirAll(shotDir, 0o755); err != nil {
+					return fmt.Errorf("test: %w", err)
+				}
+				used := map[string]bool{}
+				opts.After = func(ctx context.Context, res *scenario.Result, m machine.Machine) error {
+					if !res.HasScr {
+						return nil
+					}
+					base := strings.TrimSuffix(filepath.Base(res.File), filepath.Ext(res.File))
+					name := base + "-" + res.Machine
+					for i := 2; used[name]; i++ {
+						name = fmt.Sprintf("%s.%d-%s", base, i, res.Machine)
+					}
+					used[name] = true
+					return screen.WriteFile(filepath.Join(shotDir, name+".png"), &res.Screen, screen.Options{})
+				}
+			}
+			sr := scenario.RunSuite(e.ctx, scs, backends, opts)
+			if asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(sr); err != nil {
+					return err
+				}
+			} else {
+				sr.WriteReport(e.stdout, verbose)
+			}
+			if !sr.Passed {
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringArrayVarP(&paths, "scenario", "s", nil, "scenario file, or directory of *.txt scenarios (repeatable)")
+	f.StringVarP(&backendName, "backend", "b", backend.Default(), "machine to run on: emu, qemu or both")
+	f.StringVar(&shotDir, "screenshot", "", "write each scenario's final screen as PNG into this directory")
+	f.BoolVar(&asJSON, "json", false, "print the results as JSON")
+	f.BoolVarP(&verbose, "verbose", "v", false, "list every step, also of passing scenarios")
+	f.DurationVar(&timeout, "timeout", 60*time.Second, "time limit for each scenario run, boot included")
+	return c
+}
