@@ -399,6 +399,11 @@ func (a *assembler) emitData(st *stmt) {
 func (r *Result) Primitives(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	for _, l := range r.Labels {
+		if !primLabel(l.Name) {
+			// The primitive language has no spelling for this NASM name.
+			fmt.Fprintf(bw, "# label %s = 0x%04X\n", l.Name, l.Addr)
+			continue
+		}
 		fmt.Fprintf(bw, "DEFINE %s 0x%04X\n", l.Name, l.Addr)
 	}
 	for _, l := range r.Lines {
@@ -412,4 +417,16 @@ func (r *Result) Primitives(w io.Writer) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// primLabel reports whether name is a valid label in the primitive
+// language: a letter, '_' or '.', then letters, digits, '_' and '.'.
+func primLabel(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c == '_' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && isDigit(c)) {
+			return false
+		}
+	}
+	return name != ""
 }

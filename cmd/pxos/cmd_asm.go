@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pxos-dev/pxos/internal/asm"
+	"github.com/pxos-dev/pxos/internal/atomicfile"
+)
+
+func init() { register(newAsmCmd) }
+
+func newAsmCmd(e *env) *cobra.Command {
+	var orgFlag, out, bin string
+	c := &cobra.Command{
+		Use:   "asm FILE.asm",
+		Short: "Assemble 16-bit NASM-syntax source into pxOS primitives or raw bytes",
+		Long: `Asm assembles 16-bit x86 source in NASM syntax with the built-in assembler,
+byte for byte as "nasm -f bin" would. With -o it writes primitives: a DEFINE
+per label, then one WRITE per byte with the source line as the COMMENT on the
+first byte of each instruction, ready for "pxos build". With --bin it writes
+the raw bytes. With neither, the primitives go to standard output.
+
+--org gives the address of the first byte when the source has no org line
+(default 0x7E00, where pxOS loads the sectors after the boot sector). Every
+error is printed as file:line: message; on any error no output is written.`,
+		Example: "  pxos asm feature.asm --org 0x8000 -o feature.txt\n  pxos asm boot.asm --bin boot.bin",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			org, err := asmParseOrg(orgFlag)
+			if err != nil {
+				return usagef("asm: --org %q: %v", orgFlag, err)
+			}
+			path := args[0]
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return fmt.Errorf("asm: %w", err)
+			}
+			res, err := asm.Assemble(path, src, asm.Options{Org: org})
+			if err != nil {
+				return err
+			}
+			var prims bytes.Buffer
+			if err := res.Primitives(&prims); err != nil {
+				return err
+			}
+			var files []atomicfile.File
+			if out != "" {
+				files = append(files, atomicfile.File{Path: out, Data: prims.Bytes()})
+			}
+			if bin != "" {
+				files = append(files, atomicfile.File{Path: bin, Data: res.Bytes})
+			}
+			if len(files) == 0 {
+				_, err := e.stdout.Write(prims.Bytes())
+				return err
+			}
+			if err := atomicfile.WriteAll(0o644, files...); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "assembled %s: %d bytes at 0x%04X-0x%04X, %d labels\n",
+				path, len(res.Bytes), res.Org, res.Org+uint32(max(len(res.Bytes), 1))-1, len(res.Labels))
+			for _, f := range files {
+				fmt.Fprintf(e.stdout, "wrote %s\n", f.Path)
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&orgFlag, "org", "0x7E00", "address of the first byte when the source has no org line (0x7E00 or decimal)")
+	f.StringVarP(&out, "output", "o", "", "write primitives (DEFINE/WRITE/COMMENT) to this file")
+	f.StringVar(&bin, "bin", "", "write the raw bytes to this file")
+	return c
+}
+
+// asmParseOrg reads a real-mode linear address: 0x7E00, 7E00h or decimal.
+func asmParseOrg(s string) (uint32, error) {
+	t := strings.TrimSpace(s)
+	base := 0
+	if strings.HasSuffix(strings.ToLower(t), "h") {
+		t, base = t[:len(t)-1], 16
+	}
+	v, err := strconv.ParseUint(t, base, 32)
+	if err != nil {
+		return 0, fmt.Errorf("not a number")
+	}
+	if v > 0xFFFFF {
+		return 0, fmt.Errorf("beyond the 1 MB real-mode address space")
+	}
+	return uint32(v), nil
+}
