@@ -159,7 +159,7 @@ func (c *Client) probe(ctx context.Context) (*Info, error) {
 		switch {
 		case m.ContextLength > 0:
 			info.ContextLength, info.ContextSource = m.ContextLength, string(info.Kind)+" loaded context length"
-		case m.MaxContextLength > 0 && info.Kind == KindLMStudio:
+		case m.Loaded && m.MaxContextLength > 0 && info.Kind == KindLMStudio:
 			// LM Studio before loaded_context_length: the max is the best figure it gives.
 			info.ContextLength, info.ContextSource = m.MaxContextLength, "LM Studio max_context_length"
 		}
