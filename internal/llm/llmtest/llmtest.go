@@ -252,12 +252,20 @@ func (s *Server) allModels() []string {
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req struct {
-		Model    string        `json:"model"`
-		Messages []llm.Message `json:"messages"`
-		Stream   bool          `json:"stream"`
+		Model          string        `json:"model"`
+		Messages       []llm.Message `json:"messages"`
+		Stream         bool          `json:"stream"`
+		ResponseFormat *struct {
+			Type string `json:"type"`
+		} `json:"response_format"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
 		writeJSON(w, 400, map[string]any{"error": "invalid JSON: " + err.Error()})
+		return
+	}
+	if rf := req.ResponseFormat; rf != nil && rf.Type != "json_schema" && rf.Type != "text" {
+		// As LM Studio does: only json_schema (and text) are accepted.
+		writeJSON(w, 400, map[string]any{"error": "'response_format.type' must be 'json_schema' or 'text'"})
 		return
 	}
 	s.mu.Lock()
