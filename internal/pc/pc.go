@@ -1,0 +1,298 @@
+// Package pc is the built-in PC that runs pxOS: the x86 CPU of package cpu,
+// 1 MiB of memory with the interrupt vector table, the BIOS data area, VGA
+// text memory at 0xB8000, a keyboard queue, a 1.44 MB floppy and the BIOS
+// services (int 10h, 13h, 16h, 1Ah, 11h, 12h, 15h, 18h, 19h) implemented in
+// Go. Guests reach the services through the interrupt vector table, which
+// points at tiny ROM stubs in segment F000 ("0F FF n; iret"), so a guest can
+// hook an interrupt and chain to the BIOS as on a real PC.
+//
+// A PC implements machine.Machine. It is deterministic: no wall clock, no
+// randomness; the BIOS tick count and the time services derive from the
+// number of instructions executed. When the guest waits for a key and none is
+// queued (int 16h AH=00 or 10h with an empty buffer, an empty AH=01/11h
+// poll, or HLT with interrupts enabled) the machine is idle and returns
+// control. Every run is bounded by an instruction budget; an invalid opcode,
+// HLT with interrupts disabled, an unhandled divide error, a boot failure or
+// a runaway past the budget becomes a *machine.Crash with CS:IP, the bytes
+// there and the registers.
+//
+// What it does not emulate: hardware interrupts (timer, keyboard IRQ), the
+// keyboard controller and PIT ports, graphics modes (mode numbers are
+// recorded, the screen stays 80x25 text), the FPU, and the A20 gate (memory
+// wraps at 1 MiB as on an 8086, while QEMU boots with A20 enabled).
+package pc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/pxos-dev/pxos/internal/cpu"
+	"github.com/pxos-dev/pxos/internal/machine"
+)
+
+// FloppySize is the size of a 1.44 MB floppy image: 80 cylinders, 2 heads,
+// 18 sectors of 512 bytes, the geometry QEMU reports for it.
+const (
+	Cylinders     = 80
+	Heads         = 2
+	Sectors       = 18
+	SectorSize    = 512
+	FloppySize    = Cylinders * Heads * Sectors * SectorSize
+	DefaultBudget = 50_000_000
+)
+
+// Boot state as SeaBIOS (QEMU's BIOS) leaves it when it jumps to the boot
+// sector, measured with `qemu-system-i386 -d cpu` on QEMU 7.2: AX=AA55h,
+// SS:SP=0000:6F04, FLAGS=0202h, every other register zero, DL the drive.
+const (
+	bootAX    = 0xAA55
+	bootSP    = 0x6F04
+	bootFlags = 0x0202
+	bootAddr  = 0x7C00
+)
+
+// InstructionsPerTick is how many guest instructions make one BIOS timer
+// tick (the 18.2 Hz count at 0040:006C and int 1Ah AH=00).
+const InstructionsPerTick = 1_000_000
+
+// chunk is how many instructions run between checks of the context and of
+// the screen.
+const chunk = 1 << 16
+
+// Options configures a PC.
+type Options struct {
+	// Budget is the most instructions one Settle or WaitText call, or one
+	// key of a Press call, may run before the guest counts as a runaway.
+	// Zero means DefaultBudget.
+	Budget uint64
+}
+
+// PC is an emulated IBM PC/AT-compatible machine booted from a floppy.
+// It is not safe for concurrent use.
+type PC struct {
+	cpu    *cpu.CPU
+	disk   []byte // the floppy; shared with the caller's image until written
+	owned  bool   // disk is our own copy
+	budget uint64
+
+	crash    *machine.Crash // set once the guest crashed; every later call returns it
+	idle     bool           // the guest waits for a key
+	watch    bool           // a WaitText is running: video writes end Run so the text is checked
+	closed   bool
+	tickBase uint64 // int 1Ah AH=01 sets the count: ticks = (Count-tickBase)/InstructionsPerTick + tickSet
+	tickSet  uint32
+	retrace  bool // port 3DAh toggles so retrace wait loops finish
+	diskStat byte // status of the last int 13h call
+}
+
+var (
+	errIdle  = errors.New("pc: idle")
+	errYield = errors.New("pc: yield")
+)
+
+// New boots the floppy image img (a 1.44 MB image, or shorter raw bytes
+// padded with zeros) as a BIOS does: sector 0 is loaded at 0000:7C00 and
+// run with DL=0. It fails when the image is larger than a floppy or sector 0
+// lacks the 55 AA boot signature, as SeaBIOS refuses such a disk.
+func New(img []byte, opts Options) (*PC, error) {
+	if len(img) > FloppySize {
+		return nil, fmt.Errorf("pc: image is %d bytes, larger than a 1.44 MB floppy (%d bytes)", len(img), FloppySize)
+	}
+	if len(img) < SectorSize || img[510] != 0x55 || img[511] != 0xAA {
+		return nil, errors.New("pc: not a bootable disk: sector 0 does not end with the 55 AA signature")
+	}
+	p := &PC{cpu: cpu.New(), budget: opts.Budget}
+	if p.budget == 0 {
+		p.budget = DefaultBudget
+	}
+	if len(img) == FloppySize {
+		p.disk = img
+	} else {
+		p.disk = make([]byte, FloppySize)
+		copy(p.disk, img)
+		p.owned = true
+	}
+	p.cpu.Trap = p.bios
+	p.cpu.In = p.in
+	p.cpu.Out = func(port uint16, size int, v uint32) {}
+	p.initBIOS()
+	p.boot()
+	return p, nil
+}
+
+// CPU returns the processor, for debuggers and tests.
+func (p *PC) CPU() *cpu.CPU { return p.cpu }
+
+// Disk returns the floppy image as the guest sees it (int 13h writes
+// included). The caller must not modify it.
+func (p *PC) Disk() []byte { return p.disk }
+
+// Idle reports whether the guest is waiting for a key.
+func (p *PC) Idle() bool { return p.idle }
+
+// Crashed returns the crash that stopped the guest, or nil.
+func (p *PC) Crashed() *machine.Crash { return p.crash }
+
+// boot loads sector 0 and sets the registers SeaBIOS leaves.
+func (p *PC) boot() {
+	c := p.cpu
+	copy(c.Mem[bootAddr:bootAddr+SectorSize], p.disk[:SectorSize])
+	c.Reset()
+	c.R[cpu.EAX] = bootAX
+	c.R[cpu.ESP] = bootSP
+	c.Flags = bootFlags
+	c.S[cpu.CS] = 0
+	c.IP = bootAddr
+	c.R[cpu.EDX] = 0 // DL = drive 0, the first floppy
+}
+
+func (p *PC) in(port uint16, size int) uint32 {
+	switch port {
+	case 0x3DA: // VGA input status 1: alternate retrace and display
+		p.retrace = !p.retrace
+		if p.retrace {
+			return 0x09
+		}
+		return 0x00
+	}
+	return 0xFFFFFFFF
+}
+
+// RunUntilIdle runs the guest until it waits for a key, at most budget
+// instructions (0 means the PC's budget). It returns nil when the guest is
+// idle and a *machine.Crash when it crashed or ran past the budget.
+func (p *PC) RunUntilIdle(budget uint64) error {
+	return p.run(context.Background(), budget, nil)
+}
+
+// run executes the guest until it is idle, done reports true (checked after
+// each chunk and each video write), ctx ends, or the budget is spent.
+func (p *PC) run(ctx context.Context, budget uint64, done func() bool) error {
+	if p.closed {
+		return errors.New("pc: machine is closed")
+	}
+	if p.crash != nil {
+		return p.crash
+	}
+	if budget == 0 {
+		budget = p.budget
+	}
+	p.idle = false
+	p.watch = done != nil
+	defer func() { p.watch = false }()
+	c := p.cpu
+	start := c.Count
+	for {
+		if done != nil && done() {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		used := c.Count - start
+		if used >= budget {
+			return p.setCrash(fmt.Sprintf("instruction budget exhausted (%d instructions without waiting for a key)", budget), c.S[cpu.CS], c.IP)
+		}
+		n := budget - used
+		if n > chunk {
+			n = chunk
+		}
+		_, err := c.Run(n)
+		p.updateTicks()
+		if err == nil || err == errYield {
+			continue
+		}
+		if err == errIdle {
+			p.idle = true
+			return nil
+		}
+		var f *cpu.Fault
+		if errors.As(err, &f) {
+			if f.Kind == cpu.WaitInterrupt {
+				// HLT with interrupts on and no interrupt source: the
+				// guest waits for a key.
+				p.idle = true
+				return nil
+			}
+			return p.setCrash(f.Kind.String(), f.CS, f.IP)
+		}
+		var cr *machine.Crash
+		if errors.As(err, &cr) {
+			p.crash = cr
+			return cr
+		}
+		return err
+	}
+}
+
+// setCrash records a crash at cs:ip with the bytes there and the registers.
+func (p *PC) setCrash(reason string, cs, ip uint16) *machine.Crash {
+	b := make([]byte, 8)
+	for i := range b {
+		b[i] = p.cpu.Read8(cs, ip+uint16(i))
+	}
+	p.crash = &machine.Crash{Reason: reason, CS: cs, IP: ip, Bytes: b, Regs: p.cpu.Dump()}
+	return p.crash
+}
+
+// Settle runs the guest until it waits for a key.
+func (p *PC) Settle(ctx context.Context) error { return p.run(ctx, 0, nil) }
+
+// WaitText runs the guest until text is on the screen. It fails when the
+// guest becomes idle without showing it.
+func (p *PC) WaitText(ctx context.Context, text string) error {
+	has := func() bool { s := p.screen(); return s.Contains(text) }
+	if err := p.run(ctx, 0, has); err != nil {
+		return err
+	}
+	if !has() {
+		return fmt.Errorf("pc: %q is not on the screen and the guest is waiting for a key", text)
+	}
+	return nil
+}
+
+// Press types keys one at a time, running the guest until it is idle after
+// each, so the guest consumes every key before the next arrives.
+func (p *PC) Press(ctx context.Context, keys ...machine.Key) error {
+	for _, k := range keys {
+		code, err := KeyCode(k)
+		if err != nil {
+			return err
+		}
+		if err := p.run(ctx, 0, nil); err != nil { // make room in the buffer
+			return err
+		}
+		if !p.PushKey(code) {
+			return fmt.Errorf("pc: keyboard buffer full at key %v", k)
+		}
+		if err := p.run(ctx, 0, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Screen returns the active page of the text screen and its cursor.
+func (p *PC) Screen(ctx context.Context) (machine.Screen, error) {
+	if p.closed {
+		return machine.Screen{}, errors.New("pc: machine is closed")
+	}
+	return p.screen(), nil
+}
+
+func (p *PC) screen() machine.Screen {
+	m := p.cpu.Mem
+	page := int(m[bdaActivePage] & 7)
+	base := vgaText + page*pageSize
+	col, row := p.cursor(page)
+	return machine.ScreenFromVGA(m[base:base+machine.Rows*machine.Cols*2], row, col)
+}
+
+// Close releases the machine. It is safe to call more than once.
+func (p *PC) Close() error {
+	p.closed = true
+	return nil
+}
+
+var _ machine.Machine = (*PC)(nil)

@@ -1,0 +1,40 @@
+; int 1Ah ticks follow the instruction count (one tick per million
+; instructions, also in the BDA at 0040:006C); the RTC is fixed; int 11h
+; and 12h report the equipment word and 640 KiB.
+; settle
+; mem 0x500 00 00 00 00 00 00 01 00
+; mem 0x46C 01 00 00 00
+; mem 0x508 00 12 00 00 26 20 01 01
+; mem 0x510 21 00 80 02
+	org 0x7C00
+	xor ax, ax
+	mov ds, ax
+	int 0x1A
+	mov [0x500], cx
+	mov [0x502], dx
+	mov bx, 20		; 20 x 65536 LOOP instructions
+.outer:	xor cx, cx
+.inner:	loop .inner
+	dec bx
+	jnz .outer
+	xor ah, ah
+	int 0x1A
+	mov [0x504], cx
+	mov [0x506], dx
+	mov ah, 2
+	int 0x1A
+	mov [0x508], cx
+	mov [0x50A], dx
+	mov ah, 4
+	int 0x1A
+	mov [0x50C], cx
+	mov [0x50E], dx
+	int 0x11
+	mov [0x510], ax
+	int 0x12
+	mov [0x512], ax
+	xor ah, ah
+	int 0x16
+	jmp $
+	times 510-($-$$) db 0
+	dw 0xAA55
