@@ -303,11 +303,16 @@ func (b *Base) verify(inst *Installation) error {
 	for _, h := range inst.Hooks {
 		allowed[h.SlotAddr], allowed[h.SlotAddr+1] = true, true
 	}
-	for _, p := range im.Summary.Patches {
-		for a := p.Range.Start; a < p.Range.End; a++ {
-			if !allowed[a] {
-				return fmt.Errorf("feature: %s overwrites 0x%04X, which is not a slot it declares (%s)", inst.Spec.Name, a, p)
-			}
+	// An address the base wrote and a line of the block rewrote is an
+	// overwrite; only the declared slot words may be overwritten.
+	baseLines := int32(bytes.Count(b.Src, []byte("\n")))
+	if len(b.Src) > 0 && b.Src[len(b.Src)-1] != '\n' {
+		baseLines++
+	}
+	for i, w := range b.Image.Written {
+		a := build.LoadBase + uint32(i)
+		if w && im.Line[i] > baseLines && !allowed[a] {
+			return fmt.Errorf("feature: %s overwrites 0x%04X (line %d of the block), which is not a slot it declares", inst.Spec.Name, a, im.Line[i]-baseLines)
 		}
 	}
 	for _, h := range inst.Hooks {

@@ -1,0 +1,159 @@
+package feature
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pxos-dev/pxos/internal/backend"
+	"github.com/pxos-dev/pxos/internal/scenario"
+	"github.com/pxos-dev/pxos/internal/tooltest"
+	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
+)
+
+// config is one build under test: the base with features installed in the
+// given order, and the scenarios that must pass on it.
+type config struct {
+	name     string
+	features []string // installation order, exactly as given
+	extra    []string // more scenario files under testdata
+}
+
+// configs are the builds every scenario runs on: the base, each default
+// feature alone (with what it requires), and all of them in two orders, one
+// of which installs the commands before the parser.
+var configs = []config{
+	{name: "base"},
+	{name: "backspace", features: []string{"backspace"}},
+	{name: "command_parser", features: []string{"command_parser"}},
+	{name: "help", features: []string{"command_parser", "help"}},
+	{name: "clear", features: []string{"command_parser", "clear"}},
+	{name: "all", features: []string{"backspace", "command_parser", "help", "clear"}},
+	{name: "all-reversed", features: []string{"clear", "help", "command_parser", "backspace", "echo"},
+		extra: []string{"testdata/all.txt", "testdata/features/echo/scenario.txt"}},
+}
+
+func baseScenarios(t testing.TB) []*scenario.Scenario {
+	t.Helper()
+	ents, err := fs.ReadDir(pxosv1.FS, pxosv1.ScenarioDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*scenario.Scenario
+	for _, e := range ents {
+		name := path.Join(pxosv1.ScenarioDir, e.Name())
+		out = append(out, parseScenario(t, name, readV1(t, name)))
+	}
+	if len(out) < 6 {
+		t.Fatalf("%d base scenarios, want at least 6", len(out))
+	}
+	return out
+}
+
+func parseScenario(t testing.TB, file string, src []byte) *scenario.Scenario {
+	t.Helper()
+	sc, err := scenario.Parse(file, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// buildConfig installs c's features into the shipped base and returns the
+// floppy image and the scenarios to run: the base ones, each installed
+// feature's, and c.extra.
+func buildConfig(t testing.TB, c config) ([]byte, []*scenario.Scenario) {
+	t.Helper()
+	specs := allSpecs(t)
+	var pick []*Spec
+	for _, n := range c.features {
+		pick = append(pick, byName(t, specs, n))
+	}
+	b, _, err := v1Base(t).InstallAll(pick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(b.Installed(), " "); got != strings.Join(c.features, " ") {
+		t.Fatalf("installed %q, want %q", got, c.features)
+	}
+	scs := baseScenarios(t)
+	for _, f := range pick {
+		scs = append(scs, parseScenario(t, f.ScenarioFile, f.Scenario))
+	}
+	for _, file := range c.extra {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scs = append(scs, parseScenario(t, file, src))
+	}
+	return b.Image.Floppy, scs
+}
+
+func runOn(t *testing.T, name string, img []byte, sc *scenario.Scenario) *scenario.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	m, err := backend.Open(ctx, name, img, backend.Options{})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	defer m.Close()
+	r := sc.Run(ctx, m)
+	r.Machine = name
+	return r
+}
+
+func testScenarios(t *testing.T, backendName string) {
+	for _, c := range configs {
+		t.Run(c.name, func(t *testing.T) {
+			img, scs := buildConfig(t, c)
+			for _, sc := range scs {
+				t.Run(strings.ReplaceAll(strings.TrimSuffix(sc.File, ".txt"), "/", "_"), func(t *testing.T) {
+					r := runOn(t, backendName, img, sc)
+					if !r.Passed {
+						var b strings.Builder
+						r.WriteReport(&b, false)
+						t.Errorf("%s on %s:\n%s", sc.File, c.name, b.String())
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestScenariosEmu runs every scenario on every config on the built-in
+// emulator.
+func TestScenariosEmu(t *testing.T) {
+	if !backend.Available("emu") {
+		t.Skip("skipping: the built-in emulator (package pc) is not in this build yet")
+	}
+	testScenarios(t, "emu")
+}
+
+// TestScenariosQEMU runs every scenario on every config in QEMU.
+func TestScenariosQEMU(t *testing.T) {
+	tooltest.Need(t, "qemu-system-i386")
+	testScenarios(t, "qemu")
+}
+
+// TestScenariosCanFail shows the feature scenarios test something: each one
+// fails on the bare base, where its feature is missing.
+func TestScenariosCanFail(t *testing.T) {
+	name := "emu"
+	if !backend.Available("emu") {
+		tooltest.Need(t, "qemu-system-i386")
+		name = "qemu"
+	}
+	img, _ := buildConfig(t, config{name: "base"})
+	for _, f := range v1Specs(t) {
+		r := runOn(t, name, img, parseScenario(t, f.ScenarioFile, f.Scenario))
+		if r.Passed {
+			t.Errorf("%s's scenario passes on the base without it", f.Name)
+		}
+	}
+}
