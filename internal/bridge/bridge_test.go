@@ -243,3 +243,27 @@ func TestDoctorNoServer(t *testing.T) {
 		t.Errorf("no model loaded: %+v", r.LLM)
 	}
 }
+
+func TestAskWithEmbeddings(t *testing.T) {
+	srv := llmtest.New(t, llmtest.Options{Kind: llm.KindOllama, Models: []string{"llama3"}, EmbeddingModel: "nomic-embed-text"})
+	store, err := pixnet.OpenOrSeed(filepath.Join(t.TempDir(), "n.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	out := new(bytes.Buffer)
+	b := bridge.New(bridge.Options{Client: llm.New(llm.Config{URL: srv.URL}), Store: store, Out: out, Embeddings: true})
+	a, err := b.Ask(context.Background(), "How does the boot sector load pxOS?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	embeds := 0
+	for _, r := range srv.Requests() {
+		if r.Path == "/v1/embeddings" && bytes.Contains(r.Body, []byte(`"model":"nomic-embed-text"`)) {
+			embeds++
+		}
+	}
+	if embeds == 0 || len(a.Used) == 0 {
+		t.Errorf("%d embedding requests, %d records used\n%s", embeds, len(a.Used), out)
+	}
+}

@@ -272,35 +272,36 @@ func (c *Client) attempt(ctx context.Context, payload []byte, model string, onTo
 	}
 	defer resp.Body.Close()
 	touch()
-	ct := resp.Header.Get("Content-Type")
-	if resp.StatusCode != 200 || (onToken != nil && !strings.Contains(ct, "event-stream")) {
+	if resp.StatusCode != 200 {
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		if err != nil {
 			return nil, 0, nil, c.transportError(ctx, err, c.cfg.Timeout)
-		}
-		if resp.StatusCode == 200 {
-			// A server that ignores stream: true answers with one JSON body.
-			out, err := c.parseAnswer(data, model)
-			if err == nil && onToken != nil {
-				onToken(out.Raw)
-			}
-			return out, 200, data, err
 		}
 		if resp.StatusCode >= 500 && classify(resp.StatusCode, serverMessage(data)) == ErrServer {
 			return nil, resp.StatusCode, data, errRetry
 		}
 		return nil, resp.StatusCode, data, c.httpError(ctx, resp.StatusCode, data, model, 1)
 	}
-	if onToken == nil {
-		data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-		if err != nil {
-			return nil, 0, nil, c.transportError(ctx, err, c.cfg.Timeout)
+	if onToken != nil {
+		// Decide by the body, not the Content-Type, which some servers get
+		// wrong: events start with "data:", ":" or "event:"; a server that
+		// ignores stream: true answers with one JSON object.
+		br := bufio.NewReaderSize(resp.Body, 64<<10)
+		if head, _ := br.Peek(1); string(head) != "{" {
+			out, err := c.readStream(ctx, br, model, onToken, touch)
+			return out, 200, nil, err
 		}
-		out, err := c.parseAnswer(data, model)
-		return out, 200, data, err
+		resp.Body = io.NopCloser(br)
 	}
-	out, err := c.readStream(ctx, resp.Body, model, onToken, touch)
-	return out, 200, nil, err
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, 0, nil, c.transportError(ctx, err, c.cfg.Timeout)
+	}
+	out, err := c.parseAnswer(data, model)
+	if err == nil && onToken != nil {
+		onToken(out.Raw)
+	}
+	return out, 200, data, err
 }
 
 func (c *Client) parseAnswer(data []byte, model string) (*Response, error) {

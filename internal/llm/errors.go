@@ -67,8 +67,19 @@ func (c *Client) noModelError(info *Info, server string) *Error {
 	if server != "" {
 		said = fmt.Sprintf(" (server said: %q)", server)
 	}
+	how := "load one in LM Studio (Developer tab → Select a model to load, or `lms load MODEL`)"
+	if info != nil {
+		switch info.Kind {
+		case KindOllama:
+			how = "pull one (`ollama pull qwen2.5-coder:7b`)"
+		case KindLlamaCpp:
+			how = "start llama-server with a model (`llama-server -m MODEL.gguf`)"
+		case KindOpenAI:
+			how = "make the server offer one"
+		}
+	}
 	return c.errorf(ErrNoModelLoaded, 0, server,
-		"llm: no model is loaded in the LLM server at %s%s — load one in LM Studio (Developer tab → Select a model to load, or `lms load MODEL`)%s, or pass --model (PXOS_MODEL)", c.URL(), said, avail)
+		"llm: no model is loaded in the LLM server at %s%s — %s%s, or pass --model (PXOS_MODEL)", c.URL(), said, how, avail)
 }
 
 // transportError turns an error from http.Client.Do (or reading a body) into

@@ -422,3 +422,24 @@ func TestEmbed(t *testing.T) {
 		t.Errorf("err = %v, want ErrNoEmbeddings", err)
 	}
 }
+
+// Streaming is recognised by the body: SSE sent as application/json still
+// streams, and a server that ignores stream: true still answers.
+func TestChatStreamContentTypes(t *testing.T) {
+	for _, tc := range []struct{ name, ct, body string }{
+		{"sse-labelled-json", "application/json", "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\ndata: [DONE]\n\n"},
+		{"json-ignoring-stream", "application/json", `{"choices":[{"message":{"role":"assistant","content":"ab"},"finish_reason":"stop"}]}`},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", tc.ct)
+			io.WriteString(w, tc.body)
+		}))
+		var toks []string
+		resp, err := client(srv.URL+"/v1", func(c *llm.Config) { c.Model = "m" }).ChatStream(context.Background(),
+			llm.Request{Messages: []llm.Message{llm.User("x")}}, func(s string) { toks = append(toks, s) })
+		srv.Close()
+		if err != nil || resp.Content != "ab" || strings.Join(toks, "") != "ab" {
+			t.Errorf("%s: %+v %q %v", tc.name, resp, toks, err)
+		}
+	}
+}
