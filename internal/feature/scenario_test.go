@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/pxos-dev/pxos/internal/backend"
+	"github.com/pxos-dev/pxos/internal/machine"
+	"github.com/pxos-dev/pxos/internal/pc"
 	"github.com/pxos-dev/pxos/internal/scenario"
 	"github.com/pxos-dev/pxos/internal/tooltest"
 	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
@@ -98,7 +100,13 @@ func runOn(t *testing.T, name string, img []byte, sc *scenario.Scenario) *scenar
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	m, err := backend.Open(ctx, name, img, backend.Options{})
+	var m machine.Machine
+	var err error
+	if name == "emu" {
+		m, err = pc.New(img, pc.Options{})
+	} else {
+		m, err = backend.Open(ctx, name, img, backend.Options{})
+	}
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -129,9 +137,6 @@ func testScenarios(t *testing.T, backendName string) {
 // TestScenariosEmu runs every scenario on every config on the built-in
 // emulator.
 func TestScenariosEmu(t *testing.T) {
-	if !backend.Available("emu") {
-		t.Skip("skipping: the built-in emulator (package pc) is not in this build yet")
-	}
 	testScenarios(t, "emu")
 }
 
@@ -145,10 +150,6 @@ func TestScenariosQEMU(t *testing.T) {
 // fails on the bare base, where its feature is missing.
 func TestScenariosCanFail(t *testing.T) {
 	name := "emu"
-	if !backend.Available("emu") {
-		tooltest.Need(t, "qemu-system-i386")
-		name = "qemu"
-	}
 	img, _ := buildConfig(t, config{name: "base"})
 	for _, f := range v1Specs(t) {
 		r := runOn(t, name, img, parseScenario(t, f.ScenarioFile, f.Scenario))
