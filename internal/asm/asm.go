@@ -28,7 +28,6 @@ package asm
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -86,6 +85,12 @@ type assembler struct {
 	global string
 	toks   []token
 
+	parser   exprParser
+	exprs    slab[expr]
+	stmtSlab slab[stmt]
+	opSlab   slab[operand]
+	opPtrs   slab[*operand]
+
 	// pass state
 	pass     int
 	org      int64
@@ -99,6 +104,8 @@ type assembler struct {
 	perrs    diag.ErrorList
 	undef    map[string]bool
 	args     []*arg
+	argBuf   []arg
+	enc      encoder
 	out      []byte
 	lines    []Line
 }
@@ -106,17 +113,18 @@ type assembler struct {
 // Assemble assembles src (named file, for error positions). The error, if
 // any, is a diag.ErrorList with every problem found.
 func Assemble(file string, src []byte, opts Options) (*Result, error) {
-	a := &assembler{file: file, opts: opts, syms: map[string]*symbol{}}
+	a := &assembler{file: file, opts: opts, syms: map[string]*symbol{}, undef: map[string]bool{}}
 	line := 0
-	for len(src) > 0 {
+	text := string(src)
+	for len(text) > 0 {
 		line++
-		var l []byte
-		if i := bytes.IndexByte(src, '\n'); i >= 0 {
-			l, src = src[:i], src[i+1:]
+		var l string
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			l, text = text[:i], text[i+1:]
 		} else {
-			l, src = src, nil
+			l, text = text, ""
 		}
-		a.parseLine(diag.Pos{File: file, Line: line}, string(l))
+		a.parseLine(diag.Pos{File: file, Line: line}, l)
 	}
 	a.org = int64(opts.Org)
 	for _, st := range a.stmts {
@@ -126,6 +134,7 @@ func Assemble(file string, src []byte, opts Options) (*Result, error) {
 		}
 	}
 	stable := false
+	a.lines = make([]Line, 0, len(a.stmts))
 	restarted := false
 	for a.pass = 1; a.pass <= maxPasses; a.pass++ {
 		a.runPass()
@@ -172,7 +181,7 @@ func Assemble(file string, src []byte, opts Options) (*Result, error) {
 func (a *assembler) runPass() {
 	a.changed, a.unknown = false, false
 	a.perrs = a.perrs[:0]
-	a.undef = map[string]bool{}
+	clear(a.undef)
 	a.tooBig = false
 	a.out = a.out[:0]
 	a.lines = a.lines[:0]
@@ -349,9 +358,15 @@ func (a *assembler) emitStmt(st *stmt) {
 }
 
 func (a *assembler) emitInst(st *stmt) {
+	// The args and the encoder are reused from statement to statement: the
+	// passes run over every line several times and should not allocate.
+	if len(a.argBuf) < len(st.ops) {
+		a.argBuf = make([]arg, len(st.ops))
+	}
 	args := a.args[:0]
-	for _, op := range st.ops {
-		g := &arg{operand: op}
+	for i, op := range st.ops {
+		g := &a.argBuf[i]
+		*g = arg{operand: op}
 		if op.e != nil {
 			g.v = a.eval(op.e)
 		}
@@ -361,7 +376,8 @@ func (a *assembler) emitInst(st *stmt) {
 		args = append(args, g)
 	}
 	a.args = args
-	e := &encoder{addr: uint32(a.pc), final: true, long: st.long, rep: st.rep, seg: st.pseg}
+	e := &a.enc
+	*e = encoder{addr: uint32(a.pc), final: true, long: st.long, rep: st.rep, seg: st.pseg, code: e.code[:0]}
 	if err := st.encode(e, args); err != nil {
 		// Keep what was encoded (a range error still has its size), so
 		// the addresses of the following lines stay meaningful.

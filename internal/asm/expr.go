@@ -49,6 +49,29 @@ type exprParser struct {
 	err  error
 	// local is the current global label, prefixed to .local names.
 	local string
+	exprs *slab[expr] // nil: allocate one by one
+
+}
+
+// slab hands out expressions in blocks: a program has thousands of them
+// and they live as long as the assembly.
+type slab[T any] struct{ free []T }
+
+func (s *slab[T]) new(v T) *T {
+	if len(s.free) == 0 {
+		s.free = make([]T, 256)
+	}
+	x := &s.free[0]
+	*x = v
+	s.free = s.free[1:]
+	return x
+}
+
+func (p *exprParser) newExpr(e expr) *expr {
+	if p.exprs == nil {
+		return &e
+	}
+	return p.exprs.new(e)
 }
 
 func (p *exprParser) peek() token { return p.toks[p.i] }
@@ -69,7 +92,7 @@ func (p *exprParser) fail(format string, args ...any) *expr {
 	if p.err == nil {
 		p.err = fmt.Errorf(format, args...)
 	}
-	return &expr{k: eNum}
+	return p.newExpr(expr{k: eNum})
 }
 
 var precedence = [][]string{
@@ -90,7 +113,7 @@ func (p *exprParser) binary(level int) *expr {
 		}
 		p.next()
 		y := p.binary(level + 1)
-		x = &expr{k: eBinary, op: t.s, x: x, y: y}
+		x = p.newExpr(expr{k: eBinary, op: t.s, x: x, y: y})
 	}
 	return x
 }
@@ -112,7 +135,7 @@ func (p *exprParser) unary() *expr {
 		if t.s == "+" {
 			return x
 		}
-		return &expr{k: eUnary, op: t.s, x: x}
+		return p.newExpr(expr{k: eUnary, op: t.s, x: x})
 	}
 	return p.primary()
 }
@@ -121,7 +144,7 @@ func (p *exprParser) primary() *expr {
 	t := p.next()
 	switch t.k {
 	case tNum:
-		return &expr{k: eNum, n: t.n}
+		return p.newExpr(expr{k: eNum, n: t.n})
 	case tStr:
 		if len(t.s) > 8 {
 			return p.fail("character constant too long")
@@ -130,21 +153,21 @@ func (p *exprParser) primary() *expr {
 		for i := len(t.s) - 1; i >= 0; i-- {
 			v = v<<8 | int64(t.s[i])
 		}
-		return &expr{k: eNum, n: v}
+		return p.newExpr(expr{k: eNum, n: v})
 	case tIdent:
 		switch t.s {
 		case "$":
-			return &expr{k: eHere}
+			return p.newExpr(expr{k: eHere})
 		case "$$":
-			return &expr{k: eBase}
+			return p.newExpr(expr{k: eBase})
 		}
 		if r := regs[strings.ToLower(t.s)]; r != nil {
-			return &expr{k: eReg, reg: r}
+			return p.newExpr(expr{k: eReg, reg: r})
 		}
 		if isKeyword(t.s) {
 			return p.fail("unexpected %s in expression", t)
 		}
-		return &expr{k: eSym, name: p.symName(t.s)}
+		return p.newExpr(expr{k: eSym, name: p.symName(t.s)})
 	case tOp:
 		if t.s == "(" {
 			x := p.expr()

@@ -128,7 +128,7 @@ func lexLine(s string, toks []token) ([]token, error) {
 			toks = append(toks, token{k: tStr, s: str})
 			i += n
 		default:
-			op := string(c)
+			op := s[i : i+1]
 			for _, m := range []string{"<<<", ">>>", "<<", ">>", "//", "%%"} {
 				if strings.HasPrefix(s[i:], m) {
 					op = m

@@ -197,8 +197,9 @@ func (a *assembler) parseLine(pos diag.Pos, line string) {
 		toks[1].k == tIdent && directives[strings.ToLower(toks[1].s)] {
 		toks = append(toks[1:len(toks)-2:len(toks)-2], token{k: tEOL})
 	}
-	p := &exprParser{toks: toks, local: a.global}
-	st := &stmt{pos: pos, src: line, text: text, pseg: -1}
+	p := &a.parser
+	*p = exprParser{toks: toks, local: a.global, exprs: &a.exprs}
+	st := a.stmtSlab.new(stmt{pos: pos, src: line, text: text, pseg: -1})
 	// Label.
 	if t := p.peek(); t.k == tIdent && t.s != "$" && t.s != "$$" {
 		colon := p.toks[p.i+1].k == tOp && p.toks[p.i+1].s == ":"
@@ -251,7 +252,7 @@ func (a *assembler) parseLine(pos diag.Pos, line string) {
 				a.define(st, false)
 				return
 			}
-			l := &stmt{kind: sLabel, pos: pos, src: line, text: text, name: full}
+			l := a.stmtSlab.new(stmt{kind: sLabel, pos: pos, src: line, text: text, name: full})
 			a.define(l, true)
 			if p.peek().k == tEOL {
 				return
@@ -411,17 +412,28 @@ func (a *assembler) parseStatement(p *exprParser, st *stmt) {
 	if p.peek().k == tEOL {
 		return
 	}
+	ops := a.opPtrs.free[:0:0]
+	if cap(a.opPtrs.free) >= 4 {
+		ops = a.opPtrs.free[:0:4] // most instructions have at most 3 operands
+	}
 	for {
 		op := a.parseOperand(p)
 		if p.err != nil {
 			return
 		}
-		st.ops = append(st.ops, op)
+		ops = append(ops, op)
+		st.ops = ops
 		if p.isOp(",") {
 			p.next()
 			continue
 		}
 		break
+	}
+	if cap(ops) == 4 && len(a.opPtrs.free) >= 4 {
+		a.opPtrs.free = a.opPtrs.free[len(ops):]
+	}
+	if len(a.opPtrs.free) < 4 {
+		a.opPtrs.free = make([]*operand, 1024)
 	}
 	a.endOfLine(p)
 }
@@ -434,7 +446,7 @@ func (a *assembler) endOfLine(p *exprParser) {
 
 // parseOperand parses one instruction operand.
 func (a *assembler) parseOperand(p *exprParser) *operand {
-	op := &operand{sreg: -1}
+	op := a.opSlab.new(operand{sreg: -1})
 	for {
 		t := p.peek()
 		if t.k != tIdent {
@@ -537,12 +549,12 @@ func (a *assembler) splitEA(p *exprParser, op *operand, e *expr) {
 		}
 		if !e.hasReg() {
 			if neg {
-				e = &expr{k: eUnary, op: "-", x: e}
+				e = p.newExpr(expr{k: eUnary, op: "-", x: e})
 			}
 			if disp == nil {
 				disp = e
 			} else {
-				disp = &expr{k: eBinary, op: "+", x: disp, y: e}
+				disp = p.newExpr(expr{k: eBinary, op: "+", x: disp, y: e})
 			}
 			return
 		}
