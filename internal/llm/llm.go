@@ -137,8 +137,10 @@ func New(cfg Config) *Client {
 		// timeout makes an address that swallows packets fail as
 		// unreachable instead of hanging until the chat timeout.
 		tr := http.DefaultTransport.(*http.Transport).Clone()
+		// The environment's proxy settings stay: Go never proxies requests
+		// to localhost or loopback addresses, so local servers are not
+		// affected, and a remote API behind a proxy still works.
 		tr.DialContext = (&net.Dialer{Timeout: cfg.ProbeTimeout, KeepAlive: 30 * time.Second}).DialContext
-		tr.Proxy = nil // a local LLM server must not go through HTTP_PROXY
 		c.hc = &http.Client{Transport: tr}
 	}
 	return c

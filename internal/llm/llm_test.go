@@ -443,3 +443,22 @@ func TestChatStreamContentTypes(t *testing.T) {
 		}
 	}
 }
+
+// A server that accepts connections but never answers fails the probe
+// with ErrTimeout after one probe timeout, not one per endpoint tried.
+func TestProbeHangingServer(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		<-r.Context().Done()
+	}))
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+	c := client(srv.URL+"/v1", func(c *llm.Config) { c.ProbeTimeout = 200 * time.Millisecond })
+	_, err := c.Chat(context.Background(), llm.Request{Messages: []llm.Message{llm.User("x")}})
+	if !errors.Is(err, llm.ErrTimeout) || !strings.Contains(err.Error(), "within 200ms") {
+		t.Fatalf("err = %v, want ErrTimeout within 200ms", err)
+	}
+	if n := hits.Load(); n != 1 {
+		t.Errorf("%d requests sent to a hanging server, want 1", n)
+	}
+}
