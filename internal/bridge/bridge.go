@@ -20,7 +20,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -312,21 +311,12 @@ func (b *Bridge) Interactive(ctx context.Context, in io.Reader) error {
 			continue
 		}
 		if _, err := b.Ask(ctx, line); err != nil {
-			if fatal(err) || ctx.Err() != nil {
+			if llm.Unavailable(err) || ctx.Err() != nil {
 				return err
 			}
 			fmt.Fprintln(out, "error:", err)
 		}
 	}
-}
-
-func fatal(err error) bool {
-	for _, e := range []error{llm.ErrUnreachable, llm.ErrNoModelLoaded, llm.ErrUnknownModel, llm.ErrAuth} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
 }
 
 // WriteStats prints a network's figures.

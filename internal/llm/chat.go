@@ -18,9 +18,13 @@ type Message struct {
 	Content string `json:"content"`
 }
 
-// System, User and Assistant build messages.
-func System(s string) Message    { return Message{Role: "system", Content: s} }
-func User(s string) Message      { return Message{Role: "user", Content: s} }
+// System returns a system message (the instructions).
+func System(s string) Message { return Message{Role: "system", Content: s} }
+
+// User returns a user message.
+func User(s string) Message { return Message{Role: "user", Content: s} }
+
+// Assistant returns an assistant message (an earlier answer).
 func Assistant(s string) Message { return Message{Role: "assistant", Content: s} }
 
 // Schema is a JSON schema for structured output, sent as

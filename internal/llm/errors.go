@@ -26,6 +26,19 @@ var (
 	ErrNoEmbeddings  = errors.New("llm: no embedding model")
 )
 
+// Unavailable reports whether err means no LLM can answer at all (no
+// server, no model, bad credentials), as opposed to one request failing.
+// Callers with an offline fallback (pxos auto's kb provider) switch to it
+// on these.
+func Unavailable(err error) bool {
+	for _, e := range []error{ErrUnreachable, ErrNoModelLoaded, ErrUnknownModel, ErrAuth} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
 // Error is a failure talking to the LLM server. Kind is one of the sentinel
 // errors above; Msg is the whole explanation, naming the server and the fix.
 type Error struct {

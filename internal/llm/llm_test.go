@@ -462,3 +462,20 @@ func TestProbeHangingServer(t *testing.T) {
 		t.Errorf("%d requests sent to a hanging server, want 1", n)
 	}
 }
+
+func TestUnavailable(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&llm.Error{Kind: llm.ErrUnreachable}, true},
+		{fmt.Errorf("gen: %w", &llm.Error{Kind: llm.ErrNoModelLoaded}), true},
+		{&llm.Error{Kind: llm.ErrTimeout}, false},
+		{&llm.Error{Kind: llm.ErrMalformed}, false},
+		{context.Canceled, false},
+	} {
+		if got := llm.Unavailable(tc.err); got != tc.want {
+			t.Errorf("Unavailable(%v) = %v", tc.err, got)
+		}
+	}
+}
