@@ -20,6 +20,7 @@ import (
 //	PXOS_LLM_URL, LLM_URL  an LM Studio server with "test-model" loaded
 //	OLLAMA_URL             an Ollama server (llama3.2:3b, nomic-embed-text)
 //	LLAMACPP_URL           a llama.cpp server (coder.gguf, 8192 context)
+//	GENERIC_URL            a plain OpenAI-compatible server (no context length)
 //	NOMODEL_URL            an LM Studio server with no model loaded
 //	HANG_URL               a server that never answers a chat
 //	CLOSED_URL             a port where nothing listens
@@ -38,6 +39,7 @@ func TestLLMScripts(t *testing.T) {
 			e.Setenv(llm.EnvURL, e.Getenv("LLM_URL"))
 			start("OLLAMA_URL", llmtest.Options{Kind: llm.KindOllama, Models: []string{"llama3.2:3b"}, EmbeddingModel: "nomic-embed-text:latest", ContextLength: 2048})
 			start("LLAMACPP_URL", llmtest.Options{Kind: llm.KindLlamaCpp, Models: []string{"coder.gguf"}, ContextLength: 8192})
+			start("GENERIC_URL", llmtest.Options{Kind: llm.KindOpenAI, Models: []string{"gpt-test"}})
 			start("NOMODEL_URL", llmtest.Options{NoneLoaded: true})
 			start("HANG_URL", llmtest.Options{Reply: func(llmtest.ChatRequest) llmtest.Reply { return llmtest.Reply{Hang: true} }})
 			closed := llmtest.Start(llmtest.Options{})
