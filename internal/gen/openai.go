@@ -1,0 +1,170 @@
+package gen
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/llm"
+)
+
+// OpenAI is the provider that asks an OpenAI-compatible server (LM Studio,
+// Ollama, llama.cpp) through package llm.
+type OpenAI struct {
+	Client *llm.Client
+	// Stream, when set, receives the answer's tokens as they arrive
+	// (reasoning blocks hidden).
+	Stream io.Writer
+	// Used, when set, is told which network records went into each prompt.
+	Used func(labels []string)
+}
+
+// Name implements Provider.
+func (o *OpenAI) Name() string { return "openai" }
+
+// answer is the JSON a model returns.
+type answer struct {
+	Explanation string      `json:"explanation"`
+	Assembly    string      `json:"assembly"`
+	Hooks       hookList    `json:"hooks"`
+	Scenario    string      `json:"scenario"`
+	Primitives  []Primitive `json:"primitives"`
+}
+
+// hookList accepts [{"slot":..,"handler":..}] as the schema asks, and the
+// {"slot": "handler"} object some models write instead.
+type hookList map[string]string
+
+func (h *hookList) UnmarshalJSON(b []byte) error {
+	var list []struct{ Slot, Handler string }
+	if err := json.Unmarshal(b, &list); err == nil {
+		*h = hookList{}
+		for _, e := range list {
+			(*h)[e.Slot] = e.Handler
+		}
+		return nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return errors.New(`"hooks" must be a list of {"slot": ..., "handler": ...}`)
+	}
+	*h = m
+	return nil
+}
+
+// Schema returns the json_schema the model's answer must follow.
+func Schema(f Format) *llm.Schema {
+	hooks := map[string]any{
+		"type": "array",
+		"items": map[string]any{
+			"type":                 "object",
+			"additionalProperties": false,
+			"properties": map[string]any{
+				"slot":    map[string]any{"type": "string", "enum": feature.Slots},
+				"handler": map[string]any{"type": "string"},
+			},
+			"required": []string{"slot", "handler"},
+		},
+	}
+	props := map[string]any{
+		"explanation": map[string]any{"type": "string"},
+		"hooks":       hooks,
+		"scenario":    map[string]any{"type": "string"},
+	}
+	required := []string{"explanation", "hooks", "scenario"}
+	name := "pxos_feature"
+	if f == FormatPrimitives {
+		name = "pxos_primitives"
+		props["primitives"] = map[string]any{
+			"type": "array",
+			"items": map[string]any{
+				"type":                 "object",
+				"additionalProperties": false,
+				"properties": map[string]any{
+					"type":    map[string]any{"type": "string", "enum": []string{"WRITE", "DEFINE", "COMMENT"}},
+					"label":   map[string]any{"type": "string"},
+					"addr":    map[string]any{"type": "string"},
+					"byte":    map[string]any{"type": "string"},
+					"comment": map[string]any{"type": "string"},
+				},
+				"required": []string{"type"},
+			},
+		}
+		required = append(required, "primitives")
+	} else {
+		props["assembly"] = map[string]any{"type": "string"}
+		required = append(required, "assembly")
+	}
+	return &llm.Schema{Name: name, Schema: map[string]any{
+		"type":                 "object",
+		"additionalProperties": false,
+		"properties":           props,
+		"required":             required,
+	}}
+}
+
+// Propose implements Provider.
+func (o *OpenAI) Propose(ctx context.Context, req *Request, pc *PromptContext, prev *Attempt) (*Candidate, error) {
+	ctxLen := o.Client.ContextLength(ctx)
+	maxTokens := req.MaxTokens
+	if maxTokens == 0 {
+		// A feature is a few hundred tokens of JSON; leave most of a small
+		// context to the instructions.
+		maxTokens = min(2048, max(512, ctxLen/5))
+	}
+	p := llm.Prompt{
+		Instructions:   pc.System(),
+		Context:        pc.ContextItems(),
+		ContextHeading: "Knowledge from the pixel network (verified solutions, past failures, references):",
+		Question:       Question(req, prev),
+	}
+	fitted, err := p.Fit(ctxLen, maxTokens)
+	if err != nil {
+		return nil, err
+	}
+	if o.Used != nil {
+		var labels []string
+		for _, i := range fitted.Used {
+			labels = append(labels, p.Context[i].Label)
+		}
+		o.Used(labels)
+	}
+	t := req.Temperature
+	if t == 0 {
+		t = llm.DefaultTemperature
+	}
+	r := llm.Request{Messages: fitted.Messages, Temperature: llm.Temp(t), MaxTokens: maxTokens, Schema: Schema(req.Format)}
+	var ans answer
+	var resp *llm.Response
+	if o.Stream != nil {
+		var tf llm.ThinkFilter
+		resp, err = o.Client.ChatStream(ctx, r, func(s string) { io.WriteString(o.Stream, tf.Write(s)) })
+		fmt.Fprintln(o.Stream, tf.Flush())
+		if err == nil {
+			err = o.Client.DecodeJSON(resp.Content, &ans)
+		}
+	} else {
+		resp, err = o.Client.ChatJSON(ctx, r, *r.Schema, &ans)
+	}
+	if err != nil {
+		if errors.Is(err, llm.ErrMalformed) {
+			return nil, fmt.Errorf("%w: %v; answer with one JSON object with the fields %s", ErrMalformedAnswer, err, "explanation, assembly, hooks, scenario")
+		}
+		return nil, err
+	}
+	prompt, _ := json.Marshal(fitted.Messages)
+	return &Candidate{
+		Explanation: ans.Explanation,
+		Source:      ans.Assembly,
+		Hooks:       ans.Hooks,
+		Scenario:    ans.Scenario,
+		Primitives:  ans.Primitives,
+		Prompt:      string(prompt),
+		Answer:      resp.Raw,
+		Model:       resp.Model,
+		Tokens:      resp.Usage.TotalTokens,
+	}, nil
+}

@@ -1,0 +1,126 @@
+package gen
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"sort"
+	"strings"
+	"text/template"
+
+	"github.com/pxos-dev/pxos/internal/build"
+	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/llm"
+	"github.com/pxos-dev/pxos/internal/pixnet"
+)
+
+// The prompt wording lives in templates/*.tmpl, not in Go strings.
+//
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+var templates = template.Must(template.ParseFS(templateFS, "templates/*.tmpl"))
+
+// PromptContext is what a provider knows about the build it writes for.
+type PromptContext struct {
+	API      string
+	Slots    []SlotInfo
+	Free     []build.Range
+	Symbols  []string // "name=0xADDR" for the base's global labels
+	Features []string // installed features
+	Records  []pixnet.Record
+}
+
+// SlotInfo is one hook slot of the current build.
+type SlotInfo struct {
+	Name  string
+	Addr  uint32
+	Value uint16
+}
+
+// RetrieveK is how many network records a prompt offers the model.
+const RetrieveK = 6
+
+// promptAPI is the part of the API page a model needs: everything up to the
+// page's notes on files and tooling.
+func promptAPI(api string) string {
+	if i := strings.Index(api, "\n## Files"); i >= 0 {
+		api = api[:i]
+	}
+	return strings.TrimSpace(api)
+}
+
+// NewPromptContext gathers the build's facts and the network records most
+// similar to the feature.
+func NewPromptContext(base *feature.Base, api string, net *pixnet.Store, featureText string) *PromptContext {
+	pc := &PromptContext{API: promptAPI(api), Free: base.Image.Summary.Free, Features: base.Installed()}
+	syms := base.Symbols()
+	for _, s := range feature.Slots {
+		if a, ok := syms[s]; ok {
+			pc.Slots = append(pc.Slots, SlotInfo{s, uint32(a), base.Image.Word(uint32(a))})
+		}
+	}
+	baseEnd, hasEnd := syms["base_end"]
+	for name, v := range syms {
+		if strings.Contains(name, ".") || strings.HasPrefix(name, feature.MarkerPrefix) || strings.Contains(api, "`"+name+"`") ||
+			(hasEnd && v < baseEnd) {
+			// Local labels, feature markers, what the API page lists and the
+			// base's internals only add noise: offer the features' labels.
+			continue
+		}
+		pc.Symbols = append(pc.Symbols, fmt.Sprintf("%s=0x%04X", name, v))
+	}
+	sort.Strings(pc.Symbols)
+	if net != nil {
+		for _, h := range net.Search(featureText, pixnet.SearchOptions{K: RetrieveK, Kinds: []pixnet.Kind{pixnet.KindSolution, pixnet.KindFailure, pixnet.KindReference}}) {
+			pc.Records = append(pc.Records, h.Record)
+		}
+	}
+	return pc
+}
+
+// System renders the instructions: rules, the API page, the build's facts.
+func (pc *PromptContext) System() string {
+	var free []string
+	for _, r := range pc.Free {
+		if r.Len() >= 16 {
+			free = append(free, fmt.Sprintf("%s (%d bytes)", r, r.Len()))
+		}
+	}
+	return render("system.tmpl", map[string]any{
+		"API":      strings.TrimSpace(pc.API),
+		"Free":     strings.Join(free, ", "),
+		"Slots":    pc.Slots,
+		"Symbols":  strings.Join(pc.Symbols, " "),
+		"Features": strings.Join(pc.Features, ", "),
+	})
+}
+
+// ContextItems offers the retrieved records to the prompt, best first.
+func (pc *PromptContext) ContextItems() []llm.ContextItem {
+	var items []llm.ContextItem
+	for _, r := range pc.Records {
+		items = append(items, llm.ContextItem{Label: fmt.Sprintf("#%d %s: %s", r.ID, r.Kind, r.Title), Text: r.Body})
+	}
+	return items
+}
+
+// Question renders the request and, on a repair, the rejected answer's error.
+func Question(req *Request, prev *Attempt) string {
+	q := render("user.tmpl", map[string]any{"Feature": req.Feature})
+	if req.Format == FormatPrimitives {
+		q += "\n\n" + render("primitives.tmpl", nil)
+	}
+	if prev != nil {
+		q += "\n\n" + render("repair.tmpl", map[string]any{"Attempt": prev.N, "Error": prev.Error})
+	}
+	return q
+}
+
+func render(name string, data any) string {
+	var b bytes.Buffer
+	if err := templates.ExecuteTemplate(&b, name, data); err != nil {
+		panic(fmt.Sprintf("gen: template %s: %v", name, err)) // the templates are part of the binary
+	}
+	return strings.TrimSpace(b.String())
+}

@@ -1,0 +1,328 @@
+package gen
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/arch/x86/x86asm"
+
+	"github.com/pxos-dev/pxos/internal/diag"
+	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/scenario"
+)
+
+// File names that positioned errors use for the parts of an answer.
+const (
+	AnswerAsm      = "answer.asm"
+	AnswerScenario = "answer.scenario"
+	AnswerPrims    = "answer.primitives"
+)
+
+// Validate turns a candidate into an installation on base and checks it. The
+// error quotes exactly what is wrong, positioned in the answer where it can
+// be, so it can go back to the model as a repair prompt.
+func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
+	name := c.Name
+	if name == "" {
+		name = Slug(req.Feature)
+	}
+	spec := &feature.Spec{
+		Name:         name,
+		Goal:         req.Feature,
+		Keywords:     c.Keywords,
+		Requires:     c.Requires,
+		Hooks:        c.Hooks,
+		Source:       []byte(c.Source),
+		SourceFile:   AnswerAsm,
+		Scenario:     []byte(c.Scenario),
+		ScenarioFile: AnswerScenario,
+	}
+	var starts map[uint32]bool // primitives: addresses where the model says an instruction starts
+	addr := req.Addr
+	if req.Format == FormatPrimitives {
+		src, at, st, err := primitivesSource(c.Primitives)
+		if err != nil {
+			return nil, err
+		}
+		spec.Source, spec.SourceFile, starts = src, AnswerPrims, st
+		if addr != 0 && addr != at {
+			return nil, fmt.Errorf("gen: the primitives start at 0x%04X, but the feature must start at 0x%04X", at, addr)
+		}
+		addr = at
+	}
+	if strings.TrimSpace(string(spec.Source)) == "" {
+		return nil, errors.New("gen: the answer has no assembly")
+	}
+	if len(spec.Hooks) == 0 {
+		return nil, fmt.Errorf("gen: the answer installs no hook: \"hooks\" must name at least one slot (%s) and the label of its handler", strings.Join(feature.Slots, ", "))
+	}
+	if strings.TrimSpace(c.Scenario) == "" {
+		return nil, errors.New("gen: the answer has no acceptance scenario")
+	}
+	if _, err := scenario.Parse(AnswerScenario, spec.Scenario); err != nil {
+		return nil, err
+	}
+	for _, r := range c.Requires {
+		if !base.Present(r) {
+			return nil, fmt.Errorf("gen: %s needs the feature %s, which this build does not have: add it first", name, r)
+		}
+	}
+	inst, err := base.Install(spec, addr)
+	if err != nil {
+		return nil, err
+	}
+	var errs diag.ErrorList
+	code := checkCode(inst, starts, &errs)
+	checkChains(inst, code, &errs)
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return &Result{Install: inst, Spec: spec, Block: inst.Block}, nil
+}
+
+// checkCode decodes every instruction of the block: each must be one whole
+// x86 instruction, and each relative branch must land on an instruction of
+// the block or on known code of the base.
+func checkCode(inst *feature.Installation, starts map[uint32]bool, errs *diag.ErrorList) []decoded {
+	res := inst.Result
+	known := knownTargets(inst)
+	type item struct {
+		addr  uint32
+		bytes []byte
+		pos   diag.Pos
+		text  string
+	}
+	var items []item
+	if starts != nil {
+		// Primitives: split the bytes at the declared instruction starts.
+		var addrs []uint32
+		for a := range starts {
+			addrs = append(addrs, a)
+		}
+		sort.Slice(addrs, func(i, j int) bool { return addrs[i] < addrs[j] })
+		for i, a := range addrs {
+			end := inst.End
+			if i+1 < len(addrs) {
+				end = addrs[i+1]
+			}
+			if a < inst.Addr || a >= inst.End {
+				continue
+			}
+			items = append(items, item{a, res.Bytes[a-inst.Addr : end-inst.Addr], diag.Pos{File: AnswerPrims}, fmt.Sprintf("bytes at 0x%04X", a)})
+		}
+	} else {
+		for _, l := range res.Lines {
+			if len(l.Bytes) == 0 || isData(l.Text) {
+				continue
+			}
+			items = append(items, item{l.Addr, l.Bytes, l.Pos, l.Text})
+		}
+	}
+	for _, it := range items {
+		known[it.addr] = true
+	}
+	var code []decoded
+	for _, it := range items {
+		in, err := x86asm.Decode(it.bytes, 16)
+		// x86asm returns Op 0 without an error for a truncated instruction.
+		if err != nil || in.Op == 0 || in.Len != len(it.bytes) {
+			if starts != nil && err == nil && in.Op != 0 && in.Len < len(it.bytes) {
+				// Primitives may run data after the last instruction.
+				continue
+			}
+			errs.Add(it.pos, it.text, "gen: bytes % X at 0x%04X do not decode as one x86 instruction", it.bytes, it.addr)
+			continue
+		}
+		code = append(code, decoded{it.addr, in})
+		if target, ok := (decoded{it.addr, in}).target(); ok {
+			if !known[target] {
+				errs.Add(it.pos, it.text, "gen: %s at 0x%04X goes to 0x%04X, which is neither an instruction of this feature nor known pxOS code (a routine, a label or prev_<slot>)", strings.ToLower(in.Op.String()), it.addr, target)
+			}
+		}
+	}
+	return code
+}
+
+// decoded is one instruction of the block.
+type decoded struct {
+	addr uint32
+	inst x86asm.Inst
+}
+
+// target returns where a relative branch goes, if d is one.
+func (d decoded) target() (uint32, bool) {
+	for _, a := range d.inst.Args {
+		if rel, ok := a.(x86asm.Rel); ok {
+			return uint32(uint16(int32(d.addr) + int32(d.inst.Len) + int32(rel))), true
+		}
+	}
+	return 0, false
+}
+
+// knownTargets are the addresses outside the block a branch may go to: the
+// base's labels (routines and handlers) and each slot's previous handler.
+func knownTargets(inst *feature.Installation) map[uint32]bool {
+	known := make(map[uint32]bool)
+	for _, v := range inst.Base.Symbols() {
+		if v >= 0x7C00 && v < 0x10000 {
+			known[uint32(v)] = true
+		}
+	}
+	for _, h := range inst.Hooks {
+		if h.Old != 0 {
+			known[uint32(h.Old)] = true
+		}
+	}
+	return known
+}
+
+// checkChains makes sure the feature keeps each hook chain: a key or line
+// handler must be able to reach the slot's previous handler, and a command
+// entry's next pointer must be the previous cmd_head.
+func checkChains(inst *feature.Installation, code []decoded, errs *diag.ErrorList) {
+	res := inst.Result
+	for _, h := range inst.Hooks {
+		handler := uint32(res.Symbols[h.Handler])
+		pos := diag.Pos{File: inst.Spec.SourceFile}
+		for _, l := range res.Labels {
+			if l.Name == h.Handler {
+				pos = l.Pos
+			}
+		}
+		if h.Slot == "cmd_head" {
+			o := handler - inst.Addr
+			if int(o)+2 > len(res.Bytes) {
+				errs.Add(pos, "", "gen: the command entry %s is not inside the feature", h.Handler)
+				continue
+			}
+			if next := uint16(res.Bytes[o]) | uint16(res.Bytes[o+1])<<8; next != h.Old {
+				errs.Add(pos, "", "gen: the command entry %s must start with dw prev_cmd_head (0x%04X), the previous first entry, but starts with 0x%04X: it would cut the other commands off the list", h.Handler, h.Old, next)
+			}
+			continue
+		}
+		if !reaches(code, uint32(h.Old)) {
+			errs.Add(pos, "", "gen: the %s handler %s never jumps to %s%s (0x%04X): a handler that does not handle an event must end with jmp %s%s so the handlers installed before it keep working",
+				h.Slot, h.Handler, feature.PrevPrefix, h.Slot, h.Old, feature.PrevPrefix, h.Slot)
+		}
+	}
+}
+
+// reaches reports whether some instruction of the block branches to target.
+func reaches(code []decoded, target uint32) bool {
+	for _, d := range code {
+		if t, ok := d.target(); ok && t == target {
+			return true
+		}
+	}
+	return false
+}
+
+// isData reports whether an assembler line is a data directive.
+func isData(text string) bool {
+	f := strings.Fields(strings.ToLower(text))
+	for len(f) > 0 && strings.HasSuffix(f[0], ":") {
+		f = f[1:] // a label on the same line
+	}
+	if len(f) == 0 {
+		return true
+	}
+	switch f[0] {
+	case "db", "dw", "dd", "dq", "times", "resb", "resw", "resd", "resq", "align", "equ":
+		return true
+	}
+	return len(f) > 1 && (f[1] == "db" || f[1] == "dw" || f[1] == "dd" || f[1] == "equ" || f[1] == "times")
+}
+
+// primitivesSource turns the seed's primitives answer into assembly for the
+// feature installer: labels at their addresses and the bytes as db lines, so
+// the same checks apply. It returns the start address and the addresses
+// where the model marked an instruction (a WRITE with a comment that is not
+// a data directive).
+func primitivesSource(ps []Primitive) ([]byte, uint32, map[uint32]bool, error) {
+	var errs diag.ErrorList
+	type write struct {
+		addr    uint32
+		val     byte
+		comment string
+	}
+	var writes []write
+	labels := map[uint32][]string{}
+	for i, p := range ps {
+		pos := diag.Pos{File: AnswerPrims, Line: i + 1}
+		src := fmt.Sprintf("%s %s %s %s", p.Type, p.Label, p.Addr, p.Byte)
+		switch strings.ToUpper(p.Type) {
+		case "COMMENT":
+		case "DEFINE":
+			a, err := num(string(p.Addr))
+			if err != nil || p.Label == "" {
+				errs.Add(pos, src, "gen: DEFINE needs a label and a numeric addr")
+				continue
+			}
+			labels[a] = append(labels[a], p.Label)
+		case "WRITE":
+			a, err1 := num(string(p.Addr))
+			b, err2 := num(string(p.Byte))
+			if err1 != nil || err2 != nil || b > 255 {
+				errs.Add(pos, src, "gen: WRITE needs a numeric addr and a byte 0-255")
+				continue
+			}
+			writes = append(writes, write{a, byte(b), p.Comment})
+		default:
+			errs.Add(pos, src, "gen: unknown primitive type %q (want WRITE, DEFINE or COMMENT)", p.Type)
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, 0, nil, err
+	}
+	if len(writes) == 0 {
+		return nil, 0, nil, errors.New("gen: the answer writes no bytes")
+	}
+	sort.SliceStable(writes, func(i, j int) bool { return writes[i].addr < writes[j].addr })
+	start, end := writes[0].addr, writes[len(writes)-1].addr+1
+	if end-start > 0x4000 {
+		return nil, 0, nil, fmt.Errorf("gen: the primitives span 0x%04X-0x%04X, more than 16 KB", start, end-1)
+	}
+	mem := make([]int, end-start)
+	for i := range mem {
+		mem[i] = -1
+	}
+	starts := map[uint32]bool{}
+	for _, w := range writes {
+		if mem[w.addr-start] >= 0 {
+			return nil, 0, nil, fmt.Errorf("gen: the primitives write 0x%04X twice", w.addr)
+		}
+		mem[w.addr-start] = int(w.val)
+		if c := strings.TrimSpace(w.comment); c != "" && !isData(c) {
+			starts[w.addr] = true
+		}
+	}
+	var b strings.Builder
+	for a := start; a < end; a++ {
+		for _, l := range labels[a] {
+			fmt.Fprintf(&b, "%s:\n", l)
+		}
+		v := mem[a-start]
+		if v < 0 {
+			v = 0 // a gap inside the block
+		}
+		fmt.Fprintf(&b, "db 0x%02X\n", v)
+	}
+	for a, ls := range labels {
+		if a < start || a >= end {
+			return nil, 0, nil, fmt.Errorf("gen: label %s at 0x%04X is outside the bytes written (0x%04X-0x%04X)", ls[0], a, start, end-1)
+		}
+	}
+	return []byte(b.String()), start, starts, nil
+}
+
+func num(s string) (uint32, error) {
+	s = strings.TrimSpace(s)
+	v, err := strconv.ParseUint(s, 0, 32)
+	if err != nil && strings.HasSuffix(strings.ToLower(s), "h") {
+		v, err = strconv.ParseUint(s[:len(s)-1], 16, 32)
+	}
+	return uint32(v), err
+}
