@@ -425,12 +425,17 @@ func (p *PC) int13() {
 		switch p.ah() {
 		case 0x02:
 			for i := 0; i < n; i++ {
-				c.Write8(es, bx+uint16(i), p.disk[off+i])
+				var b byte
+				if off+i < len(p.disk) {
+					b = p.disk[off+i]
+				}
+				c.Write8(es, bx+uint16(i), b)
 			}
 		case 0x03:
 			if !p.owned {
-				p.disk = append([]byte(nil), p.disk...)
-				p.owned = true
+				d := make([]byte, FloppySize)
+				copy(d, p.disk)
+				p.disk, p.owned = d, true
 			}
 			for i := 0; i < n; i++ {
 				p.disk[off+i] = c.Read8(es, bx+uint16(i))

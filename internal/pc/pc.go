@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/pxos-dev/pxos/internal/cpu"
 	"github.com/pxos-dev/pxos/internal/machine"
@@ -72,8 +73,8 @@ type Options struct {
 // It is not safe for concurrent use.
 type PC struct {
 	cpu    *cpu.CPU
-	disk   []byte // the floppy; shared with the caller's image until written
-	owned  bool   // disk is our own copy
+	disk   []byte // the floppy, shared with the caller's image until written; bytes past its end read as zero
+	owned  bool   // disk is our own full-size copy
 	budget uint64
 
 	crash    *machine.Crash // set once the guest crashed; every later call returns it
@@ -102,16 +103,10 @@ func New(img []byte, opts Options) (*PC, error) {
 	if len(img) < SectorSize || img[510] != 0x55 || img[511] != 0xAA {
 		return nil, errors.New("pc: not a bootable disk: sector 0 does not end with the 55 AA signature")
 	}
-	p := &PC{cpu: cpu.New(), budget: opts.Budget}
+	c := &cpu.CPU{Mem: memPool.Get().(*[cpu.MemSize]byte)}
+	p := &PC{cpu: c, budget: opts.Budget, disk: img}
 	if p.budget == 0 {
 		p.budget = DefaultBudget
-	}
-	if len(img) == FloppySize {
-		p.disk = img
-	} else {
-		p.disk = make([]byte, FloppySize)
-		copy(p.disk, img)
-		p.owned = true
 	}
 	p.cpu.Trap = p.bios
 	p.cpu.In = p.in
@@ -125,8 +120,13 @@ func New(img []byte, opts Options) (*PC, error) {
 func (p *PC) CPU() *cpu.CPU { return p.cpu }
 
 // Disk returns the floppy image as the guest sees it (int 13h writes
-// included). The caller must not modify it.
+// included); it may be shorter than FloppySize, the rest reading as zeros.
+// The caller must not modify it.
 func (p *PC) Disk() []byte { return p.disk }
+
+// memPool recycles the 1 MiB guest memories of closed machines: a fresh one
+// costs page faults that dominate booting a small image.
+var memPool = sync.Pool{New: func() any { return new([cpu.MemSize]byte) }}
 
 // Idle reports whether the guest is waiting for a key.
 func (p *PC) Idle() bool { return p.idle }
@@ -289,9 +289,16 @@ func (p *PC) screen() machine.Screen {
 	return machine.ScreenFromVGA(m[base:base+machine.Rows*machine.Cols*2], row, col)
 }
 
-// Close releases the machine. It is safe to call more than once.
+// Close releases the machine; its memory is recycled, so CPU().Mem must not
+// be used afterwards. It is safe to call more than once.
 func (p *PC) Close() error {
-	p.closed = true
+	if !p.closed {
+		p.closed = true
+		m := p.cpu.Mem
+		p.cpu.Mem = nil
+		*m = [cpu.MemSize]byte{}
+		memPool.Put(m)
+	}
 	return nil
 }
 
