@@ -1,0 +1,201 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pxos-dev/pxos/internal/atomicfile"
+	"github.com/pxos-dev/pxos/internal/feature"
+	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
+)
+
+func init() { register(newFeatureCmd) }
+
+func newFeatureCmd(e *env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "feature",
+		Short: "List, install and export pxOS features (the default ones ship inside pxos)",
+		Long: `A feature is assembly that plugs into pxOS v1.0 through its hook slots
+(hook_key, hook_line, cmd_head): a directory with feature.asm, feature.json
+and scenario.txt. The four default features (backspace, command_parser, help,
+clear) ship inside pxos; --dir DIR reads features from DIR/<name>/ instead.`,
+	}
+	c.AddCommand(newFeatureListCmd(e), newFeatureInstallCmd(e), newFeatureExportCmd(e))
+	return c
+}
+
+// loadFeatures reads the features in dir, or the shipped ones when dir is "".
+func loadFeatures(dir string) ([]*feature.Spec, error) {
+	if dir == "" {
+		return feature.LoadAll(pxosv1.FS, pxosv1.FeatureDir)
+	}
+	return feature.LoadAll(os.DirFS(dir), ".")
+}
+
+func newFeatureListCmd(e *env) *cobra.Command {
+	var dir string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List the available features: name, goal, hooks, requirements, size",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			specs, err := loadFeatures(dir)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(specs)
+			}
+			for _, s := range specs {
+				var hooks []string
+				for _, slot := range feature.Slots {
+					if h, ok := s.Hooks[slot]; ok {
+						hooks = append(hooks, slot+"="+h)
+					}
+				}
+				fmt.Fprintf(e.stdout, "%-16s %s\n", s.Name, s.Goal)
+				fmt.Fprintf(e.stdout, "%-16s hooks: %s", "", strings.Join(hooks, ", "))
+				if len(s.Requires) > 0 {
+					fmt.Fprintf(e.stdout, "; requires: %s", strings.Join(s.Requires, ", "))
+				}
+				if s.Size > 0 {
+					fmt.Fprintf(e.stdout, "; %d bytes", s.Size)
+				}
+				fmt.Fprintln(e.stdout)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&dir, "dir", "", "read features from `DIR`/<name>/ instead of the shipped ones")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the metadata as JSON")
+	return c
+}
+
+func newFeatureInstallCmd(e *env) *cobra.Command {
+	var in, out, dir, addrFlag string
+	c := &cobra.Command{
+		Use:   "install NAME...",
+		Short: "Install features (and what they require) into a primitives file",
+		Long: `Install assembles each named feature at the first free address of the build
+(or at --addr), with every symbol of the build predefined and prev_<slot> set
+to each hooked slot's current value, and appends it to the primitives file as
+a block: a header, DEFINEs, one WRITE per byte with the instruction as its
+COMMENT, then the slot patches. Features it requires that are not installed
+yet are installed first. Installing a feature twice is an error.
+
+The output (-o, default: the input file) is written only when every feature
+installed.`,
+		Example: "  pxos feature export v1 && cd v1 && pxos feature install help clear backspace -o all.txt",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, names []string) error {
+			var addr uint32
+			if addrFlag != "" {
+				v, err := strconv.ParseUint(addrFlag, 0, 32)
+				if err != nil {
+					return usagef("feature install: bad --addr %q: want a number like 0x9000", addrFlag)
+				}
+				if len(names) > 1 {
+					return usagef("feature install: --addr places one feature; %d named", len(names))
+				}
+				addr = uint32(v)
+			}
+			if out == "" {
+				out = in
+			}
+			specs, err := loadFeatures(dir)
+			if err != nil {
+				return err
+			}
+			src, err := os.ReadFile(in)
+			if err != nil {
+				return fmt.Errorf("feature install: %w", err)
+			}
+			base, err := feature.NewBase(in, src)
+			if err != nil {
+				return err
+			}
+			todo, err := feature.WithRequires(specs, names...)
+			if err != nil {
+				return err
+			}
+			named := map[string]bool{}
+			for _, n := range names {
+				named[n] = true
+			}
+			var report strings.Builder
+			for _, f := range todo {
+				if !named[f.Name] && base.Present(f.Name) {
+					continue // a requirement already there
+				}
+				a := uint32(0)
+				if named[f.Name] {
+					a = addr
+				}
+				inst, err := base.Install(f, a)
+				if err != nil {
+					return err
+				}
+				if base, err = base.Apply(inst); err != nil {
+					return err
+				}
+				fmt.Fprintf(&report, "installed %s at 0x%04X-0x%04X (%d bytes)\n", f.Name, inst.Addr, inst.End-1, inst.End-inst.Addr)
+				for _, h := range inst.Hooks {
+					fmt.Fprintf(&report, "  %s -> %s 0x%04X (previous: 0x%04X)\n", h.Slot, h.Handler, h.New, h.Old)
+				}
+			}
+			if err := atomicfile.WriteFile(out, base.Src, 0o644); err != nil {
+				return err
+			}
+			fmt.Fprint(e.stdout, report.String())
+			fmt.Fprintf(e.stdout, "wrote %s\n", out)
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&in, "input", "i", "pxos_commands.txt", "the primitives `FILE` to install into")
+	c.Flags().StringVarP(&out, "output", "o", "", "where to write the result (`FILE`; default: the input file)")
+	c.Flags().StringVar(&dir, "dir", "", "read features from `DIR`/<name>/ instead of the shipped ones")
+	c.Flags().StringVar(&addrFlag, "addr", "", "install the one named feature at `ADDR` instead of the first free range")
+	return c
+}
+
+func newFeatureExportCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "export DIR",
+		Short: "Write the shipped pxOS v1.0 (source, primitives, API page, scenarios, features) to DIR",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			dir := args[0]
+			n := 0
+			err := fs.WalkDir(pxosv1.FS, ".", func(p string, d fs.DirEntry, err error) error {
+				if err != nil {
+					return err
+				}
+				target := filepath.Join(dir, filepath.FromSlash(p))
+				if d.IsDir() {
+					return os.MkdirAll(target, 0o755)
+				}
+				data, err := pxosv1.FS.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				n++
+				return atomicfile.WriteFile(target, data, 0o644)
+			})
+			if err != nil {
+				return fmt.Errorf("feature export: %w", err)
+			}
+			fmt.Fprintf(e.stdout, "wrote %d files to %s\n", n, dir)
+			return nil
+		},
+	}
+}
