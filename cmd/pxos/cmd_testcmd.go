@@ -115,6 +115,7 @@ disagree), 2 for a bad command line or a scenario file that does not parse.`,
 			sr := scenario.RunSuite(e.ctx, scs, backends, opts)
 			if asJSON {
 				enc := json.NewEncoder(e.stdout)
+				enc.SetEscapeHTML(false)
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(sr); err != nil {
 					return err

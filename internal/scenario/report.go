@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -107,5 +108,12 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		}
 		out.Screen = js
 	}
-	return json.Marshal(out)
+	// Screens hold "<" and ">" (prompts): keep them readable.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
