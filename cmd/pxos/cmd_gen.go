@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pxos-dev/pxos/internal/atomicfile"
+	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/gen"
+	"github.com/pxos-dev/pxos/internal/prim"
+)
+
+func init() { register(newGenCmd) }
+
+// defaultNetwork is the network of the build loop and the generator.
+const defaultNetwork = "pxvm/networks/pxos_autobuild.png"
+
+// genFlags are the flags gen and auto share.
+type genFlags struct {
+	llm         llmFlags
+	provider    string
+	network     string
+	pxosDir     string
+	maxAttempts int
+}
+
+func addGenFlags(c *cobra.Command, f *genFlags) {
+	fs := c.Flags()
+	addLLMFlags(fs, &f.llm, true)
+	fs.StringVar(&f.provider, "provider", gen.ProviderAuto, "who writes the code: auto (the LLM server if it answers, else kb), openai, or kb (offline: verified solutions from the network)")
+	fs.StringVar(&f.network, "network", defaultNetwork, "pixel network: retrieved knowledge in, every attempt and verdict out")
+	fs.StringVar(&f.pxosDir, "pxos-dir", "pxos-v1.0", "directory holding pxos_commands.txt and its API page README.md")
+	fs.IntVar(&f.maxAttempts, "max-attempts", 3, "answers to try per feature (each rejected answer becomes a repair prompt quoting the error)")
+}
+
+func newGenCmd(e *env) *cobra.Command {
+	var f genFlags
+	var featureText, output, format, addrText string
+	var appendTo, interactive bool
+	c := &cobra.Command{
+		Use:   "gen --feature \"...\" [--output F | --append] [--interactive]",
+		Short: "Generate a validated block of primitives for a feature (LLM or offline)",
+		Long: `Gen asks a model (or, offline, the verified solutions in the pixel network) for
+a feature of pxOS, checks the answer before anything is written — it must
+assemble, sit in a free range, overwrite only the hook slots it declares,
+decode as x86, branch only to known code and keep each hook chain — and turns
+it into WRITE/DEFINE/COMMENT primitives. A rejected answer goes back to the
+model with the exact error, up to --max-attempts. Every attempt is recorded in
+the network.
+
+--output F writes the block alone; --append appends it to the commands file
+(atomically); with neither the block is printed. Gen checks code statically;
+pxos auto also boots it and runs its scenario.`,
+		Example: `  pxos gen --feature "Add backspace support to shell" --provider kb --output bs.txt
+  pxos gen --feature "Add a 'ver' command" --append
+  pxos gen --interactive`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if !interactive && strings.TrimSpace(featureText) == "" {
+				return usagef("gen: --feature is required (or use --interactive)")
+			}
+			if output != "" && appendTo {
+				return usagef("gen: --output and --append exclude each other")
+			}
+			if format != string(gen.FormatAsm) && format != string(gen.FormatPrimitives) {
+				return usagef("gen: --format must be asm or primitives, not %q", format)
+			}
+			var addr uint32
+			if addrText != "" {
+				v, err := parseAddr(addrText)
+				if err != nil {
+					return usagef("gen: --addr: %v", err)
+				}
+				addr = v
+			}
+			ws, err := gen.OpenWorkspace(f.pxosDir)
+			if err != nil {
+				return err
+			}
+			net, err := gen.OpenNetwork(f.network)
+			if err != nil {
+				return err
+			}
+			defer net.Close()
+			client := f.llm.client(true)
+			prov, err := gen.ChooseProvider(e.ctx, f.provider, client, net, e.stderr)
+			if err != nil {
+				return err
+			}
+			if o, ok := prov.(*gen.OpenAI); ok {
+				o.Stream = e.stderr
+				o.Used = func(labels []string) { printUsed(e.stderr, labels) }
+			}
+			req := gen.Request{Addr: addr, Format: gen.Format(format), MaxAttempts: f.maxAttempts,
+				Temperature: f.llm.temperature, MaxTokens: f.llm.maxTokens}
+			one := func(text string) (*gen.Result, error) {
+				base, err := ws.Base()
+				if err != nil {
+					return nil, err
+				}
+				g := &gen.Generator{Base: base, API: ws.API, Network: net, Provider: prov, Log: e.stderr}
+				req.Feature = text
+				res, _, err := g.Generate(e.ctx, req)
+				return res, err
+			}
+			if interactive {
+				return genInteractive(e, ws, one)
+			}
+			res, err := one(featureText)
+			if err != nil {
+				return err
+			}
+			switch {
+			case output != "":
+				if err := atomicfile.WriteFile(output, res.Block, 0o644); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "wrote %s: %s at %s (%d bytes, hooks %s)\n", output, res.Spec.Name, res.Install.Range, len(res.Install.Result.Bytes), hooksText(res))
+			case appendTo:
+				if err := appendBlock(ws.Commands, res.Block); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "appended %s to %s at %s (%d bytes, hooks %s)\n", res.Spec.Name, ws.Commands, res.Install.Range, len(res.Install.Result.Bytes), hooksText(res))
+			default:
+				e.stdout.Write(res.Block)
+			}
+			return nil
+		},
+	}
+	addGenFlags(c, &f)
+	fs := c.Flags()
+	fs.StringVar(&featureText, "feature", "", "the feature to add, in words")
+	fs.StringVar(&addrText, "addr", "", "address to place the feature at (default: the first free range big enough)")
+	fs.StringVarP(&output, "output", "o", "", "write the block of primitives to this file")
+	fs.BoolVar(&appendTo, "append", false, "append the block to the commands file (pxos-dir/pxos_commands.txt)")
+	fs.BoolVar(&interactive, "interactive", false, "ask for features in a loop, show each listing and append on yes")
+	fs.StringVar(&format, "format", string(gen.FormatAsm), "what the model writes: asm (assembled by pxos) or primitives (the seed's JSON bytes)")
+	return c
+}
+
+// parseAddr reads 0x-hex or decimal.
+func parseAddr(s string) (uint32, error) {
+	p, err := prim.Parse("--addr", []byte("DEFINE a "+s))
+	if err != nil {
+		return 0, fmt.Errorf("%q is not an address (want 0x7F00 or decimal)", s)
+	}
+	return p.Symbols["a"].Value, nil
+}
+
+func hooksText(res *gen.Result) string {
+	var hs []string
+	for _, h := range res.Install.Hooks {
+		hs = append(hs, fmt.Sprintf("%s -> %s", h.Slot, h.Handler))
+	}
+	return strings.Join(hs, ", ")
+}
+
+func printUsed(w io.Writer, labels []string) {
+	if len(labels) == 0 {
+		fmt.Fprintln(w, "context: no network records")
+		return
+	}
+	fmt.Fprintf(w, "context: %d network record%s:\n", len(labels), map[bool]string{true: "", false: "s"}[len(labels) == 1])
+	for _, l := range labels {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+}
+
+// appendBlock appends block to the commands file atomically: the new file is
+// written beside it, synced and renamed over it.
+func appendBlock(path string, block []byte) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, feature.Append(src, block), 0o644)
+}
+
+// genInteractive asks for features on stdin, shows each listing and
+// appends the block only when the user answers yes.
+func genInteractive(e *env, ws *gen.Workspace, one func(string) (*gen.Result, error)) error {
+	in := bufio.NewScanner(e.stdin)
+	for {
+		fmt.Fprint(e.stdout, "Feature (empty or 'exit' to quit): ")
+		if !in.Scan() {
+			fmt.Fprintln(e.stdout)
+			return in.Err()
+		}
+		text := strings.TrimSpace(in.Text())
+		if text == "" || text == "exit" || text == "quit" {
+			return nil
+		}
+		res, err := one(text)
+		if err != nil {
+			if errors.Is(err, e.ctx.Err()) && e.ctx.Err() != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "no block: %v\n", err)
+			continue
+		}
+		fmt.Fprintf(e.stdout, "%s at %s (hooks %s):\n", res.Spec.Name, res.Install.Range, hooksText(res))
+		if err := res.WriteListing(e.stdout); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "Append to commands file? (y/n) ")
+		if !in.Scan() {
+			fmt.Fprintln(e.stdout)
+			return in.Err()
+		}
+		if a := strings.ToLower(strings.TrimSpace(in.Text())); a == "y" || a == "yes" {
+			if err := appendBlock(ws.Commands, res.Block); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "appended %s to %s\n", res.Spec.Name, ws.Commands)
+		} else {
+			fmt.Fprintln(e.stdout, "not appended")
+		}
+	}
+}
