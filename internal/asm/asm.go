@@ -95,19 +95,21 @@ type assembler struct {
 	pass     int
 	org      int64
 	orgMoved bool
-	tooBig   bool
-	nextOrg  int64
-	pc       int64
-	unknown  bool
-	changed  bool
-	cur      *stmt
-	perrs    diag.ErrorList
-	undef    map[string]bool
-	args     []*arg
-	argBuf   []arg
-	enc      encoder
-	out      []byte
-	lines    []Line
+	// lineStart is the address of the current statement, the value of $.
+	lineStart int64
+	tooBig    bool
+	nextOrg   int64
+	pc        int64
+	unknown   bool
+	changed   bool
+	cur       *stmt
+	perrs     diag.ErrorList
+	undef     map[string]bool
+	args      []*arg
+	argBuf    []arg
+	enc       encoder
+	out       []byte
+	lines     []Line
 }
 
 // Assemble assembles src (named file, for error positions). The error, if
@@ -194,6 +196,7 @@ func (a *assembler) runPass() {
 	a.pc = a.org
 	for _, st := range a.stmts {
 		a.cur = st
+		a.lineStart = a.pc
 		switch st.kind {
 		case sLabel:
 			if st.sym != nil {
@@ -282,7 +285,9 @@ func boolInt(b bool) int {
 	return 0
 }
 
-func (a *assembler) here() value { return value{n: a.pc, rel: 1} }
+// here is $: the address of the statement's first byte. Under times it
+// stays the address of the first repetition, as in NASM.
+func (a *assembler) here() value { return value{n: a.lineStart, rel: 1} }
 func (a *assembler) base() value { return value{n: a.org, rel: 1} }
 
 func (a *assembler) eval(e *expr) value {
@@ -377,7 +382,7 @@ func (a *assembler) emitInst(st *stmt) {
 	}
 	a.args = args
 	e := &a.enc
-	*e = encoder{addr: uint32(a.pc), final: true, long: st.long, rep: st.rep, seg: st.pseg, code: e.code[:0]}
+	*e = encoder{addr: uint32(a.pc), final: true, long: st.long, rep: st.rep, seg: st.pseg, o32: st.o32, a32: st.a32, code: e.code[:0]}
 	if err := st.encode(e, args); err != nil {
 		// Keep what was encoded (a range error still has its size), so
 		// the addresses of the following lines stay meaningful.

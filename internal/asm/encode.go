@@ -190,6 +190,13 @@ func (e *encoder) modrm(a *arg, reg int) error {
 	}
 	d16 := int64(int16(uint16(d.n)))
 	switch {
+	case a.dispSize == 1:
+		e.code = append(e.code, byte(0x40|reg<<3|rm), byte(d16))
+		if e.final && !d.unknown && (d16 < -128 || d16 > 127 || !fits(d.n, 2)) {
+			return fmt.Errorf("displacement %d out of range for a byte", d.n)
+		}
+		return nil
+	case a.dispSize == 2:
 	case d.simple() && d16 == 0 && rm != 6:
 		e.code = append(e.code, byte(reg<<3|rm))
 		return nil
@@ -252,7 +259,9 @@ func encFixed(o32 bool, b ...byte) encodeFunc {
 		if len(args) != 0 {
 			return errCombo
 		}
-		e.o32 = o32
+		if o32 {
+			e.o32 = true
+		}
 		e.op(b...)
 		return nil
 	}
@@ -950,6 +959,9 @@ func encJcc(cc byte) encodeFunc {
 		if !t.isImm() || t.jmp == jFar {
 			return errCombo
 		}
+		if t.size != 0 {
+			return errSizeMismatch() // as nasm: jz word x is refused
+		}
 		if e.short(t, 2) {
 			e.op(0x70 + cc)
 			return e.rel(t.v, 1, e.prefixLen()+2)
@@ -983,6 +995,9 @@ func encJmp(e *encoder, args []*arg) error {
 	t := args[0]
 	switch {
 	case t.kind == oFar:
+		if t.jmp == jFar {
+			return errSizeMismatch()
+		}
 		e.op(0xEA)
 		if err := e.imm(t.v, 2); err != nil {
 			return err
@@ -1006,10 +1021,10 @@ func encJmp(e *encoder, args []*arg) error {
 		e.op(0xFF)
 		return e.modrm(t, 4)
 	case t.isImm():
-		if t.jmp == jFar {
+		if t.jmp == jFar || t.size == 1 || t.size == 4 {
 			return errCombo
 		}
-		if e.short(t, 2) {
+		if t.size != 2 && e.short(t, 2) {
 			e.op(0xEB)
 			return e.rel(t.v, 1, e.prefixLen()+2)
 		}
@@ -1053,7 +1068,7 @@ func encCall(e *encoder, args []*arg) error {
 		e.op(0xFF)
 		return e.modrm(t, 2)
 	case t.isImm():
-		if t.jmp == jFar || t.jmp == jShort {
+		if t.jmp == jFar || t.jmp == jShort || t.size == 1 || t.size == 4 {
 			return errCombo
 		}
 		e.op(0xE8)

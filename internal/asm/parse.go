@@ -84,6 +84,10 @@ func isStatementWord(s string) bool {
 	if _, ok := prefixBytes[l]; ok {
 		return true
 	}
+	switch l {
+	case "o16", "o32", "a16", "a32":
+		return true
+	}
 	if r := regs[l]; r != nil && r.seg {
 		return true
 	}
@@ -118,6 +122,8 @@ type stmt struct {
 	mnem   string
 	rep    []byte // lock/rep prefixes in source order
 	pseg   int    // segment prefix given as a word before the mnemonic, or -1
+	o32    bool   // o32 prefix word: operand-size prefix 0x66
+	a32    bool   // a32 prefix word: address-size prefix 0x67
 	ops    []*operand
 	encode encodeFunc
 
@@ -163,7 +169,10 @@ type operand struct {
 	e      *expr // immediate, displacement or far offset (may be nil for memory)
 	seg    *expr // far pointer segment
 	sreg   int   // memory segment override, -1 for none
-	regs   []*regInfo
+	// dispSize is 1 or 2 when [byte ...] or [word ...] forces the size of
+	// the displacement.
+	dispSize int
+	regs     []*regInfo
 }
 
 // symbol is a name defined by the source.
@@ -311,7 +320,16 @@ func (a *assembler) parseStatement(p *exprParser, st *stmt) {
 			p.next()
 			continue
 		}
-		if l == "o16" || l == "a16" {
+		switch l {
+		case "o16", "a16":
+			p.next()
+			continue
+		case "o32":
+			st.o32 = true
+			p.next()
+			continue
+		case "a32":
+			st.a32 = true
 			p.next()
 			continue
 		}
@@ -319,7 +337,7 @@ func (a *assembler) parseStatement(p *exprParser, st *stmt) {
 	}
 	t := p.next()
 	if t.k == tEOL {
-		if len(st.rep) > 0 || st.pseg >= 0 {
+		if len(st.rep) > 0 || st.pseg >= 0 || st.o32 || st.a32 {
 			// A prefix alone on a line: emit it as its own instruction.
 			st.kind, st.mnem, st.encode = sInst, "", encPrefixOnly
 			return
@@ -379,7 +397,17 @@ func (a *assembler) parseStatement(p *exprParser, st *stmt) {
 		a.endOfLine(p)
 		st.kind = sLabel // nothing to do; dropped below
 		return
-	case "use16", "section", "segment", "global", "extern", "cpu", "default":
+	case "section", "segment":
+		// One flat section: .text. NASM would move other sections after
+		// it, which this assembler does not do, so it says so.
+		if nt := p.next(); nt.k != tIdent || !strings.EqualFold(nt.s, ".text") {
+			p.fail("only section .text is supported (put data after the code)")
+			return
+		}
+		st.kind = sLabel
+		p.i = len(p.toks) - 1
+		return
+	case "use16", "global", "extern", "cpu", "default":
 		st.kind = sLabel
 		p.i = len(p.toks) - 1
 		return
@@ -483,12 +511,13 @@ body:
 	if p.isOp("[") {
 		p.next()
 		op.kind = oMem
-		// size inside brackets is accepted and ignored for displacement size
+		// [byte bx+1] and [word bx+1] force the displacement size.
 		for {
 			t := p.peek()
 			if t.k == tIdent {
 				if n, ok := sizeWords[strings.ToLower(t.s)]; ok && n <= 2 {
 					p.next()
+					op.dispSize = n
 					continue
 				}
 			}

@@ -32,6 +32,12 @@ start:
 	shl ax, dx                      ; ERROR "invalid combination"
 	xchg [bx], [si]                 ; ERROR "invalid combination"
 	start: nop                      ; ERROR "duplicate label \"start\""
+	jz word start                   ; ERROR "mismatch in operand sizes"
+	jmp far 0x10:0x20               ; ERROR "mismatch in operand sizes"
+	jmp dword start                 ; ERROR "invalid combination"
+	mov ax, [byte bx+300]           ; ERROR "displacement 300 out of range for a byte"
+	section .data                   ; ERROR "only section .text is supported"
+	o32                             ; => 66
 	nop                             ; => 90
 	times 200 nop
 far_away:

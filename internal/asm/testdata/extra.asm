@@ -1,0 +1,47 @@
+; Less common NASM spellings: size words on jumps and displacements,
+; prefix words, primitive directives, forward equ, expressions in operands.
+[bits 16]
+[org 0x100]
+start:
+	jmp word start                         ; => e9 fd ff
+	call word start                        ; => e8 fa ff
+	o32 movsw                              ; => 66 a5
+	o16 movsw                              ; => a5
+	a32 nop                                ; => 67 90
+	mov ax, word start                     ; => b8 00 01
+	push word start                        ; => 68 00 01
+	cmp ax, byte -1                        ; => 83 f8 ff
+	mov [es:di], byte 5                    ; => 26 c6 05 05
+	ret word 2                             ; => c2 02 00
+	mov ax, [word bx+1]                    ; => 8b 87 01 00
+	mov ax, [byte bx+100]                  ; => 8b 47 64
+	mov ax, [bx+(end-start)]               ; => 8b 47 76
+	mov cx, (end - start) / 2              ; => b9 3b 00
+	mov ax, len                            ; => b8 04 00
+	add sp, len * 2                        ; => 83 c4 08
+	shl ax, one                            ; => d1 e0
+	mov al, 'a' + 1                        ; => b0 62
+	mov ax, 'ab'                           ; => b8 61 62
+	mov eax, 'abcd'                        ; => 66 b8 61 62 63 64
+	push 'A'                               ; => 6a 41
+	es movsb                               ; => 26 a4
+	fs lodsw                               ; => 64 ad
+	mov bx, $$                             ; => bb 00 01
+	mov bx, $ - $$                         ; => bb 44 00
+	mov bx, start.x - start                ; => bb 4a 00
+.x:
+	db 'a' + 1, "b"                        ; => 62 62
+	dw start, start+1, end                 ; => 00 01 01 01 76 01
+	dd start                               ; => 00 01 00 00
+	dq 0x123456789abcdef0                  ; => f0 de bc 9a 78 56 34 12
+	align 8
+	align 4, db 0xcc
+	db 1                                   ; => 01
+	align 4, db 0xcc
+	resw 2
+	times 3 jmp $
+	times 2 db 'ab'
+msg:	db "len", 0                        ; => 6c 65 6e 00
+len	equ $ - msg
+one	equ 1
+end:
