@@ -29,10 +29,13 @@ type Hit struct {
 
 // BM25 parameters (Robertson and Zaragoza, "The Probabilistic Relevance
 // Framework: BM25 and Beyond", 2009) and field weights: a word in the title
-// or tags counts as much as three in the body.
+// or tags counts as much as three in the body. B is below the usual 0.75:
+// reference sections differ a lot in length, and full length normalisation
+// let short sections that merely mention a word outrank the section about
+// it (testdata/search.txt).
 const (
 	bm25K1      = 1.2
-	bm25B       = 0.75
+	bm25B       = 0.5
 	titleWeight = 3
 	tagWeight   = 3
 	// rrfK is the constant of reciprocal rank fusion (Cormack et al., 2009).
@@ -86,8 +89,29 @@ func (x *index) add(r *Record, doc int) {
 	x.total += float64(n)
 }
 
-// forTokens calls f with each lower-case run of letters and digits in s.
+// stopwords are common English words that carry no meaning for ranking.
+var stopwords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`a an and are as at be by do does for from how i if in into is it its
+		of on or so that the their then there these this to was what when where which who why will with
+		you your can should would my me we our not no`) {
+		stopwords[w] = true
+	}
+}
+
+// forTokens calls f with each lower-case run of letters and digits in s,
+// stopwords left out.
 func forTokens(s string, f func(string)) {
+	forWords(s, func(w string) {
+		if !stopwords[w] {
+			f(w)
+		}
+	})
+}
+
+// forWords calls f with each lower-case run of letters and digits in s.
+func forWords(s string, f func(string)) {
 	start := -1
 	for i, r := range s {
 		word := unicode.IsLetter(r) || unicode.IsDigit(r)
