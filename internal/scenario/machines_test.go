@@ -12,6 +12,7 @@ import (
 
 	"github.com/pxos-dev/pxos/internal/asm"
 	"github.com/pxos-dev/pxos/internal/machine"
+	"github.com/pxos-dev/pxos/internal/pc"
 	"github.com/pxos-dev/pxos/internal/qemu"
 	"github.com/pxos-dev/pxos/internal/tooltest"
 )
@@ -110,6 +111,89 @@ func BenchmarkBootHelpQEMU(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		m, err := qemu.Start(ctx, img, qemu.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		res := sc.Run(ctx, m)
+		m.Close()
+		if !res.Passed {
+			b.Fatal(res.Err())
+		}
+	}
+}
+
+func startEmu(t testing.TB, img []byte) machine.Machine {
+	t.Helper()
+	m, err := pc.New(img, pc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// TestRunEmu runs every testdata/run scenario on the built-in emulator.
+func TestRunEmu(t *testing.T) {
+	files, _ := filepath.Glob("testdata/run/*.txt")
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			x := readExpectation(t, f, "emu")
+			sc, err := ParseFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := sc.Run(context.Background(), startEmu(t, image(t, x.image)))
+			res.Machine = "emu"
+			checkResult(t, x, res)
+		})
+	}
+}
+
+// TestAgreement runs every testdata/run scenario on the emulator and on
+// QEMU: the verdicts and the final screens (text and cursor) must agree.
+// The hang scenario is the one accepted verdict-message difference (a
+// timeout on QEMU, the instruction budget on emu); its verdict and screen
+// still agree.
+func TestAgreement(t *testing.T) {
+	tooltest.Need(t, qemu.Binary)
+	files, _ := filepath.Glob("testdata/run/*.txt")
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			x := readExpectation(t, f, "emu")
+			sc, err := ParseFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img := image(t, x.image)
+			sr := RunSuite(context.Background(), []*Scenario{sc}, []Backend{
+				{Name: "emu", Open: func(ctx context.Context) (machine.Machine, error) { return pc.New(img, pc.Options{}) }},
+				{Name: "qemu", Open: func(ctx context.Context) (machine.Machine, error) { return qemu.Start(ctx, img, qemu.Options{}) }},
+			}, SuiteOptions{Timeout: 30 * time.Second})
+			if len(sr.Disagreements) > 0 {
+				var b bytes.Buffer
+				sr.WriteReport(&b, true)
+				t.Errorf("emu and qemu disagree:\n%s", b.String())
+			}
+			if len(sr.Results) != 2 || sr.Results[0].Passed != x.pass {
+				t.Errorf("verdict %v, want %v", sr.Results[0].Passed, x.pass)
+			}
+		})
+	}
+}
+
+// BenchmarkBootHelpEmu is BenchmarkBootHelpQEMU on the built-in emulator,
+// in-process.
+func BenchmarkBootHelpEmu(b *testing.B) {
+	img := image(b, "testos")
+	sc, err := Parse("bench.txt", []byte("wait \"> \"\ntype \"help\\n\"\nexpect \"commands: help\"\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m, err := pc.New(img, pc.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

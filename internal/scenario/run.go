@@ -86,9 +86,16 @@ func (sc *Scenario) Run(ctx context.Context, m machine.Machine) *Result {
 		res.Steps[i].Status = Pass
 	}
 	// Read the final screen even when ctx has ended, so a timeout report
-	// still shows what the guest did.
+	// still shows what the guest did. Let the guest finish first (a wait
+	// returns as soon as its text shows, maybe mid-line), briefly, so that
+	// machines can be compared on the screen they come to rest on.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
+	if r.dirty && res.Crash == nil {
+		qctx, qcancel := context.WithTimeout(sctx, finalSettle)
+		r.m.Settle(qctx) // a crash or a restless screen shows in the report anyway
+		qcancel()
+	}
 	if s, err := m.Screen(sctx); err == nil {
 		res.Screen, res.HasScr = s, true
 	}
@@ -113,6 +120,9 @@ func (res *Result) fail(i int, err error) {
 	}
 	res.Steps[i].Msg = res.Error
 }
+
+// finalSettle bounds the settle before the final screen is read.
+const finalSettle = time.Second
 
 // runner holds the state between steps.
 type runner struct {

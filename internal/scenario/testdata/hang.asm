@@ -2,6 +2,8 @@
 	bits 16
 	org 0x7C00
 
+	mov ax, 0x0003            ; clear the screen, so every machine shows the same
+	int 0x10
 	xor ax, ax
 	mov ds, ax
 	mov si, msg
