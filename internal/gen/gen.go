@@ -60,6 +60,10 @@ type Request struct {
 	MaxAttempts int     // 3 when 0
 	Temperature float64 // for model providers; 0.7 when 0 (use a tiny value for ~0)
 	MaxTokens   int     // answer budget; 0 lets the provider choose
+	// Repair, when set, is an earlier attempt rejected outside gen (its
+	// scenario failed on a machine, say): the first answer is asked as a
+	// repair of it.
+	Repair *Attempt
 }
 
 // Candidate is a provider's proposal for a feature.
@@ -167,12 +171,16 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 	}
 	pc := NewPromptContext(g.Base, g.API, g.Network, req.Feature)
 	var attempts []Attempt
-	var prev *Attempt
-	for n := 1; n <= req.MaxAttempts; n++ {
+	prev := req.Repair
+	first := 1
+	if prev != nil {
+		first = prev.N + 1
+	}
+	for n := first; n < first+req.MaxAttempts; n++ {
 		if err := ctx.Err(); err != nil {
 			return nil, attempts, err
 		}
-		g.logf("attempt %d/%d: asking %s\n", n, req.MaxAttempts, g.Provider.Name())
+		g.logf("attempt %d: asking %s\n", n, g.Provider.Name())
 		start := time.Now()
 		cand, err := g.Provider.Propose(ctx, &req, pc, prev)
 		at := Attempt{N: n, Provider: g.Provider.Name(), Duration: time.Since(start)}
