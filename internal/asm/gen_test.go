@@ -38,6 +38,14 @@ func (g *gen) label() string { return fmt.Sprintf("L%d", g.r.Intn(g.labels)) }
 
 func (g *gen) imm(size int) string {
 	c8 := []string{"0", "1", "2", "-1", "-128", "127", "255", "0x7f", "'A'", "N1", "N5", "NN", "F1", "F3", "(3+4)*2", "0b101", "12h", "-2", "100", "-100"}
+	if g.r.Intn(8) == 0 {
+		e8 := []string{"N5*3+1", "~N1 & 0x7f", "1 << 4", "-N5", "0xff ^ 0x0f", "'a' | 0x20", "(N5+1)/2", "-7//2", "F3 % 2", "F3 %% 2", "(L1-L0)/8"}
+		e16 := []string{"(L3-L1)/2", "F300 >> 4", "NB & 0xff00", "L2+4", "$-L0", "NB*2-1", "0x8000 >> 3"}
+		if size == 1 {
+			return g.pick(e8)
+		}
+		return g.pick(append(e8, e16...))
+	}
 	c16 := []string{"128", "-129", "256", "0x7fff", "0x8000", "0xffff", "-32768", "0x1234", "NB", "F300", "'AB'", "0xff80", "0xff7f", "1000", "-1000", "L0", "L1-L0", "$-$$", "0x1000|0x23"}
 	c32 := []string{"0x12345678", "0xffffffff", "0x80000000", "-0x80000000", "0xffffff80", "0x10000", "-65536"}
 	switch {
@@ -302,6 +310,13 @@ func (g *gen) inst() string {
 		return fmt.Sprintf("%s %s", g.pick([]string{"xchg", "test"}), g.rm(1)+", "+g.reg(1))
 	case 35:
 		return fmt.Sprintf("mov %s, %s", g.reg(1), g.rm(1))
+	case 36:
+		return g.data()
+	case 37:
+		if g.r.Intn(2) == 0 {
+			return fmt.Sprintf("times %d %s", g.r.Intn(4), g.pick([]string{"nop", "jmp $", "db 1, 2", "dw $", "movsb", "push ax", "add ax, 5"}))
+		}
+		return fmt.Sprintf("%s word %s", g.pick([]string{"jmp", "call"}), g.label())
 	}
 	return fmt.Sprintf("mov %s, %s", g.reg(2), g.rm(2))
 }
@@ -339,4 +354,28 @@ func (g *gen) program(n int) (string, []string) {
 	}
 	b.WriteString(genPostlude)
 	return b.String(), ins
+}
+
+// data returns a db/dw/dd line mixing numbers, characters, strings and
+// expressions.
+func (g *gen) data() string {
+	w := g.pick([]string{"db", "dw", "dd"})
+	size := map[string]int{"db": 1, "dw": 2, "dd": 4}[w]
+	n := 1 + g.r.Intn(4)
+	var items []string
+	for i := 0; i < n; i++ {
+		switch g.r.Intn(4) {
+		case 0:
+			items = append(items, g.pick([]string{"'hello'", `"a,b;c"`, "`x\\n\\t\\0`", "'ab'", "'abc'", `"x"`}))
+		case 1:
+			if size > 1 {
+				items = append(items, g.pick([]string{"L0", "L1+2", "$", "$$", "L2-L1", "$-$$"}))
+				break
+			}
+			fallthrough
+		default:
+			items = append(items, g.imm(size))
+		}
+	}
+	return w + " " + strings.Join(items, ", ")
 }

@@ -41,11 +41,17 @@ func nasm(t testing.TB, src string) ([]byte, error) {
 // bytes differ.
 func compareNasm(t *testing.T, name, src string) {
 	t.Helper()
-	want, err := nasm(t, src)
+	compareNasmOpts(t, name, src, src, Options{})
+}
+
+// compareNasmOpts assembles src with opts, and nasmSrc with nasm.
+func compareNasmOpts(t *testing.T, name, src, nasmSrc string, opts Options) {
+	t.Helper()
+	want, err := nasm(t, nasmSrc)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	r, err := Assemble(name, []byte(src), Options{})
+	r, err := Assemble(name, []byte(src), opts)
 	if err != nil {
 		t.Fatalf("%s: we fail where nasm succeeds:\n%v", name, err)
 	}
@@ -100,9 +106,26 @@ func TestNasmCorpus(t *testing.T) {
 // forward and backward jumps of every distance, as nasm assembles them.
 func TestNasmRandom(t *testing.T) {
 	tooltest.Need(t, "nasm")
-	for seed := int64(1); seed <= 4; seed++ {
+	for seed := int64(1); seed <= 6; seed++ {
 		g := &gen{r: rand.New(rand.NewSource(seed))}
 		src, _ := g.program(3000)
 		compareNasm(t, fmt.Sprintf("random-%d.asm", seed), src)
 	}
+}
+
+// TestNasmPredefined: symbols given in Options assemble as nasm assembles
+// the same names defined with equ.
+func TestNasmPredefined(t *testing.T) {
+	tooltest.Need(t, "nasm")
+	g := &gen{r: rand.New(rand.NewSource(99))}
+	src, _ := g.program(2000)
+	syms := map[string]int64{"N1": 1, "N5": 5, "NB": 0x1234, "NN": -3}
+	var ours []string
+	for _, l := range strings.Split(src, "\n") {
+		if f := strings.Fields(l); len(f) == 3 && f[1] == "equ" && syms[f[0]] != 0 {
+			l = "" // keep the line numbers
+		}
+		ours = append(ours, l)
+	}
+	compareNasmOpts(t, "predefined.asm", strings.Join(ours, "\n"), src, Options{Symbols: syms})
 }

@@ -1,0 +1,115 @@
+package asm
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/pxos-dev/pxos/internal/diag"
+)
+
+func TestResult(t *testing.T) {
+	src := "COUNT equ 3\nmain:\n  mov cx, COUNT ; loop count\n.again:\n  loop .again\nmsg: db 'ok', 0\n"
+	r, err := Assemble("r.asm", []byte(src), Options{Org: 0x7E00})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Org != 0x7E00 {
+		t.Errorf("Org = %#x, want 0x7E00", r.Org)
+	}
+	wantSyms := map[string]int64{"COUNT": 3, "main": 0x7E00, "main.again": 0x7E03, "msg": 0x7E05}
+	if !reflect.DeepEqual(r.Symbols, wantSyms) {
+		t.Errorf("Symbols = %v, want %v", r.Symbols, wantSyms)
+	}
+	wantLabels := []Symbol{
+		{"main", 0x7E00, diag.Pos{File: "r.asm", Line: 2}},
+		{"main.again", 0x7E03, diag.Pos{File: "r.asm", Line: 4}},
+		{"msg", 0x7E05, diag.Pos{File: "r.asm", Line: 6}},
+	}
+	if !reflect.DeepEqual(r.Labels, wantLabels) {
+		t.Errorf("Labels = %v, want %v", r.Labels, wantLabels)
+	}
+	wantLines := []Line{
+		{0x7E00, []byte{0xB9, 3, 0}, diag.Pos{File: "r.asm", Line: 3}, "mov cx, COUNT"},
+		{0x7E03, []byte{0xE2, 0xFE}, diag.Pos{File: "r.asm", Line: 5}, "loop .again"},
+		{0x7E05, []byte{'o', 'k', 0}, diag.Pos{File: "r.asm", Line: 6}, "msg: db 'ok', 0"},
+	}
+	if !reflect.DeepEqual(r.Lines, wantLines) {
+		t.Errorf("Lines = %v, want %v", r.Lines, wantLines)
+	}
+	if want := []byte{0xB9, 3, 0, 0xE2, 0xFE, 'o', 'k', 0}; !bytes.Equal(r.Bytes, want) {
+		t.Errorf("Bytes = % x, want % x", r.Bytes, want)
+	}
+}
+
+func TestPrimitives(t *testing.T) {
+	src := "start:\n  mov ax, 0x1234   ; comment\nodd?name: ret\n"
+	r, err := Assemble("p.asm", []byte(src), Options{Org: 0x7E00})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := r.Primitives(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `DEFINE start 0x7E00
+# label odd?name = 0x7E03
+WRITE 0x7E00 0xB8 COMMENT mov ax, 0x1234
+WRITE 0x7E01 0x34
+WRITE 0x7E02 0x12
+WRITE 0x7E03 0xC3 COMMENT odd?name: ret
+`
+	if b.String() != want {
+		t.Errorf("Primitives:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+// TestPredefined: Options.Symbols act as equ constants (plain numbers, so
+// calls to them are near and small ones use the imm8 forms); a source label
+// of the same name shadows them; they are not part of Result.Symbols.
+func TestPredefined(t *testing.T) {
+	syms := map[string]int64{"print": 0x7C50, "hook_key": 0x7C10, "small": 4, "shadowed": 1}
+	src := "call print\nmov bx, [hook_key]\nadd ax, small\nmov ax, shadowed\nshadowed:\n"
+	r, err := Assemble("s.asm", []byte(src), Options{Org: 0x7E00, Symbols: syms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []byte{
+		0xE8, 0x4D, 0xFE, // call 0x7C50 from 0x7E03
+		0x8B, 0x1E, 0x10, 0x7C, // mov bx, [0x7C10]
+		0x83, 0xC0, 0x04, // add ax, 4 (sign-extended imm8)
+		0xB8, 0x0D, 0x7E, // the source's own label
+	}
+	if !bytes.Equal(r.Bytes, want) {
+		t.Errorf("got % x, want % x", r.Bytes, want)
+	}
+	if _, ok := r.Symbols["print"]; ok {
+		t.Errorf("predefined symbol in Result.Symbols: %v", r.Symbols)
+	}
+}
+
+// TestAllErrors: every error is reported, sorted by line, as a
+// diag.ErrorList whose entries carry the source line.
+func TestAllErrors(t *testing.T) {
+	src := "mov ax, nope1\nnop\nfoo bar\nmov al, 999\njmp nope2\n"
+	_, err := Assemble("e.asm", []byte(src), Options{})
+	var l diag.ErrorList
+	if !errors.As(err, &l) {
+		t.Fatalf("error %T %v is not a diag.ErrorList", err, err)
+	}
+	var lines []int
+	for _, e := range l {
+		lines = append(lines, e.Pos.Line)
+		if e.Src == "" || e.Pos.File != "e.asm" {
+			t.Errorf("error %q lacks its position or source", e.Error())
+		}
+	}
+	if !reflect.DeepEqual(lines, []int{1, 3, 4, 5}) {
+		t.Errorf("errors at lines %v, want [1 3 4 5]:\n%v", lines, err)
+	}
+	if !strings.Contains(err.Error(), "e.asm:1: undefined symbol \"nope1\"\n\tmov ax, nope1") {
+		t.Errorf("error text:\n%v", err)
+	}
+}
