@@ -116,6 +116,12 @@ func ParseMeta(file string, data []byte) (*Spec, error) {
 		return nil, errs.Err()
 	}
 	s.MetaFile, s.metaSrc = file, data
+	if len(s.Keywords) == 0 {
+		s.Keywords = nil
+	}
+	if len(s.Requires) == 0 {
+		s.Requires = nil
+	}
 	if !nameRE.MatchString(s.Name) {
 		errs.Add(diag.Pos{File: file, Line: lineOf(data, `"name"`)}, "", "feature: name %q must match %s", s.Name, nameRE)
 	}
