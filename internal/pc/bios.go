@@ -432,6 +432,11 @@ func (p *PC) int13() {
 				c.Write8(es, bx+uint16(i), b)
 			}
 		case 0x03:
+			if !p.writable {
+				p.setLo(cpu.EAX, 0)
+				p.diskResult(0x03) // write protected
+				return
+			}
 			if !p.owned {
 				d := make([]byte, FloppySize)
 				copy(d, p.disk)

@@ -206,7 +206,7 @@ func TestDiskWriteCopies(t *testing.T) {
 		0x31, 0xC0, 0xCD, 0x16, // xor ax, ax ; int 16h
 	}
 	copy(img, bootImage(code...))
-	p, _ := New(img, Options{})
+	p, _ := New(img, Options{WritableDisk: true})
 	if err := p.Settle(context.Background()); err != nil {
 		t.Fatal(err)
 	}

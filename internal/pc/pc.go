@@ -67,15 +67,20 @@ type Options struct {
 	// key of a Press call, may run before the guest counts as a runaway.
 	// Zero means DefaultBudget.
 	Budget uint64
+	// WritableDisk lets int 13h AH=03h write to the machine's copy of the
+	// disk (never to the caller's image). By default the floppy is write
+	// protected (status 03h), as the QEMU backend attaches it read-only.
+	WritableDisk bool
 }
 
 // PC is an emulated IBM PC/AT-compatible machine booted from a floppy.
 // It is not safe for concurrent use.
 type PC struct {
-	cpu    *cpu.CPU
-	disk   []byte // the floppy, shared with the caller's image until written; bytes past its end read as zero
-	owned  bool   // disk is our own full-size copy
-	budget uint64
+	cpu      *cpu.CPU
+	disk     []byte // the floppy, shared with the caller's image until written; bytes past its end read as zero
+	owned    bool   // disk is our own full-size copy
+	budget   uint64
+	writable bool
 
 	crash    *machine.Crash // set once the guest crashed; every later call returns it
 	idle     bool           // the guest waits for a key
@@ -104,7 +109,7 @@ func New(img []byte, opts Options) (*PC, error) {
 		return nil, errors.New("pc: not a bootable disk: sector 0 does not end with the 55 AA signature")
 	}
 	c := &cpu.CPU{Mem: memPool.Get().(*[cpu.MemSize]byte)}
-	p := &PC{cpu: c, budget: opts.Budget, disk: img}
+	p := &PC{cpu: c, budget: opts.Budget, disk: img, writable: opts.WritableDisk}
 	if p.budget == 0 {
 		p.budget = DefaultBudget
 	}

@@ -1,16 +1,17 @@
 ; int 13h on the 1.44 MB floppy: a boot sector loads its second stage, CHS
 ; to LBA mapping with 18 sectors and 2 heads, parameter and DMA errors,
-; AH=08h geometry, write then read back.
+; AH=08h geometry, writes refused on the write-protected disk.
+; qemu
 ; wait "stage2 ok"
-; row 1 ""
 ; settle
-; row 1 "sector3 head1 cyl1"
+; row 1 "sector3 head1 cyl1 wp"
 ; mem 0x500 01 FF 01 FF 09 FF
 ; mem 0x506 04 12 4F 01 01 C7 EF 00 F0
-; mem 0x510 00 00 01
-; mem 0x9000 73 65 63 74 6F 72 33
-; mem 0x441 00
+; mem 0x510 00 00 03 FF
+; mem 0x441 03
 	org 0x7C00
+	mov ax, 0x0003		; mode 3: clear the screen (and SeaBIOS's banner on QEMU)
+	int 0x10
 	xor ax, ax
 	mov ds, ax
 	mov es, ax
@@ -86,22 +87,24 @@ stage2:	mov si, ok
 	mov [0x50B], di
 	mov [0x50D], es
 	pop es
-	; status of the last call, then write sector3's text to LBA 40
-	; (C1 H0 S5) and read it back to 9000
+	; status of the last call
 	mov ah, 1
 	int 0x13
 	mov [0x510], ax
+	; the floppy is write protected, like QEMU's read-only drive
 	mov ax, 0x0301
 	mov cx, 0x0105
 	xor dx, dx
 	mov bx, sector3
 	int 0x13
-	jc fail
-	mov ax, 0x0201
-	mov bx, 0x9000
-	int 0x13
-	jc fail
-	mov [0x512], al
+	sbb al, al
+	mov [0x512], ah
+	mov [0x513], al
+	mov si, wp
+	cmp ah, 3
+	je .p
+	mov si, notwp
+.p:	call puts
 	xor ah, ah
 	int 0x16
 	jmp $
@@ -113,6 +116,8 @@ puts:	lodsb
 	jmp puts
 .r:	ret
 ok	db "stage2 ok", 13, 10, 0
+wp	db " wp", 0
+notwp	db " w?", 0
 	times 0x8000-0x7C00-($-$$) db 0
 sector3	db "sector3 ", 0
 	times 0xA000-0x7C00-($-$$) db 0

@@ -1,8 +1,11 @@
 ; A divide error is a fault as on a 386: the guest's int 0 handler sees the
 ; DIV itself as the return address and skips it.
+; qemu
 ; settle
-; row 0 "DE at 7C24, ok"
+; row 0 "DE at 7C29, ok"
 	org 0x7C00
+	mov ax, 0x0003		; mode 3: clear the screen (and SeaBIOS's banner on QEMU)
+	int 0x10
 	xor ax, ax
 	mov ds, ax
 	mov ss, ax
@@ -17,7 +20,7 @@
 	nop
 	nop
 	nop
-	div bl			; at 7C24 (nasm -l)
+	div bl			; at 7C29 (nasm -l)
 	mov si, msg2
 	call puts
 	xor ah, ah

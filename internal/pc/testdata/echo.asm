@@ -1,5 +1,6 @@
 ; A boot sector that prints a prompt, reads keys with int 16h and echoes
 ; them with int 10h: Enter starts a new prompt line, Backspace erases.
+; qemu
 ; settle
 ; row 0 "pxOS echo"
 ; row 1 ">"
@@ -12,6 +13,8 @@
 ; press "~{|}" tab "x"
 ; row 2 "> AB~{|}	x"
 	org 0x7C00
+	mov ax, 0x0003		; mode 3: clear the screen (and SeaBIOS's banner on QEMU)
+	int 0x10
 	xor ax, ax
 	mov ds, ax
 	mov si, banner

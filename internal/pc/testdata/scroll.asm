@@ -1,4 +1,5 @@
 ; Teletype output past the last row scrolls the page up with blank lines.
+; qemu
 ; settle
 ; row 0 "L06"
 ; row 23 "L29"
@@ -6,6 +7,8 @@
 ; cursor 24 0
 ; attr 24 0 07
 	org 0x7C00
+	mov ax, 0x0003		; mode 3: clear the screen (and SeaBIOS's banner on QEMU)
+	int 0x10
 	xor ax, ax
 	mov ds, ax
 	mov cx, 30

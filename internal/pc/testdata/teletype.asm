@@ -1,5 +1,6 @@
 ; int 10h AH=0Eh teletype: CR, LF, BS (moves left, no erase), BEL (silent),
 ; wrap at column 80.
+; qemu
 ; settle
 ; row 0 "Hello, world"
 ; row 1 "abX"
@@ -10,6 +11,8 @@
 ; row 5 ""
 ; attr 0 0 07
 	org 0x7C00
+	mov ax, 0x0003		; mode 3: clear the screen (and SeaBIOS's banner on QEMU)
+	int 0x10
 	xor ax, ax
 	mov ds, ax
 	mov si, msg

@@ -1,4 +1,5 @@
-; int 10h services other than teletype: 00 02 03 05 06 07 08 09 0A 0F 01 13.
+; int 10h services other than teletype: 00 01 02 03 06 07 08 09 0A 0F 13 1A.
+; qemu
 ; settle
 ; row 2 "     ZZZ"
 ; attr 2 5 1E
@@ -18,11 +19,6 @@
 ; row 16 "D"
 ; row 17 ""
 ; mem 0x508 03 00 1A 08
-; press "x"
-; row 0 "P1"
-; cursor 0 2
-; row 2 ""
-; mem 0x462 01
 	org 0x7C00
 	xor ax, ax
 	mov ds, ax
@@ -114,14 +110,6 @@
 	int 0x10
 	mov [0x50A], al
 	mov [0x50B], bl
-	xor ah, ah
-	int 0x16
-	mov ax, 0x0501		; show page 1 and write on it
-	int 0x10
-	mov ax, 0x0E50
-	int 0x10
-	mov ax, 0x0E31
-	int 0x10
 	xor ah, ah
 	int 0x16
 	jmp $
