@@ -45,6 +45,8 @@ type encodeFunc func(e *encoder, args []*arg) error
 
 var errCombo = fmt.Errorf("invalid combination of opcode and operands")
 
+var errSegConflict = fmt.Errorf("instruction has conflicting segment overrides")
+
 func errSizeMismatch() error { return fmt.Errorf("mismatch in operand sizes") }
 func errNoSize() error       { return fmt.Errorf("operation size not specified") }
 
@@ -63,7 +65,17 @@ func (e *encoder) prefixLen() int {
 }
 
 func (e *encoder) appendTo(dst []byte) []byte {
-	dst = append(dst, e.rep...)
+	// NASM puts rep/repne before lock whatever the source order.
+	for _, b := range e.rep {
+		if b != 0xF0 {
+			dst = append(dst, b)
+		}
+	}
+	for _, b := range e.rep {
+		if b == 0xF0 {
+			dst = append(dst, b)
+		}
+	}
 	if e.seg >= 0 {
 		dst = append(dst, segPrefix[e.seg])
 	}
@@ -180,6 +192,9 @@ func (e *encoder) modrm(a *arg, reg int) error {
 		return errCombo
 	}
 	if a.sreg >= 0 {
+		if e.seg >= 0 {
+			return errSegConflict
+		}
 		e.seg = a.sreg
 	}
 	rm, _ := eaRM(a.regs)
@@ -369,6 +384,9 @@ func encMov(e *encoder, args []*arg) error {
 		}
 		if r.isAcc() && m.direct() {
 			if m.sreg >= 0 {
+				if e.seg >= 0 {
+					return errSegConflict
+				}
 				e.seg = m.sreg
 			}
 			if load {

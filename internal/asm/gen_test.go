@@ -149,7 +149,7 @@ func (g *gen) wsize() int {
 
 // inst returns one random instruction.
 func (g *gen) inst() string {
-	switch g.r.Intn(40) {
+	switch g.r.Intn(42) {
 	case 0, 1, 2, 3, 4:
 		op := g.pick(genALU)
 		s := g.size()
@@ -317,6 +317,15 @@ func (g *gen) inst() string {
 			return fmt.Sprintf("times %d %s", g.r.Intn(4), g.pick([]string{"nop", "jmp $", "db 1, 2", "dw $", "movsb", "push ax", "add ax, 5"}))
 		}
 		return fmt.Sprintf("%s word %s", g.pick([]string{"jmp", "call"}), g.label())
+	case 38:
+		s := g.size()
+		return fmt.Sprintf("lock %s %s, %s", g.pick(genALU), g.mem(sizeKW[s]), g.reg(s))
+	case 39:
+		m := g.mem("")
+		if strings.Contains(m, ":") {
+			m = "[bx+si+2]"
+		}
+		return fmt.Sprintf("%s mov %s, %s", g.pick(genSeg), g.reg(g.size()), m)
 	}
 	return fmt.Sprintf("mov %s, %s", g.reg(2), g.rm(2))
 }

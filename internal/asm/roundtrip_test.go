@@ -25,7 +25,7 @@ func x86asmName(text string) string {
 		"l": "l", "nge": "l", "ge": "ge", "nl": "ge", "le": "le", "ng": "le", "g": "g", "nle": "g",
 	}
 	switch {
-	case strings.Join(f, " ") == "xchg ax, ax": // 90 is nop
+	case strings.Join(f, " ") == "xchg ax, ax", strings.Join(f, " ") == "xchg eax, eax": // 90 is nop
 		return "NOP"
 	case m == "jmp" && far:
 		return "LJMP"

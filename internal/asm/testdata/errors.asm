@@ -38,6 +38,7 @@ start:
 	mov ax, [byte bx+300]           ; ERROR "displacement 300 out of range for a byte"
 	section .data                   ; ERROR "only section .text is supported"
 	o32                             ; => 66
+	es mov ax, [es:bx]              ; ERROR "instruction has conflicting segment overrides"
 	nop                             ; => 90
 	times 200 nop
 far_away:

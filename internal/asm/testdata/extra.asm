@@ -45,3 +45,22 @@ msg:	db "len", 0                        ; => 6c 65 6e 00
 len	equ $ - msg
 one	equ 1
 end:
+; prefixes: rep/repne always come before lock, then segment, 0x66, 0x67
+	es mov ax, [bx]                        ; => 26 8b 07
+	lock add [bx], ax                      ; => f0 01 07
+	lock rep movsb                         ; => f3 f0 a4
+	rep lock movsb                         ; => f3 f0 a4
+	lock                                   ; => f0
+	rep                                    ; => f3
+	es                                     ; => 26
+	a32 movsb                              ; => 67 a4
+	o32 a32 movsw                          ; => 66 67 a5
+	a32 o32 movsw                          ; => 66 67 a5
+	es rep lock o32 movsw                  ; => f3 f0 26 66 a5
+; case does not matter for keywords
+	MOV AX, BX                             ; => 89 d8
+	JMP SHORT $                            ; => eb fe
+	TIMES 2 DB 0FFH
+	Y: EQU 5
+	MOV AX, Y                              ; => b8 05 00
+	Mov Ax, Word [ES:BX+SI]                ; => 26 8b 00
