@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -24,6 +25,7 @@ import (
 //	NOMODEL_URL            an LM Studio server with no model loaded
 //	HANG_URL               a server that never answers a chat
 //	CLOSED_URL             a port where nothing listens
+//	SCRIPTED_URL           an LM Studio server that answers from files: see scriptedReply
 func TestLLMScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/llmscript",
@@ -42,10 +44,34 @@ func TestLLMScripts(t *testing.T) {
 			start("GENERIC_URL", llmtest.Options{Kind: llm.KindOpenAI, Models: []string{"gpt-test"}})
 			start("NOMODEL_URL", llmtest.Options{NoneLoaded: true})
 			start("HANG_URL", llmtest.Options{Reply: func(llmtest.ChatRequest) llmtest.Reply { return llmtest.Reply{Hang: true} }})
+			work := e.WorkDir
+			start("SCRIPTED_URL", llmtest.Options{Reply: func(r llmtest.ChatRequest) llmtest.Reply { return scriptedReply(work, r) }})
 			closed := llmtest.Start(llmtest.Options{})
 			e.Setenv("CLOSED_URL", closed.URL)
 			closed.Close()
 			return nil
 		},
 	})
+}
+
+// scriptedReply answers the SCRIPTED_URL server's chats from the script's
+// files. The Nth chat since $WORK/scripted was last emptied (or removed) is
+// logged there as chat-N.json (and last-chat.json), and its answer is the
+// content of $WORK/replies/N.txt, or of the highest-numbered replies file
+// when there are fewer. A script writes its model answers as txtar files
+// and resets the count with "rm scripted". Chats are sequential, so
+// counting the logged files is enough.
+func scriptedReply(work string, r llmtest.ChatRequest) llmtest.Reply {
+	logDir := filepath.Join(work, "scripted")
+	logged, _ := filepath.Glob(filepath.Join(logDir, "chat-*.json"))
+	n := len(logged) + 1
+	os.MkdirAll(logDir, 0o755)
+	os.WriteFile(filepath.Join(logDir, fmt.Sprintf("chat-%d.json", n)), r.Body, 0o644)
+	os.WriteFile(filepath.Join(logDir, "last-chat.json"), r.Body, 0o644)
+	for i := n; i >= 1; i-- {
+		if b, err := os.ReadFile(filepath.Join(work, "replies", fmt.Sprintf("%d.txt", i))); err == nil {
+			return llmtest.Reply{Content: string(b)}
+		}
+	}
+	return llmtest.Reply{Content: fmt.Sprintf("scripted: no file replies/N.txt for N <= %d", n)}
 }
