@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pxos-dev/pxos/internal/gen"
+	"github.com/pxos-dev/pxos/internal/loop"
+)
+
+func init() { register(newAutoCmd) }
+
+func newAutoCmd(e *env) *cobra.Command {
+	var f genFlags
+	var goals []string
+	var maxIter int
+	var report, backendName, image string
+	var auto, test bool
+	c := &cobra.Command{
+		Use:   "auto [--goals G ...] [GOAL ...]",
+		Short: "Grow pxOS goal by goal: plan, generate, validate, build, test in an emulator, learn, commit",
+		Long: `Auto is the automated builder (the seed's auto_build_pxos.py). For each goal it
+retrieves what the pixel network knows, has the model (or, offline, the
+verified solutions) write the feature, validates it, builds a candidate image,
+boots it and runs the feature's acceptance scenario plus every regression
+scenario, records everything in the network, and only then commits the block
+to pxos_commands.txt (atomically) and keeps its scenario. A failed test is
+repaired with the exact error up to --max-attempts. A failed or interrupted
+run leaves pxos_commands.txt as it was; goals already present are skipped.
+
+Without goals it uses the seed's four default goals. Without an LLM server
+(--provider auto) it says so once and works offline. It writes a JSON report
+and an HTML report with before/after screenshots and byte maps beside it.`,
+		Example: `  pxos auto
+  pxos auto --goals "backspace" "help command" "clear screen"
+  pxos auto --provider openai --url http://localhost:1234/v1 --goals "Add an 'echo' command"
+  pxos auto --backend both`,
+		RunE: func(c *cobra.Command, args []string) error {
+			goals = append(goals, args...)
+			for i := range goals {
+				goals[i] = strings.TrimSpace(goals[i])
+			}
+			if backendName != "emu" && backendName != "qemu" && backendName != "both" {
+				return usagef("auto: --backend must be emu, qemu or both, not %q", backendName)
+			}
+			_ = auto // the seed's flag: pxos auto never asks questions
+			_ = test // the seed's flag: testing is always on
+			ws, err := gen.OpenWorkspace(f.pxosDir)
+			if err != nil {
+				return err
+			}
+			net, err := gen.OpenNetwork(f.network)
+			if err != nil {
+				return err
+			}
+			defer net.Close()
+			client := f.llm.client(true)
+			prov, err := gen.ChooseProvider(e.ctx, f.provider, client, net, e.stderr)
+			if err != nil {
+				return err
+			}
+			o := loop.Options{Goals: goals, MaxIterations: maxIter, MaxAttempts: f.maxAttempts, Workspace: ws, Network: net,
+				Provider: prov, Backend: backendName, Report: report, Image: image,
+				Temperature: f.llm.temperature, MaxTokens: f.llm.maxTokens, Log: e.stderr}
+			if op, ok := prov.(*gen.OpenAI); ok {
+				op.Stream = e.stderr
+				op.Used = func(labels []string) { printUsed(e.stderr, labels) }
+				o.Client = client
+			}
+			rep, err := loop.Run(e.ctx, o)
+			if rep != nil {
+				fmt.Fprintln(e.stdout)
+				rep.WriteTable(e.stdout)
+				fmt.Fprintln(e.stdout, rep.Summary())
+				if report != "" {
+					fmt.Fprintf(e.stdout, "reports: %s, %s\n", report, rep.HTML)
+				}
+				if rep.Image != "" && rep.ImageSHA256 != "" {
+					fmt.Fprintf(e.stdout, "image: %s (sha256 %.16s…)\n", rep.Image, rep.ImageSHA256)
+				}
+			}
+			return err
+		},
+	}
+	addGenFlags(c, &f)
+	fs := c.Flags()
+	fs.StringArrayVar(&goals, "goals", nil, "a goal in words (repeatable; more goals may follow as arguments); default: the seed's four goals")
+	fs.IntVar(&maxIter, "max-iterations", 10, "generate attempts in all, across every goal")
+	fs.StringVar(&report, "report", "build_report.json", "JSON report; the HTML report and its images go beside it (\"\" for none)")
+	fs.StringVar(&backendName, "backend", "emu", "machine that tests each step: emu (built in), qemu, or both (they must agree)")
+	fs.StringVar(&image, "image", "pxos.img", "write the final bootable image here (\"\" for none)")
+	fs.BoolVar(&auto, "auto", false, "accepted for the seed's run_ai_build.sh: pxos auto never asks questions")
+	fs.BoolVar(&test, "test", true, "accepted for the seed's scripts: every step is always tested")
+	return c
+}
