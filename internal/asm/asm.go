@@ -21,8 +21,11 @@
 //
 // Where NASM only warns and truncates (a byte or word value out of range)
 // this assembler reports an error, because a truncated constant in generated
-// code is almost always a bug. The preprocessor (%define, %macro...) is not
-// supported. Symbols given in Options are predefined absolute constants; a
+// code is almost always a bug. Of the preprocessor only single-line %define
+// without parameters is supported; %macro, %include, %if and the rest are
+// errors. Only one section (.text) exists: `section .data` is an error
+// rather than silently laid out differently from NASM. 32-bit addressing
+// ([eax]) and 32-bit jump displacements (jmp dword) are not supported. Symbols given in Options are predefined absolute constants; a
 // label or equ in the source with the same name shadows them.
 package asm
 
@@ -84,6 +87,8 @@ type assembler struct {
 	errs   diag.ErrorList
 	global string
 	toks   []token
+	// defines are the %define macros seen so far.
+	defines map[string][]token
 
 	parser   exprParser
 	exprs    slab[expr]

@@ -192,7 +192,7 @@ func (a *assembler) parseLine(pos diag.Pos, line string) {
 		return
 	}
 	if strings.HasPrefix(text, "%") {
-		a.errs.Add(pos, line, "preprocessor directive %s is not supported", strings.Fields(text)[0])
+		a.preprocess(pos, line, text)
 		return
 	}
 	toks, err := lexLine(code, a.toks)
@@ -200,6 +200,13 @@ func (a *assembler) parseLine(pos diag.Pos, line string) {
 	if err != nil {
 		a.errs.Add(pos, line, "%v", err)
 		return
+	}
+	if len(a.defines) > 0 {
+		toks = a.expand(toks[:0:0], toks, 0)
+		if len(toks) > maxExpand {
+			a.errs.Add(pos, line, "%%define expansion too long")
+			return
+		}
 	}
 	// [bits 16], [org 0x7c00]: NASM's primitive directive form.
 	if toks[0].k == tOp && toks[0].s == "[" && len(toks) > 2 && toks[len(toks)-2].k == tOp && toks[len(toks)-2].s == "]" &&
@@ -669,3 +676,56 @@ func eaRM(rs []*regInfo) (int, bool) {
 }
 
 var _ = fmt.Sprintf
+
+// preprocess handles a % line. Only single-line %define NAME text (no
+// parameters) is supported: later lines see NAME replaced by the tokens of
+// text, as NASM's preprocessor would.
+func (a *assembler) preprocess(pos diag.Pos, line, text string) {
+	f := strings.Fields(text)
+	if f[0] != "%define" {
+		a.errs.Add(pos, line, "preprocessor directive %s is not supported", f[0])
+		return
+	}
+	rest := strings.TrimSpace(strings.TrimPrefix(text, "%define"))
+	name := rest
+	if i := strings.IndexAny(rest, " \t("); i >= 0 {
+		name, rest = rest[:i], rest[i:]
+	} else {
+		rest = ""
+	}
+	if strings.HasPrefix(rest, "(") {
+		a.errs.Add(pos, line, "%%define with parameters is not supported")
+		return
+	}
+	if name == "" || !isIdentStart(name[0]) {
+		a.errs.Add(pos, line, "%%define needs a name")
+		return
+	}
+	body, err := lexLine(rest, nil)
+	if err != nil {
+		a.errs.Add(pos, line, "%v", err)
+		return
+	}
+	if a.defines == nil {
+		a.defines = map[string][]token{}
+	}
+	a.defines[name] = body[:len(body)-1]
+}
+
+// maxExpand bounds the tokens a line may expand to.
+const maxExpand = 4096
+
+// expand appends toks to dst with %define names replaced.
+func (a *assembler) expand(dst, toks []token, depth int) []token {
+	for _, t := range toks {
+		if len(dst) > maxExpand {
+			return dst
+		}
+		if body, ok := a.defines[t.s]; ok && t.k == tIdent && depth < 16 {
+			dst = a.expand(dst, body, depth+1)
+			continue
+		}
+		dst = append(dst, t)
+	}
+	return dst
+}
