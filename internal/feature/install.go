@@ -111,7 +111,7 @@ type Installation struct {
 	Addr   uint32        // first byte
 	End    uint32        // one past the last byte
 	Result *asm.Result   // the assembled feature
-	Hooks  []Hook        // slot patches, in slot order
+	Hooks  []Hook        // slot patches, sorted by slot name
 	Block  []byte        // the primitives block: header, DEFINEs, WRITEs, slot patches
 	Base   *Base         // what it was installed into
 	Range  build.Range   // [Addr, End)
