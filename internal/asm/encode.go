@@ -48,7 +48,9 @@ var errCombo = fmt.Errorf("invalid combination of opcode and operands")
 var errSegConflict = fmt.Errorf("instruction has conflicting segment overrides")
 
 func errSizeMismatch() error { return fmt.Errorf("mismatch in operand sizes") }
-func errNoSize() error       { return fmt.Errorf("operation size not specified") }
+func errNoSize() error {
+	return fmt.Errorf("operation size not specified (write byte, word or dword before the memory operand)")
+}
 
 func (e *encoder) prefixLen() int {
 	n := len(e.rep)

@@ -167,6 +167,9 @@ func (p *exprParser) primary() *expr {
 		if isKeyword(t.s) {
 			return p.fail("unexpected %s in expression", t)
 		}
+		if nt := p.peek(); nt.k == tIdent && strings.EqualFold(t.s, "offset") {
+			return p.fail("'offset %s' is MASM syntax: in NASM the label %s is its address", nt.s, nt.s)
+		}
 		return p.newExpr(expr{k: eSym, name: p.symName(t.s)})
 	case tOp:
 		if t.s == "(" {

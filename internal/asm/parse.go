@@ -507,6 +507,10 @@ func (a *assembler) parseOperand(p *exprParser) *operand {
 		p.next()
 	}
 body:
+	if t := p.peek(); t.k == tIdent && strings.EqualFold(t.s, "ptr") {
+		p.fail("'ptr' is MASM syntax: NASM writes byte [x], not byte ptr [x]")
+		return op
+	}
 	// es:[di] form
 	if t := p.peek(); t.k == tIdent && p.toks[p.i+1].k == tOp && p.toks[p.i+1].s == ":" {
 		if r := regs[strings.ToLower(t.s)]; r != nil && r.seg && p.toks[p.i+2].k == tOp && p.toks[p.i+2].s == "[" {

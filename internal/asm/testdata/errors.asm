@@ -38,6 +38,8 @@ start:
 	jmp dword start                 ; ERROR "invalid combination"
 	mov ax, [byte bx+300]           ; ERROR "displacement 300 out of range for a byte"
 	section .data                   ; ERROR "only section .text is supported"
+	mov si, offset start            ; ERROR "'offset start' is MASM syntax"
+	mov al, byte ptr [si]           ; ERROR "'ptr' is MASM syntax"
 	o32                             ; => 66
 	es mov ax, [es:bx]              ; ERROR "instruction has conflicting segment overrides"
 	nop                             ; => 90
