@@ -302,11 +302,11 @@ func (r *runner) step(ctx context.Context, n, total int, st Step) *GoalReport {
 			return g
 		}
 		last.Phase, last.Verdict = "test", "failed"
-		errText := suiteText(tr)
-		last.Error = errText
+		errText := failureText(tr)
+		last.Error = suiteText(tr)
 		r.logf("step %d/%d %q: test failed:\n%s\n", n, total, st.Goal, indentText(errText))
 		repair = &gen.Attempt{N: atts[len(atts)-1].N, Provider: r.o.Provider.Name(), Verdict: "invalid",
-			Error: "the code assembled and installed, but pxOS failed this test on the emulator:\n" + errText}
+			Error: "the code assembled and installed, but pxOS failed this test on the " + r.o.Backend + " machine:\n" + errText}
 	}
 	if g.Result == "" {
 		g.Result, g.Note = ResultFailed, fmt.Sprintf("no passing answer in %d attempts", r.o.MaxAttempts)
@@ -475,6 +475,36 @@ func suiteText(sr *scenario.SuiteResult) string {
 		if res.HasScr {
 			b.WriteString("  screen:\n")
 			scenario.WriteScreen(&b, &res.Screen, "  | ")
+		}
+	}
+	for _, d := range sr.Disagreements {
+		fmt.Fprintf(&b, "DISAGREE %s: %s vs %s: %s\n", d.Scenario, d.A, d.B, d.Reason)
+	}
+	for _, e := range sr.Errors {
+		fmt.Fprintf(&b, "ERROR %s\n", e)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// failureText is the short form of a failed suite for a repair prompt: each
+// failing scenario, its failing step and the non-blank rows of its screen.
+func failureText(sr *scenario.SuiteResult) string {
+	var b strings.Builder
+	for _, res := range sr.Results {
+		if res.Passed {
+			continue
+		}
+		fmt.Fprintf(&b, "FAIL %s: %s\n", res.Scenario, res.Error)
+		if res.Failed >= 0 && res.Failed < len(res.Steps) {
+			fmt.Fprintf(&b, "  at: %s\n", res.Steps[res.Failed].Step)
+		}
+		if res.HasScr {
+			fmt.Fprintf(&b, "  screen (cursor at row %d, column %d), non-blank rows:\n", res.Screen.CursorRow, res.Screen.CursorCol)
+			for row := 0; row < machine.Rows; row++ {
+				if t := res.Screen.Row(row); t != "" {
+					fmt.Fprintf(&b, "  %2d|%s\n", row, t)
+				}
+			}
 		}
 	}
 	for _, d := range sr.Disagreements {
