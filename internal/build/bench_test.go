@@ -1,7 +1,7 @@
 package build
 
 import (
-		"io"
+	"io"
 	"testing"
 )
 

@@ -25,4 +25,3 @@ func BenchSource() []byte {
 	}
 	return []byte(b.String())
 }
-
