@@ -127,6 +127,7 @@ func Start(ctx context.Context, img []byte, opts Options) (*Machine, error) {
 	m.cmd = exec.Command(bin, args...)
 	m.cmd.Stderr = m.stderr
 	m.cmd.Stdout = m.stderr
+	dieWithParent(m.cmd)
 	if err := m.cmd.Start(); err != nil {
 		close(m.exited)
 		return fail(fmt.Errorf("qemu: start %s: %w", bin, err))
