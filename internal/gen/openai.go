@@ -106,6 +106,10 @@ func Schema(f Format) *llm.Schema {
 	}}
 }
 
+// minAnswerTokens is the smallest answer budget Propose lowers a request's
+// budget to when the prompt does not fit the model's context otherwise.
+const minAnswerTokens = 512
+
 // Propose implements Provider.
 func (o *OpenAI) Propose(ctx context.Context, req *Request, pc *PromptContext, prev *Attempt) (*Candidate, error) {
 	ctxLen := o.Client.ContextLength(ctx)
@@ -122,6 +126,15 @@ func (o *OpenAI) Propose(ctx context.Context, req *Request, pc *PromptContext, p
 		Question:       Question(req, prev),
 	}
 	fitted, err := p.Fit(ctxLen, maxTokens)
+	if errors.Is(err, llm.ErrContextLength) && maxTokens > minAnswerTokens {
+		// In a small context (LM Studio loads many models with 4096 tokens)
+		// the instructions — mostly the API page — plus a repair's error
+		// leave less than the answer budget the caller allowed. A feature's
+		// JSON is a few hundred tokens: cap the answer lower rather than
+		// fail before asking.
+		maxTokens = minAnswerTokens
+		fitted, err = p.Fit(ctxLen, maxTokens)
+	}
 	if err != nil {
 		return nil, err
 	}
