@@ -23,8 +23,9 @@
 // this assembler reports an error, because a truncated constant in generated
 // code is almost always a bug. Of the preprocessor only single-line %define
 // without parameters is supported; %macro, %include, %if and the rest are
-// errors. Only one section (.text) exists: `section .data` is an error
-// rather than silently laid out differently from NASM. 32-bit addressing
+// errors. Sections are laid out as the bin format does: .text first, then the
+// other sections in declaration order aligned to 4 (or align=N), then the
+// nobits ones such as .bss, which get addresses but no bytes. 32-bit addressing
 // ([eax]) and 32-bit jump displacements (jmp dword) are not supported. Symbols given in Options are predefined absolute constants; a
 // label or equ in the source with the same name shadows them.
 package asm
@@ -68,7 +69,7 @@ type Result struct {
 	Bytes   []byte
 	Symbols map[string]int64 // labels and equ values defined by the source (local labels as "global.local")
 	Labels  []Symbol         // labels in address order, not equ constants
-	Lines   []Line           // one per instruction or data line, in source order
+	Lines   []Line           // one per instruction or data line, in source order within each section, sections in layout order
 }
 
 // maxPasses bounds the optimisation passes; after stickyPass, jumps that
@@ -87,6 +88,9 @@ type assembler struct {
 	errs   diag.ErrorList
 	global string
 	toks   []token
+	// sections in order of declaration; sect is the current one.
+	sections []*section
+	sect     *section
 	// defines are the %define macros seen so far.
 	defines map[string][]token
 
@@ -100,6 +104,7 @@ type assembler struct {
 	pass     int
 	org      int64
 	orgMoved bool
+	secBase  int64 // $$: the start of the current section
 	// lineStart is the address of the current statement, the value of $.
 	lineStart int64
 	tooBig    bool
@@ -121,6 +126,8 @@ type assembler struct {
 // any, is a diag.ErrorList with every problem found.
 func Assemble(file string, src []byte, opts Options) (*Result, error) {
 	a := &assembler{file: file, opts: opts, syms: map[string]*symbol{}, undef: map[string]bool{}}
+	a.sect = &section{name: ".text", align: 1}
+	a.sections = []*section{a.sect}
 	line := 0
 	text := string(src)
 	for len(text) > 0 {
@@ -199,9 +206,54 @@ func (a *assembler) runPass() {
 	a.nextOrg = a.org
 	orgSeen := false
 	a.pc = a.org
-	for _, st := range a.stmts {
+	for _, sec := range a.layout() {
+		if len(sec.stmts) > 0 || sec.index == 0 {
+			a.runSection(sec, &orgSeen)
+		}
+	}
+	a.orgMoved = a.nextOrg != a.org
+	if a.orgMoved {
+		a.org = a.nextOrg
+		a.changed = true
+	}
+}
+
+// layout orders the sections as NASM's bin output does: .text first, then
+// the other progbits sections in the order they were declared, then the
+// nobits ones (.bss).
+func (a *assembler) layout() []*section {
+	var l []*section
+	for _, nobits := range []bool{false, true} {
+		for _, sec := range a.sections {
+			if sec.nobits == nobits {
+				l = append(l, sec)
+			}
+		}
+	}
+	return l
+}
+
+// runSection assembles one section's statements, after aligning its start.
+// A nobits section takes addresses but adds no bytes.
+func (a *assembler) runSection(sec *section, orgSeen *bool) {
+	if sec.index > 0 {
+		for (a.pc-a.org)%sec.align != 0 {
+			a.pc++
+		}
+	}
+	a.secBase = a.pc
+	if !sec.nobits {
+		for int64(len(a.out)) < a.pc-a.org {
+			a.out = append(a.out, 0)
+		}
+	}
+	keep := a.out
+	for _, st := range sec.stmts {
 		a.cur = st
 		a.lineStart = a.pc
+		if sec.nobits {
+			a.out = a.out[len(a.out):] // measured, then dropped
+		}
 		switch st.kind {
 		case sLabel:
 			if st.sym != nil {
@@ -218,7 +270,7 @@ func (a *assembler) runPass() {
 			switch {
 			case err != nil:
 				a.errorf("%v", err)
-			case orgSeen:
+			case *orgSeen:
 				a.errorf("only one org is allowed")
 			case v.unknown || v.rel != 0:
 				a.errorf("org needs a constant")
@@ -229,15 +281,17 @@ func (a *assembler) runPass() {
 			default:
 				a.nextOrg = v.n
 			}
-			orgSeen = true
+			*orgSeen = true
 		case sInst, sData, sRes, sAlign:
+			if sec.nobits && st.kind != sRes && st.kind != sAlign {
+				a.errorf("section %s holds no data: only resb/resw/resd and labels", sec.name)
+				continue
+			}
 			a.emitStmt(st)
 		}
 	}
-	a.orgMoved = a.nextOrg != a.org
-	if a.orgMoved {
-		a.org = a.nextOrg
-		a.changed = true
+	if sec.nobits {
+		a.out = keep
 	}
 }
 
@@ -293,7 +347,7 @@ func boolInt(b bool) int {
 // here is $: the address of the statement's first byte. Under times it
 // stays the address of the first repetition, as in NASM.
 func (a *assembler) here() value { return value{n: a.lineStart, rel: 1} }
-func (a *assembler) base() value { return value{n: a.org, rel: 1} }
+func (a *assembler) base() value { return value{n: a.secBase, rel: 1} }
 
 func (a *assembler) eval(e *expr) value {
 	v, err := e.eval(a)

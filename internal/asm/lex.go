@@ -135,7 +135,7 @@ func lexLine(s string, toks []token) ([]token, error) {
 					break
 				}
 			}
-			if len(op) == 1 && !strings.Contains("+-*/%&|^~!()[],:", op) {
+			if len(op) == 1 && !strings.Contains("+-*/%&|^~!()[],:=", op) {
 				return nil, fmt.Errorf("unexpected character %q", c)
 			}
 			toks = append(toks, token{k: tOp, s: op})

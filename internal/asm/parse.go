@@ -280,7 +280,7 @@ func (a *assembler) parseLine(pos diag.Pos, line string) {
 		a.errs.Add(pos, line, "%v", p.err)
 		return
 	}
-	a.stmts = append(a.stmts, st)
+	a.addStmt(st)
 }
 
 func validName(s string) bool {
@@ -298,7 +298,7 @@ func (a *assembler) define(st *stmt, isLabel bool) {
 	}
 	st.sym = &symbol{name: st.name, isLabel: isLabel, pos: st.pos}
 	a.syms[st.name] = st.sym
-	a.stmts = append(a.stmts, st)
+	a.addStmt(st)
 }
 
 // parseStatement parses what follows the label: times, prefixes, then a
@@ -405,14 +405,8 @@ func (a *assembler) parseStatement(p *exprParser, st *stmt) {
 		st.kind = sLabel // nothing to do; dropped below
 		return
 	case "section", "segment":
-		// One flat section: .text. NASM would move other sections after
-		// it, which this assembler does not do, so it says so.
-		if nt := p.next(); nt.k != tIdent || !strings.EqualFold(nt.s, ".text") {
-			p.fail("only section .text is supported (put data after the code)")
-			return
-		}
+		a.parseSection(p)
 		st.kind = sLabel
-		p.i = len(p.toks) - 1
 		return
 	case "use16", "global", "extern", "cpu", "default":
 		st.kind = sLabel
@@ -732,4 +726,69 @@ func (a *assembler) expand(dst, toks []token, depth int) []token {
 		dst = append(dst, t)
 	}
 	return dst
+}
+
+// section is a NASM section of the bin output format.
+type section struct {
+	name   string
+	index  int
+	nobits bool  // .bss: addresses only, no bytes in the output
+	align  int64 // start alignment (NASM's bin default is 4 after .text)
+	stmts  []*stmt
+}
+
+// addStmt appends st to the program and to the current section.
+func (a *assembler) addStmt(st *stmt) {
+	a.stmts = append(a.stmts, st)
+	a.sect.stmts = append(a.sect.stmts, st)
+}
+
+// parseSection switches to the named section, creating it on first use:
+// `section .data`, `section .bss`, `section name align=16 nobits`.
+func (a *assembler) parseSection(p *exprParser) {
+	nt := p.next()
+	if nt.k != tIdent {
+		p.fail("section needs a name")
+		return
+	}
+	name := nt.s
+	var sec *section
+	for _, s := range a.sections {
+		if s.name == name {
+			sec = s
+		}
+	}
+	if sec == nil {
+		sec = &section{name: name, index: len(a.sections), align: 4, nobits: name == ".bss"}
+		a.sections = append(a.sections, sec)
+	}
+	for p.err == nil && p.peek().k != tEOL {
+		t := p.next()
+		switch strings.ToLower(t.s) {
+		case "nobits":
+			sec.nobits = true
+		case "progbits":
+			sec.nobits = false
+		case "align":
+			if !p.isOp("=") {
+				p.fail("expected align=N")
+				return
+			}
+			p.next()
+			v := p.next()
+			if v.k != tNum || v.n <= 0 || v.n&(v.n-1) != 0 || v.n > 4096 {
+				p.fail("section alignment must be a power of two")
+				return
+			}
+			sec.align = v.n
+		default:
+			p.fail("section attribute %s is not supported", t.s)
+			return
+		}
+	}
+	if sec.index == 0 && sec.nobits {
+		p.fail("section .text cannot be nobits")
+		return
+	}
+	a.sect = sec
 }

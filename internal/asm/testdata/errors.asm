@@ -37,7 +37,7 @@ start:
 	jmp far 0x10:0x20               ; ERROR "mismatch in operand sizes"
 	jmp dword start                 ; ERROR "invalid combination"
 	mov ax, [byte bx+300]           ; ERROR "displacement 300 out of range for a byte"
-	section .data                   ; ERROR "only section .text is supported"
+	section .data vstart=0x100      ; ERROR "section attribute vstart is not supported"
 	mov si, offset start            ; ERROR "'offset start' is MASM syntax"
 	mov al, byte ptr [si]           ; ERROR "'ptr' is MASM syntax"
 	o32                             ; => 66
