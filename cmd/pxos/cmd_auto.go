@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -80,6 +82,9 @@ and an HTML report with before/after screenshots and byte maps beside it.`,
 				if rep.Image != "" && rep.ImageSHA256 != "" {
 					fmt.Fprintf(e.stdout, "image: %s (sha256 %.16s…)\n", rep.Image, rep.ImageSHA256)
 				}
+			}
+			if errors.Is(err, context.Canceled) {
+				return fmt.Errorf("auto: interrupted; %s holds its last good state", ws.Commands)
 			}
 			return err
 		},
