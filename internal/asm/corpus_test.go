@@ -2,6 +2,8 @@ package asm
 
 import (
 	"errors"
+	"flag"
+	"fmt"
 
 	"encoding/hex"
 	"github.com/pxos-dev/pxos/internal/diag"
@@ -12,6 +14,10 @@ import (
 	"strings"
 	"testing"
 )
+
+// update rewrites the bytes after every "; =>" in testdata/*.asm with
+// what nasm -f bin makes of the line (go test -run TestCorpus -update).
+var update = flag.Bool("update", false, "rewrite the corpus's expected bytes from nasm's output")
 
 var (
 	wantBytesRE = regexp.MustCompile(`;\s*=>\s*([0-9a-fA-F ]*)$`)
@@ -43,6 +49,9 @@ func TestCorpus(t *testing.T) {
 		t.Fatal("no corpus files")
 	}
 	for _, f := range files {
+		if *update {
+			updateCorpus(t, f)
+		}
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			src, err := os.ReadFile(f)
 			if err != nil {
@@ -119,4 +128,47 @@ func errorList(err error) diag.ErrorList {
 		return l
 	}
 	return nil
+}
+
+// updateCorpus fills in the "; =>" bytes of file from nasm's binary: the
+// error lines are blanked, both assemblers must agree on the whole output,
+// and each annotated line gets nasm's bytes at the line's address.
+func updateCorpus(t *testing.T, file string) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(src), "\n")
+	clean := make([]string, len(lines))
+	for i, l := range lines {
+		if !strings.Contains(l, "; ERROR") {
+			clean[i] = l
+		}
+	}
+	text := strings.Join(clean, "\n")
+	bin, err := nasm(t, text)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	r, err := Assemble(file, []byte(text), Options{})
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	for _, l := range r.Lines {
+		i := l.Pos.Line - 1
+		m := wantBytesRE.FindStringSubmatchIndex(lines[i])
+		if m == nil {
+			continue
+		}
+		off := int(l.Addr - r.Org)
+		if off+len(l.Bytes) > len(bin) {
+			t.Fatalf("%s: nasm output too short for %q", l.Pos, l.Text)
+		}
+		lines[i] = strings.TrimRight(lines[i][:m[0]], " \t")
+		lines[i] = fmt.Sprintf("%-39s ; => % x", lines[i], bin[off:off+len(l.Bytes)])
+		lines[i] = strings.TrimRight(lines[i], " ")
+	}
+	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -3,7 +3,7 @@ bits 16
 org 0x7e00
 start:
 	mov ax, nosuch                  ; ERROR "undefined symbol \"nosuch\""
-	mov ax, 1                       ; => b8 01 00
+	mov ax, 1                              ; => b8 01 00
 	jmp short far_away              ; ERROR "short jump out of range by"
 	loop far_away                   ; ERROR "short jump out of range by"
 	mov ax, bl                      ; ERROR "mismatch in operand sizes"
@@ -40,9 +40,9 @@ start:
 	section .data vstart=0x100      ; ERROR "section attribute vstart is not supported"
 	mov si, offset start            ; ERROR "'offset start' is MASM syntax"
 	mov al, byte ptr [si]           ; ERROR "'ptr' is MASM syntax"
-	o32                             ; => 66
+	o32                                    ; => 66
 	es mov ax, [es:bx]              ; ERROR "instruction has conflicting segment overrides"
-	nop                             ; => 90
+	nop                                    ; => 90
 	times 200 nop
 far_away:
-	ret                             ; => c3
+	ret                                    ; => c3

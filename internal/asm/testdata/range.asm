@@ -8,4 +8,4 @@ there:
 	loop back                       ; ERROR "short jump out of range by 4 bytes"
 	jz short back                   ; ERROR "short jump out of range by 6 bytes"
 	jcxz back                       ; ERROR "short jump out of range by 8 bytes"
-	jz back                         ; => 0f 84 7c ff
+	jz back                                ; => 0f 84 7c ff

@@ -1,6 +1,6 @@
 ; A nobits section takes no data.
 bits 16
-	mov ax, buf                     ; => b8 04 00
+	mov ax, buf                            ; => b8 04 00
 section .bss
 buf:	resb 4
 	db 1                            ; ERROR "section .bss holds no data"
