@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# run_ai_build.sh - the seed's launcher for the pxOS AI build system, now a
+# thin menu over the pxos binary.
+#
+#   ./run_ai_build.sh                 a menu
+#   ./run_ai_build.sh --auto [ARGS]   automated build (pxos auto ARGS)
+#   ./run_ai_build.sh --demo          the LLM learning demo (pxos bridge --demo)
+#   ./run_ai_build.sh --interactive   interactive generation (pxos gen --interactive)
+#
+# Environment: PXOS_BIN (a pxos binary to use; default: build ./bin/pxos from
+# this checkout when it is missing or older than the sources), PXOS_DIR (the
+# pxOS directory, default pxos-v1.0), and pxos's own PXOS_LLM_URL,
+# PXOS_MODEL, PXOS_API_KEY.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+pxos_dir=${PXOS_DIR:-pxos-v1.0}
+
+pxos_bin() {
+	if [[ -n "${PXOS_BIN:-}" ]]; then
+		echo "$PXOS_BIN"
+		return
+	fi
+	local bin="$here/bin/pxos"
+	if [[ ! -x "$bin" ]] || [[ -n "$(find "$here/cmd" "$here/internal" "$here/pxos-v1.0" "$here/knowledge" -newer "$bin" -type f -print -quit 2>/dev/null)" ]]; then
+		echo "building $bin ..." >&2
+		(cd "$here" && go build -o "$bin" ./cmd/pxos) >&2
+	fi
+	echo "$bin"
+}
+
+PXOS=$(pxos_bin)
+
+run() {
+	echo "+ pxos $*" >&2
+	"$PXOS" "$@"
+}
+
+automated() { run auto --pxos-dir "$pxos_dir" "$@"; }
+demo() { run bridge --demo "$@"; }
+interactive() { run gen --interactive --pxos-dir "$pxos_dir" "$@"; }
+build_only() { run build -i "$pxos_dir/pxos_commands.txt" -o pxos.img --bin pxos.bin; }
+test_only() {
+	[[ -f pxos.img ]] || build_only
+	run test pxos.img --scenario "$pxos_dir/scenarios" --backend emu
+}
+
+case "${1:-}" in
+--auto) shift; automated "$@"; exit ;;
+--demo) shift; demo "$@"; exit ;;
+--interactive) shift; interactive "$@"; exit ;;
+-h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+"") ;;
+*) echo "run_ai_build.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+esac
+
+while true; do
+	cat <<'MENU'
+
+pxOS AI build system
+  1) automated build      (pxos auto)
+  2) learning demo        (pxos bridge --demo)
+  3) interactive generation (pxos gen --interactive)
+  4) build only           (pxos build)
+  5) test only            (pxos test)
+  6) quit
+MENU
+	printf 'choice: '
+	if ! read -r choice; then echo; exit 0; fi
+	case "$choice" in
+	1) automated || true ;;
+	2) demo || true ;;
+	3) interactive || true ;;
+	4) build_only || true ;;
+	5) test_only || true ;;
+	6|q|quit|exit) exit 0 ;;
+	*) echo "choose 1-6" ;;
+	esac
+done
