@@ -1,6 +1,7 @@
 package asm
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -153,6 +154,9 @@ func updateCorpus(t *testing.T, file string) {
 	r, err := Assemble(file, []byte(text), Options{})
 	if err != nil {
 		t.Fatalf("%s: %v", file, err)
+	}
+	if !bytes.Equal(r.Bytes, bin) {
+		t.Fatalf("%s: output differs from nasm's; see TestNasmCorpus", file)
 	}
 	for _, l := range r.Lines {
 		i := l.Pos.Line - 1

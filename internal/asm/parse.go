@@ -229,7 +229,13 @@ func (a *assembler) parseLine(pos diag.Pos, line string) {
 				a.errs.Add(pos, line, "unknown mnemonic %q", name)
 				return
 			}
-			if !colon && p.peek().k == tIdent && strings.EqualFold(p.peek().s, "equ") {
+			// name equ value (colon or not): a constant, which does not
+			// start a new scope for .local labels (as in NASM).
+			if p.peek().k == tIdent && strings.EqualFold(p.peek().s, "equ") {
+				if !validName(p.symName(name)) {
+					a.errs.Add(pos, line, "invalid symbol name %q", name)
+					return
+				}
 				p.next()
 				e := p.expr()
 				if p.err == nil && p.peek().k != tEOL {
@@ -252,20 +258,6 @@ func (a *assembler) parseLine(pos diag.Pos, line string) {
 			full := p.symName(name)
 			if !validName(full) {
 				a.errs.Add(pos, line, "invalid label name %q", name)
-				return
-			}
-			if p.peek().k == tIdent && strings.EqualFold(p.peek().s, "equ") {
-				p.next()
-				e := p.expr()
-				if p.err == nil && p.peek().k != tEOL {
-					p.fail("unexpected %s after expression", p.peek())
-				}
-				if p.err != nil {
-					a.errs.Add(pos, line, "%v", p.err)
-					return
-				}
-				st.kind, st.name, st.e = sEqu, full, e
-				a.define(st, false)
 				return
 			}
 			l := a.stmtSlab.new(stmt{kind: sLabel, pos: pos, src: line, text: text, name: full})

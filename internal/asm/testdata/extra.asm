@@ -64,3 +64,11 @@ end:
 	Y: EQU 5
 	MOV AX, Y                              ; => b8 05 00
 	Mov Ax, Word [ES:BX+SI]                ; => 26 8b 00
+; equ, with or without a colon, does not open a new scope for .local labels
+scope:	nop                              ; => 90
+.x:	nop                                 ; => 90
+konst equ 5
+.y:	nop                                 ; => 90
+konst2: equ 6
+.z:	jmp scope.z                         ; => eb fe
+	jmp scope.y                            ; => eb fb
