@@ -122,9 +122,15 @@ func BenchmarkBootHelpQEMU(b *testing.B) {
 	}
 }
 
+// emuBudget is the emulator's instruction budget in these tests: the test
+// OS needs a few thousand instructions per key, and a small budget reports
+// the spinning guest well within hang.txt's timeout even under the race
+// detector.
+const emuBudget = 5_000_000
+
 func startEmu(t testing.TB, img []byte) machine.Machine {
 	t.Helper()
-	m, err := pc.New(img, pc.Options{})
+	m, err := pc.New(img, pc.Options{Budget: emuBudget})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +172,7 @@ func TestAgreement(t *testing.T) {
 			}
 			img := image(t, x.image)
 			sr := RunSuite(context.Background(), []*Scenario{sc}, []Backend{
-				{Name: "emu", Open: func(ctx context.Context) (machine.Machine, error) { return pc.New(img, pc.Options{}) }},
+				{Name: "emu", Open: func(ctx context.Context) (machine.Machine, error) { return pc.New(img, pc.Options{Budget: emuBudget}) }},
 				{Name: "qemu", Open: func(ctx context.Context) (machine.Machine, error) { return qemu.Start(ctx, img, qemu.Options{}) }},
 			}, SuiteOptions{Timeout: 30 * time.Second})
 			if len(sr.Disagreements) > 0 {
@@ -193,7 +199,7 @@ func BenchmarkBootHelpEmu(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		m, err := pc.New(img, pc.Options{})
+		m, err := pc.New(img, pc.Options{Budget: emuBudget})
 		if err != nil {
 			b.Fatal(err)
 		}
