@@ -27,6 +27,7 @@ func newTestCmd(e *env) *cobra.Command {
 	var backendName, shotDir string
 	var asJSON, verbose bool
 	var timeout time.Duration
+	var budget uint64
 	c := &cobra.Command{
 		Use:   "test [IMAGE]",
 		Short: "Boot a pxOS image and run scenario files against it (emu, qemu or both)",
@@ -90,7 +91,7 @@ disagree), 2 for a bad command line or a scenario file that does not parse.`,
 					return fmt.Errorf("test: backend %s is not available in this build", n)
 				}
 				backends = append(backends, scenario.Backend{Name: n, Open: func(ctx context.Context) (machine.Machine, error) {
-					return backend.Open(ctx, n, img, backend.Options{})
+					return backend.Open(ctx, n, img, backend.Options{Budget: budget})
 				}})
 			}
 			opts := scenario.SuiteOptions{Timeout: timeout}
@@ -136,5 +137,6 @@ disagree), 2 for a bad command line or a scenario file that does not parse.`,
 	f.BoolVar(&asJSON, "json", false, "print the results as JSON")
 	f.BoolVarP(&verbose, "verbose", "v", false, "list every step, also of passing scenarios")
 	f.DurationVar(&timeout, "timeout", 60*time.Second, "time limit for each scenario run, boot included")
+	f.Uint64Var(&budget, "budget", 0, "emu: instructions a step may run without the guest waiting for a key (0: the emulator's default)")
 	return c
 }
