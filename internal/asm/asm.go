@@ -169,7 +169,16 @@ func Assemble(file string, src []byte, opts Options) (*Result, error) {
 	}
 	a.errs = append(a.errs, a.perrs...)
 	if !stable {
-		a.errs.Add(diag.Pos{File: file}, "", "asm: code does not settle after %d passes", maxPasses)
+		circular := false
+		for _, st := range a.stmts {
+			if st.sym != nil && st.sym.val.unknown {
+				circular = true
+				a.errs.Add(st.pos, st.src, "cannot resolve %q: its definition depends on itself", st.name)
+			}
+		}
+		if !circular {
+			a.errs.Add(diag.Pos{File: file}, "", "asm: code does not settle after %d passes", maxPasses)
+		}
 	}
 	if len(a.errs) > 0 {
 		a.errs.Sort()

@@ -46,3 +46,4 @@ start:
 	times 200 nop
 far_away:
 	ret                                    ; => c3
+loopy	equ loopy+1                     ; ERROR "cannot resolve \"loopy\": its definition depends on itself"
