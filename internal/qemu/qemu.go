@@ -83,6 +83,9 @@ func Start(ctx context.Context, img []byte, opts Options) (*Machine, error) {
 	if len(img) > FloppySize {
 		return nil, fmt.Errorf("qemu: image is %d bytes, larger than a 1.44 MB floppy (%d)", len(img), FloppySize)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("qemu: start: %w", err)
+	}
 	if opts.Binary == "" {
 		opts.Binary = Binary
 	}
@@ -141,10 +144,6 @@ func Start(ctx context.Context, img []byte, opts Options) (*Machine, error) {
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	type dialResult struct {
-		q   *qmp
-		err error
-	}
 	ch := make(chan dialResult, 1)
 	go func() {
 		q, err := dialQMP(sock, deadline)
@@ -159,14 +158,25 @@ func Start(ctx context.Context, img []byte, opts Options) (*Machine, error) {
 	case <-m.exited:
 		// The dial goroutine gives up at its deadline; it holds no resources
 		// the Close below does not release.
-		go func() {
-			if r := <-ch; r.q != nil {
-				r.q.close()
-			}
-		}()
+		go drainDial(ch)
 		return fail(m.withStderr(errors.New("qemu: process exited during start")))
+	case <-ctx.Done():
+		go drainDial(ch)
+		return fail(fmt.Errorf("qemu: start: %w", ctx.Err()))
 	}
 	return m, nil
+}
+
+type dialResult struct {
+	q   *qmp
+	err error
+}
+
+// drainDial closes the connection of a dial that finished after Start gave up.
+func drainDial(ch <-chan dialResult) {
+	if r := <-ch; r.q != nil {
+		r.q.close()
+	}
 }
 
 // withStderr appends what QEMU printed, if anything, to err.

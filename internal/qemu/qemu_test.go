@@ -291,3 +291,17 @@ func TestQCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestStartCancelled(t *testing.T) {
+	tooltest.Need(t, Binary)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	m, err := Start(ctx, buildImage(t, "testos"), Options{})
+	if err == nil {
+		m.Close()
+		t.Fatal("Start with a cancelled context succeeded")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
