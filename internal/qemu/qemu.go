@@ -221,7 +221,7 @@ func (m *Machine) checkCrash() error {
 		json.Unmarshal(ev.Data, &data)
 		c := &machine.Crash{Reason: "guest stopped: " + data.Reason}
 		if data.Reason == "guest-reset" {
-			c.Reason = "guest reset (triple fault)"
+			c.Reason = "guest reset (triple fault or reboot)"
 		}
 		m.fillRegs(c)
 		m.crash = c
