@@ -169,6 +169,10 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 	if name := Slug(req.Feature); g.Base.Present(name) {
 		return nil, nil, fmt.Errorf("%w: %s (%q)", feature.ErrInstalled, name, req.Feature)
 	}
+	if err := checkAddr(g.Base, req.Addr); err != nil {
+		// The caller's address, not the answer's: no repair can move it.
+		return nil, nil, err
+	}
 	pc := NewPromptContext(g.Base, g.API, g.Network, req.Feature)
 	var attempts []Attempt
 	prev := req.Repair
@@ -231,6 +235,22 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		last = ": " + prev.Error
 	}
 	return nil, attempts, fmt.Errorf("%w after %d attempt%s%s", ErrExhausted, len(attempts), plural(len(attempts)), last)
+}
+
+// checkAddr refuses a requested address that is not free in base: every
+// answer would be rejected for it, and a model cannot change it.
+func checkAddr(base *feature.Base, addr uint32) error {
+	if addr == 0 {
+		return nil
+	}
+	var free []string
+	for _, r := range base.Image.Summary.Free {
+		if addr >= r.Start && addr < r.End {
+			return nil
+		}
+		free = append(free, r.String())
+	}
+	return fmt.Errorf("gen: address 0x%04X is not free in this build (free ranges: %s)", addr, strings.Join(free, ", "))
 }
 
 func (g *Generator) logf(format string, args ...any) {
