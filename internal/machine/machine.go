@@ -45,6 +45,11 @@ func ScreenFromVGA(mem []byte, row, col int) Screen {
 
 // Row returns row r as text, trailing blanks removed. NUL shows as a space.
 func (s *Screen) Row(r int) string {
+	return strings.TrimRight(s.FullRow(r), " ")
+}
+
+// FullRow returns all 80 columns of row r. NUL shows as a space.
+func (s *Screen) FullRow(r int) string {
 	var b [Cols]byte
 	for c := 0; c < Cols; c++ {
 		ch := s.Cells[r][c].Ch
@@ -53,7 +58,7 @@ func (s *Screen) Row(r int) string {
 		}
 		b[c] = ch
 	}
-	return strings.TrimRight(string(b[:]), " ")
+	return string(b[:])
 }
 
 // Text returns the whole screen as 25 lines joined by newlines, trailing
@@ -66,10 +71,11 @@ func (s *Screen) Text() string {
 	return strings.Join(lines, "\n")
 }
 
-// Contains reports whether text appears on a single row of the screen.
+// Contains reports whether text appears on a single row of the screen,
+// trailing blanks included (so "pxOS> " matches a prompt at a row's end).
 func (s *Screen) Contains(text string) bool {
 	for r := 0; r < Rows; r++ {
-		if strings.Contains(s.Row(r), text) {
+		if strings.Contains(s.FullRow(r), text) {
 			return true
 		}
 	}
