@@ -127,7 +127,9 @@ func decodeFrame(b []byte) (Record, error) {
 	r.Title = d.str()
 	r.Body = d.str()
 	if pl := d.uvarint(); pl > 0 {
-		r.Payload = []byte(d.bytes(pl - 1))
+		b := d.bytes(pl - 1)
+		r.Payload = make([]byte, len(b))
+		copy(r.Payload, b)
 	}
 	if d.err {
 		return Record{}, fmt.Errorf("%w: malformed body", errFrame)

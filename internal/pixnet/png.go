@@ -166,24 +166,69 @@ func deflateFragment(p []byte) []byte {
 
 var readers = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
 
-// inflateFragment decompresses one record chunk's deflate data. limit
-// bounds the output so damaged data cannot exhaust memory.
+// fragmentReader reads a fragment followed by fragmentEnd without copying
+// it; it is an io.ByteReader so flate does not wrap it in a bufio.Reader.
+type fragmentReader struct {
+	b   []byte
+	end int
+}
+
+func (r *fragmentReader) ReadByte() (byte, error) {
+	if len(r.b) > 0 {
+		c := r.b[0]
+		r.b = r.b[1:]
+		return c, nil
+	}
+	if r.end < len(fragmentEnd) {
+		r.end++
+		return fragmentEnd[r.end-1], nil
+	}
+	return 0, io.EOF
+}
+
+func (r *fragmentReader) Read(p []byte) (int, error) {
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	if n < len(p) && r.end < len(fragmentEnd) {
+		m := copy(p[n:], fragmentEnd[r.end:])
+		r.end += m
+		n += m
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// inflateFragment decompresses one record chunk's deflate data, appending
+// to dst. limit bounds the output so damaged data cannot exhaust memory.
 func inflateFragment(frag []byte, limit int) ([]byte, error) {
-	in := make([]byte, 0, len(frag)+len(fragmentEnd))
-	in = append(append(in, frag...), fragmentEnd...)
+	return inflateAppend(nil, frag, limit)
+}
+
+func inflateAppend(dst, frag []byte, limit int) ([]byte, error) {
 	fr := readers.Get().(io.ReadCloser)
 	defer readers.Put(fr)
-	if err := fr.(flate.Resetter).Reset(bytes.NewReader(in), nil); err != nil {
+	if err := fr.(flate.Resetter).Reset(&fragmentReader{b: frag}, nil); err != nil {
 		return nil, err
 	}
-	out, err := io.ReadAll(io.LimitReader(fr, int64(limit)+1))
-	if err != nil {
-		return nil, fmt.Errorf("pixnet: inflate: %v", err)
+	start := len(dst)
+	for {
+		if len(dst) == cap(dst) {
+			dst = append(dst, 0)[:len(dst)]
+		}
+		n, err := fr.Read(dst[len(dst):cap(dst)])
+		dst = dst[:len(dst)+n]
+		if len(dst)-start > limit {
+			return nil, fmt.Errorf("pixnet: chunk inflates past %d bytes", limit)
+		}
+		if err == io.EOF {
+			return dst, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("pixnet: inflate: %v", err)
+		}
 	}
-	if len(out) > limit {
-		return nil, fmt.Errorf("pixnet: chunk inflates past %d bytes", limit)
-	}
-	return out, nil
 }
 
 // bandText is the line drawn above a record's data rows.

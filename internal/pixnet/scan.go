@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"sync"
 )
 
 // Damage is one damaged place in a network: a record whose bytes fail their
@@ -108,15 +109,21 @@ func dataChunkRecord(data []byte) (Record, int, error) {
 	if limit > maxFrameBody+maxFrameBody/Width+2*Width {
 		limit = maxFrameBody + maxFrameBody/Width + 2*Width
 	}
-	out, err := inflateFragment(data, limit)
+	bp := rowBufs.Get().(*[]byte)
+	defer rowBufs.Put(bp)
+	out, err := inflateAppend((*bp)[:0], data, limit)
 	if err != nil {
 		return Record{}, 0, err
+	}
+	if cap(out) <= 4<<20 {
+		*bp = out
 	}
 	if len(out) == 0 || len(out)%(Width+1) != 0 {
 		return Record{}, 0, fmt.Errorf("%w: %d bytes of rows", errFrame, len(out))
 	}
 	rows := len(out) / (Width + 1)
-	frame := make([]byte, 0, rows*Width)
+	// Drop the filter bytes in place; the decoded record copies what it keeps.
+	frame := out[:0]
 	for i := 0; i < rows; i++ {
 		row := out[i*(Width+1) : (i+1)*(Width+1)]
 		if row[0] != 0 {
@@ -134,6 +141,8 @@ func dataChunkRecord(data []byte) (Record, int, error) {
 	r, err := decodeFrame(frame)
 	return r, rows, err
 }
+
+var rowBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // classify says what an intact IDAT chunk found by resync holds.
 func classify(c chunk) byte {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -110,12 +111,20 @@ func segPath(path string, i int) string {
 func (s *Store) load() error {
 	s.segs, s.recs, s.torn, s.idx = nil, nil, nil, nil
 	s.nextID = 1
-	for i := 0; ; i++ {
-		p := segPath(s.path, i)
-		b, err := os.ReadFile(p)
-		if errors.Is(err, fs.ErrNotExist) && i > 0 {
+	n := 1
+	for ; ; n++ {
+		if _, err := os.Stat(segPath(s.path, n)); errors.Is(err, fs.ErrNotExist) {
 			break
 		}
+	}
+	pre := s.prescan(n - 1)
+	for i := 0; i < n; i++ {
+		p := segPath(s.path, i)
+		if i < n-1 && pre[i].seg != nil && pre[i].seg.firstID != 0 {
+			s.addSegment(pre[i].seg, pre[i].recs)
+			continue
+		}
+		b, err := os.ReadFile(p)
 		if err != nil {
 			return fmt.Errorf("pixnet: %w", err)
 		}
@@ -139,17 +148,7 @@ func (s *Store) load() error {
 		if err != nil {
 			return err
 		}
-		s.segs = append(s.segs, seg)
-		s.recs = append(s.recs, recs...)
-		if len(recs) > 0 {
-			s.nextID = recs[len(recs)-1].ID + 1
-		}
-		if n := seg.firstID + uint64(seg.records); n > s.nextID {
-			s.nextID = n
-		}
-		if seg.torn != nil {
-			s.torn = seg.torn
-		}
+		s.addSegment(seg, recs)
 	}
 	// Open the last segment for appending and repair it.
 	if s.ro {
@@ -180,6 +179,56 @@ func (s *Store) load() error {
 		s.fixed = true
 	}
 	return nil
+}
+
+func (s *Store) addSegment(seg *segment, recs []Record) {
+	s.segs = append(s.segs, seg)
+	s.recs = append(s.recs, recs...)
+	if len(recs) > 0 {
+		s.nextID = recs[len(recs)-1].ID + 1
+	}
+	if n := seg.firstID + uint64(seg.records); n > s.nextID {
+		s.nextID = n
+	}
+	if seg.torn != nil {
+		s.torn = seg.torn
+	}
+}
+
+type prescanned struct {
+	seg  *segment
+	recs []Record
+}
+
+// prescan reads and scans the first n segments — sealed ones, which name
+// their first record id — in parallel, the work of most of an Open. A
+// segment that fails here is read again in order by load, which reports it.
+func (s *Store) prescan(n int) []prescanned {
+	out := make([]prescanned, n)
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(n, runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				p := segPath(s.path, i)
+				b, err := os.ReadFile(p)
+				if err != nil {
+					continue
+				}
+				if seg, recs, err := scanSegment(b, p, i, 0, false); err == nil {
+					out[i] = prescanned{seg, recs}
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return out
 }
 
 // initSegment writes an empty segment i at p (which exists, empty or cut

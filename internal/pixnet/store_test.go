@@ -23,7 +23,11 @@ func TestMain(m *testing.M) {
 	if v := os.Getenv("PIXNET_CHILD"); v != "" {
 		os.Exit(runChild(v))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
 }
 
 // runChild appends count records made by testRecord(who, i) one by one and
