@@ -206,11 +206,12 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		at.Model, at.Tokens = cand.Model, cand.Tokens
 		at.PromptHash, at.ResponseHash = hash(cand.Prompt), hash(cand.Answer)
 		res, verr := Validate(g.Base, &req, cand)
-		if errors.Is(verr, feature.ErrInstalled) {
-			// The provider named a feature this build has (the kb provider
-			// answers with the solution's own name, which the check of the
-			// request's slug above does not see): not the answer's fault, and
-			// no other answer can fix it.
+		var missing *missingError
+		if errors.Is(verr, feature.ErrInstalled) || errors.As(verr, &missing) {
+			// The provider named a feature this build has, or one it needs
+			// first (the kb provider answers with the solution's own name and
+			// requirements, which the check of the request's slug above does
+			// not see): not the answer's fault, and no other answer can fix it.
 			at.Verdict, at.Error = "error", verr.Error()
 			attempts = append(attempts, at)
 			return nil, attempts, verr

@@ -21,6 +21,14 @@ const (
 	AnswerPrims    = "answer.primitives"
 )
 
+// missingError is Validate's error for a candidate that needs a feature the
+// build lacks: the build's fault, not the answer's.
+type missingError struct{ name, required string }
+
+func (e *missingError) Error() string {
+	return fmt.Sprintf("gen: %s needs the feature %s, which this build does not have: add it first", e.name, e.required)
+}
+
 // Validate turns a candidate into an installation on base and checks it. The
 // error quotes exactly what is wrong, positioned in the answer where it can
 // be, so it can go back to the model as a repair prompt.
@@ -67,7 +75,7 @@ func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 	}
 	for _, r := range c.Requires {
 		if !base.Present(r) {
-			return nil, fmt.Errorf("gen: %s needs the feature %s, which this build does not have: add it first", name, r)
+			return nil, &missingError{name, r}
 		}
 	}
 	inst, err := base.Install(spec, addr)
