@@ -1,11 +1,16 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/pxos-dev/pxos/internal/tooltest"
 )
 
 // TestMain lets testscript run "pxos" in-process as a real command.
@@ -32,6 +37,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
+		Condition:           toolCondition,
 		Setup: func(e *testscript.Env) error {
 			// Tests that need QEMU or nasm consult these.
 			for _, k := range []string{"PXOS_REQUIRE_TOOLS", "PATH"} {
@@ -43,4 +49,23 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// toolCondition is the script condition [tool:NAME]: true when NAME is on
+// PATH. When it is not and PXOS_REQUIRE_TOOLS=1 (as in CI), the condition is
+// an error, which fails the script instead of letting it skip:
+//
+//	[!tool:qemu-system-i386] skip 'qemu-system-i386 not installed'
+func toolCondition(cond string) (bool, error) {
+	name, ok := strings.CutPrefix(cond, "tool:")
+	if !ok {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	if _, err := exec.LookPath(name); err != nil {
+		if tooltest.Required() {
+			return false, fmt.Errorf("%s not found on PATH; %s=1 requires it", name, tooltest.EnvRequire)
+		}
+		return false, nil
+	}
+	return true, nil
 }
