@@ -21,10 +21,7 @@ func TestAutoSIGINT(t *testing.T) {
 		t.Skip("builds the pxos binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "pxos")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildPxos(t)
 	srv := llmtest.New(t, llmtest.Options{Reply: func(r llmtest.ChatRequest) llmtest.Reply {
 		return llmtest.Reply{Hang: true}
 	}})

@@ -15,10 +15,7 @@ import (
 // builder (0.160 s median here).
 func BenchmarkBuildProcess(b *testing.B) {
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "pxos")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildPxos(b)
 	in := filepath.Join(dir, "cmds.txt")
 	if err := os.WriteFile(in, build.BenchSource(), 0o644); err != nil {
 		b.Fatal(err)

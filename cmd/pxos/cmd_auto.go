@@ -49,27 +49,17 @@ and an HTML report with before/after screenshots and byte maps beside it.`,
 			}
 			_ = auto // the seed's flag: pxos auto never asks questions
 			_ = test // the seed's flag: testing is always on
-			ws, err := gen.OpenWorkspace(f.pxosDir)
+			ss, err := f.open(e)
 			if err != nil {
 				return err
 			}
-			net, err := gen.OpenNetwork(f.network)
-			if err != nil {
-				return err
-			}
-			defer net.Close()
-			client := f.llm.client(true)
-			prov, err := gen.ChooseProvider(e.ctx, f.provider, client, net, e.stderr)
-			if err != nil {
-				return err
-			}
-			o := loop.Options{Goals: goals, MaxIterations: maxIter, MaxAttempts: f.maxAttempts, Workspace: ws, Network: net,
-				Provider: prov, Backend: backendName, Report: report, Image: image,
+			defer ss.net.Close()
+			ws := ss.ws
+			o := loop.Options{Goals: goals, MaxIterations: maxIter, MaxAttempts: f.maxAttempts, Workspace: ws, Network: ss.net,
+				Provider: ss.prov, Backend: backendName, Report: report, Image: image,
 				Temperature: f.llm.temperature, MaxTokens: f.llm.maxTokens, Log: e.stderr}
-			if op, ok := prov.(*gen.OpenAI); ok {
-				op.Stream = e.stderr
-				op.Used = func(labels []string) { printUsed(e.stderr, labels) }
-				o.Client = client
+			if _, ok := ss.prov.(*gen.OpenAI); ok {
+				o.Client = ss.client // the model plans too
 			}
 			rep, err := loop.Run(e.ctx, o)
 			if rep != nil {

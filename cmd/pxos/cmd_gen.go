@@ -13,6 +13,8 @@ import (
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
+	"github.com/pxos-dev/pxos/internal/llm"
+	"github.com/pxos-dev/pxos/internal/pixnet"
 	"github.com/pxos-dev/pxos/internal/prim"
 )
 
@@ -37,6 +39,40 @@ func addGenFlags(c *cobra.Command, f *genFlags) {
 	fs.StringVar(&f.network, "network", defaultNetwork, "pixel network: retrieved knowledge in, every attempt and verdict out")
 	fs.StringVar(&f.pxosDir, "pxos-dir", "pxos-v1.0", "directory holding pxos_commands.txt and its API page README.md")
 	fs.IntVar(&f.maxAttempts, "max-attempts", 3, "answers to try per feature (each rejected answer becomes a repair prompt quoting the error)")
+}
+
+// session is what gen and auto work with: the pxOS directory, the network,
+// the LLM client and the provider chosen for this run.
+type session struct {
+	ws     *gen.Workspace
+	net    *pixnet.Store
+	client *llm.Client
+	prov   gen.Provider
+}
+
+// open opens the session the flags describe. A model provider streams its
+// answer and lists the network records it was given on stderr. The caller
+// closes ss.net.
+func (f *genFlags) open(e *env) (*session, error) {
+	ws, err := gen.OpenWorkspace(f.pxosDir)
+	if err != nil {
+		return nil, err
+	}
+	net, err := gen.OpenNetwork(f.network)
+	if err != nil {
+		return nil, err
+	}
+	client := f.llm.client(true)
+	prov, err := gen.ChooseProvider(e.ctx, f.provider, client, net, e.stderr)
+	if err != nil {
+		net.Close()
+		return nil, err
+	}
+	if o, ok := prov.(*gen.OpenAI); ok {
+		o.Stream = e.stderr
+		o.Used = func(labels []string) { printUsed(e.stderr, labels) }
+	}
+	return &session{ws: ws, net: net, client: client, prov: prov}, nil
 }
 
 func newGenCmd(e *env) *cobra.Command {
@@ -79,24 +115,12 @@ pxos auto also boots it and runs its scenario.`,
 				}
 				addr = v
 			}
-			ws, err := gen.OpenWorkspace(f.pxosDir)
+			ss, err := f.open(e)
 			if err != nil {
 				return err
 			}
-			net, err := gen.OpenNetwork(f.network)
-			if err != nil {
-				return err
-			}
-			defer net.Close()
-			client := f.llm.client(true)
-			prov, err := gen.ChooseProvider(e.ctx, f.provider, client, net, e.stderr)
-			if err != nil {
-				return err
-			}
-			if o, ok := prov.(*gen.OpenAI); ok {
-				o.Stream = e.stderr
-				o.Used = func(labels []string) { printUsed(e.stderr, labels) }
-			}
+			defer ss.net.Close()
+			ws, net, prov := ss.ws, ss.net, ss.prov
 			req := gen.Request{Addr: addr, Format: gen.Format(format), MaxAttempts: f.maxAttempts,
 				Temperature: f.llm.temperature, MaxTokens: f.llm.maxTokens}
 			one := func(text string) (*gen.Result, error) {

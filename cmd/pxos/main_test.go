@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,9 +16,20 @@ import (
 
 // TestMain lets testscript run "pxos" in-process as a real command.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(cleanupM{m}, map[string]func(){
 		"pxos": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
+}
+
+// cleanupM runs the tests, then removes the binary buildPxos built.
+type cleanupM struct{ m *testing.M }
+
+func (c cleanupM) Run() int {
+	code := c.m.Run()
+	if pxosBin.path != "" {
+		os.RemoveAll(filepath.Dir(pxosBin.path))
+	}
+	return code
 }
 
 // closedURL is an LLM URL where nothing listens: a listener's port,

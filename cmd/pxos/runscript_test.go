@@ -18,10 +18,7 @@ func TestRunAIBuildScript(t *testing.T) {
 		t.Skip("no bash")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "pxos")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildPxos(t)
 	script, err := filepath.Abs("../../run_ai_build.sh")
 	if err != nil {
 		t.Fatal(err)
