@@ -25,8 +25,10 @@
 // without parameters is supported; %macro, %include, %if and the rest are
 // errors. Sections are laid out as the bin format does: .text first, then the
 // other sections in declaration order aligned to 4 (or align=N), then the
-// nobits ones such as .bss, which get addresses but no bytes. 32-bit addressing
-// ([eax]) and 32-bit jump displacements (jmp dword) are not supported. Symbols given in Options are predefined absolute constants; a
+// nobits ones such as .bss, which get addresses but no bytes. 32-bit
+// addressing ([ebx+esi*4+8], with the 0x67 prefix) picks base and index as
+// NASM's evaluator does (see ea32.go). 32-bit jump displacements (jmp dword)
+// and the x87 FPU are not supported. Symbols given in Options are predefined absolute constants; a
 // label or equ in the source with the same name shadows them.
 package asm
 
@@ -445,6 +447,13 @@ func (a *assembler) emitInst(st *stmt) {
 		}
 		if op.seg != nil {
 			g.sv = a.eval(op.seg)
+		}
+		if op.eaExpr != nil {
+			ea, err := a.nasmEA(op.eaExpr)
+			if err != nil {
+				a.errorf("invalid effective address: %v", err)
+			}
+			g.ea = ea
 		}
 		args = append(args, g)
 	}

@@ -9,6 +9,7 @@ type arg struct {
 	*operand
 	v  value // immediate, displacement or far offset
 	sv value // far segment
+	ea *ea32 // 32-bit effective address, resolved in this pass
 }
 
 func (a *arg) isReg() bool  { return a.kind == oReg && !a.reg.seg }
@@ -198,6 +199,9 @@ func (e *encoder) modrm(a *arg, reg int) error {
 			return errSegConflict
 		}
 		e.seg = a.sreg
+	}
+	if a.eaExpr != nil {
+		return e.modrm32(a, reg)
 	}
 	rm, _ := eaRM(a.regs)
 	d := a.v
@@ -1169,4 +1173,64 @@ func init() {
 	for n, b := range fixed32 {
 		m[n] = encFixed(true, b...)
 	}
+}
+
+// modrm32 encodes a 32-bit effective address (Intel SDM vol 2, tables 2-2
+// and 2-3) behind the 0x67 address-size prefix.
+func (e *encoder) modrm32(a *arg, reg int) error {
+	e.a32 = true
+	ea, d := a.ea, a.v
+	if ea == nil {
+		return fmt.Errorf("invalid effective address")
+	}
+	d32 := int64(int32(uint32(d.n)))
+	var sib []byte
+	rm := 0
+	switch {
+	case ea.base == nil && ea.index == nil:
+		// [dword disp]: mod 00, r/m 101, disp32
+		e.code = append(e.code, byte(reg<<3|5))
+		return e.disp32(d)
+	case ea.base == nil:
+		ss := map[int]byte{1: 0, 2: 1, 4: 2, 8: 3}[ea.scale]
+		e.code = append(e.code, byte(reg<<3|4), ss<<6|byte(ea.index.num)<<3|5)
+		return e.disp32(d)
+	case ea.index == nil && !isESP(ea.base):
+		rm = ea.base.num
+	default:
+		rm = 4
+		idx := byte(4)
+		ss := byte(0)
+		if ea.index != nil {
+			idx = byte(ea.index.num)
+			ss = map[int]byte{1: 0, 2: 1, 4: 2, 8: 3}[ea.scale]
+		}
+		sib = []byte{ss<<6 | idx<<3 | byte(ea.base.num)}
+	}
+	switch {
+	case a.dispSize == 1 || a.dispSize == 0 && d.simple() && d32 >= -128 && d32 <= 127 && !(d32 == 0 && !isEBP(ea.base)):
+		e.code = append(e.code, byte(0x40|reg<<3|rm))
+		e.code = append(e.code, sib...)
+		e.code = append(e.code, byte(d32))
+		if e.final && !d.unknown && (d32 < -128 || d32 > 127 || !fits(d.n, 4)) {
+			return fmt.Errorf("displacement %d out of range for a byte", d.n)
+		}
+		return nil
+	case a.dispSize == 0 && d.simple() && d32 == 0:
+		e.code = append(e.code, byte(reg<<3|rm))
+		e.code = append(e.code, sib...)
+		return nil
+	}
+	e.code = append(e.code, byte(0x80|reg<<3|rm))
+	e.code = append(e.code, sib...)
+	return e.disp32(d)
+}
+
+func (e *encoder) disp32(d value) error {
+	n := uint32(d.n)
+	e.code = append(e.code, byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
+	if e.final && !d.unknown && !fits(d.n, 4) {
+		return fmt.Errorf("displacement %d out of range", d.n)
+	}
+	return nil
 }

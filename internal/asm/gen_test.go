@@ -105,6 +105,9 @@ func (g *gen) mem(size string) string {
 		b.WriteString(g.pick(genSeg) + ":")
 	}
 	base := g.pick(genBase)
+	if g.r.Intn(5) == 0 {
+		base = g.ea32()
+	}
 	b.WriteString(base)
 	if base == "" {
 		b.WriteString(g.disp())
@@ -387,4 +390,25 @@ func (g *gen) data() string {
 		}
 	}
 	return w + " " + strings.Join(items, ", ")
+}
+
+// ea32 returns the registers of a 32-bit effective address.
+func (g *gen) ea32() string {
+	r := func() string { return g.pick(genR32) }
+	idx := func() string { return g.pick([]string{"eax", "ecx", "edx", "ebx", "ebp", "esi", "edi"}) }
+	switch g.r.Intn(7) {
+	case 0:
+		return r()
+	case 1:
+		return r() + "+" + idx()
+	case 2:
+		return r() + "+" + idx() + "*" + g.pick([]string{"1", "2", "4", "8"})
+	case 3:
+		return idx() + "*" + g.pick([]string{"1", "2", "3", "4", "5", "8", "9"})
+	case 4:
+		return g.pick([]string{"2", "4", "8"}) + "*" + idx() + "+" + r()
+	case 5:
+		return idx() + "*1+" + r()
+	}
+	return idx() + "+esp"
 }

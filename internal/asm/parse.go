@@ -169,9 +169,11 @@ type operand struct {
 	e      *expr // immediate, displacement or far offset (may be nil for memory)
 	seg    *expr // far pointer segment
 	sreg   int   // memory segment override, -1 for none
-	// dispSize is 1 or 2 when [byte ...] or [word ...] forces the size of
-	// the displacement.
+	// dispSize is 1, 2 or 4 when [byte ...], [word ...] or [dword ...]
+	// forces the size of the displacement.
 	dispSize int
+	scales   []int // per register: 0 when written alone, else its *scale
+	eaExpr   *expr // the whole [...] expression when it uses 32-bit registers
 	regs     []*regInfo
 }
 
@@ -512,7 +514,7 @@ body:
 		for {
 			t := p.peek()
 			if t.k == tIdent {
-				if n, ok := sizeWords[strings.ToLower(t.s)]; ok && n <= 2 {
+				if n, ok := sizeWords[strings.ToLower(t.s)]; ok && n <= 4 {
 					p.next()
 					op.dispSize = n
 					continue
@@ -591,6 +593,19 @@ func (a *assembler) splitEA(p *exprParser, op *operand, e *expr) {
 				return
 			}
 			op.regs = append(op.regs, e.reg)
+			op.scales = append(op.scales, 0)
+		case e.k == eBinary && e.op == "*" && (e.x.k == eReg) != (e.y.k == eReg) && !(e.x.hasReg() && e.y.hasReg()):
+			r, k := e.x, e.y
+			if k.k == eReg {
+				r, k = k, r
+			}
+			v, err := k.eval(constOnly{})
+			if err != nil || neg {
+				p.fail("invalid effective address: the scale of %s must be a constant", r.reg.name)
+				return
+			}
+			op.regs = append(op.regs, r.reg)
+			op.scales = append(op.scales, int(v.n))
 		case e.k == eBinary && e.op == "+":
 			walk(e.x, neg)
 			walk(e.y, neg)
@@ -609,8 +624,28 @@ func (a *assembler) splitEA(p *exprParser, op *operand, e *expr) {
 		return
 	}
 	for _, r := range op.regs {
-		if r.size == 4 {
-			p.fail("invalid effective address: 32-bit addressing is not supported")
+		if r.size == 4 && !r.seg {
+			for _, r := range op.regs {
+				if r.size != 4 || r.seg {
+					p.fail("invalid effective address: %s mixed with 32-bit registers", r.name)
+					return
+				}
+			}
+			if op.dispSize == 2 {
+				p.fail("invalid effective address: a word displacement with 32-bit registers")
+				return
+			}
+			op.eaExpr = e
+			return
+		}
+	}
+	if op.dispSize == 4 {
+		p.fail("invalid effective address: a dword displacement needs 32-bit registers")
+		return
+	}
+	for i, r := range op.regs {
+		if op.scales[i] > 1 {
+			p.fail("invalid effective address: 16-bit addressing has no scale")
 			return
 		}
 		if r.size != 2 || r.seg || !(r.num == 3 || r.num == 5 || r.num == 6 || r.num == 7) {
@@ -784,3 +819,10 @@ func (a *assembler) parseSection(p *exprParser) {
 	}
 	a.sect = sec
 }
+
+// constOnly evaluates expressions that may not use symbols or $.
+type constOnly struct{}
+
+func (constOnly) lookup(e *expr) value { return value{unknown: true} }
+func (constOnly) here() value          { return value{unknown: true} }
+func (constOnly) base() value          { return value{unknown: true} }
