@@ -27,8 +27,8 @@
 // other sections in declaration order aligned to 4 (or align=N), then the
 // nobits ones such as .bss, which get addresses but no bytes. 32-bit
 // addressing ([ebx+esi*4+8], with the 0x67 prefix) picks base and index as
-// NASM's evaluator does (see ea32.go). 32-bit jump displacements (jmp dword)
-// and the x87 FPU are not supported. Symbols given in Options are predefined absolute constants; a
+// NASM's evaluator does (see ea32.go). The x87 FPU, MMX/SSE and system
+// instructions (mov cr0, lgdt...) are not supported. Symbols given in Options are predefined absolute constants; a
 // label or equ in the source with the same name shadows them.
 package asm
 

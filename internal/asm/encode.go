@@ -951,8 +951,28 @@ func (e *encoder) rel(t value, size, total int) error {
 		}
 		return nil
 	}
+	if size == 4 {
+		e.code = append(e.code, byte(d), byte(d>>8), byte(d>>16), byte(d>>24))
+		return nil
+	}
 	e.code = append(e.code, byte(d), byte(d>>8))
 	return nil
+}
+
+// farPtr appends a seg:off pointer; `dword` makes the offset 32 bits.
+func (e *encoder) farPtr(t *arg, op byte) error {
+	if t.size == 1 {
+		return errCombo
+	}
+	osz := 2
+	if t.size == 4 {
+		e.o32, osz = true, 4
+	}
+	e.op(op)
+	if err := e.imm(t.v, osz); err != nil {
+		return err
+	}
+	return e.imm(t.sv, 2)
 }
 
 // short decides between a short and a near jump as NASM does: short when
@@ -1022,11 +1042,7 @@ func encJmp(e *encoder, args []*arg) error {
 		if t.jmp == jFar {
 			return errSizeMismatch()
 		}
-		e.op(0xEA)
-		if err := e.imm(t.v, 2); err != nil {
-			return err
-		}
-		return e.imm(t.sv, 2)
+		return e.farPtr(t, 0xEA)
 	case t.isRM():
 		if t.jmp == jFar {
 			if !t.isMem() {
@@ -1045,8 +1061,16 @@ func encJmp(e *encoder, args []*arg) error {
 		e.op(0xFF)
 		return e.modrm(t, 4)
 	case t.isImm():
-		if t.jmp == jFar || t.size == 1 || t.size == 4 {
+		if t.jmp == jFar || t.size == 1 {
 			return errCombo
+		}
+		if t.size == 4 { // jmp dword: 66 E9 rel32
+			if t.jmp == jShort {
+				return errCombo
+			}
+			e.o32 = true
+			e.op(0xE9)
+			return e.rel(t.v, 4, e.prefixLen()+5)
 		}
 		if t.size != 2 && e.short(t, 2) {
 			e.op(0xEB)
@@ -1069,11 +1093,7 @@ func encCall(e *encoder, args []*arg) error {
 		if t.jmp == jFar {
 			return errSizeMismatch()
 		}
-		e.op(0x9A)
-		if err := e.imm(t.v, 2); err != nil {
-			return err
-		}
-		return e.imm(t.sv, 2)
+		return e.farPtr(t, 0x9A)
 	case t.isRM():
 		if t.jmp == jFar {
 			if !t.isMem() {
@@ -1092,8 +1112,13 @@ func encCall(e *encoder, args []*arg) error {
 		e.op(0xFF)
 		return e.modrm(t, 2)
 	case t.isImm():
-		if t.jmp == jFar || t.jmp == jShort || t.size == 1 || t.size == 4 {
+		if t.jmp == jFar || t.jmp == jShort || t.size == 1 {
 			return errCombo
+		}
+		if t.size == 4 { // call dword: 66 E8 rel32
+			e.o32 = true
+			e.op(0xE8)
+			return e.rel(t.v, 4, e.prefixLen()+5)
 		}
 		e.op(0xE8)
 		return e.rel(t.v, 2, e.prefixLen()+3)

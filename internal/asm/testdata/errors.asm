@@ -37,7 +37,6 @@ start:
 	start: nop                      ; ERROR "duplicate label \"start\""
 	jz word start                   ; ERROR "mismatch in operand sizes"
 	jmp far 0x10:0x20               ; ERROR "mismatch in operand sizes"
-	jmp dword start                 ; ERROR "invalid combination"
 	mov ax, [byte bx+300]           ; ERROR "displacement 300 out of range for a byte"
 	section .data vstart=0x100      ; ERROR "section attribute vstart is not supported"
 	mov si, offset start            ; ERROR "'offset start' is MASM syntax"

@@ -72,3 +72,10 @@ konst equ 5
 konst2: equ 6
 .z:	jmp scope.z                         ; => eb fe
 	jmp scope.y                            ; => eb fb
+; dword jumps and far pointers: the 0x66 prefix and 32-bit offsets
+	jmp dword scope                        ; => 66 e9 f3 ff ff ff
+	call dword scope                       ; => 66 e8 ed ff ff ff
+	jmp near dword scope                   ; => 66 e9 e7 ff ff ff
+	jmp dword 0x1234:0x5678                ; => 66 ea 78 56 00 00 34 12
+	call dword 0x1234:0x5678               ; => 66 9a 78 56 00 00 34 12
+	jmp word 0x1234:0x5678                 ; => ea 78 56 34 12
