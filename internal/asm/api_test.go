@@ -113,3 +113,24 @@ func TestAllErrors(t *testing.T) {
 		t.Errorf("error text:\n%v", err)
 	}
 }
+
+// TestLineEndings: CRLF sources and a UTF-8 byte order mark assemble like
+// plain LF sources, and line numbers stay right.
+func TestLineEndings(t *testing.T) {
+	lf := "start:\n  mov ax, 1\n  jmp start\n  db 'x'\n"
+	want, err := Assemble("lf.asm", []byte(lf), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crlf := "\ufeff" + strings.ReplaceAll(lf, "\n", "\r\n")
+	got, err := Assemble("crlf.asm", []byte(crlf), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes, want.Bytes) {
+		t.Errorf("CRLF: % x, LF: % x", got.Bytes, want.Bytes)
+	}
+	if l := got.Lines[2]; l.Pos.Line != 4 || l.Text != "db 'x'" {
+		t.Errorf("third line = %+v, want line 4 \"db 'x'\"", l)
+	}
+}

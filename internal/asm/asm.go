@@ -131,7 +131,7 @@ func Assemble(file string, src []byte, opts Options) (*Result, error) {
 	a.sect = &section{name: ".text", align: 1}
 	a.sections = []*section{a.sect}
 	line := 0
-	text := string(src)
+	text := strings.TrimPrefix(string(src), "\ufeff") // a UTF-8 byte order mark
 	for len(text) > 0 {
 		line++
 		var l string
