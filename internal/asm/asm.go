@@ -28,8 +28,15 @@
 // nobits ones such as .bss, which get addresses but no bytes. 32-bit
 // addressing ([ebx+esi*4+8], with the 0x67 prefix) picks base and index as
 // NASM's evaluator does (see ea32.go). The x87 FPU, MMX/SSE and system
-// instructions (mov cr0, lgdt...) are not supported. Symbols given in Options are predefined absolute constants; a
-// label or equ in the source with the same name shadows them.
+// instructions (mov cr0, lgdt...) are not supported.
+//
+// The assembler is more permissive than NASM in a few places that never
+// change bytes NASM would produce: names NASM reserves for instructions it
+// knows and this assembler does not (str, rest) may be labels, times and
+// equ may use forward references, and expressions may mix labels freely.
+//
+// Symbols given in Options are predefined absolute constants; a label or
+// equ in the source with the same name shadows them.
 package asm
 
 import (
