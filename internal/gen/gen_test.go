@@ -336,3 +336,36 @@ func TestSlug(t *testing.T) {
 		}
 	}
 }
+
+// Primitives with no instruction comments are still decoded: the walk
+// starts at each entry point, here a command entry's handler word.
+func TestPrimitivesWalkFromEntries(t *testing.T) {
+	base := loadBase(t)
+	free := base.Image.Summary.Free
+	at := free[len(free)-1].Start
+	prevHead := uint32(base.Image.Word(0x7E04))
+	mk := func(handler ...int) []Primitive {
+		// entry: dw prev_cmd_head, name, handler, 0; name: "x", 0; handler bytes
+		name, h := at+8, at+10
+		bytes := []int{int(prevHead & 0xFF), int(prevHead >> 8), int(name & 0xFF), int(name >> 8), int(h & 0xFF), int(h >> 8), 0, 0, 'x', 0}
+		bytes = append(bytes, handler...)
+		ps := []Primitive{{Type: "DEFINE", Label: "x_entry", Addr: hexv(at)}}
+		for i, b := range bytes {
+			ps = append(ps, Primitive{Type: "WRITE", Addr: hexv(at + uint32(i)), Byte: hexv(uint32(b))})
+		}
+		return ps
+	}
+	req := &Request{Feature: "x command", Format: FormatPrimitives}
+	ok := &Candidate{Primitives: mk(0xF9, 0xC3), Hooks: map[string]string{"cmd_head": "x_entry"}, Scenario: verScenario} // stc; ret
+	if _, err := Validate(base, req, ok); err != nil {
+		t.Fatalf("valid command rejected: %v", err)
+	}
+	bad := &Candidate{Primitives: mk(0x0F, 0xFF, 0xFF), Hooks: map[string]string{"cmd_head": "x_entry"}, Scenario: verScenario}
+	if _, err := Validate(base, req, bad); err == nil || !strings.Contains(err.Error(), "do not decode") {
+		t.Fatalf("undecodable handler: err = %v, want a decode error", err)
+	}
+	runaway := &Candidate{Primitives: mk(0x90), Hooks: map[string]string{"cmd_head": "x_entry"}, Scenario: verScenario} // nop, then off the end
+	if _, err := Validate(base, req, runaway); err == nil || !strings.Contains(err.Error(), "outside the feature") {
+		t.Fatalf("code running off the end: err = %v", err)
+	}
+}

@@ -100,7 +100,11 @@ func (pc *PromptContext) System() string {
 func (pc *PromptContext) ContextItems() []llm.ContextItem {
 	var items []llm.ContextItem
 	for _, r := range pc.Records {
-		items = append(items, llm.ContextItem{Label: fmt.Sprintf("#%d %s: %s", r.ID, r.Kind, r.Title), Text: r.Body})
+		title := r.Title
+		if !strings.HasPrefix(title, string(r.Kind)) {
+			title = string(r.Kind) + ": " + title
+		}
+		items = append(items, llm.ContextItem{Label: fmt.Sprintf("#%d %s", r.ID, title), Text: r.Body})
 	}
 	return items
 }

@@ -105,22 +105,7 @@ func checkCode(inst *feature.Installation, starts map[uint32]bool, errs *diag.Er
 	}
 	var items []item
 	if starts != nil {
-		// Primitives: split the bytes at the declared instruction starts.
-		var addrs []uint32
-		for a := range starts {
-			addrs = append(addrs, a)
-		}
-		sort.Slice(addrs, func(i, j int) bool { return addrs[i] < addrs[j] })
-		for i, a := range addrs {
-			end := inst.End
-			if i+1 < len(addrs) {
-				end = addrs[i+1]
-			}
-			if a < inst.Addr || a >= inst.End {
-				continue
-			}
-			items = append(items, item{a, res.Bytes[a-inst.Addr : end-inst.Addr], diag.Pos{File: AnswerPrims}, fmt.Sprintf("bytes at 0x%04X", a)})
-		}
+		return walkCode(inst, starts, known, errs)
 	} else {
 		for _, l := range res.Lines {
 			if len(l.Bytes) == 0 || isData(l.Text) {
@@ -137,10 +122,6 @@ func checkCode(inst *feature.Installation, starts map[uint32]bool, errs *diag.Er
 		in, err := x86asm.Decode(it.bytes, 16)
 		// x86asm returns Op 0 without an error for a truncated instruction.
 		if err != nil || in.Op == 0 || in.Len != len(it.bytes) {
-			if starts != nil && err == nil && in.Op != 0 && in.Len < len(it.bytes) {
-				// Primitives may run data after the last instruction.
-				continue
-			}
 			errs.Add(it.pos, it.text, "gen: bytes % X at 0x%04X do not decode as one x86 instruction", it.bytes, it.addr)
 			continue
 		}
@@ -152,6 +133,76 @@ func checkCode(inst *feature.Installation, starts map[uint32]bool, errs *diag.Er
 		}
 	}
 	return code
+}
+
+// walkCode checks primitives, which carry no source lines: it follows the
+// code from every entry point — each hook handler, each command entry's
+// handler word, each address the model marked as an instruction — through
+// fall-through and branches inside the block. Every instruction reached must
+// decode, and every branch out of the block must land on known code.
+func walkCode(inst *feature.Installation, starts map[uint32]bool, known map[uint32]bool, errs *diag.ErrorList) []decoded {
+	res := inst.Result
+	in := func(a uint32) bool { return a >= inst.Addr && a < inst.End }
+	var work []uint32
+	for a := range starts {
+		work = append(work, a)
+	}
+	for _, h := range inst.Hooks {
+		a := uint32(res.Symbols[h.Handler])
+		if h.Slot == "cmd_head" {
+			if o := a + 4 - inst.Addr; in(a + 5) {
+				work = append(work, uint32(res.Bytes[o])|uint32(res.Bytes[o+1])<<8) // the entry's handler word
+			}
+			continue
+		}
+		work = append(work, a)
+	}
+	sort.Slice(work, func(i, j int) bool { return work[i] < work[j] })
+	pos := diag.Pos{File: AnswerPrims}
+	seen := map[uint32]bool{}
+	var code []decoded
+	for len(work) > 0 {
+		a := work[len(work)-1]
+		work = work[:len(work)-1]
+		for !seen[a] {
+			if !in(a) {
+				if !known[a] {
+					errs.Add(pos, "", "gen: code runs to 0x%04X, outside the feature and not known pxOS code", a)
+				}
+				break
+			}
+			seen[a] = true
+			d, err := x86asm.Decode(res.Bytes[a-inst.Addr:], 16)
+			if err != nil || d.Op == 0 {
+				n := min(4, int(inst.End-a))
+				errs.Add(pos, "", "gen: bytes % X at 0x%04X do not decode as an x86 instruction (reached from an entry point)", res.Bytes[a-inst.Addr:a-inst.Addr+uint32(n)], a)
+				break
+			}
+			dc := decoded{a, d}
+			code = append(code, dc)
+			if t, ok := dc.target(); ok {
+				if in(t) {
+					work = append(work, t)
+				} else if !known[t] {
+					errs.Add(pos, "", "gen: %s at 0x%04X goes to 0x%04X, which is neither code of this feature nor known pxOS code (a routine, a label or prev_<slot>)", strings.ToLower(d.Op.String()), a, t)
+				}
+			}
+			if endsPath(d.Op) {
+				break
+			}
+			a += uint32(d.Len)
+		}
+	}
+	return code
+}
+
+// endsPath reports whether execution never falls through op.
+func endsPath(op x86asm.Op) bool {
+	switch op {
+	case x86asm.RET, x86asm.LRET, x86asm.IRET, x86asm.JMP, x86asm.LJMP:
+		return true
+	}
+	return false
 }
 
 // decoded is one instruction of the block.
