@@ -3,6 +3,7 @@ package asm
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // tokKind classifies a token of one source line.
@@ -147,7 +148,8 @@ func lexLine(s string, toks []token) ([]token, error) {
 
 // lexString decodes a quoted string at the start of s and returns it and the
 // number of bytes consumed. Backquoted strings take C-style escapes (NASM
-// manual 3.4.2); single and double quoted strings take none.
+// manual 3.4.2), \u and \U giving UTF-8; single and double quoted strings
+// take none.
 func lexString(s string) (string, int, error) {
 	q := s[0]
 	var b []byte
@@ -189,6 +191,17 @@ func lexString(s string) (string, int, error) {
 				n++
 			}
 			b = append(b, byte(v))
+		case 'u', 'U':
+			n := 4
+			if e == 'U' {
+				n = 8
+			}
+			v := 0
+			for k := 0; k < n && i+1 < len(s) && hexVal(s[i+1]) >= 0; k++ {
+				v = v*16 + hexVal(s[i+1])
+				i++
+			}
+			b = utf8.AppendRune(b, rune(v))
 		case '0', '1', '2', '3', '4', '5', '6', '7':
 			v, n := 0, 0
 			for n < 3 && i < len(s) && s[i] >= '0' && s[i] <= '7' {

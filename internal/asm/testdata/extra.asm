@@ -79,3 +79,5 @@ konst2: equ 6
 	jmp dword 0x1234:0x5678                ; => 66 ea 78 56 00 00 34 12
 	call dword 0x1234:0x5678               ; => 66 9a 78 56 00 00 34 12
 	jmp word 0x1234:0x5678                 ; => ea 78 56 34 12
+; backquoted strings: C escapes, octal, hex and UTF-8 from \u and \U
+	db `\u00e9\U0001F600\x7\101\e\'\"\`\\`, 0 ; => c3 a9 f0 9f 98 80 07 41 1b 27 22 60 5c 00
