@@ -51,6 +51,9 @@ var directives = map[string]bool{
 	"default": true, "absolute": false,
 }
 
+// masmWords are MASM directives models write by habit; they get a hint.
+var masmWords = map[string]bool{"proc": true, "endp": true, "assume": true}
+
 // isKeyword reports whether an identifier is reserved (so not a label).
 func isKeyword(s string) bool {
 	l := strings.ToLower(s)
@@ -228,6 +231,10 @@ func (a *assembler) parseLine(pos diag.Pos, line string) {
 			}
 			name := t.s
 			if nt := p.peek(); !colon && nt.k != tEOL && !(nt.k == tIdent && startsStatement(nt.s)) {
+				if w := strings.ToLower(nt.s); nt.k == tIdent && masmWords[w] {
+					a.errs.Add(pos, line, "'%s' is MASM syntax: in NASM a procedure is just a label (name:) ending in ret", w)
+					return
+				}
 				a.errs.Add(pos, line, "unknown mnemonic %q", name)
 				return
 			}

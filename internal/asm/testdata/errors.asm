@@ -41,6 +41,8 @@ start:
 	section .data vstart=0x100      ; ERROR "section attribute vstart is not supported"
 	mov si, offset start            ; ERROR "'offset start' is MASM syntax"
 	mov al, byte ptr [si]           ; ERROR "'ptr' is MASM syntax"
+print proc near                         ; ERROR "'proc' is MASM syntax"
+print endp                              ; ERROR "'endp' is MASM syntax"
 	o32                                    ; => 66
 	es mov ax, [es:bx]              ; ERROR "instruction has conflicting segment overrides"
 	nop                                    ; => 90
