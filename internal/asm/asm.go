@@ -456,11 +456,16 @@ func (a *assembler) emitInst(st *stmt) {
 			g.sv = a.eval(op.seg)
 		}
 		if op.eaExpr != nil {
-			ea, err := a.nasmEA(op.eaExpr)
-			if err != nil {
-				a.errorf("invalid effective address: %v", err)
+			g.ea = op.eaFixed
+			if g.ea == nil {
+				ea, err := a.nasmEA(op.eaExpr)
+				if err != nil {
+					a.errorf("invalid effective address: %v", err)
+				} else if !op.eaExpr.hasSymbol() {
+					op.eaFixed = ea // the same in every pass
+				}
+				g.ea = ea
 			}
-			g.ea = ea
 		}
 		args = append(args, g)
 	}

@@ -2,7 +2,6 @@ package asm
 
 import (
 	"fmt"
-	"sort"
 )
 
 // 32-bit effective addresses, [ebx+esi*4+8], behind the 0x67 prefix.
@@ -59,7 +58,7 @@ type eaEval struct {
 // nasmEA resolves the base, index and scale of a 32-bit address as NASM
 // would (parser.c parse_mref, assemble.c process_ea).
 func (a *assembler) nasmEA(e *expr) (*ea32, error) {
-	ev := &eaEval{a: a}
+	ev := eaEval{a: a}
 	v := ev.vec(e)
 	if ev.err != nil {
 		return nil, ev.err
@@ -188,25 +187,25 @@ func (v eaVec) isSimple() bool { return len(v.regs) == 0 && !v.hasSeg }
 // marks the hint SUMMED, a zero sum disappears.
 func (ev *eaEval) add(p, q eaVec) eaVec {
 	var r eaVec
-	m := map[*regInfo]int64{}
-	var order []*regInfo
-	for _, t := range append(append([]regTerm{}, p.regs...), q.regs...) {
-		if _, ok := m[t.r]; !ok {
-			order = append(order, t.r)
-		}
-		m[t.r] += t.v
-	}
-	for _, rg := range order {
-		inP, inQ := has(p.regs, rg), has(q.regs, rg)
-		if inP && inQ {
-			if m[rg] == 0 {
-				continue
+	// Both lists are sorted in NASM's register order: merge them.
+	i, j := 0, 0
+	for i < len(p.regs) || j < len(q.regs) {
+		switch {
+		case j == len(q.regs) || i < len(p.regs) && nasmRegOrder[p.regs[i].r.name] < nasmRegOrder[q.regs[j].r.name]:
+			r.regs = append(r.regs, p.regs[i])
+			i++
+		case i == len(p.regs) || nasmRegOrder[q.regs[j].r.name] < nasmRegOrder[p.regs[i].r.name]:
+			r.regs = append(r.regs, q.regs[j])
+			j++
+		default: // the same register in both
+			if v := p.regs[i].v + q.regs[j].v; v != 0 {
+				ev.summed()
+				r.regs = append(r.regs, regTerm{p.regs[i].r, v})
 			}
-			ev.summed()
+			i++
+			j++
 		}
-		r.regs = append(r.regs, regTerm{rg, m[rg]})
 	}
-	sort.Slice(r.regs, func(i, j int) bool { return nasmRegOrder[r.regs[i].r.name] < nasmRegOrder[r.regs[j].r.name] })
 	r.hasSimple, r.simple = ev.sum(p.hasSimple, p.simple, q.hasSimple, q.simple)
 	r.hasSeg, r.seg = ev.sum(p.hasSeg, p.seg, q.hasSeg, q.seg)
 	return r
@@ -229,15 +228,6 @@ func (ev *eaEval) sum(hp bool, p int64, hq bool, q int64) (bool, int64) {
 }
 
 func (ev *eaEval) summed() { ev.hintType = hintSummed }
-
-func has(l []regTerm, r *regInfo) bool {
-	for _, t := range l {
-		if t.r == r {
-			return true
-		}
-	}
-	return false
-}
 
 // mult is scalar_mult: multiplying the MAKEBASE register makes it NOTBASE.
 func (ev *eaEval) mult(v eaVec, k int64, affect bool) eaVec {

@@ -161,7 +161,7 @@ func (p *exprParser) primary() *expr {
 		case "$$":
 			return p.newExpr(expr{k: eBase})
 		}
-		if r := regs[strings.ToLower(t.s)]; r != nil {
+		if r := regs[lower(t.s)]; r != nil {
 			return p.newExpr(expr{k: eReg, reg: r})
 		}
 		if isKeyword(t.s) {
@@ -206,6 +206,19 @@ func (e *expr) hasReg() bool {
 		return e.x.hasReg()
 	case eBinary:
 		return e.x.hasReg() || e.y.hasReg()
+	}
+	return false
+}
+
+// hasSymbol reports whether e mentions a symbol, $ or $$.
+func (e *expr) hasSymbol() bool {
+	switch e.k {
+	case eSym, eHere, eBase:
+		return true
+	case eUnary:
+		return e.x.hasSymbol()
+	case eBinary:
+		return e.x.hasSymbol() || e.y.hasSymbol()
 	}
 	return false
 }

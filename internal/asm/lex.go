@@ -280,3 +280,14 @@ func parseNumber(s string) (int64, error) {
 	}
 	return int64(v), nil
 }
+
+// lower is strings.ToLower without an allocation for the common case of a
+// word that is already lower case.
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}

@@ -56,7 +56,7 @@ var masmWords = map[string]bool{"proc": true, "endp": true, "assume": true}
 
 // isKeyword reports whether an identifier is reserved (so not a label).
 func isKeyword(s string) bool {
-	l := strings.ToLower(s)
+	l := lower(s)
 	if _, ok := sizeWords[l]; ok {
 		return true
 	}
@@ -70,7 +70,7 @@ func isKeyword(s string) bool {
 // startsStatement reports whether s can follow a label: a mnemonic,
 // prefix, directive or data word.
 func startsStatement(s string) bool {
-	l := strings.ToLower(s)
+	l := lower(s)
 	if r := regs[l]; r != nil {
 		return r.seg
 	}
@@ -80,7 +80,7 @@ func startsStatement(s string) bool {
 // isStatementWord reports whether s starts a statement (so is not a label
 // written without a colon).
 func isStatementWord(s string) bool {
-	l := strings.ToLower(s)
+	l := lower(s)
 	if _, ok := mnemonics[l]; ok {
 		return true
 	}
@@ -177,6 +177,7 @@ type operand struct {
 	dispSize int
 	scales   []int // per register: 0 when written alone, else its *scale
 	eaExpr   *expr // the whole [...] expression when it uses 32-bit registers
+	eaFixed  *ea32 // its resolution, when it has no symbols (so never changes)
 	regs     []*regInfo
 }
 
@@ -215,7 +216,7 @@ func (a *assembler) parseLine(pos diag.Pos, line string) {
 	}
 	// [bits 16], [org 0x7c00]: NASM's primitive directive form.
 	if toks[0].k == tOp && toks[0].s == "[" && len(toks) > 2 && toks[len(toks)-2].k == tOp && toks[len(toks)-2].s == "]" &&
-		toks[1].k == tIdent && directives[strings.ToLower(toks[1].s)] {
+		toks[1].k == tIdent && directives[lower(toks[1].s)] {
 		toks = append(toks[1:len(toks)-2:len(toks)-2], token{k: tEOL})
 	}
 	p := &a.parser
@@ -231,7 +232,7 @@ func (a *assembler) parseLine(pos diag.Pos, line string) {
 			}
 			name := t.s
 			if nt := p.peek(); !colon && nt.k != tEOL && !(nt.k == tIdent && startsStatement(nt.s)) {
-				if w := strings.ToLower(nt.s); nt.k == tIdent && masmWords[w] {
+				if w := lower(nt.s); nt.k == tIdent && masmWords[w] {
 					a.errs.Add(pos, line, "'%s' is MASM syntax: in NASM a procedure is just a label (name:) ending in ret", w)
 					return
 				}
@@ -288,7 +289,7 @@ func validName(s string) bool {
 	if s == "" || !(isIdentStart(s[0])) {
 		return false
 	}
-	return !isKeyword(s) && regs[strings.ToLower(s)] == nil
+	return !isKeyword(s) && regs[lower(s)] == nil
 }
 
 // define records a label or equ statement and its symbol.
@@ -317,7 +318,7 @@ func (a *assembler) parseStatement(p *exprParser, st *stmt) {
 		if t.k != tIdent {
 			break
 		}
-		l := strings.ToLower(t.s)
+		l := lower(t.s)
 		if b, ok := prefixBytes[l]; ok {
 			st.rep = append(st.rep, b)
 			p.next()
@@ -357,7 +358,7 @@ func (a *assembler) parseStatement(p *exprParser, st *stmt) {
 		p.fail("expected instruction, found %s", t)
 		return
 	}
-	l := strings.ToLower(t.s)
+	l := lower(t.s)
 	if w, ok := dataWidth[l]; ok {
 		st.kind, st.width = sData, w
 		for {
@@ -482,7 +483,7 @@ func (a *assembler) parseOperand(p *exprParser) *operand {
 		if t.k != tIdent {
 			break
 		}
-		l := strings.ToLower(t.s)
+		l := lower(t.s)
 		if n, ok := sizeWords[l]; ok {
 			op.size = n
 		} else {
@@ -508,7 +509,7 @@ body:
 	}
 	// es:[di] form
 	if t := p.peek(); t.k == tIdent && p.toks[p.i+1].k == tOp && p.toks[p.i+1].s == ":" {
-		if r := regs[strings.ToLower(t.s)]; r != nil && r.seg && p.toks[p.i+2].k == tOp && p.toks[p.i+2].s == "[" {
+		if r := regs[lower(t.s)]; r != nil && r.seg && p.toks[p.i+2].k == tOp && p.toks[p.i+2].s == "[" {
 			p.next()
 			p.next()
 			op.sreg = r.num
@@ -521,7 +522,7 @@ body:
 		for {
 			t := p.peek()
 			if t.k == tIdent {
-				if n, ok := sizeWords[strings.ToLower(t.s)]; ok && n <= 4 {
+				if n, ok := sizeWords[lower(t.s)]; ok && n <= 4 {
 					p.next()
 					op.dispSize = n
 					continue
@@ -530,7 +531,7 @@ body:
 			break
 		}
 		if t := p.peek(); t.k == tIdent && p.toks[p.i+1].k == tOp && p.toks[p.i+1].s == ":" {
-			if r := regs[strings.ToLower(t.s)]; r != nil && r.seg {
+			if r := regs[lower(t.s)]; r != nil && r.seg {
 				p.next()
 				p.next()
 				op.sreg = r.num
@@ -798,7 +799,7 @@ func (a *assembler) parseSection(p *exprParser) {
 	}
 	for p.err == nil && p.peek().k != tEOL {
 		t := p.next()
-		switch strings.ToLower(t.s) {
+		switch lower(t.s) {
 		case "nobits":
 			sec.nobits = true
 		case "progbits":
