@@ -129,6 +129,15 @@ func (ev *eaEval) vec(e *expr) eaVec {
 	case eSym, eHere, eBase:
 		v, _ := e.eval(ev.a)
 		return ev.fromValue(v)
+	case eCond:
+		if e.hasReg() {
+			return ev.fail("registers inside ?: are not supported")
+		}
+		v, err := e.eval(ev.a)
+		if err != nil {
+			return ev.fail("%v", err)
+		}
+		return ev.fromValue(v)
 	case eUnary:
 		x := ev.vec(e.x)
 		if e.op == "-" {

@@ -16,6 +16,7 @@ const (
 	eBase                   // $$
 	eUnary                  // op x
 	eBinary                 // x op y
+	eCond                   // x ? y : z
 )
 
 // expr is a parsed expression. Symbols are resolved lazily to *symbol.
@@ -27,6 +28,7 @@ type expr struct {
 	sym  *symbol
 	reg  *regInfo
 	x, y *expr
+	z    *expr // eCond's else branch
 }
 
 // value is the result of evaluating an expression. rel counts the
@@ -95,11 +97,28 @@ func (p *exprParser) fail(format string, args ...any) *expr {
 	return p.newExpr(expr{k: eNum})
 }
 
+// precedence lists the binary operators from loosest to tightest, as in
+// NASM's eval.c (rexp0..rexp3, expr0..expr5).
 var precedence = [][]string{
+	{"||"}, {"^^"}, {"&&"}, {"=", "==", "!=", "<>", "<", "<=", ">", ">=", "<=>"},
 	{"|"}, {"^"}, {"&"}, {"<<", ">>", "<<<", ">>>"}, {"+", "-"}, {"*", "/", "%", "//", "%%"},
 }
 
-func (p *exprParser) expr() *expr { return p.binary(0) }
+// expr parses an expression, with NASM's c ? a : b at the top.
+func (p *exprParser) expr() *expr {
+	c := p.binary(0)
+	if t := p.peek(); p.err == nil && t.k == tIdent && t.s == "?" {
+		p.next()
+		x := p.expr()
+		if !p.isOp(":") {
+			return p.fail("'?' without matching ':'")
+		}
+		p.next()
+		y := p.expr()
+		return p.newExpr(expr{k: eCond, x: c, y: x, z: y})
+	}
+	return c
+}
 
 func (p *exprParser) binary(level int) *expr {
 	if level == len(precedence) {
@@ -206,6 +225,8 @@ func (e *expr) hasReg() bool {
 		return e.x.hasReg()
 	case eBinary:
 		return e.x.hasReg() || e.y.hasReg()
+	case eCond:
+		return e.x.hasReg() || e.y.hasReg() || e.z.hasReg()
 	}
 	return false
 }
@@ -219,6 +240,8 @@ func (e *expr) hasSymbol() bool {
 		return e.x.hasSymbol()
 	case eBinary:
 		return e.x.hasSymbol() || e.y.hasSymbol()
+	case eCond:
+		return e.x.hasSymbol() || e.y.hasSymbol() || e.z.hasSymbol()
 	}
 	return false
 }
@@ -270,6 +293,10 @@ func (e *expr) eval(c evalCtx) (value, error) {
 			return y, err
 		}
 		r := value{unknown: x.unknown || y.unknown}
+		if n, ok := compare(e.op, x.n, y.n); ok {
+			r.n = n
+			return r, nil
+		}
 		switch e.op {
 		case "+":
 			r.n, r.rel = x.n+y.n, x.rel+y.rel
@@ -319,8 +346,52 @@ func (e *expr) eval(c evalCtx) (value, error) {
 			r.n = x.n ^ y.n
 		}
 		return r, nil
+	case eCond:
+		cond, err := e.x.eval(c)
+		if err != nil || cond.unknown {
+			return cond, err
+		}
+		if cond.n != 0 {
+			return e.y.eval(c)
+		}
+		return e.z.eval(c)
 	}
 	return value{}, fmt.Errorf("bad expression")
+}
+
+// compare evaluates NASM's comparison and logical operators (1 or 0).
+func compare(op string, x, y int64) (int64, bool) {
+	b := func(v bool) int64 {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	switch op {
+	case "=", "==":
+		return b(x == y), true
+	case "!=", "<>":
+		return b(x != y), true
+	case "<":
+		return b(x < y), true
+	case "<=":
+		return b(x <= y), true
+	case ">":
+		return b(x > y), true
+	case ">=":
+		return b(x >= y), true
+	case "<=>":
+		// NASM's eval.c uses -1 as its "unknown" marker, so x <=> y with
+		// x < y comes out as 0, not -1; do the same.
+		return b(x > y), true
+	case "&&":
+		return b(x != 0 && y != 0), true
+	case "||":
+		return b(x != 0 || y != 0), true
+	case "^^":
+		return b((x != 0) != (y != 0)), true
+	}
+	return 0, false
 }
 
 // nonSimple maps any relocatable count to one that stays non-zero, so values

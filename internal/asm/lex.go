@@ -130,13 +130,13 @@ func lexLine(s string, toks []token) ([]token, error) {
 			i += n
 		default:
 			op := s[i : i+1]
-			for _, m := range []string{"<<<", ">>>", "<<", ">>", "//", "%%"} {
+			for _, m := range []string{"<<<", ">>>", "<=>", "<<", ">>", "//", "%%", "==", "!=", "<>", "<=", ">=", "&&", "||", "^^"} {
 				if strings.HasPrefix(s[i:], m) {
 					op = m
 					break
 				}
 			}
-			if len(op) == 1 && !strings.Contains("+-*/%&|^~!()[],:=", op) {
+			if len(op) == 1 && !strings.Contains("+-*/%&|^~!()[],:=<>", op) {
 				return nil, fmt.Errorf("unexpected character %q", c)
 			}
 			toks = append(toks, token{k: tOp, s: op})

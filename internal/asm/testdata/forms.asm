@@ -222,3 +222,8 @@ fwd:
 .local:
 jmp .local                              ; => eb fe
 jmp fwd.local                           ; => eb fc
+; comparison, logical and conditional operators
+	db 3 == 3, 3 != 3, 2 < 3, 2 <= 1, 5 > 4, 5 >= 6, 1 <> 2 ; => 01 00 01 00 01 00 01
+	db 1 && 0, 1 || 0, 1 ^^ 1, 0 || 0 && 1, 2 <=> 3, 3 <=> 2, 3 <=> 3 ; => 00 01 00 00 00 01 00
+	db 1 ? 7 : 9, 0 ? 7 : 9, (back < fwd) ? 1 : 2 ; => 07 09 01
+	mov ax, 4 > 3 ? 0x1234 : 0x5678        ; => b8 34 12
