@@ -276,29 +276,36 @@ func (s *Store) repair(seg *segment) error {
 		return fmt.Errorf("pixnet: %w", err)
 	}
 	b = b[:seg.tail]
-	// Recompute the checksum over every row from the first IDAT on.
-	adler, rows := uint32(1), uint32(0)
+	// Recompute the checksum over every row from the first IDAT on. A
+	// damaged chunk in committed data (reported by Verify) is passed over:
+	// the records around it are kept even though the image cannot be
+	// decoded by others until it is restored.
+	adler, rows, first := uint32(1), uint32(0), true
 	c, _ := readChunk(b, ihdrOff)
 	for off := c.end; off < len(b); {
 		c, ok := readChunk(b, off)
 		if !ok {
-			return fmt.Errorf("pixnet: %s: cannot repair: damaged chunk at offset %d", seg.path, off)
+			if off = resync(b, off+1); off < 0 {
+				break
+			}
+			continue
 		}
 		off = c.end
 		if c.typ != "IDAT" {
 			continue
 		}
 		d := c.data
-		if rows == 0 {
-			d = d[len(zlibHeader):]
+		if first {
+			d, first = d[min(len(d), len(zlibHeader)):], false
 		}
 		out, err := inflateFragment(d, 1<<31-1)
 		if err != nil || len(out)%(Width+1) != 0 {
-			return fmt.Errorf("pixnet: %s: cannot repair: chunk at offset %d does not decode", seg.path, c.off)
+			continue
 		}
 		adler = adlerUpdate(adler, out)
 		rows += uint32(len(out) / (Width + 1))
 	}
+	rows = max(rows, BandRows)
 	end := appendEnding(nil, adler)
 	if _, err := s.last.WriteAt(end, seg.tail); err != nil {
 		return fmt.Errorf("pixnet: %w", err)
@@ -440,7 +447,7 @@ func (s *Store) appendBatch(rs []Record, onlyIfEmpty bool) ([]Record, error) {
 // since this one last looked (the caller holds the lock).
 func (s *Store) refresh() error {
 	seg := s.segs[len(s.segs)-1]
-	fi, err := s.last.Stat()
+	fi, err := os.Stat(seg.path)
 	if err != nil {
 		return fmt.Errorf("pixnet: %w", err)
 	}
@@ -448,11 +455,30 @@ func (s *Store) refresh() error {
 	if fi.Size() == seg.size && errors.Is(nerr, fs.ErrNotExist) {
 		return nil
 	}
-	if s.last != s.lockf {
+	if s.last != nil && s.last != s.lockf {
 		s.last.Close()
 	}
 	s.last = nil
 	return s.load()
+}
+
+// Refresh reads what other processes have appended since the store was
+// opened or last appended to. Append does this by itself.
+func (s *Store) Refresh() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	how := unix.LOCK_EX
+	if s.ro {
+		how = unix.LOCK_SH
+	}
+	if err := s.lock(how); err != nil {
+		return err
+	}
+	defer s.unlock()
+	return s.refresh()
 }
 
 // newSegment seals the last segment and starts the next, whose first

@@ -557,3 +557,71 @@ func TestAdler(t *testing.T) {
 	_ = binary.BigEndian
 	_ = crc32.IEEE
 }
+
+func TestRefresh(t *testing.T) {
+	path, _ := build(t, 2)
+	a := mustOpen(t, path)
+	ro, err := OpenWith(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	b := mustOpen(t, path)
+	r, err := b.Append(testRecord("b", 9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*Store{a, ro} {
+		if _, ok := s.Get(r.ID); ok {
+			t.Fatal("a record appended elsewhere seen before Refresh")
+		}
+		if err := s.Refresh(); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := s.Get(r.ID); !ok || sameRecord(got, r) != "" {
+			t.Fatalf("after Refresh: %v %+v", ok, got)
+		}
+	}
+	// a appends after b without refreshing: ids stay unique.
+	r2, err := a.Append(testRecord("a", 1))
+	if err != nil || r2.ID != r.ID+1 {
+		t.Fatalf("append after another writer: id %d, %v", r2.ID, err)
+	}
+}
+
+// TestTornAndDamaged: a torn tail after a damaged record is still cut off,
+// and the damage is still reported, not silently dropped.
+func TestTornAndDamaged(t *testing.T) {
+	path, rs := build(t, 6)
+	b, _ := os.ReadFile(path)
+	data := recordChunkOffsets(t, b)[3][1]
+	b[data.off+8+len(data.data)/2] ^= 0x40
+	os.WriteFile(path, b[:len(b)-10], 0o644)
+	s := mustOpen(t, path)
+	want := append(append([]Record(nil), rs[:2]...), rs[3:]...)
+	checkRecords(t, s.Records(), want)
+	_, err := s.Verify()
+	if err == nil || !strings.Contains(err.Error(), "record 3:") {
+		t.Fatalf("Verify: %v", err)
+	}
+	if s.Torn() == nil {
+		t.Error("torn tail not reported")
+	}
+	if r, err := s.Append(testRecord("x", 1)); err != nil || r.ID != 7 {
+		t.Fatalf("append: id %d, %v", r.ID, err)
+	}
+}
+
+// TestUnknownKindDecodes: a record of a kind a newer pxos added is read back
+// (frame kind code 0), not taken for damage.
+func TestUnknownKindDecodes(t *testing.T) {
+	r := Record{ID: 1, Kind: "prompt", Title: "t", Time: time.Unix(1, 0).UTC()}
+	got, err := decodeFrame(encodeFrame(&r))
+	if err != nil || sameRecord(got, r) != "" {
+		t.Fatalf("decode: %v %+v", err, got)
+	}
+	r.Kind = ""
+	if _, err := decodeFrame(encodeFrame(&r)); err == nil {
+		t.Fatal("a frame without a kind decoded")
+	}
+}
