@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -18,13 +19,14 @@ func init() { register(newAsmCmd) }
 func newAsmCmd(e *env) *cobra.Command {
 	var orgFlag, out, bin string
 	c := &cobra.Command{
-		Use:   "asm FILE.asm",
+		Use:   "asm FILE.asm|-",
 		Short: "Assemble 16-bit NASM-syntax source into pxOS primitives or raw bytes",
 		Long: `Asm assembles 16-bit x86 source in NASM syntax with the built-in assembler,
 byte for byte as "nasm -f bin" would. With -o it writes primitives: a DEFINE
 per label, then one WRITE per byte with the source line as the COMMENT on the
 first byte of each instruction, ready for "pxos build". With --bin it writes
-the raw bytes. With neither, the primitives go to standard output.
+the raw bytes. With neither, the primitives go to standard output. A file
+name of - reads the source from standard input.
 
 --org gives the address of the first byte when the source has no org line
 (default 0x7E00, where pxOS loads the sectors after the boot sector). Every
@@ -37,7 +39,13 @@ error is printed as file:line: message; on any error no output is written.`,
 				return usagef("asm: --org %q: %v", orgFlag, err)
 			}
 			path := args[0]
-			src, err := os.ReadFile(path)
+			var src []byte
+			if path == "-" {
+				path = "<stdin>"
+				src, err = io.ReadAll(e.stdin)
+			} else {
+				src, err = os.ReadFile(path)
+			}
 			if err != nil {
 				return fmt.Errorf("asm: %w", err)
 			}
