@@ -1,7 +1,6 @@
 package asm
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/pxos-dev/pxos/internal/diag"
@@ -48,7 +47,7 @@ var resWidth = map[string]int{"resb": 1, "resw": 2, "resd": 4, "resq": 8}
 var directives = map[string]bool{
 	"org": true, "bits": true, "use16": true, "use32": true, "align": true, "section": true,
 	"segment": true, "global": true, "extern": true, "cpu": true, "times": true, "equ": true,
-	"default": true, "absolute": false,
+	"default": true,
 }
 
 // masmWords are MASM directives models write by habit; they get a hint.
@@ -708,7 +707,6 @@ func eaRM(rs []*regInfo) (int, bool) {
 	return 0, false
 }
 
-var _ = fmt.Sprintf
 
 // preprocess handles a % line. Only single-line %define NAME text (no
 // parameters) is supported: later lines see NAME replaced by the tokens of
