@@ -707,7 +707,6 @@ func eaRM(rs []*regInfo) (int, bool) {
 	return 0, false
 }
 
-
 // preprocess handles a % line. Only single-line %define NAME text (no
 // parameters) is supported: later lines see NAME replaced by the tokens of
 // text, as NASM's preprocessor would.
