@@ -312,6 +312,9 @@ intact; a torn tail left by an interrupted append is reported (it was never
 committed) and removed with --repair. It exits 1 naming each damaged record.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if _, err := os.Stat(*network); err != nil {
+				return fmt.Errorf("net verify: %w", err)
+			}
 			var s *pixnet.Store
 			var err error
 			if repair {

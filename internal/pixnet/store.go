@@ -37,7 +37,6 @@ type Store struct {
 	recs   []Record // intact records in id order
 	nextID uint64
 	torn   *Torn // torn tail seen (read-only) or removed (read-write) at open
-	fixed  bool  // Open repaired something
 	idx    *index
 	closed bool
 }
@@ -176,7 +175,6 @@ func (s *Store) load() error {
 		if err := s.repair(last); err != nil {
 			return err
 		}
-		s.fixed = true
 	}
 	return nil
 }
