@@ -40,6 +40,7 @@ const (
 	romSeg      = cpu.TrapSegment
 	stubOff     = 0xE000 // F000:E000 + 4n: "0F FF n; iret" for vector n
 	diskParams  = 0xEFC7 // F000:EFC7, the diskette parameter table (int 1Eh)
+	timerISR    = 0xFEA5 // F000:FEA5, the int 08h handler, as in the IBM BIOS
 	ticksPerDay = 0x1800B0
 )
 
@@ -60,6 +61,10 @@ func (p *PC) initBIOS() {
 	}
 	copy(m[cpu.Linear(romSeg, diskParams):], diskParamTable)
 	c.Write16(0, 0x1E*4, diskParams)
+	// The timer interrupt: update the tick count, call the user hook
+	// int 1Ch, return. (No EOI: there is no interrupt controller.)
+	copy(m[cpu.Linear(romSeg, timerISR):], []byte{0x0F, cpu.TrapOpcode, 0x08, 0xCD, 0x1C, 0xCF})
+	c.Write16(0, 0x08*4, timerISR)
 	// F000:FFF0, the reset vector: boot again (int 19h).
 	copy(m[0xFFFF0:], []byte{0xCD, 0x19, 0xF4})
 	copy(m[0xFFFF5:], "01/01/26")
@@ -81,6 +86,9 @@ func (p *PC) initBIOS() {
 // the stub's IRET, the caller's FLAGS, CS and IP are on the stack.
 func (p *PC) bios(n byte) error {
 	c := p.cpu
+	if n != 0x08 && n != 0x1C { // the timer's own calls are not guest activity
+		p.haltTicks = 0
+	}
 	switch n {
 	case 0x00:
 		// An unhandled divide error: SeaBIOS would IRET to the same DIV
@@ -89,6 +97,8 @@ func (p *PC) bios(n byte) error {
 		c.S[cpu.CS] = c.Pop16()
 		c.Flags = c.Pop16()
 		return p.setCrash("divide error (int 0 not handled by the guest)", c.S[cpu.CS], c.IP)
+	case 0x08:
+		p.updateTicks()
 	case 0x10:
 		return p.int10()
 	case 0x11:

@@ -1,25 +1,31 @@
 // Package pc is the built-in PC that runs pxOS: the x86 CPU of package cpu,
 // 1 MiB of memory with the interrupt vector table, the BIOS data area, VGA
-// text memory at 0xB8000, a keyboard queue, a 1.44 MB floppy and the BIOS
-// services (int 10h, 13h, 16h, 1Ah, 11h, 12h, 15h, 18h, 19h) implemented in
-// Go. Guests reach the services through the interrupt vector table, which
-// points at tiny ROM stubs in segment F000 ("0F FF n; iret"), so a guest can
-// hook an interrupt and chain to the BIOS as on a real PC.
+// text memory at 0xB8000, a keyboard queue, a timer, a 1.44 MB floppy and
+// the BIOS services (int 10h, 13h, 16h, 1Ah, 11h, 12h, 15h, 18h, 19h and the
+// int 08h timer handler that calls int 1Ch) implemented in Go. Guests reach
+// the services through the interrupt vector table, which points at tiny ROM
+// stubs in segment F000 ("0F FF n; iret"), so a guest can hook an interrupt
+// and chain to the BIOS as on a real PC. Where BIOSes differ it follows
+// SeaBIOS, QEMU's BIOS; TestProgramsOnQEMU holds the two to the same screens.
 //
 // A PC implements machine.Machine. It is deterministic: no wall clock, no
-// randomness; the BIOS tick count and the time services derive from the
-// number of instructions executed. When the guest waits for a key and none is
-// queued (int 16h AH=00 or 10h with an empty buffer, an empty AH=01/11h
-// poll, or HLT with interrupts enabled) the machine is idle and returns
-// control. Every run is bounded by an instruction budget; an invalid opcode,
-// HLT with interrupts disabled, an unhandled divide error, a boot failure or
-// a runaway past the budget becomes a *machine.Crash with CS:IP, the bytes
-// there and the registers.
+// randomness. Time is the instruction count: the timer interrupt fires every
+// InstructionsPerTick instructions, and the tick count and int 1Ah derive
+// from it. The machine is idle, and returns control, when the guest waits
+// for a key that is not queued: int 16h AH=00h/10h, or an AH=01h/11h poll,
+// with an empty buffer (the call is retried when the machine resumes), or a
+// HLT that nothing but a key can end (MaxHaltTicks ticks halted without a
+// BIOS call). Every run is bounded by an instruction budget; an invalid
+// opcode, HLT with interrupts disabled, an unhandled divide error, a boot
+// failure (int 18h) or a runaway past the budget becomes a *machine.Crash
+// with CS:IP, the bytes there and the registers.
 //
-// What it does not emulate: hardware interrupts (timer, keyboard IRQ), the
-// keyboard controller and PIT ports, graphics modes (mode numbers are
-// recorded, the screen stays 80x25 text), the FPU, and the A20 gate (memory
-// wraps at 1 MiB as on an 8086, while QEMU boots with A20 enabled).
+// What it does not emulate: the keyboard controller, PIC and PIT ports and
+// the keyboard interrupt (keys go straight to the BIOS buffer), graphics
+// modes (mode numbers are recorded, the screen stays 80x25 text), the FPU,
+// and the A20 gate (memory wraps at 1 MiB as on an 8086, while QEMU boots
+// with A20 enabled). The floppy is write protected unless
+// Options.WritableDisk is set, as the QEMU backend attaches it read-only.
 package pc
 
 import (
@@ -57,6 +63,11 @@ const (
 // tick (the 18.2 Hz count at 0040:006C and int 1Ah AH=00).
 const InstructionsPerTick = 1_000_000
 
+// MaxHaltTicks is how many timer ticks (about a minute) a guest may spend
+// in HLT, without calling a BIOS service in between, before it counts as
+// waiting for a key. Shorter halts are timer waits and run through.
+const MaxHaltTicks = 1092
+
 // chunk is how many instructions run between checks of the context and of
 // the screen.
 const chunk = 1 << 16
@@ -90,6 +101,12 @@ type PC struct {
 	tickSet  uint32
 	retrace  bool // port 3DAh toggles so retrace wait loops finish
 	diskStat byte // status of the last int 13h call
+
+	nextTickAt uint64 // instruction count of the next timer interrupt
+	skipped    uint64 // instructions skipped by HLT in this run
+	haltTicks  int    // ticks spent halted since the last BIOS call in this run
+	irqPending bool   // a timer interrupt waits for IF
+	halted     bool   // idle in HLT: resume with the next tick
 }
 
 var (
@@ -116,6 +133,7 @@ func New(img []byte, opts Options) (*PC, error) {
 	p.cpu.Trap = p.bios
 	p.cpu.In = p.in
 	p.cpu.Out = func(port uint16, size int, v uint32) {}
+	p.nextTickAt = InstructionsPerTick
 	p.initBIOS()
 	p.boot()
 	return p, nil
@@ -168,12 +186,24 @@ func (p *PC) in(port uint16, size int) uint32 {
 // instructions (0 means the PC's budget). It returns nil when the guest is
 // idle and a *machine.Crash when it crashed or ran past the budget.
 func (p *PC) RunUntilIdle(budget uint64) error {
-	return p.run(context.Background(), budget, nil)
+	return p.run(context.Background(), budget, nil, false)
+}
+
+// Advance runs at most n instructions and returns nil when they ran or the
+// guest became idle (see Idle); a busy guest is not a runaway here. It is
+// for interactive front ends that keep the screen live while the guest
+// computes. Crashes are returned as *machine.Crash.
+func (p *PC) Advance(ctx context.Context, n uint64) error {
+	if n == 0 {
+		return nil
+	}
+	return p.run(ctx, n, nil, true)
 }
 
 // run executes the guest until it is idle, done reports true (checked after
-// each chunk and each video write), ctx ends, or the budget is spent.
-func (p *PC) run(ctx context.Context, budget uint64, done func() bool) error {
+// each chunk and each video write), ctx ends, or the budget is spent, which
+// is a runaway crash unless slice is set.
+func (p *PC) run(ctx context.Context, budget uint64, done func() bool, slice bool) error {
 	if p.closed {
 		return errors.New("pc: machine is closed")
 	}
@@ -188,6 +218,13 @@ func (p *PC) run(ctx context.Context, budget uint64, done func() bool) error {
 	defer func() { p.watch = false }()
 	c := p.cpu
 	start := c.Count
+	p.skipped = 0
+	p.haltTicks = 0
+	if p.halted {
+		// The guest halted with interrupts on: the next timer tick wakes it.
+		p.halted = false
+		p.skipToTick()
+	}
 	for {
 		if done != nil && done() {
 			return nil
@@ -195,16 +232,28 @@ func (p *PC) run(ctx context.Context, budget uint64, done func() bool) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		used := c.Count - start
+		if p.irqPending && c.Flags&cpu.IF != 0 {
+			p.irqPending = false
+			c.Interrupt(8)
+		}
+		used := c.Count - start - p.skipped
 		if used >= budget {
+			if slice {
+				return nil
+			}
 			return p.setCrash(fmt.Sprintf("instruction budget exhausted (%d instructions without waiting for a key)", budget), c.S[cpu.CS], c.IP)
 		}
 		n := budget - used
 		if n > chunk {
 			n = chunk
 		}
+		if toTick := p.nextTickAt - c.Count; n > toTick {
+			n = toTick
+		}
 		_, err := c.Run(n)
-		p.updateTicks()
+		if c.Count >= p.nextTickAt {
+			p.tick()
+		}
 		if err == nil || err == errYield {
 			continue
 		}
@@ -215,10 +264,17 @@ func (p *PC) run(ctx context.Context, budget uint64, done func() bool) error {
 		var f *cpu.Fault
 		if errors.As(err, &f) {
 			if f.Kind == cpu.WaitInterrupt {
-				// HLT with interrupts on and no interrupt source: the
-				// guest waits for a key.
-				p.idle = true
-				return nil
+				// HLT with interrupts on: time jumps to the next timer
+				// tick. A guest that stays halted for MaxHaltTicks
+				// without calling the BIOS waits for a key: idle.
+				if _, key := p.peekKey(); !key && p.haltTicks >= MaxHaltTicks {
+					p.idle = true
+					p.halted = true
+					return nil
+				}
+				p.haltTicks++
+				p.skipToTick()
+				continue
 			}
 			return p.setCrash(f.Kind.String(), f.CS, f.IP)
 		}
@@ -231,6 +287,35 @@ func (p *PC) run(ctx context.Context, budget uint64, done func() bool) error {
 	}
 }
 
+// tick is the timer interrupt (IRQ 0, int 08h) that the PIT raises 18.2
+// times a second on a PC; here every InstructionsPerTick instructions. With
+// interrupts disabled it stays pending until they are enabled.
+func (p *PC) tick() {
+	c := p.cpu
+	p.nextTickAt = (c.Count/InstructionsPerTick + 1) * InstructionsPerTick
+	p.updateTicks()
+	if c.Flags&cpu.IF != 0 {
+		p.irqPending = false
+		c.Interrupt(8)
+	} else {
+		p.irqPending = true
+	}
+}
+
+// skipToTick lets time pass to the next timer tick, as a halted CPU does.
+// Of the skipped instructions only haltCost count against the budget, so
+// a guest that halts forever while calling the BIOS still ends.
+func (p *PC) skipToTick() {
+	if skip := p.nextTickAt - p.cpu.Count; skip > haltCost {
+		p.skipped += skip - haltCost
+	}
+	p.cpu.Count = p.nextTickAt
+	p.tick()
+}
+
+// haltCost is what one HLT that waits for the timer costs of the budget.
+const haltCost = 1000
+
 // setCrash records a crash at cs:ip with the bytes there and the registers.
 func (p *PC) setCrash(reason string, cs, ip uint16) *machine.Crash {
 	b := make([]byte, 8)
@@ -242,13 +327,13 @@ func (p *PC) setCrash(reason string, cs, ip uint16) *machine.Crash {
 }
 
 // Settle runs the guest until it waits for a key.
-func (p *PC) Settle(ctx context.Context) error { return p.run(ctx, 0, nil) }
+func (p *PC) Settle(ctx context.Context) error { return p.run(ctx, 0, nil, false) }
 
 // WaitText runs the guest until text is on the screen. It fails when the
 // guest becomes idle without showing it.
 func (p *PC) WaitText(ctx context.Context, text string) error {
 	has := func() bool { s := p.screen(); return s.Contains(text) }
-	if err := p.run(ctx, 0, has); err != nil {
+	if err := p.run(ctx, 0, has, false); err != nil {
 		return err
 	}
 	if !has() {
@@ -265,13 +350,13 @@ func (p *PC) Press(ctx context.Context, keys ...machine.Key) error {
 		if err != nil {
 			return err
 		}
-		if err := p.run(ctx, 0, nil); err != nil { // make room in the buffer
+		if err := p.run(ctx, 0, nil, false); err != nil { // make room in the buffer
 			return err
 		}
 		if !p.PushKey(code) {
 			return fmt.Errorf("pc: keyboard buffer full at key %v", k)
 		}
-		if err := p.run(ctx, 0, nil); err != nil {
+		if err := p.run(ctx, 0, nil, false); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pxos-dev/pxos/internal/asm"
 	"github.com/pxos-dev/pxos/internal/machine"
@@ -100,7 +101,9 @@ func runProgram(t *testing.T, file string, open opener) {
 	var m machine.Machine
 	var p *PC // m when it is the emulator
 	opts := Options{}
-	ctx := context.Background()
+	// QEMU drives the guest in real time: bound every step.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	var last error
 	steps := 0
 	start := func() {

@@ -3,6 +3,7 @@
 ; AH=08h geometry, writes refused on the write-protected disk.
 ; qemu
 ; wait "stage2 ok"
+; wait " wp"
 ; settle
 ; row 1 "sector3 head1 cyl1 wp"
 ; mem 0x500 01 FF 01 FF 09 FF

@@ -1,6 +1,7 @@
 ; A divide error is a fault as on a 386: the guest's int 0 handler sees the
 ; DIV itself as the return address and skips it.
 ; qemu
+; wait ", ok"
 ; settle
 ; row 0 "DE at 7C29, ok"
 	org 0x7C00

@@ -1,16 +1,18 @@
 ; A boot sector that prints a prompt, reads keys with int 16h and echoes
 ; them with int 10h: Enter starts a new prompt line, Backspace erases.
 ; qemu
+; wait "pxOS echo"
 ; settle
 ; row 0 "pxOS echo"
 ; row 1 ">"
 ; cursor 1 2
 ; press "hello" enter "AB!" backspace
+; wait "> AB"
 ; row 1 "> hello"
 ; row 2 "> AB"
 ; cursor 2 4
-; wait "> AB"
 ; press "~{|}" tab "x"
+; wait "\tx"
 ; row 2 "> AB~{|}	x"
 	org 0x7C00
 	mov ax, 0x0003		; mode 3: clear the screen (and SeaBIOS's banner on QEMU)

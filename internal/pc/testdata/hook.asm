@@ -1,6 +1,7 @@
 ; A guest hooks int 10h through the IVT and chains to the BIOS: every
 ; teletype call is counted and still reaches the screen.
 ; qemu
+; wait "hi!"
 ; settle
 ; row 0 "hi!"
 ; mem 0x500 03 00

@@ -1,9 +1,11 @@
 ; HLT with interrupts enabled waits for an interrupt: the machine is idle,
 ; not crashed, and a key typed later is read.
 ; qemu
+; wait "waiting"
 ; settle
 ; row 0 "waiting"
 ; press "k"
+; wait "waitingk"
 ; row 0 "waitingk"
 	org 0x7C00
 	mov ax, 0x0003		; mode 3: clear the screen (and SeaBIOS's banner on QEMU)

@@ -3,7 +3,7 @@
 ; qemu
 ; settle
 ; press up f1 "A!" up "~" enter delete "a"
-; settle
+; wait "1E61"
 ; row 0 "4800 3B00 1E41 0221 48E0 297E 1C0D 53E0 1E61 00"
 ; mem 0x600 00 48 00 3B 41 1E 21 02 E0 48 7E 29
 ; mem 0x60C 0D 1C E0 53

@@ -1,5 +1,6 @@
 ; Teletype output past the last row scrolls the page up with blank lines.
 ; qemu
+; wait "L29"
 ; settle
 ; row 0 "L06"
 ; row 23 "L29"

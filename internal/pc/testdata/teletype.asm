@@ -1,6 +1,7 @@
 ; int 10h AH=0Eh teletype: CR, LF, BS (moves left, no erase), BEL (silent),
 ; wrap at column 80.
 ; qemu
+; wait "<78 x's>"
 ; settle
 ; row 0 "Hello, world"
 ; row 1 "abX"

@@ -1,6 +1,8 @@
 ; int 10h services other than teletype: 00 01 02 03 06 07 08 09 0A 0F 13 1A.
 ; qemu
+; wait "done"
 ; settle
+; row 20 "done"
 ; row 2 "     ZZZ"
 ; attr 2 5 1E
 ; attr 2 8 07
@@ -110,9 +112,16 @@
 	int 0x10
 	mov [0x50A], al
 	mov [0x50B], bl
+	mov ax, 0x1300		; "done" at 20,0 without moving the cursor
+	mov bx, 0x0007
+	mov cx, 4
+	mov dx, 0x1400
+	mov bp, done
+	int 0x10
 	xor ah, ah
 	int 0x16
 	jmp $
 str	db "Str"
+done	db "done"
 	times 510-($-$$) db 0
 	dw 0xAA55
