@@ -362,7 +362,9 @@ func encMov(e *encoder, args []*arg) error {
 	switch {
 	case d.isSeg() && (s.isRM()):
 		if d.reg.num == 1 {
-			return fmt.Errorf("cannot move into cs")
+			// NASM emits 8E C8 with a warning; it is an invalid opcode on
+			// every CPU after the 8086, so refuse it.
+			return fmt.Errorf("cannot move into cs (use a far jmp to change cs)")
 		}
 		if s.isReg() && s.reg.size == 1 || s.isMem() && s.size != 0 && s.size != 2 {
 			return errSizeMismatch()
@@ -683,7 +685,9 @@ func encPop(e *encoder, args []*arg) error {
 	switch {
 	case a.isSeg():
 		if a.regNum() == 1 {
-			return fmt.Errorf("cannot pop cs")
+			// NASM emits 0F with a warning: on a 286 or later that is the
+			// two-byte opcode escape, not pop cs.
+			return fmt.Errorf("cannot pop cs (use retf or a far jmp)")
 		}
 		e.op(popSeg[a.regNum()]...)
 		return nil
@@ -1181,7 +1185,7 @@ func init() {
 		"sahf": {0x9E}, "pushf": {0x9C}, "popf": {0x9D}, "pusha": {0x60}, "popa": {0x61},
 		"leave": {0xC9}, "iret": {0xCF}, "int3": {0xCC}, "into": {0xCE}, "int1": {0xF1}, "icebp": {0xF1},
 		"xlat": {0xD7}, "xlatb": {0xD7}, "daa": {0x27}, "das": {0x2F}, "aaa": {0x37}, "aas": {0x3F},
-		"wait": {0x9B}, "fwait": {0x9B}, "salc": {0xD6},
+		"wait": {0x9B}, "fwait": {0x9B}, "salc": {0xD6}, "pause": {0xF3, 0x90},
 		"movsb": {0xA4}, "movsw": {0xA5}, "cmpsb": {0xA6}, "cmpsw": {0xA7}, "stosb": {0xAA},
 		"stosw": {0xAB}, "lodsb": {0xAC}, "lodsw": {0xAD}, "scasb": {0xAE}, "scasw": {0xAF},
 		"insb": {0x6C}, "insw": {0x6D}, "outsb": {0x6E}, "outsw": {0x6F},
