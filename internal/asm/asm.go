@@ -21,7 +21,8 @@
 //
 // Where NASM only warns and truncates (a byte or word value out of range)
 // this assembler reports an error, because a truncated constant in generated
-// code is almost always a bug. Of the preprocessor only single-line %define
+// code is almost always a bug; likewise for mov cs and pop cs, which NASM
+// emits with a warning and which are invalid after the 8086. Of the preprocessor only single-line %define
 // without parameters is supported; %macro, %include, %if and the rest are
 // errors. Sections are laid out as the bin format does: .text first, then the
 // other sections in declaration order aligned to 4 (or align=N), then the
