@@ -32,9 +32,9 @@ func TestResult(t *testing.T) {
 		t.Errorf("Labels = %v, want %v", r.Labels, wantLabels)
 	}
 	wantLines := []Line{
-		{0x7E00, []byte{0xB9, 3, 0}, diag.Pos{File: "r.asm", Line: 3}, "mov cx, COUNT"},
-		{0x7E03, []byte{0xE2, 0xFE}, diag.Pos{File: "r.asm", Line: 5}, "loop .again"},
-		{0x7E05, []byte{'o', 'k', 0}, diag.Pos{File: "r.asm", Line: 6}, "msg: db 'ok', 0"},
+		{0x7E00, []byte{0xB9, 3, 0}, diag.Pos{File: "r.asm", Line: 3}, "mov cx, COUNT", false},
+		{0x7E03, []byte{0xE2, 0xFE}, diag.Pos{File: "r.asm", Line: 5}, "loop .again", false},
+		{0x7E05, []byte{'o', 'k', 0}, diag.Pos{File: "r.asm", Line: 6}, "msg: db 'ok', 0", true},
 	}
 	if !reflect.DeepEqual(r.Lines, wantLines) {
 		t.Errorf("Lines = %v, want %v", r.Lines, wantLines)
@@ -132,5 +132,30 @@ func TestLineEndings(t *testing.T) {
 	}
 	if l := got.Lines[2]; l.Pos.Line != 4 || l.Text != "db 'x'" {
 		t.Errorf("third line = %+v, want line 4 \"db 'x'\"", l)
+	}
+}
+
+// TestReserveIsWritten: resb and align in code produce zero/nop bytes that
+// the primitives write, so the builder sees the buffer as used; .bss gets
+// addresses only.
+func TestReserveIsWritten(t *testing.T) {
+	src := "nop\nbuf: resb 2\nalign 4\nsection .bss\nbig: resb 100\n"
+	r, err := Assemble("r.asm", []byte(src), Options{Org: 0x8000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := r.Primitives(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `DEFINE buf 0x8001
+DEFINE big 0x8004
+WRITE 0x8000 0x90 COMMENT nop
+WRITE 0x8001 0x00 COMMENT buf: resb 2
+WRITE 0x8002 0x00
+WRITE 0x8003 0x90 COMMENT align 4
+`
+	if b.String() != want {
+		t.Errorf("Primitives:\n%s\nwant:\n%s", b.String(), want)
 	}
 }

@@ -71,6 +71,7 @@ type Line struct {
 	Bytes []byte
 	Pos   diag.Pos
 	Text  string // the source text, trimmed, without comment
+	Data  bool   // db/dw/dd/dq (not an instruction)
 }
 
 // Result is an assembled program.
@@ -80,6 +81,8 @@ type Result struct {
 	Symbols map[string]int64 // labels and equ values defined by the source (local labels as "global.local")
 	Labels  []Symbol         // labels in address order, not equ constants
 	Lines   []Line           // one per instruction or data line, in source order within each section, sections in layout order
+
+	fillers []Line // resb and align lines in code: bytes, but not Lines
 }
 
 // maxPasses bounds the optimisation passes; after stickyPass, jumps that
@@ -115,6 +118,7 @@ type assembler struct {
 	org      int64
 	orgMoved bool
 	secBase  int64 // $$: the start of the current section
+	nobits   bool  // the current section is nobits (.bss)
 	// lineStart is the address of the current statement, the value of $.
 	lineStart int64
 	tooBig    bool
@@ -130,6 +134,7 @@ type assembler struct {
 	enc       encoder
 	out       []byte
 	lines     []Line
+	fillers   []Line
 }
 
 // Assemble assembles src (named file, for error positions). The error, if
@@ -194,7 +199,7 @@ func Assemble(file string, src []byte, opts Options) (*Result, error) {
 		a.errs.Sort()
 		return nil, a.errs
 	}
-	r := &Result{Org: uint32(a.org), Bytes: a.out, Symbols: map[string]int64{}, Lines: a.lines}
+	r := &Result{Org: uint32(a.org), Bytes: a.out, Symbols: map[string]int64{}, Lines: a.lines, fillers: a.fillers}
 	for _, st := range a.stmts {
 		if st.sym == nil {
 			continue
@@ -218,6 +223,7 @@ func (a *assembler) runPass() {
 	a.tooBig = false
 	a.out = a.out[:0]
 	a.lines = a.lines[:0]
+	a.fillers = a.fillers[:0]
 	if a.org < 0 {
 		a.org = int64(a.opts.Org)
 		a.changed = true
@@ -267,6 +273,7 @@ func (a *assembler) runSection(sec *section, orgSeen *bool) {
 		}
 	}
 	keep := a.out
+	a.nobits = sec.nobits
 	for _, st := range sec.stmts {
 		a.cur = st
 		a.lineStart = a.pc
@@ -435,8 +442,14 @@ func (a *assembler) emitStmt(st *stmt) {
 		}
 		a.pc += int64(len(a.out) - before)
 	}
-	if st.kind == sInst || st.kind == sData {
-		a.lines = append(a.lines, Line{Addr: uint32(addr), Bytes: a.out[start:len(a.out):len(a.out)], Pos: st.pos, Text: st.text})
+	switch {
+	case a.nobits:
+	case st.kind == sInst || st.kind == sData:
+		a.lines = append(a.lines, Line{Addr: uint32(addr), Bytes: a.out[start:len(a.out):len(a.out)], Pos: st.pos, Text: st.text, Data: st.kind == sData})
+	default:
+		// resb and align bytes are real zeros (or nops) in the output; they
+		// are not Lines, but Primitives names them in its comments.
+		a.fillers = append(a.fillers, Line{Addr: uint32(addr), Bytes: a.out[start:len(a.out):len(a.out)], Pos: st.pos, Text: st.text})
 	}
 }
 
@@ -505,8 +518,9 @@ func (a *assembler) emitData(st *stmt) {
 }
 
 // Primitives writes r in pxOS's primitive language: a DEFINE per label, then
-// one WRITE per byte, with the source text of each line as a COMMENT on its
-// first byte.
+// one WRITE per byte of the output (resb zeros and alignment padding
+// included, so the builder never mistakes a reserved buffer for free space),
+// with the source text of each line as a COMMENT on its first byte.
 func (r *Result) Primitives(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	for _, l := range r.Labels {
@@ -517,14 +531,20 @@ func (r *Result) Primitives(w io.Writer) error {
 		}
 		fmt.Fprintf(bw, "DEFINE %s 0x%04X\n", l.Name, l.Addr)
 	}
-	for _, l := range r.Lines {
-		text := strings.Join(strings.Fields(l.Text), " ")
-		for i, b := range l.Bytes {
-			if i == 0 && text != "" {
-				fmt.Fprintf(bw, "WRITE 0x%04X 0x%02X COMMENT %s\n", l.Addr+uint32(i), b, text)
-			} else {
-				fmt.Fprintf(bw, "WRITE 0x%04X 0x%02X\n", l.Addr+uint32(i), b)
+	comment := map[uint32]string{}
+	for _, ls := range [][]Line{r.fillers, r.Lines} {
+		for _, l := range ls {
+			if len(l.Bytes) > 0 {
+				comment[l.Addr] = strings.Join(strings.Fields(l.Text), " ")
 			}
+		}
+	}
+	for i, b := range r.Bytes {
+		addr := r.Org + uint32(i)
+		if text := comment[addr]; text != "" {
+			fmt.Fprintf(bw, "WRITE 0x%04X 0x%02X COMMENT %s\n", addr, b, text)
+		} else {
+			fmt.Fprintf(bw, "WRITE 0x%04X 0x%02X\n", addr, b)
 		}
 	}
 	return bw.Flush()
