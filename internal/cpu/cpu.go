@@ -15,9 +15,16 @@
 // implement BIOS services in Go while guests still reach them through the
 // interrupt vector table and can hook them.
 //
-// There are no hardware interrupts and no protected mode. The 0x67
-// address-size prefix, protected-mode system instructions and the x87 FPU
-// escapes are invalid opcodes here.
+// There is no protected mode and no interrupt controller: the machine
+// around the CPU delivers hardware interrupts with Interrupt between Run
+// calls. The 0x67 address-size prefix, protected-mode system instructions
+// and the x87 FPU escapes are invalid opcodes here. TF is kept in FLAGS but
+// raises no single-step trap. There is no prefetch queue: code that modifies
+// the next instruction sees the new bytes, as on QEMU (an 8086 would run
+// the stale ones from its 6-byte queue). Flags that Intel documents as
+// undefined get the values of a simple implementation (AF cleared by logic
+// instructions, SF/ZF/PF from the low half of a product); the vector test
+// masks them.
 //
 // The hot path is a switch on the opcode over a plain byte array; it does not
 // allocate.

@@ -345,3 +345,23 @@ func FuzzBoot(f *testing.F) {
 		}
 	})
 }
+
+func TestAdvance(t *testing.T) {
+	p, _ := New(bootImage(0xEB, 0xFE), Options{Budget: 1000}) // jmp $
+	ctx := context.Background()
+	for i := 0; i < 5; i++ {
+		if err := p.Advance(ctx, 700); err != nil {
+			t.Fatalf("Advance: %v", err)
+		}
+	}
+	if n := p.CPU().Count; n != 3500 {
+		t.Fatalf("ran %d instructions, want 3500", n)
+	}
+	if p.Idle() || p.Crashed() != nil {
+		t.Fatal("a busy guest is neither idle nor crashed under Advance")
+	}
+	var cr *machine.Crash
+	if err := p.Settle(ctx); !errors.As(err, &cr) {
+		t.Fatalf("Settle: got %v, want a budget crash", err)
+	}
+}
