@@ -162,10 +162,16 @@ func (p *PC) cursor(page int) (col, row int) {
 	return int(m[bdaCursorPos+2*page]), int(m[bdaCursorPos+2*page+1])
 }
 
+// setCursor moves the cursor of page in the BDA and, for the displayed
+// page, in the CRT controller as SeaBIOS does.
 func (p *PC) setCursor(page, col, row int) {
 	m := p.cpu.Mem
 	m[bdaCursorPos+2*page] = byte(col)
 	m[bdaCursorPos+2*page+1] = byte(row)
+	if page == int(m[bdaActivePage]&7) {
+		loc := page*pageSize/2 + row*machine.Cols + col
+		p.crtc[0x0E], p.crtc[0x0F] = byte(loc>>8), byte(loc)
+	}
 }
 
 func cellAddr(page, row, col int) int {

@@ -102,6 +102,9 @@ type PC struct {
 	retrace  bool // port 3DAh toggles so retrace wait loops finish
 	diskStat byte // status of the last int 13h call
 
+	crtcIndex byte     // VGA CRT controller: selected register
+	crtc      [32]byte // and the registers (0Eh/0Fh: cursor location)
+
 	nextTickAt uint64 // instruction count of the next timer interrupt
 	skipped    uint64 // instructions skipped by HLT in this run
 	haltTicks  int    // ticks spent halted since the last BIOS call in this run
@@ -132,7 +135,7 @@ func New(img []byte, opts Options) (*PC, error) {
 	}
 	p.cpu.Trap = p.bios
 	p.cpu.In = p.in
-	p.cpu.Out = func(port uint16, size int, v uint32) {}
+	p.cpu.Out = p.out
 	p.nextTickAt = InstructionsPerTick
 	p.initBIOS()
 	p.boot()
@@ -170,8 +173,15 @@ func (p *PC) boot() {
 	c.R[cpu.EDX] = 0 // DL = drive 0, the first floppy
 }
 
+// in reads an I/O port. Only the VGA CRT controller's index and data
+// registers and the input status register exist; other ports read as an
+// empty bus (all ones).
 func (p *PC) in(port uint16, size int) uint32 {
 	switch port {
+	case 0x3D4:
+		return uint32(p.crtcIndex)
+	case 0x3D5:
+		return uint32(p.crtc[p.crtcIndex])
 	case 0x3DA: // VGA input status 1: alternate retrace and display
 		p.retrace = !p.retrace
 		if p.retrace {
@@ -180,6 +190,20 @@ func (p *PC) in(port uint16, size int) uint32 {
 		return 0x00
 	}
 	return 0xFFFFFFFF
+}
+
+// out writes an I/O port: the CRT controller registers are kept (a guest
+// may read back the cursor location), other writes are ignored.
+func (p *PC) out(port uint16, size int, v uint32) {
+	switch port {
+	case 0x3D4:
+		p.crtcIndex = byte(v) & 0x1F
+		if size > 1 { // out dx, ax: index and data at once
+			p.crtc[p.crtcIndex] = byte(v >> 8)
+		}
+	case 0x3D5:
+		p.crtc[p.crtcIndex] = byte(v)
+	}
 }
 
 // RunUntilIdle runs the guest until it waits for a key, at most budget
