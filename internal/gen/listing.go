@@ -19,7 +19,7 @@ func (r *Result) WriteListing(w io.Writer) error {
 		if _, ok := src[l.Addr]; !ok {
 			src[l.Addr] = l.Text
 		}
-		if isData(l.Text) {
+		if l.Data {
 			for i := range l.Bytes {
 				data[l.Addr+uint32(i)] = true
 			}

@@ -108,7 +108,7 @@ func checkCode(inst *feature.Installation, starts map[uint32]bool, errs *diag.Er
 		return walkCode(inst, starts, known, errs)
 	} else {
 		for _, l := range res.Lines {
-			if len(l.Bytes) == 0 || isData(l.Text) {
+			if len(l.Bytes) == 0 || l.Data {
 				continue
 			}
 			items = append(items, item{l.Addr, l.Bytes, l.Pos, l.Text})
