@@ -48,8 +48,8 @@ func FuzzSegment(f *testing.F) {
 	e, _ := emptySegment(0, 1)
 	f.Add(e)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		for _, deep := range []bool{false, true} {
-			seg, recs, err := scanSegment(b, "fuzz.png", 0, 1, deep)
+		for _, mode := range []scanMode{scanLazy, scanDecode, scanDeep} {
+			seg, recs, err := scanSegment(b, "fuzz.png", 0, 1, mode)
 			if err != nil {
 				continue
 			}

@@ -14,11 +14,18 @@
 // RFC 1951 §3.2.3 lets blocks start anywhere on a byte boundary and back
 // references are optional), so the segment's single zlib stream (PNG spec
 // §10) stays valid when new blocks are written over the old ending. The
-// ending — a final empty stored block plus the Adler-32 of all rows, then IEND
-// — is rewritten after the record, the IHDR height is patched in place and
-// the file is fsynced once. Rows use PNG filter type None (PNG spec §9.2):
-// record bytes are text, and the adaptive filters that image/png picks make
-// text deflate about 2.4 times worse.
+// ending — a final empty stored block plus the Adler-32 of all rows, a
+// private pxRW chunk with the row and record counts, and IEND — is rewritten
+// after the record in the same write, the IHDR height is patched in place
+// and the file is fsynced once. Rows use PNG filter type None (PNG spec
+// §9.2): record bytes are text, and the adaptive filters that image/png
+// picks make text deflate about 2.4 times worse. A segment is sealed at
+// MaxRows rows and the next record starts name.N.png.
+//
+// Open checks every chunk CRC and counts the records without inflating
+// them; the first call that needs record contents (Records, Get, Search,
+// Stats, Damaged) decodes them all, spread over the CPUs. Appending needs
+// no decoding at all.
 //
 // A record is committed once its data chunk is complete and its chunk CRC
 // and frame CRC hold. A crash (kill -9) can only leave a torn tail after the

@@ -44,7 +44,7 @@ const (
 	ihdrHeight = ihdrOff + 8 + 4 // height field inside IHDR data
 	ihdrCRC    = ihdrOff + 8 + 13
 	ihdrEnd    = ihdrCRC + 4
-	endingLen  = 12 + 9 + 12 // tail IDAT (9 data bytes) + IEND
+	endingLen  = 12 + 9 + 12 + 8 + 12 // tail IDAT (9 data bytes), pxRW (8), IEND
 )
 
 // zlibHeader starts the one zlib stream of a segment (RFC 1950: deflate,
@@ -79,12 +79,23 @@ func ihdrData(height uint32) []byte {
 	return d
 }
 
+// countType is a private ancillary chunk (PNG spec §5.4: lower-case first
+// and second letters; upper-case fourth: not safe to copy, it describes the
+// image data) between the last IDAT and IEND. It holds the segment's row
+// count and number of records, written with them in one write, so that
+// Open can check the IHDR height without decoding the image.
+const countType = "pxRW"
+
 // appendEnding appends the tail IDAT (final empty block and the Adler-32 of
-// every row) and IEND.
-func appendEnding(b []byte, adler uint32) []byte {
+// every row), the pxRW chunk and IEND.
+func appendEnding(b []byte, adler, rows, records uint32) []byte {
 	d := append(append([]byte(nil), finalBlock...), 0, 0, 0, 0)
 	binary.BigEndian.PutUint32(d[5:], adler)
 	b = appendChunk(b, "IDAT", d)
+	var n [8]byte
+	binary.BigEndian.PutUint32(n[:], rows)
+	binary.BigEndian.PutUint32(n[4:], records)
+	b = appendChunk(b, countType, n[:])
 	return appendChunk(b, "IEND", nil)
 }
 
@@ -103,7 +114,7 @@ func emptySegment(index int, firstID uint64) ([]byte, uint32) {
 	d = append(d, deflateFragment(rows)...)
 	b = appendChunk(b, "IDAT", d)
 	adler := adlerUpdate(1, rows)
-	return appendEnding(b, adler), adler
+	return appendEnding(b, adler, BandRows, 0), adler
 }
 
 // segmentFirstID reads first= from the pxnet tEXt chunk.

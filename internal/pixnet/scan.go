@@ -48,7 +48,23 @@ type segment struct {
 	records  int    // record pairs written, damaged ones included
 	torn     *Torn
 	damage   []Damage
+	pending  []chunkRef // data chunks not decoded yet (scanLazy)
 }
+
+// chunkRef locates the data chunk of record id in its segment file.
+type chunkRef struct {
+	off int
+	id  uint64
+}
+
+// scanMode says how much of a segment scanSegment decodes.
+type scanMode int
+
+const (
+	scanLazy   scanMode = iota // check chunk CRCs; note data chunks in pending
+	scanDecode                 // also decode every record
+	scanDeep                   // also inflate every title band
+)
 
 type chunk struct {
 	typ  string
@@ -160,9 +176,10 @@ func classify(c chunk) byte {
 }
 
 // scanSegment reads one segment. expectFirst is the id its first record
-// should have. deep also inflates every title band. The returned records are
-// the intact ones; damage and a torn tail are noted in the segment.
-func scanSegment(b []byte, path string, index int, expectFirst uint64, deep bool) (*segment, []Record, error) {
+// should have when the segment does not say. The returned records are the
+// intact ones (none in scanLazy mode); damage and a torn tail are noted in
+// the segment.
+func scanSegment(b []byte, path string, index int, expectFirst uint64, mode scanMode) (*segment, []Record, error) {
 	s := &segment{path: path, index: index, firstID: expectFirst}
 	if len(b) < ihdrEnd || string(b[:8]) != pngSig {
 		return nil, nil, fmt.Errorf("pixnet: %s: not a PNG file", path)
@@ -202,6 +219,8 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, deep bool
 	}
 
 	var recs []Record
+	var countRows uint32
+	var countRecords int
 	rows := uint32(BandRows)
 	lastDataEnd := off
 	expect := s.firstID
@@ -212,23 +231,31 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, deep bool
 	for {
 		c, ok := readChunk(b, off)
 		if ok && c.isTail() {
-			e, eok := readChunk(b, c.end)
-			if eok && e.typ == "IEND" && e.end == len(b) {
-				s.tail = int64(off)
-				s.size = int64(len(b))
-				s.adler = binary.BigEndian.Uint32(c.data[5:])
-				s.adlerOK = true
-				if !wantBand {
-					damage(off, expect, true, "record has a title band but no data")
-					expect++
+			if n, nok := readChunk(b, c.end); nok && n.typ == countType && len(n.data) == 8 {
+				if e, eok := readChunk(b, n.end); eok && e.typ == "IEND" && e.end == len(b) {
+					s.tail = int64(off)
+					s.size = int64(len(b))
+					s.adler = binary.BigEndian.Uint32(c.data[5:])
+					s.adlerOK = true
+					countRows = binary.BigEndian.Uint32(n.data)
+					countRecords = int(binary.BigEndian.Uint32(n.data[4:]))
+					if !wantBand {
+						damage(off, expect, true, "record has a title band but no data")
+						expect++
+						s.records++
+					}
+					for ; s.records < countRecords; s.records++ {
+						damage(off, expect, true, "record lost in damaged chunks")
+						expect++
+					}
+					break
 				}
-				break
 			}
 			ok = false // an ending that does not end the file: torn
 		}
 		if ok && c.typ == "IDAT" {
 			if wantBand {
-				if deep {
+				if mode == scanDeep {
 					if out, err := inflateFragment(c.data, BandRows*(Width+1)); err != nil || len(out) != BandRows*(Width+1) {
 						damage(off, expect, false, "title band does not decode")
 					}
@@ -236,20 +263,25 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, deep bool
 				wantBand, off = false, c.end
 				continue
 			}
-			r, n, err := dataChunkRecord(c.data)
-			switch {
-			case err != nil:
-				damage(off, expect, true, "%v", err)
+			if mode == scanLazy {
+				s.pending = append(s.pending, chunkRef{off: off, id: expect})
 				expect++
-			case r.ID < expect:
-				damage(off, r.ID, true, "record id %d out of order (want %d)", r.ID, expect)
-			default:
-				for ; expect < r.ID; expect++ {
-					damage(off, expect, true, "record missing before record %d", r.ID)
+			} else {
+				r, n, err := dataChunkRecord(c.data)
+				switch {
+				case err != nil:
+					damage(off, expect, true, "%v", err)
+					expect++
+				case r.ID < expect:
+					damage(off, r.ID, true, "record id %d out of order (want %d)", r.ID, expect)
+				default:
+					for ; expect < r.ID; expect++ {
+						damage(off, expect, true, "record missing before record %d", r.ID)
+					}
+					recs = append(recs, r)
+					rows += BandRows + uint32(n)
+					expect = r.ID + 1
 				}
-				recs = append(recs, r)
-				rows += BandRows + uint32(n)
-				expect = r.ID + 1
 			}
 			s.records++
 			wantBand, off, lastDataEnd = true, c.end, c.end
@@ -302,10 +334,17 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, deep bool
 		}
 		off = next
 	}
-	s.rows = rows
-	if len(s.damage) > 0 {
+	if mode != scanLazy && s.adlerOK && len(s.damage) == 0 && rows != countRows {
+		damage(int(s.tail), 0, false, "segment ending counts %d rows, records take %d", countRows, rows)
+	}
+	switch {
+	case s.adlerOK:
+		s.rows = countRows
+	case len(s.damage) > 0:
 		// Rows of damaged records are unknown; the IHDR is the best account.
 		s.rows = max(rows, s.ihdrRows)
+	default:
+		s.rows = rows
 	}
 	return s, recs, nil
 }

@@ -143,6 +143,7 @@ func (s *Store) Search(q string, o SearchOptions) []Hit {
 		o.K = 5
 	}
 	s.mu.Lock()
+	s.ensure()
 	if s.idx == nil {
 		s.idx = newIndex(s.recs)
 	}

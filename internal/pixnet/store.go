@@ -37,8 +37,11 @@ type Store struct {
 	recs   []Record // intact records in id order
 	nextID uint64
 	torn   *Torn // torn tail seen (read-only) or removed (read-write) at open
-	idx    *index
-	closed bool
+	// pending is set while records Open found are still undecoded in
+	// their segments' pending lists; recs then holds only later appends.
+	pending bool
+	idx     *index
+	closed  bool
 }
 
 // Open opens the network at path, creating an empty one (and its parent
@@ -108,22 +111,14 @@ func segPath(path string, i int) string {
 // load reads every segment (the caller holds the lock) and, unless
 // read-only, repairs a torn tail and a stale IHDR height.
 func (s *Store) load() error {
-	s.segs, s.recs, s.torn, s.idx = nil, nil, nil, nil
+	s.segs, s.recs, s.torn, s.idx, s.pending = nil, nil, nil, nil, false
 	s.nextID = 1
-	n := 1
-	for ; ; n++ {
-		if _, err := os.Stat(segPath(s.path, n)); errors.Is(err, fs.ErrNotExist) {
+	for i := 0; ; i++ {
+		p := segPath(s.path, i)
+		b, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) && i > 0 {
 			break
 		}
-	}
-	pre := s.prescan(n - 1)
-	for i := 0; i < n; i++ {
-		p := segPath(s.path, i)
-		if i < n-1 && pre[i].seg != nil && pre[i].seg.firstID != 0 {
-			s.addSegment(pre[i].seg, pre[i].recs)
-			continue
-		}
-		b, err := os.ReadFile(p)
 		if err != nil {
 			return fmt.Errorf("pixnet: %w", err)
 		}
@@ -143,11 +138,11 @@ func (s *Store) load() error {
 				return fmt.Errorf("pixnet: %w", err)
 			}
 		}
-		seg, recs, err := scanSegment(b, p, i, s.nextID, false)
+		seg, _, err := scanSegment(b, p, i, s.nextID, scanLazy)
 		if err != nil {
 			return err
 		}
-		s.addSegment(seg, recs)
+		s.addSegment(seg)
 	}
 	// Open the last segment for appending and repair it.
 	if s.ro {
@@ -179,54 +174,93 @@ func (s *Store) load() error {
 	return nil
 }
 
-func (s *Store) addSegment(seg *segment, recs []Record) {
+func (s *Store) addSegment(seg *segment) {
 	s.segs = append(s.segs, seg)
-	s.recs = append(s.recs, recs...)
-	if len(recs) > 0 {
-		s.nextID = recs[len(recs)-1].ID + 1
+	if len(seg.pending) > 0 {
+		s.pending = true
 	}
-	if n := seg.firstID + uint64(seg.records); n > s.nextID {
-		s.nextID = n
-	}
+	s.nextID = max(s.nextID, seg.firstID+uint64(seg.records))
 	if seg.torn != nil {
 		s.torn = seg.torn
 	}
 }
 
-type prescanned struct {
-	seg  *segment
-	recs []Record
-}
-
-// prescan reads and scans the first n segments — sealed ones, which name
-// their first record id — in parallel, the work of most of an Open. A
-// segment that fails here is read again in order by load, which reports it.
-func (s *Store) prescan(n int) []prescanned {
-	out := make([]prescanned, n)
-	work := make(chan int)
+// ensure decodes the records Open left in their chunks (the caller holds
+// s.mu). Open only checks chunk CRCs and counts records, which is all an
+// append needs; reading records inflates every data chunk, spread over the
+// CPUs.
+func (s *Store) ensure() {
+	if !s.pending {
+		return
+	}
+	s.pending = false
+	type job struct {
+		seg  *segment
+		b    []byte
+		refs []chunkRef
+		recs []Record
+		dmg  []Damage
+	}
+	var jobs []*job
+	for _, seg := range s.segs {
+		if len(seg.pending) == 0 {
+			continue
+		}
+		b, err := os.ReadFile(seg.path)
+		for refs := seg.pending; len(refs) > 0; {
+			n := min(len(refs), 256)
+			j := &job{seg: seg, b: b, refs: refs[:n]}
+			if err != nil {
+				for _, r := range j.refs {
+					j.dmg = append(j.dmg, Damage{ID: r.id, Segment: seg.path, Offset: int64(r.off), Lost: true, Reason: err.Error()})
+				}
+				j.refs = nil
+			}
+			jobs = append(jobs, j)
+			refs = refs[n:]
+		}
+		seg.pending = nil
+	}
+	work := make(chan *job)
 	var wg sync.WaitGroup
-	for w := 0; w < min(n, runtime.GOMAXPROCS(0)); w++ {
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range work {
-				p := segPath(s.path, i)
-				b, err := os.ReadFile(p)
-				if err != nil {
-					continue
-				}
-				if seg, recs, err := scanSegment(b, p, i, 0, false); err == nil {
-					out[i] = prescanned{seg, recs}
+			for j := range work {
+				for _, ref := range j.refs {
+					c, ok := readChunk(j.b, ref.off)
+					var r Record
+					var err error
+					if !ok {
+						err = errors.New("data chunk changed since open")
+					} else {
+						r, _, err = dataChunkRecord(c.data)
+					}
+					if err == nil && r.ID != ref.id {
+						err = fmt.Errorf("holds record %d", r.ID)
+					}
+					if err != nil {
+						j.dmg = append(j.dmg, Damage{ID: ref.id, Segment: j.seg.path, Offset: int64(ref.off), Lost: true, Reason: err.Error()})
+						continue
+					}
+					j.recs = append(j.recs, r)
 				}
 			}
 		}()
 	}
-	for i := 0; i < n; i++ {
-		work <- i
+	for _, j := range jobs {
+		work <- j
 	}
 	close(work)
 	wg.Wait()
-	return out
+	var recs []Record
+	for _, j := range jobs {
+		recs = append(recs, j.recs...)
+		j.seg.damage = append(j.seg.damage, j.dmg...)
+	}
+	s.recs = append(recs, s.recs...)
+	sort.SliceStable(s.recs, func(a, b int) bool { return s.recs[a].ID < s.recs[b].ID })
 }
 
 // initSegment writes an empty segment i at p (which exists, empty or cut
@@ -304,7 +338,7 @@ func (s *Store) repair(seg *segment) error {
 		rows += uint32(len(out) / (Width + 1))
 	}
 	rows = max(rows, BandRows)
-	end := appendEnding(nil, adler)
+	end := appendEnding(nil, adler, rows, uint32(seg.records))
 	if _, err := s.last.WriteAt(end, seg.tail); err != nil {
 		return fmt.Errorf("pixnet: %w", err)
 	}
@@ -388,7 +422,7 @@ func (s *Store) appendBatch(rs []Record, onlyIfEmpty bool) ([]Record, error) {
 		if len(buf) == 0 {
 			return nil
 		}
-		buf = appendEnding(buf, adler)
+		buf = appendEnding(buf, adler, rows, uint32(records))
 		if _, err := s.last.WriteAt(buf, seg.tail); err != nil {
 			return fmt.Errorf("pixnet: %w", err)
 		}
@@ -514,6 +548,7 @@ func (s *Store) newSegment(firstID uint64) error {
 func (s *Store) Records() []Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ensure()
 	return append([]Record(nil), s.recs...)
 }
 
@@ -521,6 +556,7 @@ func (s *Store) Records() []Record {
 func (s *Store) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ensure()
 	return len(s.recs)
 }
 
@@ -529,6 +565,7 @@ func (s *Store) Len() int {
 func (s *Store) Get(id uint64) (Record, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ensure()
 	i := sort.Search(len(s.recs), func(i int) bool { return s.recs[i].ID >= id })
 	if i < len(s.recs) && s.recs[i].ID == id {
 		return s.recs[i], true
@@ -552,6 +589,7 @@ func (s *Store) Torn() *Torn {
 func (s *Store) Damaged() []Damage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ensure()
 	var d []Damage
 	for _, seg := range s.segs {
 		d = append(d, seg.damage...)

@@ -28,6 +28,7 @@ type Stats struct {
 func (s *Store) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ensure()
 	st := Stats{Path: s.path, Records: len(s.recs), ByKind: map[Kind]int{}, NextID: s.nextID, Segments: len(s.segs), Torn: s.torn}
 	for _, r := range s.recs {
 		st.ByKind[r.Kind]++
@@ -91,7 +92,7 @@ func (s *Store) Verify() (VerifyReport, error) {
 			}
 			break
 		}
-		seg, recs, err := scanSegment(b, p, i, next, true)
+		seg, recs, err := scanSegment(b, p, i, next, scanDeep)
 		if err != nil {
 			return rep, err
 		}
