@@ -322,20 +322,20 @@ func (c *CPU) wr32(base uint32, off uint16, v uint32) {
 
 func (c *CPU) rd(sz uint8, base uint32, off uint16) uint32 {
 	switch sz {
-	case 1:
-		return uint32(c.rd8(base, off))
 	case 2:
 		return uint32(c.rd16(base, off))
+	case 1:
+		return uint32(c.rd8(base, off))
 	}
 	return c.rd32(base, off)
 }
 
 func (c *CPU) wr(sz uint8, base uint32, off uint16, v uint32) {
 	switch sz {
-	case 1:
-		c.wr8(base, off, uint8(v))
 	case 2:
 		c.wr16(base, off, uint16(v))
+	case 1:
+		c.wr8(base, off, uint8(v))
 	default:
 		c.wr32(base, off, v)
 	}
@@ -372,10 +372,7 @@ func (c *CPU) fetchImm(sz uint8) uint32 {
 // ---- registers ----
 
 func (c *CPU) reg8(r uint8) uint8 {
-	if r < 4 {
-		return uint8(c.R[r])
-	}
-	return uint8(c.R[r-4] >> 8)
+	return uint8(c.R[r&3] >> (r & 4 * 2))
 }
 
 func (c *CPU) setReg8(r uint8, v uint8) {
@@ -388,22 +385,22 @@ func (c *CPU) setReg8(r uint8, v uint8) {
 
 func (c *CPU) reg(sz uint8, r uint8) uint32 {
 	switch sz {
+	case 2:
+		return c.R[r&7] & 0xFFFF
 	case 1:
 		return uint32(c.reg8(r))
-	case 2:
-		return c.R[r] & 0xFFFF
 	}
-	return c.R[r]
+	return c.R[r&7]
 }
 
 func (c *CPU) setReg(sz uint8, r uint8, v uint32) {
 	switch sz {
+	case 2:
+		c.R[r&7] = c.R[r&7]&0xFFFF0000 | v&0xFFFF
 	case 1:
 		c.setReg8(r, uint8(v))
-	case 2:
-		c.R[r] = c.R[r]&0xFFFF0000 | v&0xFFFF
 	default:
-		c.R[r] = v
+		c.R[r&7] = v
 	}
 }
 

@@ -88,6 +88,15 @@ const (
 	stopNone = 0
 )
 
+// isPrefix marks the prefix bytes: segment overrides, operand size, LOCK
+// and REP. (0x67, address size, is an invalid opcode here.)
+var isPrefix = func() (t [256]bool) {
+	for _, b := range []byte{0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0xF0, 0xF2, 0xF3} {
+		t[b] = true
+	}
+	return
+}()
+
 // step executes one instruction and returns a Kind, stopTrap or 0.
 func (c *CPU) step() int {
 	c.instIP = c.IP
@@ -95,41 +104,31 @@ func (c *CPU) step() int {
 	c.rep = 0
 	c.o32 = false
 	c.Count++
-	var op uint8
-	for n := 0; ; n++ {
+	op := c.fetch8()
+	for n := 0; isPrefix[op]; n++ {
 		if n == 14 { // a 386 faults on instructions longer than 15 bytes
 			return int(InvalidOpcode)
 		}
-		op = c.fetch8()
 		switch op {
 		case 0x26:
 			c.segOvr = ES
-			continue
 		case 0x2E:
 			c.segOvr = CS
-			continue
 		case 0x36:
 			c.segOvr = SS
-			continue
 		case 0x3E:
 			c.segOvr = DS
-			continue
 		case 0x64:
 			c.segOvr = FS
-			continue
 		case 0x65:
 			c.segOvr = GS
-			continue
 		case 0x66:
 			c.o32 = true
-			continue
-		case 0xF0:
-			continue
+		case 0xF0: // LOCK: nothing to lock here
 		case 0xF2, 0xF3:
 			c.rep = op
-			continue
 		}
-		break
+		op = c.fetch8()
 	}
 	// wsz is the size of a "word" operand: 2, or 4 with the 0x66 prefix.
 	wsz := uint8(2)
