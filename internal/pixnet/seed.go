@@ -27,9 +27,10 @@ func Seed(s *Store, extra ...Record) error {
 }
 
 // OpenOrSeed opens the network at path like Open; a network that does not
-// exist yet is first created and seeded with Seed. When two processes race
-// to create it, only one seeds it.
-func OpenOrSeed(path string) (*Store, error) {
+// exist yet is first created and seeded with the built-in knowledge and
+// extra, as Seed does. When two processes race to create it, only one
+// seeds it.
+func OpenOrSeed(path string, extra ...Record) (*Store, error) {
 	_, err := os.Stat(path)
 	if err == nil {
 		return Open(path)
@@ -41,7 +42,7 @@ func OpenOrSeed(path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.appendBatch(SeedRecords(), true); err != nil {
+	if _, err := s.appendBatch(append(SeedRecords(), extra...), true); err != nil {
 		s.Close()
 		return nil, err
 	}
