@@ -29,6 +29,9 @@ import (
 //	; mem ADDR HEX           bytes at a linear address
 //	; crash "TEXT"           the last run crashed, the reason contains TEXT
 //	; budget N               the instruction budget (before the first run)
+//	; qemu                   also run the checks on QEMU (TestProgramsOnQEMU)
+//
+// Other comment lines are prose.
 
 // assemble builds a boot image from an assembly file.
 func assemble(t testing.TB, path string) []byte {
