@@ -185,6 +185,13 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, mode scan
 		return nil, nil, fmt.Errorf("pixnet: %s: not a PNG file", path)
 	}
 	ihdr, ok := readChunk(b, ihdrOff)
+	if !ok && string(b[ihdrOff:ihdrOff+8]) == "\x00\x00\x00\x0dIHDR" {
+		// Append patches the height and CRC in place; a write torn there
+		// (a power cut) leaves the rest of the IHDR intact. Take it with an
+		// unknown height, which Open rewrites and Verify reports.
+		ihdr, ok = chunk{typ: "IHDR", data: b[ihdrOff+8 : ihdrOff+8+13], off: ihdrOff, end: ihdrEnd}, true
+		defer func() { s.ihdrRows = 0 }()
+	}
 	if !ok || ihdr.typ != "IHDR" || len(ihdr.data) != 13 {
 		return nil, nil, fmt.Errorf("pixnet: %s: damaged IHDR", path)
 	}
