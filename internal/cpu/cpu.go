@@ -3,7 +3,7 @@
 // imm8, imul imm, enter/leave, ins/outs, bound) and the 386 real-mode
 // instructions that 16-bit code commonly uses (the 0x66 operand-size prefix
 // with 32-bit registers, movzx/movsx, near jcc, setcc, fs/gs, bt*, bsf/bsr,
-// lss/lfs/lgs, cwde/cdq). Where the 8086 and a 386 disagree it behaves as a 386
+// lss/lfs/lgs, cwde/cdq, smsw, cpuid, rdtsc). Where the 8086 and a 386 disagree it behaves as a 386
 // does, because that is what QEMU runs and what pxOS targets; the accepted
 // differences from the recorded 8086 vectors are listed in one table,
 // sstDifferences in sst_test.go.

@@ -1047,6 +1047,19 @@ func (c *CPU) step0F(wsz uint8) int {
 			return stopNone
 		}
 		c.setRmv(wsz, c.shiftDouble(op < 0xA8, c.rmv(wsz), c.reg(wsz, c.modReg), n, wsz))
+	case 0x01: // group 7: only SMSW exists in real mode here
+		c.decodeModRM()
+		if c.modReg != 4 {
+			return int(InvalidOpcode) // SGDT LGDT LMSW ...: no protected mode
+		}
+		// CR0 of a 386 in real mode with a 387-compatible ET bit, as
+		// QEMU reports it: only ET (bit 4) set.
+		c.setRmv(2, 0x0010)
+	case 0x31: // RDTSC: the instruction count is the time stamp
+		c.R[EAX] = uint32(c.Count)
+		c.R[EDX] = uint32(c.Count >> 32)
+	case 0xA2: // CPUID
+		c.cpuid()
 	case TrapOpcode: // BIOS trap 0F FF ib
 		n := c.fetch8()
 		if c.S[CS] != TrapSegment || c.Trap == nil {
@@ -1107,4 +1120,25 @@ func (c *CPU) shiftDouble(left bool, a, b uint32, n uint8, sz uint8) uint32 {
 	}
 	c.setArith(f)
 	return r
+}
+
+// cpuid answers CPUID with QEMU's default 32-bit CPU ("qemu32": vendor
+// GenuineIntel, family 6 model 6 stepping 3) but only the feature bits this
+// emulator has: TSC (RDTSC). Leaf 0 reports 1 as the highest leaf; higher
+// leaves return zeros.
+func (c *CPU) cpuid() {
+	switch c.R[EAX] {
+	case 0:
+		c.R[EAX] = 1
+		c.R[EBX] = 0x756E6547 // "Genu"
+		c.R[EDX] = 0x49656E69 // "ineI"
+		c.R[ECX] = 0x6C65746E // "ntel"
+	case 1:
+		c.R[EAX] = 0x00000663
+		c.R[EBX] = 0
+		c.R[ECX] = 0
+		c.R[EDX] = 1 << 4 // TSC
+	default:
+		c.R[EAX], c.R[EBX], c.R[ECX], c.R[EDX] = 0, 0, 0, 0
+	}
 }
