@@ -653,3 +653,60 @@ func TestTornIHDR(t *testing.T) {
 		decodePNG(t, path)
 	}
 }
+
+// TestKill9WithConcurrentWriter kills one of two writers in the middle of
+// its appends: the other repairs the torn tail under the lock and goes on,
+// and nothing either of them acknowledged is lost.
+func TestKill9WithConcurrentWriter(t *testing.T) {
+	path := tempNet(t)
+	s := mustOpen(t, path) // create it before the children race
+	s.Close()
+	steady, sout := startChild(t, "steady", path, 200)
+	victim, vout := startChild(t, "victim", path, 100000)
+	acked := map[uint64]string{}
+	for n := 0; n < 60 && vout.Scan(); n++ {
+		var id uint64
+		var i int
+		fmt.Sscanf(vout.Text(), "ok %d %d", &id, &i)
+		acked[id] = "victim," + strconv.Itoa(i)
+	}
+	victim.Process.Signal(syscall.SIGKILL)
+	victim.Wait()
+	for sout.Scan() {
+		var id uint64
+		var i int
+		fmt.Sscanf(sout.Text(), "ok %d %d", &id, &i)
+		acked[id] = "steady," + strconv.Itoa(i)
+	}
+	if err := steady.Wait(); err != nil {
+		t.Fatalf("steady writer: %v", err)
+	}
+	s = mustOpen(t, path)
+	if d := s.Damaged(); len(d) > 0 {
+		t.Fatalf("damage: %v", d)
+	}
+	steadyCount := 0
+	for id, v := range acked {
+		who, i, _ := strings.Cut(v, ",")
+		n, _ := strconv.Atoi(i)
+		want := testRecord(who, n)
+		want.ID = id
+		got, ok := s.Get(id)
+		if !ok {
+			t.Fatalf("acknowledged record %d (%s) lost", id, v)
+		}
+		if d := sameRecord(got, want); d != "" {
+			t.Fatalf("record %d: %s", id, d)
+		}
+		if who == "steady" {
+			steadyCount++
+		}
+	}
+	if steadyCount != 200 {
+		t.Fatalf("%d steady records acknowledged, want 200", steadyCount)
+	}
+	if _, err := s.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	decodePNG(t, path)
+}
