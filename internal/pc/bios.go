@@ -493,7 +493,11 @@ func (p *PC) int13() {
 
 func (p *PC) int15() {
 	switch p.ah() {
-	case 0x86: // wait: time is instruction-driven here, return at once
+	case 0x86: // wait CX:DX microseconds: let that much guest time pass
+		us := uint64(p.r16(cpu.ECX))<<16 | uint64(p.r16(cpu.EDX))
+		skip := us * InstructionsPerTick / 54925 // 54925 us per tick
+		p.cpu.Count += skip
+		p.skipped += skip
 		p.setRetFlag(cpu.CF, false)
 	case 0x88: // extended memory size: none
 		p.set16(cpu.EAX, 0)

@@ -1,11 +1,13 @@
 ; int 1Ah ticks follow the instruction count (one tick per million
 ; instructions, also in the BDA at 0040:006C); the RTC is fixed; int 11h
-; and 12h report the equipment word and 640 KiB.
+; and 12h report the equipment word and 640 KiB; int 15h AH=86h lets the
+; time pass.
 ; settle
 ; mem 0x500 00 00 00 00 00 00 01 00
-; mem 0x46C 01 00 00 00
+; mem 0x46C 13 00 00 00
 ; mem 0x508 00 12 00 00 26 20 01 01
 ; mem 0x510 21 00 80 02
+; mem 0x514 13 00
 	org 0x7C00
 	xor ax, ax
 	mov ds, ax
@@ -33,6 +35,13 @@
 	mov [0x510], ax
 	int 0x12
 	mov [0x512], ax
+	mov ah, 0x86		; wait 1 s (0F4240h us): 18 more ticks, 19 in all
+	mov cx, 0x000F
+	mov dx, 0x4240
+	int 0x15
+	xor ah, ah
+	int 0x1A
+	mov [0x514], dx
 	xor ah, ah
 	int 0x16
 	jmp $
