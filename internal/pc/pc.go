@@ -38,16 +38,20 @@ import (
 	"github.com/pxos-dev/pxos/internal/machine"
 )
 
-// FloppySize is the size of a 1.44 MB floppy image: 80 cylinders, 2 heads,
-// 18 sectors of 512 bytes, the geometry QEMU reports for it.
+// The geometry of a 1.44 MB floppy as QEMU reports it (int 13h AH=08h):
+// 80 cylinders, 2 heads, 18 sectors of 512 bytes. FloppySize is the size
+// of its image.
 const (
-	Cylinders     = 80
-	Heads         = 2
-	Sectors       = 18
-	SectorSize    = 512
-	FloppySize    = Cylinders * Heads * Sectors * SectorSize
-	DefaultBudget = 50_000_000
+	Cylinders  = 80
+	Heads      = 2
+	Sectors    = 18
+	SectorSize = 512
+	FloppySize = Cylinders * Heads * Sectors * SectorSize
 )
+
+// DefaultBudget is the instruction budget of one Settle, WaitText or key
+// of Press when Options.Budget is zero: about a third of a second.
+const DefaultBudget = 50_000_000
 
 // Boot state as SeaBIOS (QEMU's BIOS) leaves it when it jumps to the boot
 // sector, measured with `qemu-system-i386 -d cpu` on QEMU 7.2: AX=AA55h,
@@ -106,7 +110,7 @@ type PC struct {
 	crtc      [32]byte // and the registers (0Eh/0Fh: cursor location)
 
 	nextTickAt uint64 // instruction count of the next timer interrupt
-	skipped    uint64 // instructions skipped by HLT in this run
+	skipped    uint64 // instructions skipped by HLT and int 15h waits in this run (not budgeted)
 	haltTicks  int    // ticks spent halted since the last BIOS call in this run
 	irqPending bool   // a timer interrupt waits for IF
 	halted     bool   // idle in HLT: resume with the next tick
