@@ -302,7 +302,14 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, mode scan
 		} else if len(b)-off >= 12 {
 			next = resync(b, off+1)
 		}
-		if next < 0 || !ok && next == off {
+		kind := byte('E')
+		if next >= 0 {
+			nc, _ := readChunk(b, next)
+			kind = classify(nc)
+		}
+		if kind == 'E' {
+			// Nothing but an IEND (or nothing at all) follows: the end of
+			// the file is a torn append, not committed data.
 			s.torn = &Torn{Segment: path, Offset: int64(lastDataEnd), Bytes: int64(len(b) - lastDataEnd)}
 			s.tail = int64(lastDataEnd)
 			s.size = int64(len(b))
@@ -312,8 +319,6 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, mode scan
 			}
 			break
 		}
-		nc, _ := readChunk(b, next)
-		kind := classify(nc)
 		switch {
 		case wantBand && kind == 'D':
 			damage(off, expect, false, "title band checksum mismatch")
@@ -332,12 +337,6 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, mode scan
 			expect++
 			s.records++
 			wantBand = true
-		}
-		if kind == 'E' {
-			// IEND with no tail before it: treat the rest as torn.
-			s.torn = &Torn{Segment: path, Offset: int64(lastDataEnd), Bytes: int64(len(b) - lastDataEnd)}
-			s.tail, s.size = int64(lastDataEnd), int64(len(b))
-			break
 		}
 		off = next
 	}

@@ -710,3 +710,25 @@ func TestKill9WithConcurrentWriter(t *testing.T) {
 	}
 	decodePNG(t, path)
 }
+
+// TestDamagedEnding: damage in the ending (tail IDAT, pxRW, IEND) looks like
+// a torn append and is repaired without losing a record.
+func TestDamagedEnding(t *testing.T) {
+	path, rs := build(t, 5)
+	orig, _ := os.ReadFile(path)
+	for back := 1; back <= endingLen; back++ {
+		b := append([]byte(nil), orig...)
+		b[len(b)-back] ^= 0x04
+		os.WriteFile(path, b, 0o644)
+		s := mustOpen(t, path)
+		checkRecords(t, s.Records(), rs)
+		if d := s.Damaged(); len(d) > 0 {
+			t.Errorf("byte %d from the end: damage %v", back, d)
+		}
+		if r, err := s.Append(testRecord("e", back)); err != nil || r.ID != 6 {
+			t.Fatalf("byte %d from the end: append: id %d, %v", back, r.ID, err)
+		}
+		s.Close()
+		decodePNG(t, path)
+	}
+}
