@@ -97,8 +97,9 @@ func TestPrograms(t *testing.T) {
 type opener func(img []byte, opts Options) (machine.Machine, error)
 
 // runProgram assembles file and runs the checks in its header on a machine
-// from open. Memory checks run only on the emulator.
-func runProgram(t *testing.T, file string, open opener) {
+// from open, and returns the final screen. Memory checks run only on the
+// emulator.
+func runProgram(t *testing.T, file string, open opener) machine.Screen {
 	img := assemble(t, file)
 	src, _ := os.ReadFile(file)
 	var m machine.Machine
@@ -217,4 +218,9 @@ func runProgram(t *testing.T, file string, open opener) {
 	if steps == 0 {
 		t.Fatalf("%s: no checks", file)
 	}
+	s, err := m.Screen(ctx)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return s
 }

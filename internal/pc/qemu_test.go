@@ -14,8 +14,9 @@ import (
 )
 
 // TestProgramsOnQEMU runs the programs marked "; qemu" on qemu-system-i386
-// with the same screen and cursor checks, so the BIOS services implemented
-// here are held to what SeaBIOS does. Memory checks run only on the
+// with the same screen and cursor checks, then compares the whole final
+// screens (characters, attributes, cursor) of QEMU and the emulator, so the
+// BIOS services implemented here are held to what SeaBIOS does. Memory checks run only on the
 // emulator; crash programs are not compared (QEMU has no instruction budget
 // and reports faults differently).
 func TestProgramsOnQEMU(t *testing.T) {
@@ -40,10 +41,32 @@ func TestProgramsOnQEMU(t *testing.T) {
 		}
 		n++
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".asm"), func(t *testing.T) {
-			runProgram(t, file, open)
+			q := runProgram(t, file, open)
+			e := runProgram(t, file, func(img []byte, opts Options) (machine.Machine, error) { return New(img, opts) })
+			// Beyond the listed checks, the whole final screens agree.
+			for r := 0; r < machine.Rows; r++ {
+				if q.Cells[r] != e.Cells[r] {
+					t.Errorf("row %d differs:\nqemu %q attrs % X\nemu  %q attrs % X", r, q.Row(r), attrs(q, r), e.Row(r), attrs(e, r))
+				}
+			}
+			if q.CursorRow != e.CursorRow || q.CursorCol != e.CursorCol {
+				t.Errorf("cursor: qemu %d,%d, emu %d,%d", q.CursorRow, q.CursorCol, e.CursorRow, e.CursorCol)
+			}
 		})
 	}
 	if n == 0 {
 		t.Fatal("no program is marked for QEMU")
 	}
+}
+
+// attrs returns the attribute bytes of row r, trailing 07h trimmed.
+func attrs(s machine.Screen, r int) []byte {
+	var b []byte
+	for _, c := range s.Cells[r] {
+		b = append(b, c.Attr)
+	}
+	for len(b) > 0 && b[len(b)-1] == 0x07 {
+		b = b[:len(b)-1]
+	}
+	return b
 }
