@@ -199,11 +199,22 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, mode scan
 		return nil, nil, fmt.Errorf("pixnet: %s: not a pixel network segment (want %d-pixel 8-bit greyscale, not interlaced)", path, Width)
 	}
 	s.ihdrRows = binary.BigEndian.Uint32(ihdr.data[4:])
+	damage := func(at int, id uint64, lost bool, format string, args ...any) {
+		s.damage = append(s.damage, Damage{ID: id, Segment: path, Offset: int64(at), Lost: lost, Reason: fmt.Sprintf(format, args...)})
+	}
 	off := ihdr.end
 	for {
 		c, ok := readChunk(b, off)
 		if !ok {
-			return nil, nil, fmt.Errorf("pixnet: %s: damaged header chunk at offset %d", path, off)
+			// A damaged text chunk or heading band holds no record: note it
+			// and go on with the next intact chunk.
+			next := resync(b, off+1)
+			if next < 0 {
+				return nil, nil, fmt.Errorf("pixnet: %s: damaged header chunk at offset %d", path, off)
+			}
+			damage(off, 0, false, "segment header chunk damaged")
+			off = next
+			continue
 		}
 		off = c.end
 		if c.typ == "tEXt" {
@@ -216,7 +227,12 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, mode scan
 		}
 		if c.typ == "IDAT" {
 			if !bytes.HasPrefix(c.data, zlibHeader) {
-				return nil, nil, fmt.Errorf("pixnet: %s: first IDAT does not start the zlib stream", path)
+				if len(s.damage) == 0 {
+					return nil, nil, fmt.Errorf("pixnet: %s: first IDAT does not start the zlib stream", path)
+				}
+				// The heading band was the damaged chunk; this is the first
+				// record's title band (deflate data never starts 78 01 here).
+				off = c.off
 			}
 			break
 		}
@@ -232,9 +248,6 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, mode scan
 	lastDataEnd := off
 	expect := s.firstID
 	wantBand := true
-	damage := func(at int, id uint64, lost bool, format string, args ...any) {
-		s.damage = append(s.damage, Damage{ID: id, Segment: path, Offset: int64(at), Lost: lost, Reason: fmt.Sprintf(format, args...)})
-	}
 	for {
 		c, ok := readChunk(b, off)
 		if ok && c.isTail() {

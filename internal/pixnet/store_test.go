@@ -732,3 +732,25 @@ func TestDamagedEnding(t *testing.T) {
 		decodePNG(t, path)
 	}
 }
+
+// TestDamagedHeader: damage in a segment's text chunks or heading band is
+// reported but costs no record.
+func TestDamagedHeader(t *testing.T) {
+	path, rs := build(t, 5)
+	orig, _ := os.ReadFile(path)
+	cs := chunks(t, orig)
+	for _, c := range cs[1:5] { // three tEXt chunks and the first IDAT
+		b := append([]byte(nil), orig...)
+		b[c.off+8+len(c.data)/2] ^= 0x02
+		os.WriteFile(path, b, 0o644)
+		s := mustOpen(t, path)
+		checkRecords(t, s.Records(), rs)
+		if _, err := s.Verify(); err == nil || !strings.Contains(err.Error(), "segment header chunk damaged") {
+			t.Errorf("%s chunk damaged: Verify: %v", c.typ, err)
+		}
+		if r, err := s.Append(testRecord("h", 1)); err != nil || r.ID != 6 {
+			t.Errorf("%s chunk damaged: append: id %d, %v", c.typ, r.ID, err)
+		}
+		s.Close()
+	}
+}
