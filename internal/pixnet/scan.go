@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"strings"
 	"sync"
 )
 
@@ -290,7 +291,7 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, mode scan
 				r, n, err := dataChunkRecord(c.data)
 				switch {
 				case err != nil:
-					damage(off, expect, true, "%v", err)
+					damage(off, expect, true, "%s", strings.TrimPrefix(err.Error(), "pixnet: "))
 					expect++
 				case r.ID < expect:
 					damage(off, r.ID, true, "record id %d out of order (want %d)", r.ID, expect)

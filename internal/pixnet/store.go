@@ -241,7 +241,7 @@ func (s *Store) ensure() {
 						err = fmt.Errorf("holds record %d", r.ID)
 					}
 					if err != nil {
-						j.dmg = append(j.dmg, Damage{ID: ref.id, Segment: j.seg.path, Offset: int64(ref.off), Lost: true, Reason: err.Error()})
+						j.dmg = append(j.dmg, Damage{ID: ref.id, Segment: j.seg.path, Offset: int64(ref.off), Lost: true, Reason: strings.TrimPrefix(err.Error(), "pixnet: ")})
 						continue
 					}
 					j.recs = append(j.recs, r)

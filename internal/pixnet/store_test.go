@@ -356,7 +356,7 @@ func TestFrameChecksum(t *testing.T) {
 	os.WriteFile(path, nb, 0o644)
 	s := mustOpen(t, path)
 	_, err = s.Verify()
-	if err == nil || !strings.Contains(err.Error(), "record 3: pixnet: bad frame: checksum mismatch") {
+	if err == nil || !strings.Contains(err.Error(), "record 3: bad frame: checksum mismatch") {
 		t.Fatalf("Verify: %v", err)
 	}
 	checkRecords(t, s.Records(), append(append([]Record(nil), rs[:2]...), rs[3:]...))
