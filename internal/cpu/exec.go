@@ -79,8 +79,6 @@ func (c *CPU) dataSeg() uint32 {
 	return uint32(c.S[DS]) << 4
 }
 
-func (c *CPU) jumpRel(d uint16) { c.IP += d }
-
 // setSeg loads segment register s.
 func (c *CPU) setSeg(s uint8, v uint16) { c.S[s] = v }
 
