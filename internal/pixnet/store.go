@@ -445,6 +445,9 @@ func (s *Store) appendBatch(rs []Record, onlyIfEmpty bool) ([]Record, error) {
 		}
 		r.Time = time.Unix(r.Time.Unix(), int64(r.Time.Nanosecond())).UTC()
 		frame := encodeFrame(&r)
+		if len(frame)-frameHeader > maxFrameBody {
+			return nil, fmt.Errorf("pixnet: record %d of batch: %d bytes, more than the %d a frame holds", i+1, len(frame), maxFrameBody)
+		}
 		need := uint32(BandRows + (len(frame)+Width-1)/Width)
 		if records > 0 && uint64(rows)+uint64(need) > uint64(maxRows) {
 			if err := flush(); err != nil {
