@@ -389,10 +389,14 @@ func (s *Store) AppendBatch(rs []Record) ([]Record, error) {
 
 // appendBatch appends rs; with onlyIfEmpty it appends nothing (and returns
 // nil) when the network already holds records.
-func (s *Store) appendBatch(rs []Record, onlyIfEmpty bool) ([]Record, error) {
-	for i := range rs {
-		if !rs[i].Kind.Valid() {
-			return nil, fmt.Errorf("pixnet: record %d of batch: unknown kind %s", i+1, quote(string(rs[i].Kind)))
+func (s *Store) appendBatch(rs []Record, onlyIfEmpty bool) (_ []Record, err error) {
+	for i, r := range rs {
+		if !r.Kind.Valid() {
+			return nil, fmt.Errorf("pixnet: record %d of batch: unknown kind %s", i+1, quote(string(r.Kind)))
+		}
+		// The frame adds a few varints per field to the content.
+		if n := RawSize(r) + int64(len(r.Kind)) + 10*int64(len(r.Tags)+8); n > maxFrameBody {
+			return nil, fmt.Errorf("pixnet: record %d of batch: %d bytes, more than the %d a frame holds", i+1, n, maxFrameBody)
 		}
 	}
 	s.mu.Lock()
@@ -410,6 +414,13 @@ func (s *Store) appendBatch(rs []Record, onlyIfEmpty bool) ([]Record, error) {
 	if err := s.refresh(); err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil && len(s.segs) > 0 {
+			// Part of the batch may be on disk: read it all again before
+			// the next append rather than trust what memory says.
+			s.segs[len(s.segs)-1].size = -1
+		}
+	}()
 	if onlyIfEmpty && s.nextID > 1 {
 		return nil, nil
 	}
@@ -445,9 +456,6 @@ func (s *Store) appendBatch(rs []Record, onlyIfEmpty bool) ([]Record, error) {
 		}
 		r.Time = time.Unix(r.Time.Unix(), int64(r.Time.Nanosecond())).UTC()
 		frame := encodeFrame(&r)
-		if len(frame)-frameHeader > maxFrameBody {
-			return nil, fmt.Errorf("pixnet: record %d of batch: %d bytes, more than the %d a frame holds", i+1, len(frame), maxFrameBody)
-		}
 		need := uint32(BandRows + (len(frame)+Width-1)/Width)
 		if records > 0 && uint64(rows)+uint64(need) > uint64(maxRows) {
 			if err := flush(); err != nil {
