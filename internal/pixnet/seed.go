@@ -27,10 +27,13 @@ func Seed(s *Store, extra ...Record) error {
 }
 
 // OpenOrSeed opens the network at path like Open; a network that does not
-// exist yet is first created and seeded with the built-in knowledge and
-// extra, as Seed does. When two processes race to create it, only one
-// seeds it.
-func OpenOrSeed(path string, extra ...Record) (*Store, error) {
+// exist yet is first created and seeded with the built-in knowledge. When
+// two processes race to create it, only one seeds it.
+func OpenOrSeed(path string) (*Store, error) { return OpenOrSeedWith(path) }
+
+// OpenOrSeedWith is OpenOrSeed that seeds a new network with extra records
+// (verified solutions, say) after the built-in knowledge, as Seed does.
+func OpenOrSeedWith(path string, extra ...Record) (*Store, error) {
 	_, err := os.Stat(path)
 	if err == nil {
 		return Open(path)

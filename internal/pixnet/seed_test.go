@@ -15,7 +15,7 @@ func TestOpenOrSeed(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := OpenOrSeed(path, sol)
+			s, err := OpenOrSeedWith(path, sol)
 			if err != nil {
 				t.Error(err)
 				return
