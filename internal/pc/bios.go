@@ -99,6 +99,8 @@ func (p *PC) bios(n byte) error {
 		return p.setCrash("divide error (int 0 not handled by the guest)", c.S[cpu.CS], c.IP)
 	case 0x08:
 		p.updateTicks()
+	case 0x09:
+		p.int09()
 	case 0x10:
 		return p.int10()
 	case 0x11:
@@ -605,6 +607,46 @@ func (p *PC) int16() error {
 		}
 	}
 	return nil
+}
+
+// int9Hooked reports whether the guest replaced the BIOS keyboard
+// interrupt handler in the vector table.
+func (p *PC) int9Hooked() bool {
+	c := p.cpu
+	return c.Read16(0, 9*4) != stubOff+4*9 || c.Read16(0, 9*4+2) != romSeg
+}
+
+// int09 is the BIOS keyboard interrupt handler, reached when a guest's own
+// handler chains to it: it reads the scan code from port 60h, keeps the
+// shift flags at 0040:0017 and queues the key on its make code.
+func (p *PC) int09() {
+	c := p.cpu
+	sc := byte(p.in(0x60, 1))
+	flags := c.Mem[bdaKbdFlags]
+	switch sc {
+	case 0x2A:
+		flags |= 0x02
+	case 0xAA:
+		flags &^= 0x02
+	case 0x36:
+		flags |= 0x01
+	case 0xB6:
+		flags &^= 0x01
+	case 0xE0:
+	default:
+		k := p.pendingKey
+		scan := byte(k >> 8)
+		if scan == 0x85 {
+			scan = 0x57
+		} else if scan == 0x86 {
+			scan = 0x58
+		}
+		if k != 0 && sc == scan {
+			p.PushKey(k)
+			p.pendingKey = 0
+		}
+	}
+	c.Mem[bdaKbdFlags] = flags
 }
 
 // ---- int 1Ah: clock ----

@@ -2,6 +2,7 @@ package pc
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pxos-dev/pxos/internal/machine"
 )
@@ -72,4 +73,38 @@ func KeyCode(k machine.Key) (uint16, error) {
 		return c, nil
 	}
 	return 0, fmt.Errorf("pc: no key types %q", k.Rune)
+}
+
+// scanCodes returns the scan codes (set 1, as the keyboard controller
+// translates them) a PC keyboard sends for a key with int 16h code code:
+// make and break, wrapped in left shift for shifted characters, each
+// prefixed with E0h for the grey keys.
+func scanCodes(k machine.Key, code uint16) []byte {
+	scan := byte(code >> 8)
+	switch scan { // F11 and F12 have other int 16h codes than scan codes
+	case 0x85:
+		scan = 0x57
+	case 0x86:
+		scan = 0x58
+	}
+	if code&0xFF == 0xE0 {
+		return []byte{0xE0, scan, 0xE0, scan | 0x80}
+	}
+	if k.Name == "" && shifted(k.Rune) {
+		return []byte{0x2A, scan, scan | 0x80, 0xAA}
+	}
+	return []byte{scan, scan | 0x80}
+}
+
+// shifted reports whether typing r needs shift on a US keyboard.
+func shifted(r rune) bool {
+	for _, row := range keyRows {
+		if strings.ContainsRune(row.plain, r) {
+			return false
+		}
+		if strings.ContainsRune(row.shifted, r) {
+			return true
+		}
+	}
+	return false
 }

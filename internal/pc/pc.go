@@ -20,9 +20,13 @@
 // failure (int 18h) or a runaway past the budget becomes a *machine.Crash
 // with CS:IP, the bytes there and the registers.
 //
-// What it does not emulate: the keyboard controller, PIC and PIT ports and
-// the keyboard interrupt (keys go straight to the BIOS buffer), graphics
-// modes (mode numbers are recorded, the screen stays 80x25 text), the FPU,
+// Keys go straight into the BIOS keyboard buffer, unless the guest hooked
+// int 09h: then each key arrives as set-1 scan codes (make and break, shift
+// around capitals, E0h before grey keys) through port 60h and an int 09h
+// per code, and the BIOS handler the guest chains to queues the key.
+//
+// What it does not emulate: the PIC and PIT ports, the rest of the keyboard
+// controller, graphics modes (mode numbers are recorded, the screen stays 80x25 text), the FPU,
 // and the A20 gate (memory wraps at 1 MiB as on an 8086, while QEMU boots
 // with A20 enabled). The floppy is write protected unless
 // Options.WritableDisk is set, as the QEMU backend attaches it read-only.
@@ -106,6 +110,10 @@ type PC struct {
 	retrace  bool // port 3DAh toggles so retrace wait loops finish
 	diskStat byte // status of the last int 13h call
 
+	port60     byte   // keyboard controller: the last scan code sent
+	kbdFull    bool   // and not yet read
+	pendingKey uint16 // the int 16h code of the key whose scan codes int 09h receives
+
 	crtcIndex byte     // VGA CRT controller: selected register
 	crtc      [32]byte // and the registers (0Eh/0Fh: cursor location)
 
@@ -177,11 +185,19 @@ func (p *PC) boot() {
 	c.R[cpu.EDX] = 0 // DL = drive 0, the first floppy
 }
 
-// in reads an I/O port. Only the VGA CRT controller's index and data
-// registers and the input status register exist; other ports read as an
-// empty bus (all ones).
+// in reads an I/O port. Only the keyboard controller's data and status,
+// the VGA CRT controller's index and data registers and the VGA input
+// status register exist; other ports read as an empty bus (all ones).
 func (p *PC) in(port uint16, size int) uint32 {
 	switch port {
+	case 0x60: // keyboard controller data: the last scan code
+		p.kbdFull = false
+		return uint32(p.port60)
+	case 0x64: // keyboard controller status: bit 0 output buffer full
+		if p.kbdFull {
+			return 0x1D
+		}
+		return 0x1C
 	case 0x3D4:
 		return uint32(p.crtcIndex)
 	case 0x3D5:
@@ -380,6 +396,21 @@ func (p *PC) Press(ctx context.Context, keys ...machine.Key) error {
 		}
 		if err := p.run(ctx, 0, nil, false); err != nil { // make room in the buffer
 			return err
+		}
+		if p.int9Hooked() {
+			// The guest handles the keyboard interrupt itself: send the
+			// scan codes through port 60h and int 09h, one interrupt at
+			// a time, as the keyboard controller would.
+			p.pendingKey = code
+			for _, sc := range scanCodes(k, code) {
+				p.port60, p.kbdFull = sc, true
+				p.halted = false
+				p.cpu.Interrupt(9)
+				if err := p.run(ctx, 0, nil, false); err != nil {
+					return err
+				}
+			}
+			continue
 		}
 		if !p.PushKey(code) {
 			return fmt.Errorf("pc: keyboard buffer full at key %v", k)
