@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -363,5 +364,29 @@ func TestAdvance(t *testing.T) {
 	var cr *machine.Crash
 	if err := p.Settle(ctx); !errors.As(err, &cr) {
 		t.Fatalf("Settle: got %v, want a budget crash", err)
+	}
+}
+
+func TestScanCodes(t *testing.T) {
+	tests := []struct {
+		key  machine.Key
+		want string
+	}{
+		{machine.Key{Rune: 'a'}, "1E 9E"},
+		{machine.Key{Rune: 'B'}, "2A 30 B0 AA"},
+		{machine.Key{Rune: '!'}, "2A 02 82 AA"},
+		{machine.Key{Rune: ' '}, "39 B9"},
+		{machine.Key{Name: "up"}, "E0 48 E0 C8"},
+		{machine.Key{Name: "f12"}, "58 D8"},
+		{machine.Key{Name: "enter"}, "1C 9C"},
+	}
+	for _, tt := range tests {
+		code, err := KeyCode(tt.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.ToUpper(fmt.Sprintf("% x", scanCodes(tt.key, code))); got != tt.want {
+			t.Errorf("scanCodes(%v) = %s, want %s", tt.key, got, tt.want)
+		}
 	}
 }
