@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -214,16 +215,40 @@ The body comes from --text or from a file (--file - reads standard input);
 	return c
 }
 
+// netEmbedder remembers why embeddings failed, so search can say it ranked
+// by words only.
+type netEmbedder struct {
+	e   pixnet.Embedder
+	err error
+}
+
+func (n *netEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	v, err := n.e.Embed(ctx, texts)
+	if err != nil {
+		n.err = err
+	}
+	return v, err
+}
+
 func netSearchCmd(e *env, open netOpener) *cobra.Command {
 	var kinds []string
 	var k int
-	var asJSON bool
+	var asJSON, embeddings bool
+	var lf llmFlags
 	c := &cobra.Command{
 		Use:   "search QUERY",
 		Short: "Find the records most similar to a query (BM25 over title, tags and body)",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Search ranks records by BM25 over their title, tags and body. With
+--embeddings it also asks the LLM server (--url) for /v1/embeddings and fuses
+the two rankings; without an embedding model it says so and ranks by words.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			o := pixnet.SearchOptions{K: k}
+			o := pixnet.SearchOptions{K: k, Context: e.ctx}
+			var emb *netEmbedder
+			if embeddings {
+				emb = &netEmbedder{e: lf.client(false)}
+				o.Embedder = emb
+			}
 			for _, v := range kinds {
 				kd, err := pixnet.ParseKind(v)
 				if err != nil {
@@ -237,6 +262,9 @@ func netSearchCmd(e *env, open netOpener) *cobra.Command {
 			}
 			defer s.Close()
 			hits := s.Search(strings.Join(args, " "), o)
+			if emb != nil && emb.err != nil {
+				fmt.Fprintf(e.stderr, "pxos: net search: no embeddings, ranked by words only: %v\n", emb.err)
+			}
 			if asJSON {
 				out := make([]any, len(hits))
 				for i, h := range hits {
@@ -259,6 +287,8 @@ func netSearchCmd(e *env, open netOpener) *cobra.Command {
 	c.Flags().StringSliceVar(&kinds, "kind", nil, "only records of these kinds (repeat or comma-separate)")
 	c.Flags().IntVarP(&k, "k", "k", 5, "number of results")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().BoolVar(&embeddings, "embeddings", false, "fuse in similarity from the LLM server's /v1/embeddings")
+	addLLMFlags(c.Flags(), &lf, false)
 	return c
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/pxos-dev/pxos/internal/llm/llmtest"
 )
 
 // netRun runs pxos in-process and returns its exit status and output.
@@ -160,5 +162,35 @@ func TestNet500(t *testing.T) {
 	}
 	if code, _, stderr := netRun(t, "", "net", "show", "--network", network, fmt.Sprint(last)); code != 1 || !strings.Contains(stderr, fmt.Sprintf("record %d is damaged", last)) {
 		t.Errorf("show of the damaged record: exit %d, %q", code, stderr)
+	}
+}
+
+// TestNetSearchEmbeddings fuses embeddings from a fake LLM server on
+// 127.0.0.1, and says so when the server has no embedding model.
+func TestNetSearchEmbeddings(t *testing.T) {
+	network := filepath.Join(t.TempDir(), "n.png")
+	for _, title := range []string{"routine one", "routine two"} {
+		if code, _, stderr := netRun(t, "", "net", "add", "--network", network, "--kind", "qa", "--title", title, "--text", "a routine"); code != 0 {
+			t.Fatal(stderr)
+		}
+	}
+	srv := llmtest.New(t, llmtest.Options{EmbeddingModel: "nomic-embed"})
+	code, out, stderr := netRun(t, "", "net", "search", "--network", network, "--embeddings", "--url", srv.URL, "--json", "routine")
+	if code != 0 || stderr != "" || !strings.Contains(out, `"title": "routine`) {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	embeds := 0
+	for _, r := range srv.Requests() {
+		if strings.HasSuffix(r.Path, "/embeddings") {
+			embeds++
+		}
+	}
+	if embeds == 0 {
+		t.Errorf("no /v1/embeddings request reached the server: %+v", srv.Requests())
+	}
+	plain := llmtest.New(t, llmtest.Options{})
+	code, out, stderr = netRun(t, "", "net", "search", "--network", network, "--embeddings", "--url", plain.URL, "routine")
+	if code != 0 || !strings.Contains(stderr, "ranked by words only") || !strings.Contains(out, "routine one") {
+		t.Fatalf("without embeddings: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 }
