@@ -7,15 +7,12 @@ import (
 	"fmt"
 	"hash/crc32"
 	"image"
-	"image/color"
 	"image/draw"
 	"io"
 	"strings"
 	"sync"
 
-	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
 )
 
 // Image geometry of a segment.
@@ -298,9 +295,40 @@ func clip(s string, n int) string {
 	return string(r[:n-3]) + "..."
 }
 
-func drawText(dst draw.Image, x, y int, s string) {
-	d := font.Drawer{Dst: dst, Src: image.NewUniform(color.Black), Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
-	d.DrawString(s)
+// drawText draws s in black with the 7x13 font, baseline at y, onto a
+// white-ish dst. It blits the font's alpha mask directly, which is what
+// font.Drawer with draw.Over does, several times faster.
+func drawText(dst *image.Gray, x, y int, s string) {
+	face := basicfont.Face7x13
+	mask := face.Mask.(*image.Alpha)
+	h := face.Ascent + face.Descent
+	for _, r := range s {
+		gi := -1
+		for _, c := range [2]rune{r, '\ufffd'} { // basicfont falls back to U+FFFD
+			for _, rg := range face.Ranges {
+				if gi < 0 && rg.Low <= c && c < rg.High {
+					gi = int(c-rg.Low) + rg.Offset
+				}
+			}
+		}
+		if gi >= 0 {
+			for gy := 0; gy < h; gy++ {
+				py := y - face.Ascent + gy
+				if py < dst.Rect.Min.Y || py >= dst.Rect.Max.Y {
+					continue
+				}
+				row := mask.Pix[(gi*h+gy)*mask.Stride:]
+				for gx := 0; gx < face.Width; gx++ {
+					px := x + face.Left + gx
+					if a := row[gx]; a != 0 && px >= dst.Rect.Min.X && px < dst.Rect.Max.X {
+						o := dst.PixOffset(px, py)
+						dst.Pix[o] = byte(uint32(dst.Pix[o]) * (255 - uint32(a)) / 255)
+					}
+				}
+			}
+		}
+		x += face.Advance
+	}
 }
 
 // adlerUpdate continues the Adler-32 checksum (RFC 1950 §8.2) adler over p.
