@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"image"
-	"image/draw"
 	"io"
 	"strings"
 	"sync"
@@ -261,7 +260,9 @@ const bandCols = (Width - 8) / 7
 // of grey level rule on top, and returns its rows with filter bytes.
 func renderBand(text string, rule byte) []byte {
 	img := image.NewGray(image.Rect(0, 0, Width, BandRows))
-	draw.Draw(img, img.Rect, image.White, image.Point{}, draw.Src)
+	for i := range img.Pix {
+		img.Pix[i] = 0xff // white
+	}
 	for x := 0; x < Width; x++ {
 		img.Pix[x] = rule
 	}

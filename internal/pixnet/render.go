@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
-	"image/draw"
 	"strings"
 	"time"
 
@@ -60,7 +59,9 @@ func Render(r Record) *image.Gray {
 	}
 	const margin = 8
 	img := image.NewGray(image.Rect(0, 0, 2*margin+renderCols*basicfont.Face7x13.Advance, 2*margin+len(lines)*lineHeight))
-	draw.Draw(img, img.Rect, image.White, image.Point{}, draw.Src)
+	for i := range img.Pix {
+		img.Pix[i] = 0xff // white
+	}
 	for i, l := range lines {
 		drawText(img, margin, margin+i*lineHeight+basicfont.Face7x13.Ascent, l)
 	}
