@@ -4,8 +4,8 @@
 //
 // A network is one or more PNG segments (name.png, name.1.png, ...). Each is
 // an 8-bit grayscale image, Width pixels wide. Every record appends two IDAT
-// chunks to the last segment: a title band (the record's id, kind, title and
-// tags drawn with the basicfont 7x13 bitmap font, for people) and data rows
+// chunks to the last segment: a title band (the record's id, kind and title
+// drawn with the basicfont 7x13 bitmap font, for people) and data rows
 // holding the record's frame byte for byte (for the program). The frame is
 // magic, version, kind, length and a CRC-32 over what is stored; see frame.go.
 //

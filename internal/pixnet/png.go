@@ -238,15 +238,12 @@ func inflateAppend(dst, frag []byte, limit int) ([]byte, error) {
 	}
 }
 
-// bandText is the line drawn above a record's data rows. It leaves out the
-// body: every glyph costs about eight bytes of compressed pixels, and the
-// title is what a person scans for (pxos net render draws a whole record).
+// bandText is the line drawn above a record's data rows. It leaves out tags
+// and body: every glyph costs about eight bytes of compressed pixels, and
+// the title is what a person scans for (pxos net render draws a whole
+// record).
 func bandText(r *Record) string {
-	s := fmt.Sprintf("#%d %s: %s", r.ID, r.Kind, oneLine(r.Title))
-	if len(r.Tags) > 0 {
-		s += "  [" + strings.Join(r.Tags, ", ") + "]"
-	}
-	return s
+	return fmt.Sprintf("#%d %s: %s", r.ID, r.Kind, oneLine(r.Title))
 }
 
 func oneLine(s string) string {
