@@ -1,7 +1,10 @@
 ; A guest that hooks the keyboard interrupt (int 09h) reads the scan codes
 ; from port 60h (shift around capitals) and chains to the BIOS, which still
 ; queues the keys for int 16h and keeps the shift flags.
-; qemu
+; Not compared with QEMU: there this handler (read port 60h, then chain to
+; SeaBIOS, which reads it again) was seen to lose keys now and then, as if
+; the second read got the next queued scan code; here the byte stays until
+; the next key, as on a real keyboard controller.
 ; wait "ready"
 ; settle
 ; press "aB" enter
