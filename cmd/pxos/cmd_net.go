@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pxos-dev/pxos/internal/atomicfile"
+	"github.com/pxos-dev/pxos/internal/gen"
 	"github.com/pxos-dev/pxos/internal/pixnet"
 )
 
@@ -32,13 +33,14 @@ func newNetCmd(e *env) *cobra.Command {
 		Short: "Inspect and teach the pixel network (the PNG knowledge store)",
 		Long: `The pixel network is pxos's knowledge store: PNG files that show every
 record's title to a person and hold its exact bytes in data rows. A network
-that does not exist yet is created from the built-in seed knowledge.
+that does not exist yet is created from the built-in seed knowledge, the pxOS
+API page and the verified solutions of the default features.
 The seed names three networks: pxvm/networks/pxos_autobuild.png (the loop),
 pxos_dev.png and learning_network.png (the bridge's default).`,
 		Args: cobra.NoArgs,
 	}
 	c.PersistentFlags().StringVar(&network, "network", netDefault, "network `file` (its first PNG segment)")
-	open := func() (*pixnet.Store, error) { return pixnet.OpenOrSeed(network) }
+	open := func() (*pixnet.Store, error) { return gen.OpenNetwork(network) }
 	c.AddCommand(
 		netStatsCmd(e, open),
 		netShowCmd(e, open),
@@ -429,11 +431,17 @@ func netSeedCmd(e *env, network *string) *cobra.Command {
 		Use:   "seed [--force]",
 		Short: "Create a network from the built-in seed knowledge",
 		Long: `Seed creates the network from the built-in knowledge (x86 encodings, BIOS
-interrupts, boot sector, assembly patterns, pxOS memory map). It refuses to
-replace an existing network unless --force is given.`,
+interrupts, boot sector, assembly patterns), the pxOS v1.0 API page (memory
+map, hook slots, calling convention) and the verified solutions of the
+default features. It refuses to replace an existing network unless --force
+is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			s, err := pixnet.SeedNew(*network, force)
+			shipped, err := gen.ShippedSolutions()
+			if err != nil {
+				return err
+			}
+			s, err := pixnet.SeedNew(*network, force, shipped...)
 			if errors.Is(err, pixnet.ErrExists) {
 				return fmt.Errorf("net seed: %s exists; use --force to replace it", *network)
 			}
