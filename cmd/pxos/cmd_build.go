@@ -38,7 +38,15 @@ file is written.`,
 			if err != nil {
 				return err
 			}
-			outs := []atomicfile.File{{Path: out, Data: im.Floppy, NoSync: true}}
+			// The floppy is the raw image followed by zeros: write the raw
+			// part and let Truncate extend the file with a hole, which saves
+			// copying 1.4 MB of zeros on every build.
+			outs := []atomicfile.File{{Path: out, NoSync: true, Fill: func(f *os.File) error {
+				if _, err := f.Write(im.Bin); err != nil {
+					return err
+				}
+				return f.Truncate(build.FloppySize)
+			}}}
 			if bin != "" {
 				outs = append(outs, atomicfile.File{Path: bin, Data: im.Bin, NoSync: true})
 			}

@@ -232,7 +232,7 @@ func sigByte(a uint32) int {
 
 // FromSource parses src (named file in errors) and builds it. The error, when
 // not nil, is one diag.ErrorList of every parse and build problem in line
-// order.
+// order. As with prim.Parse, src must not be modified afterwards.
 func FromSource(file string, src []byte, opts Options) (*Image, error) {
 	p, perr := prim.Parse(file, src)
 	im, berr := Build(p, opts)
