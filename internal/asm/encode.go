@@ -1036,7 +1036,25 @@ func encLoop(op byte, a32 bool) encodeFunc {
 	}
 }
 
-func encJmp(e *encoder, args []*arg) error {
+// branch holds the encodings that tell jmp and call apart (Intel SDM vol 2:
+// JMP EA/FF /5/FF /4/E9/EB, CALL 9A/FF /3/FF /2/E8; a call has no short form).
+type branch struct {
+	farPtr byte // seg:off immediate: EA / 9A
+	farMem int  // FF /n through a far pointer in memory: 5 / 3
+	nearRM int  // FF /n through a register or memory: 4 / 2
+	rel    byte // rel16 (rel32 with 66): E9 / E8
+	short  bool // has a rel8 form (EB)
+}
+
+var (
+	jmpBranch  = branch{farPtr: 0xEA, farMem: 5, nearRM: 4, rel: 0xE9, short: true}
+	callBranch = branch{farPtr: 0x9A, farMem: 3, nearRM: 2, rel: 0xE8}
+)
+
+func encJmp(e *encoder, args []*arg) error  { return encBranch(e, args, jmpBranch) }
+func encCall(e *encoder, args []*arg) error { return encBranch(e, args, callBranch) }
+
+func encBranch(e *encoder, args []*arg, b branch) error {
 	if err := nargs(args, 1); err != nil {
 		return err
 	}
@@ -1046,14 +1064,14 @@ func encJmp(e *encoder, args []*arg) error {
 		if t.jmp == jFar {
 			return errSizeMismatch()
 		}
-		return e.farPtr(t, 0xEA)
+		return e.farPtr(t, b.farPtr)
 	case t.isRM():
 		if t.jmp == jFar {
 			if !t.isMem() {
 				return errCombo
 			}
 			e.op(0xFF)
-			return e.modrm(t, 5)
+			return e.modrm(t, b.farMem)
 		}
 		sz := t.opSize()
 		if sz == 1 || t.jmp == jShort {
@@ -1063,68 +1081,27 @@ func encJmp(e *encoder, args []*arg) error {
 			e.o32 = true
 		}
 		e.op(0xFF)
-		return e.modrm(t, 4)
+		return e.modrm(t, b.nearRM)
 	case t.isImm():
-		if t.jmp == jFar || t.size == 1 {
+		if t.jmp == jFar || t.size == 1 || (t.jmp == jShort && !b.short) {
 			return errCombo
 		}
-		if t.size == 4 { // jmp dword: 66 E9 rel32
+		if t.size == 4 { // jmp/call dword: 66 E9/E8 rel32
 			if t.jmp == jShort {
 				return errCombo
 			}
 			e.o32 = true
-			e.op(0xE9)
+			e.op(b.rel)
 			return e.rel(t.v, 4, e.prefixLen()+5)
 		}
-		if t.size != 2 && e.short(t, 2) {
+		if b.short && t.size != 2 && e.short(t, 2) {
 			e.op(0xEB)
 			return e.rel(t.v, 1, e.prefixLen()+2)
 		}
-		e.choseFar = true
-		e.op(0xE9)
-		return e.rel(t.v, 2, e.prefixLen()+3)
-	}
-	return errCombo
-}
-
-func encCall(e *encoder, args []*arg) error {
-	if err := nargs(args, 1); err != nil {
-		return err
-	}
-	t := args[0]
-	switch {
-	case t.kind == oFar:
-		if t.jmp == jFar {
-			return errSizeMismatch()
+		if b.short {
+			e.choseFar = true
 		}
-		return e.farPtr(t, 0x9A)
-	case t.isRM():
-		if t.jmp == jFar {
-			if !t.isMem() {
-				return errCombo
-			}
-			e.op(0xFF)
-			return e.modrm(t, 3)
-		}
-		sz := t.opSize()
-		if sz == 1 || t.jmp == jShort {
-			return errCombo
-		}
-		if sz == 4 {
-			e.o32 = true
-		}
-		e.op(0xFF)
-		return e.modrm(t, 2)
-	case t.isImm():
-		if t.jmp == jFar || t.jmp == jShort || t.size == 1 {
-			return errCombo
-		}
-		if t.size == 4 { // call dword: 66 E8 rel32
-			e.o32 = true
-			e.op(0xE8)
-			return e.rel(t.v, 4, e.prefixLen()+5)
-		}
-		e.op(0xE8)
+		e.op(b.rel)
 		return e.rel(t.v, 2, e.prefixLen()+3)
 	}
 	return errCombo
