@@ -56,7 +56,7 @@ and an HTML report with before/after screenshots and byte maps beside it.`,
 			defer ss.net.Close()
 			ws := ss.ws
 			o := loop.Options{Goals: goals, MaxIterations: maxIter, MaxAttempts: f.maxAttempts, Workspace: ws, Network: ss.net,
-				Provider: ss.prov, Backend: backendName, Report: report, Image: image,
+				Provider: ss.prov, Embedder: ss.emb, Backend: backendName, Report: report, Image: image,
 				Temperature: f.llm.temperature, MaxTokens: f.llm.maxTokens, Log: e.stderr}
 			if _, ok := ss.prov.(*gen.OpenAI); ok {
 				o.Client = ss.client // the model plans too

@@ -53,6 +53,7 @@ type session struct {
 	net    *pixnet.Store
 	client *llm.Client
 	prov   gen.Provider
+	emb    pixnet.Embedder // the server's embeddings, when it offers them
 }
 
 // open opens the session the flags describe. A model provider streams its
@@ -73,11 +74,15 @@ func (f *genFlags) open(e *env) (*session, error) {
 		net.Close()
 		return nil, err
 	}
+	ss := &session{ws: ws, net: net, client: client, prov: prov}
 	if o, ok := prov.(*gen.OpenAI); ok {
 		o.Stream = e.stderr
 		o.Used = func(labels []string) { printUsed(e.stderr, labels) }
+		if info, err := client.Probe(e.ctx); err == nil && info.Embeddings() {
+			ss.emb = client
+		}
 	}
-	return &session{ws: ws, net: net, client: client, prov: prov}, nil
+	return ss, nil
 }
 
 func newGenCmd(e *env) *cobra.Command {
@@ -133,7 +138,7 @@ pxos auto also boots it and runs its scenario.`,
 				if err != nil {
 					return nil, err
 				}
-				g := &gen.Generator{Base: base, API: ws.API, Network: net, Provider: prov, Log: e.stderr}
+				g := &gen.Generator{Base: base, API: ws.API, Network: net, Provider: prov, Embedder: ss.emb, Log: e.stderr}
 				req.Feature = text
 				res, _, err := g.Generate(e.ctx, req)
 				return res, err

@@ -153,6 +153,9 @@ type Generator struct {
 	API      string        // the pxOS API page given to models
 	Network  *pixnet.Store // where attempts are recorded and knowledge retrieved; may be nil
 	Provider Provider
+	// Embedder, when set, ranks retrieved records by meaning as well as by
+	// words (the LLM server's /v1/embeddings).
+	Embedder pixnet.Embedder
 	Log      io.Writer // progress lines; nil for none
 }
 
@@ -173,7 +176,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		// The caller's address, not the answer's: no repair can move it.
 		return nil, nil, err
 	}
-	pc := NewPromptContext(g.Base, g.API, g.Network, req.Feature)
+	pc := NewPromptContext(ctx, g.Base, g.API, g.Network, g.Embedder, req.Feature)
 	var attempts []Attempt
 	prev := req.Repair
 	first := 1

@@ -369,3 +369,26 @@ func TestPrimitivesWalkFromEntries(t *testing.T) {
 		t.Fatalf("code running off the end: err = %v", err)
 	}
 }
+
+// When the server offers embeddings, retrieval asks for them (the records
+// are ranked by meaning as well as by words).
+func TestEmbeddingsUsedForRetrieval(t *testing.T) {
+	good := answerJSON(verAsm, map[string]string{"cmd_head": "ver_entry"}, verScenario)
+	srv := llmtest.New(t, llmtest.Options{EmbeddingModel: "nomic-embed-text", Reply: func(llmtest.ChatRequest) llmtest.Reply {
+		return llmtest.Reply{Content: good}
+	}})
+	client := llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})
+	g := &Generator{Base: loadBase(t), API: api(t), Network: openNet(t), Provider: &OpenAI{Client: client}, Embedder: client}
+	if _, _, err := g.Generate(context.Background(), Request{Feature: "Add a 'ver' command that prints the version"}); err != nil {
+		t.Fatal(err)
+	}
+	var embeds int
+	for _, r := range srv.Requests() {
+		if strings.HasSuffix(r.Path, "/embeddings") {
+			embeds++
+		}
+	}
+	if embeds == 0 {
+		t.Error("no /v1/embeddings request: retrieval did not use the server's embeddings")
+	}
+}

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"sort"
@@ -51,8 +52,9 @@ func promptAPI(api string) string {
 }
 
 // NewPromptContext gathers the build's facts and the network records most
-// similar to the feature.
-func NewPromptContext(base *feature.Base, api string, net *pixnet.Store, featureText string) *PromptContext {
+// similar to the feature: by words, fused with embedding similarity when emb
+// is not nil (the LLM server offers /v1/embeddings).
+func NewPromptContext(ctx context.Context, base *feature.Base, api string, net *pixnet.Store, emb pixnet.Embedder, featureText string) *PromptContext {
 	pc := &PromptContext{API: promptAPI(api), Free: base.Image.Summary.Free, Features: base.Installed()}
 	syms := base.Symbols()
 	for _, s := range feature.Slots {
@@ -72,7 +74,8 @@ func NewPromptContext(base *feature.Base, api string, net *pixnet.Store, feature
 	}
 	sort.Strings(pc.Symbols)
 	if net != nil {
-		for _, h := range net.Search(featureText, pixnet.SearchOptions{K: RetrieveK, Kinds: []pixnet.Kind{pixnet.KindSolution, pixnet.KindFailure, pixnet.KindReference}}) {
+		o := pixnet.SearchOptions{K: RetrieveK, Kinds: []pixnet.Kind{pixnet.KindSolution, pixnet.KindFailure, pixnet.KindReference}, Embedder: emb, Context: ctx}
+		for _, h := range net.Search(featureText, o) {
 			pc.Records = append(pc.Records, h.Record)
 		}
 	}

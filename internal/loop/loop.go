@@ -57,10 +57,11 @@ type Options struct {
 	Workspace     *gen.Workspace
 	Network       *pixnet.Store
 	Provider      gen.Provider
-	Client        *llm.Client // for planning with a model; nil offline
-	Backend       string      // "emu" (default), "qemu" or "both"
-	Report        string      // JSON report path; the HTML report and images go beside it
-	Image         string      // where to write the final image; "" for none
+	Client        *llm.Client     // for planning with a model; nil offline
+	Embedder      pixnet.Embedder // ranks retrieved records by meaning too; nil for words only
+	Backend       string          // "emu" (default), "qemu" or "both"
+	Report        string          // JSON report path; the HTML report and images go beside it
+	Image         string          // where to write the final image; "" for none
 	Temperature   float64
 	MaxTokens     int
 	Timeout       time.Duration // per scenario run; 0 means 60s
@@ -218,7 +219,7 @@ func (r *runner) step(ctx context.Context, n, total int, st Step) *GoalReport {
 		}
 		left := min(r.o.MaxAttempts-attempt, r.o.MaxIterations-r.calls)
 		r.logf("step %d/%d %q: generate (%s)\n", n, total, st.Goal, r.o.Provider.Name())
-		gn := &gen.Generator{Base: r.base, API: r.o.Workspace.API, Network: r.o.Network, Provider: r.o.Provider, Log: indentWriter{r.o.Log}}
+		gn := &gen.Generator{Base: r.base, API: r.o.Workspace.API, Network: r.o.Network, Provider: r.o.Provider, Embedder: r.o.Embedder, Log: indentWriter{r.o.Log}}
 		res, atts, err := gn.Generate(ctx, gen.Request{Feature: featureText, Addr: hintAddr(st.AddressHint, r.base), MaxAttempts: left,
 			Temperature: r.o.Temperature, MaxTokens: r.o.MaxTokens, Repair: repair})
 		for _, a := range atts {
