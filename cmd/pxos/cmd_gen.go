@@ -78,6 +78,7 @@ func (f *genFlags) open(e *env) (*session, error) {
 	if o, ok := prov.(*gen.OpenAI); ok {
 		o.Stream = e.stderr
 		o.Used = func(labels []string) { printUsed(e.stderr, labels) }
+		o.Waiting = spinner(e.stderr, "waiting for the model at "+client.URL())
 		if info, err := client.Probe(e.ctx); err == nil && info.Embeddings() {
 			ss.emb = client
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/llm"
@@ -20,6 +21,10 @@ type OpenAI struct {
 	Stream io.Writer
 	// Used, when set, is told which network records went into each prompt.
 	Used func(labels []string)
+	// Waiting, when set, is called as a request goes out; the function it
+	// returns is called when the first token (or the answer) arrives. A
+	// terminal uses it to show a spinner while the model thinks.
+	Waiting func() (done func())
 }
 
 // Name implements Provider.
@@ -152,15 +157,24 @@ func (o *OpenAI) Propose(ctx context.Context, req *Request, pc *PromptContext, p
 	r := llm.Request{Messages: fitted.Messages, Temperature: llm.Temp(t), MaxTokens: maxTokens, Schema: Schema(req.Format)}
 	var ans answer
 	var resp *llm.Response
+	done := func() {}
+	if o.Waiting != nil {
+		done = sync.OnceFunc(o.Waiting())
+	}
 	if o.Stream != nil {
 		var tf llm.ThinkFilter
-		resp, err = o.Client.ChatStream(ctx, r, func(s string) { io.WriteString(o.Stream, tf.Write(s)) })
+		resp, err = o.Client.ChatStream(ctx, r, func(s string) {
+			done()
+			io.WriteString(o.Stream, tf.Write(s))
+		})
+		done()
 		fmt.Fprintln(o.Stream, tf.Flush())
 		if err == nil {
 			err = o.Client.DecodeJSON(resp.Content, &ans)
 		}
 	} else {
 		resp, err = o.Client.ChatJSON(ctx, r, *r.Schema, &ans)
+		done()
 	}
 	if err != nil {
 		if errors.Is(err, llm.ErrMalformed) {
