@@ -55,6 +55,8 @@ var ErrExhausted = errors.New("gen: no valid answer")
 // Request is one feature to generate.
 type Request struct {
 	Feature     string  // the feature description, e.g. "Add backspace support to shell"
+	Goal        string  // the goal it serves, recorded in the block and the network; Feature when empty
+	Name        string  // the feature's name when the provider gives none; Slug(Goal) when empty
 	Addr        uint32  // where to place it; 0 picks the first free range big enough
 	Format      Format  // FormatAsm when empty
 	MaxAttempts int     // 3 when 0
@@ -169,8 +171,14 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 	if req.Format == "" {
 		req.Format = FormatAsm
 	}
-	if name := Slug(req.Feature); g.Base.Present(name) {
-		return nil, nil, fmt.Errorf("%w: %s (%q)", feature.ErrInstalled, name, req.Feature)
+	if req.Goal == "" {
+		req.Goal = req.Feature
+	}
+	if req.Name == "" {
+		req.Name = Slug(req.Goal)
+	}
+	if g.Base.Present(req.Name) {
+		return nil, nil, fmt.Errorf("%w: %s (%q)", feature.ErrInstalled, req.Name, req.Goal)
 	}
 	if err := checkAddr(g.Base, req.Addr); err != nil {
 		// The caller's address, not the answer's: no repair can move it.

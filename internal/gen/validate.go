@@ -35,11 +35,18 @@ func (e *missingError) Error() string {
 func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 	name := c.Name
 	if name == "" {
+		name = req.Name
+	}
+	if name == "" {
 		name = Slug(req.Feature)
+	}
+	goal := req.Goal
+	if goal == "" {
+		goal = req.Feature
 	}
 	spec := &feature.Spec{
 		Name:         name,
-		Goal:         req.Feature,
+		Goal:         goal,
 		Keywords:     c.Keywords,
 		Requires:     c.Requires,
 		Hooks:        c.Hooks,

@@ -220,7 +220,7 @@ func (r *runner) step(ctx context.Context, n, total int, st Step) *GoalReport {
 		left := min(r.o.MaxAttempts-attempt, r.o.MaxIterations-r.calls)
 		r.logf("step %d/%d %q: generate (%s)\n", n, total, st.Goal, r.o.Provider.Name())
 		gn := &gen.Generator{Base: r.base, API: r.o.Workspace.API, Network: r.o.Network, Provider: r.o.Provider, Embedder: r.o.Embedder, Log: indentWriter{r.o.Log}}
-		res, atts, err := gn.Generate(ctx, gen.Request{Feature: featureText, Addr: hintAddr(st.AddressHint, r.base), MaxAttempts: left,
+		res, atts, err := gn.Generate(ctx, gen.Request{Feature: featureText, Goal: st.Goal, Addr: hintAddr(st.AddressHint, r.base), MaxAttempts: left,
 			Temperature: r.o.Temperature, MaxTokens: r.o.MaxTokens, Repair: repair})
 		for _, a := range atts {
 			g.Attempts = append(g.Attempts, attemptReport(a, "generate"))

@@ -215,7 +215,7 @@ func verAnswer(prints, expects string) string {
 	return string(b)
 }
 
-const verGoal = "Add a 'ver' command that prints the version"
+const verGoal = "Add a ver command"
 
 func verPlan() string {
 	b, _ := json.Marshal(map[string]any{"steps": []map[string]string{{
@@ -265,6 +265,22 @@ func TestScriptedPlanRepairPass(t *testing.T) {
 	}
 	if !found {
 		t.Error("no verified solution recorded")
+	}
+
+	// A second run finds the goal present (the plan's description does not
+	// change the feature's name) and asks for nothing but the plan.
+	cmds := readFile(t, ws.Commands)
+	chats := len(srv.Chats())
+	rep2, err := Run(context.Background(), Options{Workspace: ws, Network: net, Provider: &gen.OpenAI{Client: client}, Client: client,
+		Goals: []string{verGoal}})
+	if err != nil || rep2.Goals[0].Result != ResultPresent {
+		t.Fatalf("second run: %v, %+v", err, rep2.Goals[0])
+	}
+	if n := len(srv.Chats()) - chats; n != 1 {
+		t.Errorf("second run sent %d chats, want 1 (the plan)", n)
+	}
+	if !bytes.Equal(cmds, readFile(t, ws.Commands)) {
+		t.Error("second run changed the commands file")
 	}
 }
 
