@@ -60,3 +60,26 @@ func TestSymbolsSourceAndData(t *testing.T) {
 		t.Errorf("stats = %+v", st)
 	}
 }
+
+// 16-bit immediates and absolute addresses print unsigned, as written.
+func TestUnsigned16(t *testing.T) {
+	mem := []byte{
+		0xBE, 0x02, 0x80, // mov si, 0x8002
+		0xA3, 0x00, 0x80, // mov [0x8000], ax
+		0xB0, 0xFF, // mov al, 0xff
+		0x8B, 0x46, 0xFE, // mov ax, [bp-2]
+	}
+	var out bytes.Buffer
+	if _, err := Write(&out, Input{Base: 0x7F00, Mem: mem}); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{"mov si, 0x8002", "0x8000], ax", "mov al, 0xff", "[bp-0x2]"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("listing lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "-0x7ffe") || strings.Contains(got, "[-0x8000]") {
+		t.Errorf("negative 16-bit values in:\n%s", got)
+	}
+}
