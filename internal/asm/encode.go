@@ -636,21 +636,46 @@ func encShift(n int) encodeFunc {
 var pushSeg = [6][]byte{{0x06}, {0x0E}, {0x16}, {0x1E}, {0x0F, 0xA0}, {0x0F, 0xA8}}
 var popSeg = [6][]byte{{0x07}, nil, {0x17}, {0x1F}, {0x0F, 0xA1}, {0x0F, 0xA9}}
 
-func encPush(e *encoder, args []*arg) error {
+// stackOp holds the encodings that tell push and pop apart (Intel SDM vol 2:
+// PUSH 06.../50+r/FF /6/6A/68, POP 07.../58+r/8F /0; pop has no immediate
+// form, and no pop cs: 0F is the two-byte escape on a 286 or later).
+type stackOp struct {
+	seg    *[6][]byte
+	reg    byte // 50 / 58 + register
+	mem    byte // FF / 8F
+	memReg int  // the ModRM reg field: 6 / 0
+	imm    bool
+}
+
+var (
+	pushOp = stackOp{seg: &pushSeg, reg: 0x50, mem: 0xFF, memReg: 6, imm: true}
+	popOp  = stackOp{seg: &popSeg, reg: 0x58, mem: 0x8F, memReg: 0}
+)
+
+func encPush(e *encoder, args []*arg) error { return encStack(e, args, pushOp) }
+func encPop(e *encoder, args []*arg) error  { return encStack(e, args, popOp) }
+
+func encStack(e *encoder, args []*arg, s stackOp) error {
 	if err := nargs(args, 1); err != nil {
 		return err
 	}
 	a := args[0]
 	switch {
 	case a.isSeg():
-		e.op(pushSeg[a.regNum()]...)
+		op := s.seg[a.regNum()]
+		if op == nil {
+			// NASM emits 0F with a warning: on a 286 or later that is the
+			// two-byte opcode escape, not pop cs.
+			return fmt.Errorf("cannot pop cs (use retf or a far jmp)")
+		}
+		e.op(op...)
 		return nil
 	case a.isReg():
 		if a.reg.size == 1 {
 			return errCombo
 		}
 		e.setSize(a.reg.size)
-		e.op(0x50 + byte(a.regNum()))
+		e.op(s.reg + byte(a.regNum()))
 		return nil
 	case a.isMem():
 		if a.size == 1 {
@@ -659,9 +684,9 @@ func encPush(e *encoder, args []*arg) error {
 		if err := e.setSize(a.size); err != nil {
 			return err
 		}
-		e.op(0xFF)
-		return e.modrm(a, 6)
-	case a.isImm():
+		e.op(s.mem)
+		return e.modrm(a, s.memReg)
+	case a.isImm() && s.imm:
 		sz := a.size
 		if sz == 0 || sz == 1 {
 			sz = 2
@@ -673,40 +698,6 @@ func encPush(e *encoder, args []*arg) error {
 		}
 		e.op(0x68)
 		return e.imm(a.v, sz)
-	}
-	return errCombo
-}
-
-func encPop(e *encoder, args []*arg) error {
-	if err := nargs(args, 1); err != nil {
-		return err
-	}
-	a := args[0]
-	switch {
-	case a.isSeg():
-		if a.regNum() == 1 {
-			// NASM emits 0F with a warning: on a 286 or later that is the
-			// two-byte opcode escape, not pop cs.
-			return fmt.Errorf("cannot pop cs (use retf or a far jmp)")
-		}
-		e.op(popSeg[a.regNum()]...)
-		return nil
-	case a.isReg():
-		if a.reg.size == 1 {
-			return errCombo
-		}
-		e.setSize(a.reg.size)
-		e.op(0x58 + byte(a.regNum()))
-		return nil
-	case a.isMem():
-		if a.size == 1 {
-			return errCombo
-		}
-		if err := e.setSize(a.size); err != nil {
-			return err
-		}
-		e.op(0x8F)
-		return e.modrm(a, 0)
 	}
 	return errCombo
 }
