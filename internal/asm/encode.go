@@ -721,41 +721,35 @@ func encRegMem(memOnly bool, op ...byte) encodeFunc {
 	}
 }
 
+// encIn and encOut: in acc, imm8|dx (E4/EC) and out imm8|dx, acc (E6/EE);
+// they differ in the opcode base and in which operand is the port.
 func encIn(e *encoder, args []*arg) error {
 	if err := nargs(args, 2); err != nil {
 		return err
 	}
-	d, s := args[0], args[1]
-	if !d.isAcc() {
-		return errCombo
-	}
-	e.setSize(d.reg.size)
-	switch {
-	case s.isImm():
-		e.op(0xE4 + w(d.reg.size))
-		return e.imm(s.v, 1)
-	case s.isDX():
-		e.op(0xEC + w(d.reg.size))
-		return nil
-	}
-	return errCombo
+	return encPort(e, args[0], args[1], 0xE4)
 }
 
 func encOut(e *encoder, args []*arg) error {
 	if err := nargs(args, 2); err != nil {
 		return err
 	}
-	d, s := args[0], args[1]
-	if !s.isAcc() {
+	return encPort(e, args[1], args[0], 0xE6)
+}
+
+// encPort encodes in/out with acc the accumulator, port imm8 or dx, and
+// base the imm8 opcode (the dx form is base+8).
+func encPort(e *encoder, acc, port *arg, base byte) error {
+	if !acc.isAcc() {
 		return errCombo
 	}
-	e.setSize(s.reg.size)
+	e.setSize(acc.reg.size)
 	switch {
-	case d.isImm():
-		e.op(0xE6 + w(s.reg.size))
-		return e.imm(d.v, 1)
-	case d.isDX():
-		e.op(0xEE + w(s.reg.size))
+	case port.isImm():
+		e.op(base + w(acc.reg.size))
+		return e.imm(port.v, 1)
+	case port.isDX():
+		e.op(base + 8 + w(acc.reg.size))
 		return nil
 	}
 	return errCombo
