@@ -80,19 +80,25 @@ func startQEMU(t testing.TB, img []byte) machine.Machine {
 // TestRunQEMU runs every testdata/run scenario on the assembled test OS in
 // QEMU, with the same expectations as on the fake machine.
 func TestRunQEMU(t *testing.T) {
+	runEach(t, "qemu", startQEMU)
+}
+
+// runEach runs every testdata/run scenario on a fresh machine from start
+// and checks it against the file's expectations for that machine.
+func runEach(t *testing.T, machineName string, start func(testing.TB, []byte) machine.Machine) {
 	files, _ := filepath.Glob("testdata/run/*.txt")
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			x := readExpectation(t, f, "qemu")
+			x := readExpectation(t, f, machineName)
 			sc, err := ParseFile(f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := startQEMU(t, image(t, x.image))
+			m := start(t, image(t, x.image))
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			res := sc.Run(ctx, m)
-			res.Machine = "qemu"
+			res.Machine = machineName
 			checkResult(t, x, res)
 		})
 	}
@@ -140,19 +146,7 @@ func startEmu(t testing.TB, img []byte) machine.Machine {
 
 // TestRunEmu runs every testdata/run scenario on the built-in emulator.
 func TestRunEmu(t *testing.T) {
-	files, _ := filepath.Glob("testdata/run/*.txt")
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			x := readExpectation(t, f, "emu")
-			sc, err := ParseFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res := sc.Run(context.Background(), startEmu(t, image(t, x.image)))
-			res.Machine = "emu"
-			checkResult(t, x, res)
-		})
-	}
+	runEach(t, "emu", startEmu)
 }
 
 // TestAgreement runs every testdata/run scenario on the emulator and on
