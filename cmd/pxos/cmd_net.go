@@ -103,6 +103,21 @@ func netParseID(arg string) (uint64, error) {
 	return id, nil
 }
 
+// netReadRecord opens the network, reads the record whose id is arg and closes
+// the network again.
+func netReadRecord(open netOpener, arg string) (pixnet.Record, error) {
+	id, err := netParseID(arg)
+	if err != nil {
+		return pixnet.Record{}, err
+	}
+	s, err := open()
+	if err != nil {
+		return pixnet.Record{}, err
+	}
+	defer s.Close()
+	return netGet(s, id)
+}
+
 func netGet(s *pixnet.Store, id uint64) (pixnet.Record, error) {
 	r, ok := s.Get(id)
 	if !ok {
@@ -123,16 +138,7 @@ func netShowCmd(e *env, open netOpener) *cobra.Command {
 		Short: "Print one record",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			id, err := netParseID(args[0])
-			if err != nil {
-				return err
-			}
-			s, err := open()
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			r, err := netGet(s, id)
+			r, err := netReadRecord(open, args[0])
 			if err != nil {
 				return err
 			}
@@ -396,19 +402,13 @@ func netRenderCmd(e *env, open netOpener) *cobra.Command {
 		Short: "Draw one record in full as a PNG image",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			id, err := netParseID(args[0])
-			if err != nil {
+			if _, err := netParseID(args[0]); err != nil {
 				return err
 			}
 			if out == "" {
 				return usagef("net render: -o FILE.png is required")
 			}
-			s, err := open()
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			r, err := netGet(s, id)
+			r, err := netReadRecord(open, args[0])
 			if err != nil {
 				return err
 			}
