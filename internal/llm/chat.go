@@ -55,11 +55,16 @@ type Request struct {
 // Temp returns a pointer to t, for Request.Temperature.
 func Temp(t float64) *float64 { return &t }
 
-// Usage is the server's token count for a call, when it reports one.
+// Usage is the token count for a call: the server's figures when it reports
+// them, else pxos's estimate (Estimated).
 type Usage struct {
 	PromptTokens     int `json:"prompt_tokens"`
 	CompletionTokens int `json:"completion_tokens"`
 	TotalTokens      int `json:"total_tokens"`
+	// Estimated means the counts are pxos's estimate (EstimateMessages for
+	// the prompt, EstimateTokens for the answer and its reasoning), not the
+	// server's: the server reported no usage, or only zeros.
+	Estimated bool `json:"estimated,omitempty"`
 }
 
 // Response is a finished chat answer.
@@ -74,7 +79,8 @@ type Response struct {
 	Model        string
 	FinishReason string
 	Usage        Usage
-	// Tries is the number of times the request was sent (1 unless 5xx retries).
+	// Tries is the number of times the request was sent: 1, more after 5xx
+	// retries or when the server rejected stream_options.
 	Tries int
 }
 
@@ -97,8 +103,45 @@ type chatBody struct {
 	Temperature    float64         `json:"temperature"`
 	MaxTokens      int             `json:"max_tokens,omitempty"`
 	Stream         bool            `json:"stream"`
+	StreamOptions  *streamOptions  `json:"stream_options,omitempty"`
 	Stop           []string        `json:"stop,omitempty"`
 	ResponseFormat *responseFormat `json:"response_format,omitempty"`
+}
+
+// streamOptions asks a streaming server for the token counts: with
+// include_usage it sends one more chunk before "data: [DONE]" whose choices
+// are empty and whose usage covers the whole request; without it OpenAI,
+// llama.cpp's server and vLLM send no usage in a stream.
+// (https://platform.openai.com/docs/api-reference/chat/create#chat-create-stream_options)
+//
+// It is sent only with stream: true, because vLLM rejects it otherwise
+// ("Stream options can only be defined when `stream=True`.", the
+// validate_stream_options check in vllm/entrypoints/openai/protocol.py).
+// How the servers pxos talks to treat it:
+//   - LM Studio: older versions ignore it and never send usage in a stream
+//     (https://github.com/lmstudio-ai/lmstudio-bug-tracker/issues/713,
+//     https://github.com/lmstudio-ai/lmstudio-bug-tracker/issues/676); newer
+//     ones send usage only when it is set
+//     (https://github.com/zed-industries/zed/pull/57861).
+//   - Ollama's /v1: honoured since v0.5.2
+//     (https://github.com/ollama/ollama/issues/5200,
+//     https://github.com/ogx-ai/ogx/pull/5011); older versions ignore it.
+//   - llama.cpp server: honoured; some builds send the usage chunk even
+//     unasked (https://github.com/ggml-org/llama.cpp/pull/15444,
+//     https://github.com/ggml-org/llama.cpp/issues/16048).
+//   - vLLM: honoured since v0.5.0 (https://github.com/vllm-project/vllm/issues/4967,
+//     https://github.com/ogx-ai/ogx/pull/5010).
+//
+// None of them rejects it, but other OpenAI-compatible APIs do: Azure
+// OpenAI's older API versions with HTTP 400 "Unrecognized request argument
+// supplied: stream_options"
+// (https://github.com/langchain-ai/langchain/pull/23552) and Mistral's with
+// HTTP 422 "extra_forbidden" naming stream_options
+// (https://github.com/openai/openai-agents-python/issues/442). Such a
+// rejection is retried once without the field, and the client does not
+// send it again (see Client.chat); the usage is then estimated.
+type streamOptions struct {
+	IncludeUsage bool `json:"include_usage"`
 }
 
 type chatAnswer struct {
@@ -134,6 +177,9 @@ func (c *Client) body(ctx context.Context, r Request, stream bool) (chatBody, er
 		temp = *r.Temperature
 	}
 	b := chatBody{Model: model, Messages: r.Messages, Temperature: temp, MaxTokens: r.MaxTokens, Stream: stream, Stop: r.Stop}
+	if stream && !c.noStreamOptions.Load() {
+		b.StreamOptions = &streamOptions{IncludeUsage: true}
+	}
 	if r.Schema != nil {
 		name := r.Schema.Name
 		if name == "" {
@@ -215,12 +261,59 @@ func withSchemaInstruction(msgs []Message, s Schema) []Message {
 	return append([]Message{System(note)}, out...)
 }
 
+// chat sends the request and fills in the usage. A server that rejects
+// stream_options is asked once more without it, and this client stops
+// sending it (see streamOptions).
 func (c *Client) chat(parent context.Context, r Request, onToken func(string)) (*Response, error) {
-	stream := onToken != nil
-	body, err := c.body(parent, r, stream)
+	body, err := c.body(parent, r, onToken != nil)
 	if err != nil {
 		return nil, err
 	}
+	resp, err := c.send(parent, body, onToken)
+	rejected := 0
+	if body.StreamOptions != nil && rejectsStreamOptions(err) {
+		c.noStreamOptions.Store(true)
+		body.StreamOptions = nil
+		rejected = 1
+		resp, err = c.send(parent, body, onToken)
+	}
+	if err != nil {
+		return nil, err
+	}
+	resp.Tries += rejected
+	resp.Usage = fillUsage(resp.Usage, body.Messages, resp)
+	return resp, nil
+}
+
+// rejectsStreamOptions reports whether err is a 4xx rejection whose text
+// names stream_options.
+func rejectsStreamOptions(err error) bool {
+	e, ok := err.(*Error)
+	return ok && e.Kind == ErrRejected && e.Status >= 400 && e.Status < 500 &&
+		strings.Contains(strings.ToLower(e.Server), "stream_options")
+}
+
+// fillUsage returns the server's usage u as it is (with a missing total
+// made prompt+completion), or, when the server reported none or only zeros,
+// an estimate from the prompt msgs and the answer, marked Estimated.
+func fillUsage(u Usage, msgs []Message, resp *Response) Usage {
+	u.Estimated = false
+	if u.PromptTokens != 0 || u.CompletionTokens != 0 || u.TotalTokens != 0 {
+		if u.TotalTokens == 0 {
+			u.TotalTokens = u.PromptTokens + u.CompletionTokens
+		}
+		return u
+	}
+	// Content and Reasoning hold the whole generated text (<think> blocks
+	// and reasoning_content included) without counting any of it twice.
+	p := EstimateMessages(msgs)
+	a := EstimateTokens(resp.Content) + EstimateTokens(resp.Reasoning)
+	return Usage{PromptTokens: p, CompletionTokens: a, TotalTokens: p + a, Estimated: true}
+}
+
+// send posts body, retrying 5xx answers, within the client's timeout.
+func (c *Client) send(parent context.Context, body chatBody, onToken func(string)) (*Response, error) {
+	stream := onToken != nil
 	payload, err := json.Marshal(body)
 	if err != nil {
 		return nil, fmt.Errorf("llm: encoding request: %v", err)
@@ -336,6 +429,8 @@ func (c *Client) parseAnswer(data []byte, model string) (*Response, error) {
 // readStream reads server-sent events: "data: {json}" lines, ending with
 // "data: [DONE]" (or the end of the body). Comments (":...") and event:
 // lines are ignored. An error object in the stream ends it with that error.
+// The usage may come in any chunk; with stream_options it comes in a last
+// chunk whose choices are empty.
 func (c *Client) readStream(ctx context.Context, body io.Reader, model string, onToken func(string), touch func()) (*Response, error) {
 	br := bufio.NewReaderSize(body, 64<<10)
 	var raw, reasoning strings.Builder

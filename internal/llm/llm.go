@@ -35,6 +35,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -106,6 +107,9 @@ type Client struct {
 
 	mu   sync.Mutex
 	info *Info // cached by Probe
+
+	// noStreamOptions is set once the server has rejected stream_options.
+	noStreamOptions atomic.Bool
 }
 
 // New returns a client for cfg with defaults filled in. It does not contact

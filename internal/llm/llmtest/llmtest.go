@@ -51,6 +51,10 @@ type Options struct {
 	// LogDir, when set, receives every chat request body as chat-N.json
 	// and last-chat.json, for command-line scripts to grep.
 	LogDir string
+	// NoUsage makes the server report no token counts at all: no usage in
+	// answers and no usage chunk in streams, even when asked, as servers
+	// that omit it do (LM Studio before it honoured stream_options).
+	NoUsage bool
 }
 
 // ChatRequest is a decoded chat completion request.
@@ -252,9 +256,12 @@ func (s *Server) allModels() []string {
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req struct {
-		Model          string        `json:"model"`
-		Messages       []llm.Message `json:"messages"`
-		Stream         bool          `json:"stream"`
+		Model         string        `json:"model"`
+		Messages      []llm.Message `json:"messages"`
+		Stream        bool          `json:"stream"`
+		StreamOptions *struct {
+			IncludeUsage bool `json:"include_usage"`
+		} `json:"stream_options"`
 		ResponseFormat *struct {
 			Type string `json:"type"`
 		} `json:"response_format"`
@@ -322,12 +329,17 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 		io.WriteString(w, rep.Body)
 		return
 	}
+	id := fmt.Sprintf("chatcmpl-%d", cr.N)
+	usage := map[string]any{"prompt_tokens": size / 4, "completion_tokens": len(rep.Content) / 4, "total_tokens": (size + len(rep.Content)) / 4}
 	if !req.Stream {
-		writeJSON(w, 200, map[string]any{
-			"id": fmt.Sprintf("chatcmpl-%d", cr.N), "object": "chat.completion", "created": 1, "model": req.Model,
+		answer := map[string]any{
+			"id": id, "object": "chat.completion", "created": 1, "model": req.Model,
 			"choices": []any{map[string]any{"index": 0, "message": map[string]any{"role": "assistant", "content": rep.Content}, "finish_reason": "stop"}},
-			"usage":   map[string]any{"prompt_tokens": size / 4, "completion_tokens": len(rep.Content) / 4, "total_tokens": (size + len(rep.Content)) / 4},
-		})
+		}
+		if !o.NoUsage {
+			answer["usage"] = usage
+		}
+		writeJSON(w, 200, answer)
 		return
 	}
 	chunks := rep.Chunks
@@ -346,7 +358,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 		}
 	}
 	chunk := func(delta map[string]any, finish any) map[string]any {
-		return map[string]any{"id": fmt.Sprintf("chatcmpl-%d", cr.N), "object": "chat.completion.chunk", "created": 1, "model": req.Model,
+		return map[string]any{"id": id, "object": "chat.completion.chunk", "created": 1, "model": req.Model,
 			"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}}
 	}
 	send(chunk(map[string]any{"role": "assistant", "content": ""}, nil))
@@ -361,6 +373,11 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 		send(chunk(map[string]any{"content": c}, nil))
 	}
 	send(chunk(map[string]any{}, "stop"))
+	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && !o.NoUsage {
+		// As OpenAI specifies for stream_options.include_usage: one more
+		// chunk with no choices and the whole request's usage.
+		send(map[string]any{"id": id, "object": "chat.completion.chunk", "created": 1, "model": req.Model, "choices": []any{}, "usage": usage})
+	}
 	io.WriteString(w, "data: [DONE]\n\n")
 }
 
