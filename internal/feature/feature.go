@@ -45,7 +45,8 @@ const (
 type Spec struct {
 	Name     string            `json:"name"`               // a label-safe name: [a-z][a-z0-9_]*
 	Goal     string            `json:"goal"`               // the goal text it meets
-	Keywords []string          `json:"keywords,omitempty"` // words that match goal texts
+	Aliases  []string          `json:"aliases,omitempty"`  // other wordings of Goal that its scenario proves ("backspace")
+	Keywords []string          `json:"keywords,omitempty"` // words for retrieval and suggestions, never for verdicts
 	Hooks    map[string]string `json:"hooks"`              // slot -> label in Source that becomes the new slot value
 	Requires []string          `json:"requires,omitempty"` // features it needs at run time
 	Size     int               `json:"size,omitempty"`     // bytes when assembled (informative; checked by tests)
@@ -252,6 +253,10 @@ var wordRE = regexp.MustCompile(`[a-z0-9_]+`)
 // goal text (ignoring case and punctuation) wins; otherwise the feature with
 // the most keywords among goal's words, at least two of them, the feature's
 // name counting as a keyword. Ties go to the earlier spec.
+//
+// Match is a suggestion ("did you mean"), never a verdict: keyword overlap
+// takes "Add a 'cls' command" for clear. Whether a feature meets a goal is
+// Spec.Serves, and whether it works is its scenario.
 func Match(specs []*Spec, goal string) *Spec {
 	words := map[string]bool{}
 	for _, w := range wordRE.FindAllString(strings.ToLower(goal), -1) {

@@ -146,15 +146,54 @@ func TestScenariosQEMU(t *testing.T) {
 	testScenarios(t, "qemu")
 }
 
-// TestScenariosCanFail shows the feature scenarios test something: each one
-// fails on the bare base, where its feature is missing.
-func TestScenariosCanFail(t *testing.T) {
-	name := "emu"
-	img, _ := buildConfig(t, config{name: "base"})
-	for _, f := range v1Specs(t) {
-		r := runOn(t, name, img, parseScenario(t, f.ScenarioFile, f.Scenario))
-		if r.Passed {
-			t.Errorf("%s's scenario passes on the base without it", f.Name)
-		}
+// TestShippedScenariosFailToPass is why the shipped scenarios count as
+// proven: each one fails on the base with only what its feature requires,
+// fails again when a stub takes the feature's hooks and does nothing, and
+// passes once the feature is installed.
+func TestShippedScenariosFailToPass(t *testing.T) {
+	all := allSpecs(t)
+	for _, f := range all {
+		t.Run(f.Name, func(t *testing.T) {
+			reqs, err := WithRequires(all, f.Requires...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			without, _, err := v1Base(t).InstallAll(reqs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inst, err := without.Install(f, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			with, err := without.Apply(inst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stubSpec := Stub(inst)
+			if stubSpec == nil {
+				t.Fatal("no stub")
+			}
+			stubInst, err := without.Install(stubSpec, 0)
+			if err != nil {
+				t.Fatalf("the stub does not install: %v\n%s", err, stubSpec.Source)
+			}
+			stub, err := without.Apply(stubInst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := parseScenario(t, f.ScenarioFile, f.Scenario)
+			for _, c := range []struct {
+				build string
+				b     *Base
+				pass  bool
+			}{{"without", without, false}, {"stub", stub, false}, {"with", with, true}} {
+				if r := runOn(t, "emu", c.b.Image.Floppy, sc); r.Passed != c.pass {
+					var b strings.Builder
+					r.WriteReport(&b, false)
+					t.Errorf("%s's scenario on the build %s it: passed=%v, want %v\n%s", f.Name, c.build, r.Passed, c.pass, b.String())
+				}
+			}
+		})
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -52,11 +53,24 @@ var ErrMalformedAnswer = errors.New("gen: malformed answer")
 // ErrExhausted is returned when every attempt was rejected.
 var ErrExhausted = errors.New("gen: no valid answer")
 
+// ErrRepeated is returned (wrapped) when a provider answers exactly what it
+// answered before and was rejected for: asking again would only cost time.
+var ErrRepeated = errors.New("gen: the answer repeats a rejected one")
+
+// InfeasibleError is the answer of a model that says the goal cannot be done
+// within the pxOS API (it needs a change to the base, say), with its reason.
+type InfeasibleError struct {
+	Reason string
+}
+
+func (e *InfeasibleError) Error() string { return "gen: infeasible: " + e.Reason }
+
 // Request is one feature to generate.
 type Request struct {
 	Feature     string  // the feature description, e.g. "Add backspace support to shell"
-	Goal        string  // the goal it serves, recorded in the block and the network; Feature when empty
-	Name        string  // the feature's name when the provider gives none; Slug(Goal) when empty
+	Goal        string  // the goal it meets, recorded in the block and the network; Feature when empty
+	Name        string  // the feature's name when the answer gives none; else from its command word or the goal
+	Solution    string  // kb: install the verified solution with this feature name (a prerequisite), not one for Goal
 	Addr        uint32  // where to place it; 0 picks the first free range big enough
 	Format      Format  // FormatAsm when empty
 	MaxAttempts int     // 3 when 0
@@ -66,6 +80,17 @@ type Request struct {
 	// scenario failed on a machine, say): the first answer is asked as a
 	// repair of it.
 	Repair *Attempt
+	// Rejected holds the fingerprints (Candidate.Fingerprint) of answers
+	// rejected so far for this goal, with their attempt numbers; an answer
+	// found there ends Generate with ErrRepeated. Generate adds the answers
+	// it rejects. May be nil.
+	Rejected map[string]int
+	// Prepare, when set, is called when a valid-looking answer (feature
+	// name) needs features the build lacks (missing) that the network has
+	// verified solutions for: it installs them and returns the new base,
+	// and the same answer is validated again on it (no new provider call).
+	// Without Prepare the *MissingError ends Generate.
+	Prepare func(ctx context.Context, name string, missing []string) (*feature.Base, error)
 }
 
 // Candidate is a provider's proposal for a feature.
@@ -78,14 +103,36 @@ type Candidate struct {
 	Primitives  []Primitive       // FormatPrimitives
 	Verified    bool              // the kb provider's solutions passed their scenario before
 	Keywords    []string          // kb: the solution's keywords, kept in records
+	Aliases     []string          // kb: other wordings of the solution's goal
 	Requires    []string          // features that must be installed first
+	Infeasible  string            // the model says the goal cannot be done within the pxOS API, and why
 
 	// What the provider sent and got, for the record.
-	Prompt     string
-	Answer     string
-	Model      string
-	Tokens     int
-	SolutionID uint64 // the network record a kb answer came from
+	Prompt string
+	Answer string
+	Model  string
+	Tokens int
+	// TokensEstimated says Tokens is pxos's estimate: the server reported none.
+	TokensEstimated bool
+	SolutionID      uint64 // the network record a kb answer came from
+}
+
+// Fingerprint identifies what the answer asks to install — its name,
+// assembly or primitives, hooks, requirements and scenario, not its
+// explanation — so that an answer repeated word for word is recognised.
+func (c *Candidate) Fingerprint() string {
+	h := sha256.New()
+	slots := make([]string, 0, len(c.Hooks))
+	for s := range c.Hooks {
+		slots = append(slots, s)
+	}
+	sort.Strings(slots)
+	fmt.Fprintf(h, "%q\x00%q\x00", c.Name, strings.TrimSpace(c.Source))
+	for _, s := range slots {
+		fmt.Fprintf(h, "%q=%q\x00", s, c.Hooks[s])
+	}
+	fmt.Fprintf(h, "%q\x00%q\x00%q", c.Requires, strings.TrimSpace(c.Scenario), c.Primitives)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Primitive is one element of the seed's primitives answer format.
@@ -125,16 +172,19 @@ type Provider interface {
 
 // Attempt is one proposal and its verdict.
 type Attempt struct {
-	N            int           `json:"n"`
-	Provider     string        `json:"provider"`
-	Model        string        `json:"model,omitempty"`
-	PromptHash   string        `json:"prompt_sha256,omitempty"`
-	ResponseHash string        `json:"response_sha256,omitempty"`
-	Tokens       int           `json:"tokens,omitempty"`
-	Verdict      string        `json:"verdict"` // "valid", "invalid", "error"
-	Error        string        `json:"error,omitempty"`
-	Duration     time.Duration `json:"duration_ns"`
-	RecordID     uint64        `json:"record_id,omitempty"`
+	N            int    `json:"n"`
+	Provider     string `json:"provider"`
+	Model        string `json:"model,omitempty"`
+	PromptHash   string `json:"prompt_sha256,omitempty"`
+	ResponseHash string `json:"response_sha256,omitempty"`
+	Tokens       int    `json:"tokens,omitempty"`
+	// TokensEstimated says Tokens is pxos's estimate: the server reported none.
+	TokensEstimated bool          `json:"tokens_estimated,omitempty"`
+	Explanation     string        `json:"explanation,omitempty"` // the model's own words about its answer
+	Verdict         string        `json:"verdict"`               // "valid", "invalid", "error", "infeasible", "repeated"
+	Error           string        `json:"error,omitempty"`
+	Duration        time.Duration `json:"duration_ns"`
+	RecordID        uint64        `json:"record_id,omitempty"`
 
 	Candidate *Candidate `json:"-"`
 }
@@ -158,12 +208,18 @@ type Generator struct {
 	// Embedder, when set, ranks retrieved records by meaning as well as by
 	// words (the LLM server's /v1/embeddings).
 	Embedder pixnet.Embedder
-	Log      io.Writer // progress lines; nil for none
+	// RecordValid records each valid answer in the network as a validated
+	// (not yet tested) solution, as `pxos gen` does. The build loop leaves it
+	// off: it learns a solution only after the solution passed its test.
+	RecordValid bool
+	Log         io.Writer // progress lines; nil for none
 }
 
 // Generate asks the provider for the feature until an answer validates or
 // MaxAttempts answers were rejected. Provider failures that are not the
-// answer's fault (server unreachable, no model) end the run at once.
+// answer's fault (server unreachable, no model) end the run at once, as do
+// an answer that says the goal is infeasible (*InfeasibleError) and one that
+// repeats a rejected answer (ErrRepeated).
 func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attempt, error) {
 	if req.MaxAttempts <= 0 {
 		req.MaxAttempts = 3
@@ -174,22 +230,34 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 	if req.Goal == "" {
 		req.Goal = req.Feature
 	}
-	if req.Name == "" {
-		req.Name = Slug(req.Goal)
-	}
-	if g.Base.Present(req.Name) {
-		return nil, nil, fmt.Errorf("%w: %s (%q)", feature.ErrInstalled, req.Name, req.Goal)
+	if req.Rejected == nil {
+		req.Rejected = map[string]int{}
 	}
 	if err := checkAddr(g.Base, req.Addr); err != nil {
 		// The caller's address, not the answer's: no repair can move it.
 		return nil, nil, err
 	}
 	pc := NewPromptContext(ctx, g.Base, g.API, g.Network, g.Embedder, req.Feature)
+	pc.Installable = installable(g.Base, g.Network)
 	var attempts []Attempt
 	prev := req.Repair
 	first := 1
 	if prev != nil {
 		first = prev.N + 1
+	}
+	reject := func(at Attempt, err error, cand *Candidate) {
+		at.Verdict, at.Error = "invalid", err.Error()
+		attempts = append(attempts, at)
+		g.record(&attempts[len(attempts)-1], req, nil)
+		prev = &attempts[len(attempts)-1]
+		if cand != nil {
+			req.Rejected[cand.Fingerprint()] = at.N
+		}
+		if errors.Is(err, ErrMalformedAnswer) {
+			g.logf("attempt %d rejected: %v\n", at.N, err)
+		} else {
+			g.logf("attempt %d rejected:\n%s\n", at.N, indent(err.Error()))
+		}
 	}
 	for n := first; n < first+req.MaxAttempts; n++ {
 		if err := ctx.Err(); err != nil {
@@ -200,44 +268,64 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		cand, err := g.Provider.Propose(ctx, &req, pc, prev)
 		at := Attempt{N: n, Provider: g.Provider.Name(), Duration: time.Since(start)}
 		if err != nil {
-			at.Verdict, at.Error = "error", err.Error()
-			attempts = append(attempts, at)
 			if errors.Is(err, ErrMalformedAnswer) {
 				// The model's fault, not the server's: ask again with the error.
-				at.Verdict = "invalid"
-				attempts[len(attempts)-1] = at
-				g.record(&attempts[len(attempts)-1], req, nil)
-				prev = &attempts[len(attempts)-1]
-				g.logf("attempt %d rejected: %v\n", n, err)
+				reject(at, err, nil)
 				continue
 			}
+			at.Verdict, at.Error = "error", err.Error()
+			attempts = append(attempts, at)
 			return nil, attempts, err
 		}
 		at.Candidate = cand
-		at.Model, at.Tokens = cand.Model, cand.Tokens
+		at.Model, at.Tokens, at.TokensEstimated = cand.Model, cand.Tokens, cand.TokensEstimated
+		at.Explanation = cand.Explanation
 		at.PromptHash, at.ResponseHash = hash(cand.Prompt), hash(cand.Answer)
+		if reason := strings.TrimSpace(cand.Infeasible); reason != "" {
+			at.Verdict, at.Error = "infeasible", reason
+			attempts = append(attempts, at)
+			g.record(&attempts[len(attempts)-1], req, nil)
+			return nil, attempts, &InfeasibleError{Reason: reason}
+		}
+		if was, ok := req.Rejected[cand.Fingerprint()]; ok {
+			at.Verdict, at.Error = "repeated", fmt.Sprintf("the same answer as attempt %d, which was rejected", was)
+			attempts = append(attempts, at)
+			return nil, attempts, fmt.Errorf("%w (attempt %d)", ErrRepeated, was)
+		}
 		res, verr := Validate(g.Base, &req, cand)
-		var missing *missingError
+		var missing *MissingError
+		for errors.As(verr, &missing) && req.Prepare != nil {
+			if unknown := g.unknownFeatures(missing.Required); len(unknown) > 0 {
+				verr = fmt.Errorf("gen: \"requires\" names %s, which is neither installed nor a feature pxos can install (installable: %s); list only those, or nothing", strings.Join(unknown, ", "), listOr(pc.Installable, "none"))
+				break
+			}
+			g.logf("attempt %d: %s needs %s first\n", n, missing.Feature, strings.Join(missing.Required, ", "))
+			base, perr := req.Prepare(ctx, missing.Feature, missing.Required)
+			if perr != nil {
+				at.Verdict, at.Error = "error", perr.Error()
+				attempts = append(attempts, at)
+				return nil, attempts, perr
+			}
+			g.Base = base
+			res, verr = Validate(g.Base, &req, cand)
+		}
 		if errors.Is(verr, feature.ErrInstalled) || errors.As(verr, &missing) {
 			// The provider named a feature this build has, or one it needs
-			// first (the kb provider answers with the solution's own name and
-			// requirements, which the check of the request's slug above does
-			// not see): not the answer's fault, and no other answer can fix it.
+			// first that nobody installs: not the answer's fault, and no
+			// other answer can fix it.
 			at.Verdict, at.Error = "error", verr.Error()
 			attempts = append(attempts, at)
 			return nil, attempts, verr
 		}
 		if verr != nil {
-			at.Verdict, at.Error = "invalid", verr.Error()
-			attempts = append(attempts, at)
-			g.record(&attempts[len(attempts)-1], req, nil)
-			prev = &attempts[len(attempts)-1]
-			g.logf("attempt %d rejected:\n%s\n", n, indent(verr.Error()))
+			reject(at, verr, cand)
 			continue
 		}
 		at.Verdict = "valid"
 		attempts = append(attempts, at)
-		g.record(&attempts[len(attempts)-1], req, res)
+		if g.RecordValid {
+			g.record(&attempts[len(attempts)-1], req, res)
+		}
 		res.Attempts, res.Provider, res.Verified = attempts, g.Provider.Name(), cand.Verified
 		g.logf("attempt %d valid: %s at %s (%d bytes)\n", n, res.Spec.Name, res.Install.Range, res.Install.End-res.Install.Addr)
 		return res, attempts, nil
@@ -247,6 +335,44 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		last = ": " + prev.Error
 	}
 	return nil, attempts, fmt.Errorf("%w after %d attempt%s%s", ErrExhausted, len(attempts), plural(len(attempts)), last)
+}
+
+// unknownFeatures returns the names that no verified solution in the
+// network has.
+func (g *Generator) unknownFeatures(names []string) []string {
+	known := map[string]bool{}
+	for _, s := range Solutions(g.Network) {
+		known[s.Spec.Name] = true
+	}
+	var out []string
+	for _, n := range names {
+		if !known[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// installable lists the verified solutions' feature names that base does
+// not have: what pxos installs when an answer requires it.
+func installable(base *feature.Base, net *pixnet.Store) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range Solutions(net) {
+		if n := s.Spec.Name; !seen[n] && !base.Present(n) {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func listOr(l []string, none string) string {
+	if len(l) == 0 {
+		return none
+	}
+	return strings.Join(l, ", ")
 }
 
 // checkAddr refuses a requested address that is not free in base: every
@@ -288,37 +414,4 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
-}
-
-// Slug turns a feature description into a label-safe feature name:
-// "Add 'help' command" -> "add_help_command" (at most 24 characters).
-func Slug(s string) string {
-	var b strings.Builder
-	under := false
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			if b.Len() == 0 && r <= '9' {
-				b.WriteString("f_")
-			}
-			if under && b.Len() > 0 {
-				b.WriteByte('_')
-			}
-			under = false
-			b.WriteRune(r)
-		default:
-			under = true
-		}
-		if b.Len() >= 24 {
-			break
-		}
-	}
-	out := strings.TrimRight(b.String(), "_")
-	if len(out) > 24 {
-		out = strings.TrimRight(out[:24], "_")
-	}
-	if out == "" {
-		out = "feature"
-	}
-	return out
 }

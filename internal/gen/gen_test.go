@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,6 +31,30 @@ func loadBase(t *testing.T) *feature.Base {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// parserBase is the base with the shipped command parser, where commands
+// (what most test answers add) run.
+func parserBase(t *testing.T) *feature.Base {
+	t.Helper()
+	specs, err := feature.LoadAll(pxosv1.FS, pxosv1.FeatureDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := loadBase(t).InstallAll([]*feature.Spec{byName(specs, "command_parser")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func byName(specs []*feature.Spec, name string) *feature.Spec {
+	for _, s := range specs {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
 }
 
 func api(t *testing.T) string {
@@ -195,7 +220,7 @@ func TestOpenAIRepairs(t *testing.T) {
 				return llmtest.Reply{Content: answers[min(r.N, len(answers))-1]}
 			}})
 			net := openNet(t)
-			g := &Generator{Base: loadBase(t), API: api(t), Network: net,
+			g := &Generator{Base: parserBase(t), API: api(t), Network: net, RecordValid: true,
 				Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})}}
 			res, attempts, err := g.Generate(context.Background(), Request{Feature: "Add a 'ver' command that prints the version"})
 			if err != nil {
@@ -220,7 +245,8 @@ func TestOpenAIRepairs(t *testing.T) {
 			if !strings.Contains(string(res.Block), "ver_run") {
 				t.Errorf("block lacks the feature:\n%s", res.Block)
 			}
-			// Both attempts are in the network: a failure and a solution.
+			// Both attempts are in the network (RecordValid, as pxos gen
+			// does): a failure and a validated solution.
 			var kinds []pixnet.Kind
 			for _, a := range attempts {
 				r, ok := net.Get(a.RecordID)
@@ -241,7 +267,7 @@ func TestOpenAIGarbage(t *testing.T) {
 	srv := llmtest.New(t, llmtest.Options{Reply: func(r llmtest.ChatRequest) llmtest.Reply {
 		return llmtest.Reply{Content: "I cannot help with that."}
 	}})
-	g := &Generator{Base: loadBase(t), API: api(t), Network: openNet(t),
+	g := &Generator{Base: parserBase(t), API: api(t), Network: openNet(t),
 		Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})}}
 	_, attempts, err := g.Generate(context.Background(), Request{Feature: "Add a clock", MaxAttempts: 2})
 	if !errors.Is(err, ErrExhausted) {
@@ -254,7 +280,7 @@ func TestOpenAIGarbage(t *testing.T) {
 
 // A server that cannot be reached ends the run at once with llm's message.
 func TestOpenAIUnreachable(t *testing.T) {
-	g := &Generator{Base: loadBase(t), API: api(t),
+	g := &Generator{Base: parserBase(t), API: api(t),
 		Provider: &OpenAI{Client: llm.New(llm.Config{URL: "http://127.0.0.1:1/v1", Timeout: 2 * time.Second, ProbeTimeout: time.Second})}}
 	_, attempts, err := g.Generate(context.Background(), Request{Feature: "Add a clock"})
 	if !errors.Is(err, llm.ErrUnreachable) || len(attempts) != 1 {
@@ -265,7 +291,7 @@ func TestOpenAIUnreachable(t *testing.T) {
 // The primitives format: the seed's JSON bytes are validated by decoding, and
 // may not touch the base.
 func TestPrimitivesFormat(t *testing.T) {
-	base := loadBase(t)
+	base := parserBase(t)
 	free := base.Image.Summary.Free
 	start := free[len(free)-1].Start
 	// A key handler: cmp al, 'q' (3C 71); jne prev (75 xx); stc; ret.
@@ -323,16 +349,34 @@ func strconvHex(v uint32) string {
 
 func bytesContain(b []byte, s string) bool { return strings.Contains(string(b), s) }
 
-func TestSlug(t *testing.T) {
-	for in, want := range map[string]string{
-		"Add 'help' command that shows available commands": "add_help_command_that_sh",
-		"backspace":    "backspace",
-		"3d cube!":     "f_3d_cube",
-		"  ":           "feature",
-		"Clear-Screen": "clear_screen",
-	} {
-		if got := Slug(in); got != want {
-			t.Errorf("Slug(%q) = %q, want %q", in, got, want)
+// TestNames reads testdata/names.txt: "clean INPUT | WANT" checks
+// CleanName, "goal INPUT | WANT" checks GoalName.
+func TestNames(t *testing.T) {
+	data, err := os.ReadFile("testdata/names.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, line := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		kind, rest, _ := strings.Cut(line, " ")
+		in, want, ok := strings.Cut(rest, "|")
+		if !ok {
+			t.Fatalf("names.txt:%d: no |", n+1)
+		}
+		in, want = strings.TrimSpace(in), strings.TrimSpace(want)
+		var got string
+		switch kind {
+		case "clean":
+			got = CleanName(in)
+		case "goal":
+			got = GoalName(in)
+		default:
+			t.Fatalf("names.txt:%d: unknown kind %q", n+1, kind)
+		}
+		if got != want {
+			t.Errorf("names.txt:%d: %s(%q) = %q, want %q", n+1, kind, in, got, want)
 		}
 	}
 }
@@ -340,7 +384,7 @@ func TestSlug(t *testing.T) {
 // Primitives with no instruction comments are still decoded: the walk
 // starts at each entry point, here a command entry's handler word.
 func TestPrimitivesWalkFromEntries(t *testing.T) {
-	base := loadBase(t)
+	base := parserBase(t)
 	free := base.Image.Summary.Free
 	at := free[len(free)-1].Start
 	prevHead := uint32(base.Image.Word(0x7E04))
@@ -378,7 +422,7 @@ func TestEmbeddingsUsedForRetrieval(t *testing.T) {
 		return llmtest.Reply{Content: good}
 	}})
 	client := llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})
-	g := &Generator{Base: loadBase(t), API: api(t), Network: openNet(t), Provider: &OpenAI{Client: client}, Embedder: client}
+	g := &Generator{Base: parserBase(t), API: api(t), Network: openNet(t), Provider: &OpenAI{Client: client}, Embedder: client}
 	if _, _, err := g.Generate(context.Background(), Request{Feature: "Add a 'ver' command that prints the version"}); err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,11 @@ import (
 
 // KB is the offline provider: it answers from the verified solutions in the
 // pixel network, reassembled at the target address with the current hook
-// chain by the installer. It has one answer per feature: when that answer is
-// rejected it does not try again.
+// chain by the installer. It answers a goal only with a solution proven for
+// that very goal (its goal or one of its aliases, see feature.Spec.Serves),
+// never with one that merely shares words with it: the solution's scenario
+// is evidence for its own goal, not for "Add a 'cls' command". It has one
+// answer per goal: when that answer is rejected it does not try again.
 type KB struct {
 	Network *pixnet.Store
 }
@@ -30,31 +33,34 @@ func (k *KB) Propose(ctx context.Context, req *Request, pc *PromptContext, prev 
 		return nil, fmt.Errorf("gen: the offline provider answers in assembly only (use --format asm)")
 	}
 	sols := Solutions(k.Network)
-	specs := make([]*feature.Spec, len(sols))
-	for i, s := range sols {
-		specs[i] = s.Spec
-	}
-	best := feature.Match(specs, req.Feature)
-	if best == nil {
-		best = nameMatch(specs, req.Feature)
-	}
-	if best == nil {
-		var known []string
-		for _, s := range sols {
-			known = append(known, fmt.Sprintf("%q (%s)", s.Spec.Goal, s.Spec.Name))
+	var sol *Solution
+	switch {
+	case req.Solution != "":
+		for i := range sols {
+			if sols[i].Spec.Name == req.Solution {
+				sol = &sols[i]
+				break
+			}
 		}
-		sort.Strings(known)
-		if len(known) == 0 {
-			return nil, fmt.Errorf("%w %q: the network holds no verified solutions", ErrNoSolution, req.Feature)
+		if sol == nil {
+			return nil, fmt.Errorf("%w: the network holds no verified solution named %s", ErrNoSolution, req.Solution)
 		}
-		return nil, fmt.Errorf("%w %q; the offline provider knows: %s", ErrNoSolution, req.Feature, strings.Join(known, ", "))
-	}
-	var sol Solution
-	for _, s := range sols {
-		if s.Spec == best {
-			sol = s
+	default:
+		goal := req.Goal
+		if goal == "" {
+			goal = req.Feature
+		}
+		for i := range sols {
+			if sols[i].Spec.Serves(goal) {
+				sol = &sols[i]
+				break
+			}
+		}
+		if sol == nil {
+			return nil, noSolution(sols, goal)
 		}
 	}
+	best := sol.Spec
 	return &Candidate{
 		Explanation: fmt.Sprintf("verified solution %q (%s) from network record #%d", best.Goal, best.Name, sol.RecordID),
 		Name:        best.Name,
@@ -63,6 +69,7 @@ func (k *KB) Propose(ctx context.Context, req *Request, pc *PromptContext, prev 
 		Scenario:    string(best.Scenario),
 		Verified:    true,
 		Keywords:    best.Keywords,
+		Aliases:     best.Aliases,
 		Requires:    best.Requires,
 		Prompt:      req.Feature,
 		Answer:      string(best.Source),
@@ -70,19 +77,23 @@ func (k *KB) Propose(ctx context.Context, req *Request, pc *PromptContext, prev 
 	}, nil
 }
 
-// nameMatch accepts a short goal that names exactly one feature ("backspace"),
-// which feature.Match's two-keyword rule is too strict for.
-func nameMatch(specs []*feature.Spec, goal string) *feature.Spec {
-	var found *feature.Spec
-	for _, w := range pixnet.Tokens(goal) {
-		for _, s := range specs {
-			if strings.ReplaceAll(s.Name, "_", "") == w || s.Name == w {
-				if found != nil && found != s {
-					return nil
-				}
-				found = s
-			}
-		}
+// noSolution says that nothing proven serves goal, names the closest
+// solution by keywords as a suggestion (not an answer), and lists the goals
+// the provider can serve.
+func noSolution(sols []Solution, goal string) error {
+	if len(sols) == 0 {
+		return fmt.Errorf("%w %q: the network holds no verified solutions", ErrNoSolution, goal)
 	}
-	return found
+	specs := make([]*feature.Spec, len(sols))
+	var known []string
+	for i, s := range sols {
+		specs[i] = s.Spec
+		known = append(known, fmt.Sprintf("%q (%s)", s.Spec.Goal, s.Spec.Name))
+	}
+	sort.Strings(known)
+	hint := ""
+	if m := feature.Match(specs, goal); m != nil {
+		hint = fmt.Sprintf("; the closest, %s (%q), was proven for another goal, so it is not used", m.Name, m.Goal)
+	}
+	return fmt.Errorf("%w %q%s; use a model (--provider openai) or a goal the offline provider knows: %s", ErrNoSolution, goal, hint, strings.Join(known, ", "))
 }

@@ -33,9 +33,12 @@ func (o *OpenAI) Name() string { return "openai" }
 // answer is the JSON a model returns.
 type answer struct {
 	Explanation string      `json:"explanation"`
+	Name        string      `json:"name"`
 	Assembly    string      `json:"assembly"`
 	Hooks       hookList    `json:"hooks"`
+	Requires    []string    `json:"requires"`
 	Scenario    string      `json:"scenario"`
+	Infeasible  string      `json:"infeasible"`
 	Primitives  []Primitive `json:"primitives"`
 }
 
@@ -76,10 +79,13 @@ func Schema(f Format) *llm.Schema {
 	}
 	props := map[string]any{
 		"explanation": map[string]any{"type": "string"},
+		"name":        map[string]any{"type": "string", "description": "short lower-case feature name, e.g. the command word"},
 		"hooks":       hooks,
+		"requires":    map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": "features to install first, e.g. command_parser"},
 		"scenario":    map[string]any{"type": "string"},
+		"infeasible":  map[string]any{"type": "string", "description": "empty, or why the goal cannot be done within the pxOS API"},
 	}
-	required := []string{"explanation", "hooks", "scenario"}
+	required := []string{"explanation", "name", "hooks", "requires", "scenario", "infeasible"}
 	name := "pxos_feature"
 	if f == FormatPrimitives {
 		name = "pxos_primitives"
@@ -178,20 +184,24 @@ func (o *OpenAI) Propose(ctx context.Context, req *Request, pc *PromptContext, p
 	}
 	if err != nil {
 		if errors.Is(err, llm.ErrMalformed) {
-			return nil, fmt.Errorf("%w: %v; answer with one JSON object with the fields %s", ErrMalformedAnswer, err, "explanation, assembly, hooks, scenario")
+			return nil, fmt.Errorf("%w: %v; answer with one JSON object with the fields %s", ErrMalformedAnswer, err, "explanation, name, assembly, hooks, requires, scenario, infeasible")
 		}
 		return nil, err
 	}
 	prompt, _ := json.Marshal(fitted.Messages)
 	return &Candidate{
-		Explanation: ans.Explanation,
-		Source:      ans.Assembly,
-		Hooks:       ans.Hooks,
-		Scenario:    ans.Scenario,
-		Primitives:  ans.Primitives,
-		Prompt:      string(prompt),
-		Answer:      resp.Raw,
-		Model:       resp.Model,
-		Tokens:      resp.Usage.TotalTokens,
+		Explanation:     ans.Explanation,
+		Name:            ans.Name,
+		Source:          ans.Assembly,
+		Hooks:           ans.Hooks,
+		Requires:        ans.Requires,
+		Scenario:        ans.Scenario,
+		Infeasible:      ans.Infeasible,
+		Primitives:      ans.Primitives,
+		Prompt:          string(prompt),
+		Answer:          resp.Raw,
+		Model:           resp.Model,
+		Tokens:          resp.Usage.TotalTokens,
+		TokensEstimated: resp.Usage.Estimated,
 	}, nil
 }

@@ -29,7 +29,10 @@ type PromptContext struct {
 	Free     []build.Range
 	Symbols  []string // "name=0xADDR" for the base's global labels
 	Features []string // installed features
-	Records  []pixnet.Record
+	// Installable are features pxos installs from verified solutions when an
+	// answer lists them in "requires".
+	Installable []string
+	Records     []pixnet.Record
 }
 
 // SlotInfo is one hook slot of the current build.
@@ -74,9 +77,13 @@ func NewPromptContext(ctx context.Context, base *feature.Base, api string, net *
 	}
 	sort.Strings(pc.Symbols)
 	if net != nil {
-		o := pixnet.SearchOptions{K: RetrieveK, Kinds: []pixnet.Kind{pixnet.KindSolution, pixnet.KindFailure, pixnet.KindReference}, Embedder: emb, Context: ctx}
+		// Solutions that were only validated, never tested, are not
+		// knowledge: they are left out.
+		o := pixnet.SearchOptions{K: 2 * RetrieveK, Kinds: []pixnet.Kind{pixnet.KindSolution, pixnet.KindFailure, pixnet.KindReference}, Embedder: emb, Context: ctx}
 		for _, h := range net.Search(featureText, o) {
-			pc.Records = append(pc.Records, h.Record)
+			if len(pc.Records) < RetrieveK && !(h.Record.Kind == pixnet.KindSolution && hasTag(h.Record.Tags, TagValidated)) {
+				pc.Records = append(pc.Records, h.Record)
+			}
 		}
 	}
 	return pc
@@ -91,11 +98,12 @@ func (pc *PromptContext) System() string {
 		}
 	}
 	return render("system.tmpl", map[string]any{
-		"API":      strings.TrimSpace(pc.API),
-		"Free":     strings.Join(free, ", "),
-		"Slots":    pc.Slots,
-		"Symbols":  strings.Join(pc.Symbols, " "),
-		"Features": strings.Join(pc.Features, ", "),
+		"API":         strings.TrimSpace(pc.API),
+		"Free":        strings.Join(free, ", "),
+		"Slots":       pc.Slots,
+		"Symbols":     strings.Join(pc.Symbols, " "),
+		"Features":    strings.Join(pc.Features, ", "),
+		"Installable": strings.Join(pc.Installable, ", "),
 	})
 }
 
@@ -130,4 +138,13 @@ func render(name string, data any) string {
 		panic(fmt.Sprintf("gen: template %s: %v", name, err)) // the templates are part of the binary
 	}
 	return strings.TrimSpace(b.String())
+}
+
+func hasTag(tags []string, tag string) bool {
+	for _, t := range tags {
+		if t == tag {
+			return true
+		}
+	}
+	return false
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/pxos-dev/pxos/internal/feature"
@@ -15,11 +16,24 @@ import (
 
 // Tags on solution records. A solution is "verified" only when its
 // acceptance scenario passed on a machine; the offline provider uses nothing
-// else. "shipped" marks the default features that come with pxos.
+// else. "proven" marks a verified solution whose scenario also failed on the
+// build without it (fail-to-pass): only such scenarios can show that a goal
+// is present. "shipped" marks the default features that come with pxos
+// (their fail-to-pass is a test: TestShippedScenariosFailToPass).
 const (
 	TagVerified  = "verified"
+	TagProven    = "proven"
 	TagValidated = "validated" // passed gen's static checks, not yet run
 	TagShipped   = "shipped"
+)
+
+// Solution states for SolutionRecord.
+type SolutionState int
+
+const (
+	Validated SolutionState = iota // passed gen's static checks only
+	Verified                       // its scenario passed on a machine
+	Proven                         // and failed without the feature (fail-to-pass)
 )
 
 // solutionPayload is the structured part of a solution record: enough to
@@ -27,12 +41,14 @@ const (
 type solutionPayload struct {
 	Name     string            `json:"name"`
 	Goal     string            `json:"goal"`
+	Aliases  []string          `json:"aliases,omitempty"`
 	Keywords []string          `json:"keywords,omitempty"`
 	Hooks    map[string]string `json:"hooks"`
 	Requires []string          `json:"requires,omitempty"`
 	Source   string            `json:"source"`
 	Scenario string            `json:"scenario"`
 	Verified bool              `json:"verified"`
+	Proven   bool              `json:"proven,omitempty"`
 	Provider string            `json:"provider,omitempty"`
 	Addr     uint32            `json:"addr,omitempty"`
 }
@@ -42,30 +58,39 @@ type Solution struct {
 	RecordID uint64
 	Spec     *feature.Spec
 	Verified bool
+	Proven   bool // its scenario passed fail-to-pass (or it shipped, whose scenarios are tested so)
 }
 
 // SolutionRecord renders a feature as a solution record.
-func SolutionRecord(s *feature.Spec, verified bool, provider string, addr uint32, tags ...string) pixnet.Record {
-	p := solutionPayload{Name: s.Name, Goal: s.Goal, Keywords: s.Keywords, Hooks: s.Hooks, Requires: s.Requires,
-		Source: string(s.Source), Scenario: string(s.Scenario), Verified: verified, Provider: provider, Addr: addr}
+func SolutionRecord(s *feature.Spec, state SolutionState, provider string, addr uint32, tags ...string) pixnet.Record {
+	p := solutionPayload{Name: s.Name, Goal: s.Goal, Aliases: s.Aliases, Keywords: s.Keywords, Hooks: s.Hooks, Requires: s.Requires,
+		Source: string(s.Source), Scenario: string(s.Scenario), Verified: state >= Verified, Proven: state >= Proven, Provider: provider, Addr: addr}
 	payload, _ := json.Marshal(p)
 	tags = append([]string{"feature:" + s.Name}, tags...)
-	if verified {
+	switch state {
+	case Proven:
+		tags = append(tags, TagVerified, TagProven)
+	case Verified:
 		tags = append(tags, TagVerified)
-	} else {
+	default:
 		tags = append(tags, TagValidated)
 	}
 	var hooks []string
 	for slot, h := range s.Hooks {
 		hooks = append(hooks, slot+" -> "+h)
 	}
+	sort.Strings(hooks)
 	body := fmt.Sprintf("Goal: %s\nFeature: %s\nKeywords: %s\nHooks: %s\nRequires: %s\n\nAssembly:\n%s\nAcceptance scenario:\n%s",
 		s.Goal, s.Name, strings.Join(s.Keywords, ", "), strings.Join(hooks, ", "), strings.Join(s.Requires, ", "), s.Source, s.Scenario)
+	if len(s.Aliases) > 0 {
+		body = strings.Replace(body, "\nFeature: ", "\nAlso for: "+strings.Join(s.Aliases, "; ")+"\nFeature: ", 1)
+	}
 	return pixnet.Record{Kind: pixnet.KindSolution, Tags: tags, Title: "solution: " + s.Goal, Body: body, Payload: payload}
 }
 
-// Solutions returns the verified solutions in the network, newest first for
-// each feature name (an older record of the same feature is left out).
+// Solutions returns the verified solutions in the network, newest first; of
+// several records of one feature for one goal only the newest is kept
+// (features of the same name for different goals are different solutions).
 func Solutions(net *pixnet.Store) []Solution {
 	if net == nil {
 		return nil
@@ -79,14 +104,30 @@ func Solutions(net *pixnet.Store) []Solution {
 			continue
 		}
 		var p solutionPayload
-		if err := json.Unmarshal(r.Payload, &p); err != nil || !p.Verified || p.Name == "" || p.Source == "" || seen[p.Name] {
+		if err := json.Unmarshal(r.Payload, &p); err != nil || !p.Verified || p.Name == "" || p.Source == "" {
 			continue
 		}
-		seen[p.Name] = true
-		out = append(out, Solution{RecordID: r.ID, Verified: true, Spec: &feature.Spec{
-			Name: p.Name, Goal: p.Goal, Keywords: p.Keywords, Hooks: p.Hooks, Requires: p.Requires,
+		key := p.Name + "\x00" + feature.NormGoal(p.Goal)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, Solution{RecordID: r.ID, Verified: true, Proven: p.Proven || hasTag(r.Tags, TagShipped), Spec: &feature.Spec{
+			Name: p.Name, Goal: p.Goal, Aliases: p.Aliases, Keywords: p.Keywords, Hooks: p.Hooks, Requires: p.Requires,
 			Source: []byte(p.Source), SourceFile: p.Name + ".asm", Scenario: []byte(p.Scenario), ScenarioFile: p.Name + ".scenario",
 		}})
+	}
+	return out
+}
+
+// ProvenFor returns the proven solutions (see Solution.Proven) whose
+// scenario was written for goal (feature.Spec.Serves), newest first.
+func ProvenFor(net *pixnet.Store, goal string) []Solution {
+	var out []Solution
+	for _, s := range Solutions(net) {
+		if s.Proven && s.Spec.Serves(goal) {
+			out = append(out, s)
+		}
 	}
 	return out
 }
@@ -100,7 +141,7 @@ func ShippedSolutions() ([]pixnet.Record, error) {
 	}
 	var out []pixnet.Record
 	for _, s := range specs {
-		out = append(out, SolutionRecord(s, true, "shipped", 0, TagShipped))
+		out = append(out, SolutionRecord(s, Proven, "shipped", 0, TagShipped))
 	}
 	api, err := fs.ReadFile(pxosv1.FS, pxosv1.APIFile)
 	if err != nil {
@@ -113,7 +154,8 @@ func ShippedSolutions() ([]pixnet.Record, error) {
 
 // OpenNetwork opens the pixel network at path. A network that does not exist
 // yet is created from the built-in knowledge and the shipped solutions; an
-// existing one that lacks the shipped solutions gets them appended once.
+// existing one that lacks any of this binary's shipped records (a network
+// made by an older pxos) gets those appended once.
 func OpenNetwork(path string) (*pixnet.Store, error) {
 	shipped, err := ShippedSolutions()
 	if err != nil {
@@ -132,16 +174,23 @@ func OpenNetwork(path string) (*pixnet.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	have := map[string]bool{}
 	for _, r := range s.Records() {
-		for _, t := range r.Tags {
-			if t == TagShipped {
-				return s, nil
-			}
+		if hasTag(r.Tags, TagShipped) {
+			have[r.Title+"\x00"+string(r.Payload)+"\x00"+r.Body] = true
 		}
 	}
-	if _, err := s.AppendBatch(shipped); err != nil {
-		s.Close()
-		return nil, err
+	var missing []pixnet.Record
+	for _, r := range shipped {
+		if !have[r.Title+"\x00"+string(r.Payload)+"\x00"+r.Body] {
+			missing = append(missing, r)
+		}
+	}
+	if len(missing) > 0 {
+		if _, err := s.AppendBatch(missing); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -157,7 +206,7 @@ func (g *Generator) record(at *Attempt, req Request, res *Result) {
 		if at.Candidate != nil && at.Candidate.Verified {
 			return // a verified solution reused offline: it is in the network already
 		}
-		r = SolutionRecord(res.Spec, false, at.Provider, res.Install.Addr, "gen")
+		r = SolutionRecord(res.Spec, Validated, at.Provider, res.Install.Addr, "gen")
 	} else {
 		answer := ""
 		if at.Candidate != nil {

@@ -21,34 +21,85 @@ const (
 	AnswerPrims    = "answer.primitives"
 )
 
-// missingError is Validate's error for a candidate that needs a feature the
-// build lacks: the build's fault, not the answer's.
-type missingError struct{ name, required string }
+// MissingError is Validate's error for a candidate that needs features the
+// build lacks: the build's fault, not the answer's. A caller that can
+// install them (the build loop, from verified solutions) does so and
+// validates the same candidate again; see Request.Prepare.
+type MissingError struct {
+	Feature  string   // the candidate's name
+	Required []string // the features it needs that the build lacks, in order
+}
 
-func (e *missingError) Error() string {
-	return fmt.Sprintf("gen: %s needs the feature %s, which this build does not have: add it first", e.name, e.required)
+func (e *MissingError) Error() string {
+	return fmt.Sprintf("gen: %s needs the feature %s, which this build does not have: add it first", e.Feature, strings.Join(e.Required, ", "))
+}
+
+// ParserFeature is the feature that dispatches commands: a feature that
+// adds a command entry (takes cmd_head) needs it unless the build already
+// has another line handler (pxos-v1.0/README.md: "Commands run only when
+// the command_parser feature is installed").
+const ParserFeature = "command_parser"
+
+// Requires is what a candidate with these hooks and declared requirements
+// needs installed first on base: the declared names, and ParserFeature for
+// a command when the build has no line handler or has the parser already.
+func Requires(base *feature.Base, hooks map[string]string, declared []string, name string) []string {
+	var out []string
+	seen := map[string]bool{name: true}
+	add := func(n string) {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, r := range declared {
+		if n := CleanName(r); n != "" {
+			add(n)
+		}
+	}
+	if _, ok := hooks["cmd_head"]; ok && (base.Present(ParserFeature) || !lineHandled(base)) {
+		add(ParserFeature)
+	}
+	return out
+}
+
+// lineHandled reports whether some feature took hook_line in base (the slot
+// no longer holds the base's no_handler).
+func lineHandled(base *feature.Base) bool {
+	syms := base.Image.Program.Symbols
+	slot, ok1 := syms["hook_line"]
+	def, ok2 := syms["no_handler"]
+	return ok1 && ok2 && uint32(base.Image.Word(slot.Value)) != def.Value
 }
 
 // Validate turns a candidate into an installation on base and checks it. The
 // error quotes exactly what is wrong, positioned in the answer where it can
-// be, so it can go back to the model as a repair prompt.
+// be, so it can go back to the model as a repair prompt. A candidate that
+// needs features base lacks gets a *MissingError; a verified solution whose
+// name is installed wraps feature.ErrInstalled.
+//
+// The feature's name is the candidate's (cleaned), else its first command
+// word, else one drawn from the goal (GoalName); a name an installed feature
+// has gets a suffix (_2, _3), except for a verified solution, which keeps
+// its name so that it is never installed twice.
 func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
-	name := c.Name
-	if name == "" {
-		name = req.Name
-	}
-	if name == "" {
-		name = Slug(req.Feature)
-	}
 	goal := req.Goal
 	if goal == "" {
 		goal = req.Feature
+	}
+	name := CleanName(c.Name)
+	if name == "" {
+		name = CleanName(req.Name)
+	}
+	named := name != ""
+	if !named {
+		name = GoalName(goal)
 	}
 	spec := &feature.Spec{
 		Name:         name,
 		Goal:         goal,
 		Keywords:     c.Keywords,
-		Requires:     c.Requires,
+		Aliases:      c.Aliases,
 		Hooks:        c.Hooks,
 		Source:       []byte(c.Source),
 		SourceFile:   AnswerAsm,
@@ -69,7 +120,7 @@ func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 		addr = at
 	}
 	if strings.TrimSpace(string(spec.Source)) == "" {
-		return nil, errors.New("gen: the answer has no assembly")
+		return nil, errors.New(`gen: the answer has no assembly; if the goal cannot be done within the pxOS API, say so in "infeasible" with the reason`)
 	}
 	if len(spec.Hooks) == 0 {
 		return nil, fmt.Errorf("gen: the answer installs no hook: \"hooks\" must name at least one slot (%s) and the label of its handler", strings.Join(feature.Slots, ", "))
@@ -80,14 +131,36 @@ func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 	if _, err := scenario.Parse(AnswerScenario, spec.Scenario); err != nil {
 		return nil, err
 	}
-	for _, r := range c.Requires {
+	if c.Verified && base.Present(name) {
+		return nil, fmt.Errorf("%w: %s (the verified solution for %q)", feature.ErrInstalled, name, goal)
+	}
+	spec.Requires = Requires(base, spec.Hooks, c.Requires, name)
+	var missing []string
+	for _, r := range spec.Requires {
 		if !base.Present(r) {
-			return nil, &missingError{name, r}
+			missing = append(missing, r)
 		}
+	}
+	if len(missing) > 0 {
+		return nil, &MissingError{Feature: name, Required: missing}
+	}
+	if !c.Verified {
+		spec.Name = uniqueName(base, name)
 	}
 	inst, err := base.Install(spec, addr)
 	if err != nil {
 		return nil, err
+	}
+	if !named && !c.Verified {
+		// A command names its feature: "time", not words of the goal.
+		if words := feature.CommandWords(inst); len(words) > 0 {
+			if n := uniqueName(base, CleanName(words[0])); n != "" && n != spec.Name {
+				spec.Name = n
+				if inst, err = base.Install(spec, addr); err != nil {
+					return nil, err
+				}
+			}
+		}
 	}
 	var errs diag.ErrorList
 	code := checkCode(inst, starts, &errs)

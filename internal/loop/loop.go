@@ -2,20 +2,25 @@
 // goal by goal and proves each step on a machine before keeping it.
 //
 //	ANALYZE  build the current commands file, run the regression scenarios,
-//	         list the features present and the free memory
-//	PLAN     the model turns goals into steps (json_schema); offline, one
-//	         step per goal
-//	STEP     retrieve → generate → validate (package gen) → build a candidate
-//	         → test it (the step's scenario and every regression scenario, on
-//	         emu, qemu or both) → learn (record it all in the pixel network)
-//	         → commit the block and its scenario, or repair with the exact
-//	         error until the attempt limit
+//	         list the features present and the free memory; find the goals
+//	         already present (by evidence, package evidence)
+//	PLAN     the model turns the other goals into steps (json_schema);
+//	         offline, one step per goal
+//	STEP     retrieve → generate → validate (package gen) → install what
+//	         the answer requires first → build a candidate → test it (its
+//	         acceptance scenarios and every regression scenario) → prove it
+//	         (each acceptance scenario fails without the feature and on a
+//	         stub of it: fail-to-pass) → learn (record it all in the pixel
+//	         network) → commit the block and its scenario; or repair with
+//	         the exact error until the attempt limit
 //
+// Every goal ends with one result (passed, present, failed, infeasible,
+// conflicts, no-solution, interrupted) and the report shows its evidence.
 // The commands file only ever changes by an atomic rename of a file that
 // built and passed: a failed or interrupted run leaves it byte-identical to
-// its last good state. A goal whose feature is already present is skipped, so
-// a second run changes nothing. The package owns the loop and its reports;
-// it uses gen, feature, scenario, backend and pixnet and reaches into none.
+// its last good state. The package owns the loop and its reports; it uses
+// gen, feature, evidence, scenario, backend and pixnet and reaches into
+// none.
 package loop
 
 import (
@@ -33,6 +38,7 @@ import (
 
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/backend"
+	"github.com/pxos-dev/pxos/internal/evidence"
 	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
 	"github.com/pxos-dev/pxos/internal/llm"
@@ -97,10 +103,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 }
 
 type runner struct {
-	o     Options
-	rep   *Report
-	base  *feature.Base
-	calls int // generate attempts so far (for MaxIterations)
+	o          Options
+	rep        *Report
+	base       *feature.Base
+	calls      int             // generate attempts so far (for MaxIterations)
+	installing map[string]bool // prerequisites being installed (cycle guard)
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -116,6 +123,7 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	r.base = base
+	r.installing = map[string]bool{}
 	r.logf("analyze: %s builds: %d bytes, %d sectors, features: %s, free: %s\n",
 		r.o.Workspace.Commands, base.Image.Summary.BytesUsed, base.Image.Summary.SectorsUsed, listOr(base.Installed(), "none"), freeText(base))
 	suite, err := r.regression(base)
@@ -128,25 +136,57 @@ func (r *runner) run(ctx context.Context) error {
 	if !res.Passed {
 		return fmt.Errorf("loop: the current build fails its regression suite before any change:\n%s", suiteText(res))
 	}
+	// Goals already met are not planned: a planner's word that a goal is
+	// met counts for nothing, only evidence does.
+	var open []string
+	present := map[string]*GoalReport{}
+	for _, goal := range r.o.Goals {
+		if g := r.presentGoal(ctx, goal); g != nil {
+			present[goal] = g
+			continue
+		}
+		open = append(open, goal)
+	}
 
 	// PLAN
-	steps := r.plan(ctx)
+	var plans []goalPlan
+	if len(open) > 0 {
+		plans = group(r.plan(ctx, open), open)
+	}
 
-	// STEPS
+	// STEPS, goal by goal in the order given.
 	var failed []string
-	for i, st := range steps {
+	n, total := 0, 0
+	for _, p := range plans {
+		total += len(p.steps)
+	}
+	byGoal := map[string]goalPlan{}
+	for _, p := range plans {
+		byGoal[p.goal] = p
+	}
+	for _, goal := range r.o.Goals {
 		if err := ctx.Err(); err != nil {
-			r.rep.Goals = append(r.rep.Goals, &GoalReport{Goal: st.Goal, Result: ResultInterrupted})
+			r.rep.Goals = append(r.rep.Goals, &GoalReport{Goal: goal, Role: RoleGoal, Result: ResultInterrupted, Attempts: []AttemptReport{}})
 			return err
 		}
-		g := r.step(ctx, i+1, len(steps), st)
-		r.rep.Goals = append(r.rep.Goals, g)
+		if g := present[goal]; g != nil {
+			r.rep.Goals = append(r.rep.Goals, g)
+			continue
+		}
+		p := byGoal[goal]
+		// A prerequisite installed for an earlier goal may have met it.
+		if g := r.presentGoal(ctx, goal); g != nil {
+			r.rep.Goals = append(r.rep.Goals, g)
+			n += len(p.steps)
+			continue
+		}
+		g := r.goal(ctx, p, &n, total)
 		if ctx.Err() != nil {
 			g.Result = ResultInterrupted
 			return ctx.Err()
 		}
 		if g.Result != ResultPassed && g.Result != ResultPresent {
-			failed = append(failed, st.Goal)
+			failed = append(failed, goal)
 		}
 	}
 
@@ -164,16 +204,57 @@ func (r *runner) run(ctx context.Context) error {
 			return err
 		}
 	}
+	goals := len(r.o.Goals)
 	r.record(pixnet.Record{Kind: pixnet.KindBuild, Tags: []string{"auto", r.rep.Provider},
-		Title: fmt.Sprintf("build: %d goals, %d passed, regression %s", len(steps), len(steps)-len(failed), r.rep.RegressionAfter),
+		Title: fmt.Sprintf("build: %d goals, %d met, regression %s", goals, goals-len(failed), r.rep.RegressionAfter),
 		Body:  fmt.Sprintf("Goals:\n%s\nFeatures: %s\nImage sha256: %s", strings.Join(goalLines(r.rep), "\n"), strings.Join(r.base.Installed(), ", "), r.rep.ImageSHA256)})
 	if !res.Passed {
 		return fmt.Errorf("loop: the final build fails its regression suite:\n%s", suiteText(res))
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("loop: %d of %d goal%s not met: %s", len(failed), len(steps), plural(len(steps)), strings.Join(failed, "; "))
+		return fmt.Errorf("loop: %d of %d goal%s not met: %s", len(failed), goals, plural(goals), strings.Join(failed, "; "))
 	}
 	return nil
+}
+
+// goal runs the steps of one goal: the steps that prepare it, then the one
+// that is it. Only the last step's block records the goal; a preparatory
+// step that fails ends the goal with its result.
+func (r *runner) goal(ctx context.Context, p goalPlan, n *int, total int) *GoalReport {
+	for i, st := range p.steps {
+		*n++
+		spec := stepSpec{Step: st, Role: RoleGoal, Record: p.goal}
+		if i < len(p.steps)-1 {
+			spec.Role, spec.For = RolePrepares, p.goal
+			spec.Record = prepGoal(st, p.goal)
+		}
+		g := r.step(ctx, *n, total, spec)
+		r.rep.Goals = append(r.rep.Goals, g)
+		if spec.Role == RoleGoal || ctx.Err() != nil {
+			return g
+		}
+		if g.Result != ResultPassed {
+			gr := &GoalReport{Goal: p.goal, Role: RoleGoal, Result: g.Result, Attempts: []AttemptReport{}, Conflicts: g.Conflicts,
+				Note: fmt.Sprintf("its preparatory step %q ended %s: %s", st.Description, g.Result, g.Note)}
+			if g.Result == ResultNoSolution {
+				gr.Result = ResultFailed
+			}
+			r.rep.Goals = append(r.rep.Goals, gr)
+			*n += len(p.steps) - 1 - i
+			return gr
+		}
+	}
+	return nil // not reached: a plan has at least one step per goal
+}
+
+// prepGoal is what the block of a preparatory step records as its goal: its
+// own description, never the goal it prepares (that one is met only by the
+// goal's last step).
+func prepGoal(st Step, goal string) string {
+	if d := strings.TrimSpace(st.Description); d != "" && !feature.SameGoal(d, goal) {
+		return d
+	}
+	return "a step toward: " + goal
 }
 
 // Step is one planned feature.
@@ -182,155 +263,6 @@ type Step struct {
 	Description string `json:"description"`
 	AddressHint string `json:"address_hint"`
 	Scenario    string `json:"scenario"`
-}
-
-// step runs one step to a verdict.
-func (r *runner) step(ctx context.Context, n, total int, st Step) *GoalReport {
-	start := time.Now()
-	g := &GoalReport{Goal: st.Goal, Description: st.Description}
-	defer func() { g.Duration = time.Since(start).Round(time.Millisecond).String() }()
-	if name, ok := r.present(st.Goal); ok {
-		g.Result, g.Feature = ResultPresent, name
-		g.Note = "already installed (feature " + name + "); nothing to do"
-		r.logf("step %d/%d %q: present (%s), skipped\n", n, total, st.Goal, name)
-		return g
-	}
-	featureText := st.Description
-	if featureText == "" {
-		featureText = st.Goal
-	}
-	if st.Description != "" && st.Description != st.Goal {
-		featureText = st.Goal + ": " + st.Description
-	}
-	var planned *scenario.Scenario
-	if strings.TrimSpace(st.Scenario) != "" {
-		if sc, err := scenario.Parse("plan.scenario", []byte(st.Scenario)); err == nil {
-			planned = sc
-		} else {
-			r.logf("step %d/%d: the plan's scenario does not parse, using the answer's: %v\n", n, total, err)
-		}
-	}
-	var repair *gen.Attempt
-	for attempt := 0; attempt < r.o.MaxAttempts; {
-		if r.calls >= r.o.MaxIterations {
-			g.Result, g.Note = ResultFailed, fmt.Sprintf("stopped: --max-iterations %d reached", r.o.MaxIterations)
-			r.logf("step %d/%d %q: %s\n", n, total, st.Goal, g.Note)
-			return g
-		}
-		left := min(r.o.MaxAttempts-attempt, r.o.MaxIterations-r.calls)
-		r.logf("step %d/%d %q: generate (%s)\n", n, total, st.Goal, r.o.Provider.Name())
-		gn := &gen.Generator{Base: r.base, API: r.o.Workspace.API, Network: r.o.Network, Provider: r.o.Provider, Embedder: r.o.Embedder, Log: indentWriter{r.o.Log}}
-		res, atts, err := gn.Generate(ctx, gen.Request{Feature: featureText, Goal: st.Goal, Addr: hintAddr(st.AddressHint, r.base), MaxAttempts: left,
-			Temperature: r.o.Temperature, MaxTokens: r.o.MaxTokens, Repair: repair})
-		for _, a := range atts {
-			g.Attempts = append(g.Attempts, attemptReport(a, "generate"))
-			if a.Provider == gen.ProviderOpenAI {
-				g.ModelCalls++
-				g.Tokens += a.Tokens
-			}
-		}
-		r.calls += len(atts)
-		attempt += len(atts)
-		if err != nil {
-			if ctx.Err() != nil {
-				g.Result = ResultInterrupted
-				return g
-			}
-			g.Result, g.Note = ResultFailed, err.Error()
-			if errors.Is(err, gen.ErrNoSolution) {
-				g.Result = ResultNoSolution
-			}
-			if errors.Is(err, feature.ErrInstalled) {
-				g.Result, g.Note = ResultPresent, "already installed"
-			}
-			r.logf("step %d/%d %q: %s: %v\n", n, total, st.Goal, g.Result, err)
-			return g
-		}
-		g.Feature, g.Range, g.Hooks = res.Spec.Name, res.Install.Range.String(), hookText(res.Install)
-		// BUILD the candidate: nothing is written yet.
-		cand, err := r.base.Apply(res.Install)
-		if err != nil {
-			g.Result, g.Note = ResultFailed, err.Error()
-			return g
-		}
-		// TEST: the step's scenario(s) and the regression suite.
-		suite, err := r.regression(cand)
-		if err != nil {
-			g.Result, g.Note = ResultFailed, err.Error()
-			return g
-		}
-		accept, err := scenario.Parse(res.Spec.Name+".scenario", res.Spec.Scenario)
-		if err != nil {
-			g.Result, g.Note = ResultFailed, err.Error()
-			return g
-		}
-		accept.Name = "acceptance: " + res.Spec.Name
-		tests := []*scenario.Scenario{accept}
-		if planned != nil {
-			planned.Name = "plan: " + res.Spec.Name
-			tests = append(tests, planned)
-		}
-		tests = append(tests, suite...)
-		r.logf("step %d/%d %q: test %s at %s on %s (%d scenarios)\n", n, total, st.Goal, res.Spec.Name, res.Install.Range, r.o.Backend, len(tests))
-		tr := r.test(ctx, cand, tests)
-		last := &g.Attempts[len(g.Attempts)-1]
-		last.Scenarios = scenarioReports(tr)
-		if ctx.Err() != nil {
-			g.Result = ResultInterrupted
-			return g
-		}
-		// LEARN
-		verdict := "passed"
-		if !tr.Passed {
-			verdict = "failed"
-		}
-		r.record(testRecord(st.Goal, res, tr, verdict))
-		if tr.Passed {
-			// Screens for the report: the acceptance scenario before and after.
-			g.after = firstScreen(tr)
-			g.before = r.screenOn(ctx, r.base, accept)
-			g.changed = changedMap(r.base, cand, res.Install)
-			if err := r.commit(cand, res); err != nil {
-				g.Result, g.Note = ResultFailed, "commit: "+err.Error()
-				return g
-			}
-			if !res.Verified {
-				r.record(gen.SolutionRecord(res.Spec, true, res.Provider, res.Install.Addr, "auto"))
-			}
-			last.Phase, last.Verdict = "test", "passed"
-			g.Result = ResultPassed
-			r.logf("step %d/%d %q: passed; committed %s to %s\n", n, total, st.Goal, res.Spec.Name, r.o.Workspace.Commands)
-			return g
-		}
-		last.Phase, last.Verdict = "test", "failed"
-		errText := failureText(tr)
-		last.Error = suiteText(tr)
-		r.logf("step %d/%d %q: test failed:\n%s\n", n, total, st.Goal, indentText(errText))
-		repair = &gen.Attempt{N: atts[len(atts)-1].N, Provider: r.o.Provider.Name(), Verdict: "invalid",
-			Error: "the code assembled and installed, but pxOS failed this test on the " + r.o.Backend + " machine:\n" + errText}
-	}
-	if g.Result == "" {
-		g.Result, g.Note = ResultFailed, fmt.Sprintf("no passing answer in %d attempts", r.o.MaxAttempts)
-	}
-	return g
-}
-
-// commit writes the step's scenario, then the new commands file, each
-// atomically. The scenario is named after the feature's marker, and the
-// regression suite only runs it when the marker is in the build, so an
-// interruption between the two renames leaves a consistent state.
-func (r *runner) commit(cand *feature.Base, res *gen.Result) error {
-	scPath := filepath.Join(r.o.Workspace.Dir, "scenarios", feature.MarkerPrefix+res.Spec.Name+".txt")
-	header := fmt.Sprintf("# Acceptance scenario of feature %s (%s), kept by pxos auto as a regression test.\n", res.Spec.Name, res.Spec.Goal)
-	if err := atomicfile.WriteFile(scPath, append([]byte(header), res.Spec.Scenario...), 0o644); err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(r.o.Workspace.Commands, cand.Src, 0o644); err != nil {
-		return err
-	}
-	r.base = cand
-	r.rep.Changed = true
-	return nil
 }
 
 // regression returns the scenarios every build must pass: the base
@@ -361,16 +293,9 @@ func (r *runner) regression(b *feature.Base) ([]*scenario.Scenario, error) {
 
 // test runs scenarios on the chosen backend(s) against the build.
 func (r *runner) test(ctx context.Context, b *feature.Base, scs []*scenario.Scenario) *scenario.SuiteResult {
-	var names []string
-	switch r.o.Backend {
-	case "both":
-		names = []string{"emu", "qemu"}
-	default:
-		names = []string{r.o.Backend}
-	}
 	img := b.Image.Floppy
 	var backs []scenario.Backend
-	for _, n := range names {
+	for _, n := range r.machines() {
 		n := n
 		backs = append(backs, scenario.Backend{Name: n, Open: func(ctx context.Context) (machine.Machine, error) {
 			return backend.Open(ctx, n, img, backend.Options{})
@@ -379,10 +304,12 @@ func (r *runner) test(ctx context.Context, b *feature.Base, scs []*scenario.Scen
 	return scenario.RunSuite(ctx, scs, backs, scenario.SuiteOptions{Timeout: r.o.Timeout})
 }
 
-// screenOn runs sc on b (first backend) and returns the final screen.
-func (r *runner) screenOn(ctx context.Context, b *feature.Base, sc *scenario.Scenario) *machine.Screen {
-	res := r.test(ctx, b, []*scenario.Scenario{sc})
-	return firstScreen(res)
+// machines are the backends each scenario runs on, in result order.
+func (r *runner) machines() []string {
+	if r.o.Backend == "both" {
+		return []string{"emu", "qemu"}
+	}
+	return []string{r.o.Backend}
 }
 
 func firstScreen(res *scenario.SuiteResult) *machine.Screen {
@@ -391,25 +318,6 @@ func firstScreen(res *scenario.SuiteResult) *machine.Screen {
 	}
 	s := res.Results[0].Screen
 	return &s
-}
-
-// present reports whether goal's feature is installed: by the kb's match for
-// the goal, by the goal's own slug, or by a block header naming the goal.
-func (r *runner) present(goal string) (string, bool) {
-	if c, err := (&gen.KB{Network: r.o.Network}).Propose(context.Background(), &gen.Request{Feature: goal}, nil, nil); err == nil && r.base.Present(c.Name) {
-		return c.Name, true
-	}
-	if s := gen.Slug(goal); r.base.Present(s) {
-		return s, true
-	}
-	for _, line := range strings.Split(string(r.base.Src), "\n") {
-		if rest, ok := strings.CutPrefix(line, "# ==== feature "); ok {
-			if name, g, ok := strings.Cut(rest, ": "); ok && strings.EqualFold(strings.TrimSpace(g), strings.TrimSpace(goal)) && r.base.Present(name) {
-				return name, true
-			}
-		}
-	}
-	return "", false
 }
 
 func (r *runner) record(rec pixnet.Record) {
@@ -448,15 +356,21 @@ func hintAddr(hint string, b *feature.Base) uint32 {
 	return 0
 }
 
-// testRecord is what the network learns from one test run.
-func testRecord(goal string, res *gen.Result, tr *scenario.SuiteResult, verdict string) pixnet.Record {
+// testRecord is what the network learns from one test run: the verdict,
+// the suite, and what each of the step's scenarios proved. Anything but a
+// pass is a failure record (a reflection for later prompts), with the
+// answer's assembly.
+func testRecord(goal string, res *gen.Result, tr *scenario.SuiteResult, verdict string, proofs []evidence.Proof) pixnet.Record {
 	body := fmt.Sprintf("Goal: %s\nFeature: %s at %s\nVerdict: %s\n\n%s", goal, res.Spec.Name, res.Install.Range, verdict, suiteText(tr))
+	for _, p := range proofs {
+		body += "\n\n" + p.Text()
+	}
 	kind := pixnet.KindTest
 	if verdict != "passed" {
 		kind = pixnet.KindFailure
-		body += "\nAssembly:\n" + string(res.Spec.Source)
+		body += "\n\nAssembly:\n" + string(res.Spec.Source)
 	}
-	return pixnet.Record{Kind: kind, Tags: []string{"auto", "test", verdict, "feature:" + res.Spec.Name},
+	return pixnet.Record{Kind: kind, Tags: []string{"auto", "test", strings.ReplaceAll(verdict, " ", "-"), "feature:" + res.Spec.Name},
 		Title: fmt.Sprintf("test %s: %s (%s)", verdict, goal, res.Spec.Name), Body: body}
 }
 

@@ -224,9 +224,11 @@ func verPlan() string {
 	return string(b)
 }
 
-// Against a scripted model: a plan, a bad answer, a repair, a pass.
+// Against a scripted model: a plan, a bad answer, an answer whose scenario
+// passes without the feature (the banner says "pxOS v1.0"), a pass.
 func TestScriptedPlanRepairPass(t *testing.T) {
-	answers := []string{verPlan(), `{"explanation": "x", "assembly": "ver_entry: movx ax, 1", "hooks": [{"slot": "cmd_head", "handler": "ver_entry"}], "scenario": "wait \"pxOS>\""}`, verAnswer("pxOS v1.0 (generated)", "pxOS v1.0")}
+	answers := []string{verPlan(), `{"explanation": "x", "assembly": "ver_entry: movx ax, 1", "hooks": [{"slot": "cmd_head", "handler": "ver_entry"}], "scenario": "wait \"pxOS>\""}`,
+		verAnswer("pxOS v1.0 (generated)", "pxOS v1.0"), verAnswer("pxOS v1.0 (generated)", "v1.0 (generated)")}
 	srv := llmtest.New(t, llmtest.Options{Reply: func(r llmtest.ChatRequest) llmtest.Reply {
 		return llmtest.Reply{Content: answers[min(r.N, len(answers))-1]}
 	}})
@@ -239,14 +241,22 @@ func TestScriptedPlanRepairPass(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 	g := rep.Goals[0]
-	if g.Result != ResultPassed || len(g.Attempts) != 2 || g.Attempts[0].Verdict != "invalid" || g.Attempts[1].Verdict != "passed" {
+	if g.Result != ResultPassed || len(g.Attempts) != 3 || g.Attempts[0].Verdict != "invalid" || g.Attempts[1].Verdict != "rejected" || g.Attempts[2].Verdict != "passed" {
 		t.Fatalf("goal: %s, attempts %+v", g.Result, g.Attempts)
 	}
-	if g.ModelCalls != 2 || rep.PlanCalls != 1 || len(srv.Chats()) != 3 {
-		t.Errorf("model calls %d, plan calls %d, chats %d; want 2, 1, 3", g.ModelCalls, rep.PlanCalls, len(srv.Chats()))
+	if g.ModelCalls != 3 || rep.PlanCalls != 1 || len(srv.Chats()) != 4 {
+		t.Errorf("model calls %d, plan calls %d, chats %d; want 3, 1, 4", g.ModelCalls, rep.PlanCalls, len(srv.Chats()))
 	}
 	if repair := srv.Chats()[2].Last(); !strings.Contains(repair, `unknown mnemonic "movx"`) {
 		t.Errorf("the repair prompt does not quote the error:\n%s", repair)
+	}
+	if repair := srv.Chats()[3].Last(); !strings.Contains(repair, "your scenario also passes on the build without your feature, so it does not test it") {
+		t.Errorf("the repair prompt does not say the scenario is vacuous:\n%s", repair)
+	}
+	// The plan's scenario (expect "pxOS v1.0") passes without the feature:
+	// it is set aside, not counted as evidence.
+	if !strings.Contains(g.PlanNote, "already passes on the build without the feature") || len(g.Evidence) != 1 || !g.Evidence[0].FailToPass {
+		t.Errorf("plan note %q, evidence %+v", g.PlanNote, g.Evidence)
 	}
 	for _, c := range srv.Chats() {
 		if bytes.Contains(c.Body, []byte("json_object")) || !bytes.Contains(c.Body, []byte("json_schema")) {
@@ -267,17 +277,17 @@ func TestScriptedPlanRepairPass(t *testing.T) {
 		t.Error("no verified solution recorded")
 	}
 
-	// A second run finds the goal present (the plan's description does not
-	// change the feature's name) and asks for nothing but the plan.
+	// A second run finds the goal present (the block records it) before it
+	// plans, and asks the model nothing.
 	cmds := readFile(t, ws.Commands)
 	chats := len(srv.Chats())
 	rep2, err := Run(context.Background(), Options{Workspace: ws, Network: net, Provider: &gen.OpenAI{Client: client}, Client: client,
 		Goals: []string{verGoal}})
-	if err != nil || rep2.Goals[0].Result != ResultPresent {
+	if err != nil || rep2.Goals[0].Result != ResultPresent || rep2.Goals[0].Presence.How != "recorded" || rep2.Goals[0].Feature != "ver" {
 		t.Fatalf("second run: %v, %+v", err, rep2.Goals[0])
 	}
-	if n := len(srv.Chats()) - chats; n != 1 {
-		t.Errorf("second run sent %d chats, want 1 (the plan)", n)
+	if n := len(srv.Chats()) - chats; n != 0 {
+		t.Errorf("second run sent %d chats, want none", n)
 	}
 	if !bytes.Equal(cmds, readFile(t, ws.Commands)) {
 		t.Error("second run changed the commands file")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
 	"github.com/pxos-dev/pxos/internal/llm"
 )
@@ -49,12 +50,14 @@ var planSchema = llm.Schema{Name: "pxos_plan", Schema: map[string]any{
 	},
 }}
 
-// plan turns the goals into steps: the model's plan when a model writes the
-// code, else one step per goal. A plan that cannot be had or used falls back
-// to one step per goal, with a notice.
-func (r *runner) plan(ctx context.Context) []Step {
-	simple := make([]Step, len(r.o.Goals))
-	for i, g := range r.o.Goals {
+// plan turns the open goals into steps: the model's plan when a model
+// writes the code, else one step per goal. A plan that cannot be had or used
+// falls back to one step per goal, with a notice. A goal the plan leaves out
+// (a model may say it is met already: only evidence says that) gets a step
+// of its own.
+func (r *runner) plan(ctx context.Context, goals []string) []Step {
+	simple := make([]Step, len(goals))
+	for i, g := range goals {
 		simple[i] = Step{Goal: g}
 	}
 	if _, ok := r.o.Provider.(*gen.OpenAI); !ok || r.o.Client == nil {
@@ -63,9 +66,16 @@ func (r *runner) plan(ctx context.Context) []Step {
 		return simple
 	}
 	r.logf("plan: asking the model to plan %d goal%s\n", len(simple), plural(len(simple)))
+	var installable []string
+	for _, s := range gen.Solutions(r.o.Network) {
+		if !r.base.Present(s.Spec.Name) && !contains(installable, s.Spec.Name) {
+			installable = append(installable, s.Spec.Name)
+		}
+	}
 	msgs := []llm.Message{
-		llm.System(render("plan_system.tmpl", map[string]any{"Installed": listOr(r.base.Installed(), "none"), "Free": freeText(r.base)})),
-		llm.User(render("plan_user.tmpl", map[string]any{"Goals": r.o.Goals})),
+		llm.System(render("plan_system.tmpl", map[string]any{"Installed": listOr(r.base.Installed(), "none"), "Free": freeText(r.base),
+			"Installable": listOr(installable, "none")})),
+		llm.User(render("plan_user.tmpl", map[string]any{"Goals": goals})),
 	}
 	var out struct {
 		Steps []Step `json:"steps"`
@@ -78,6 +88,7 @@ func (r *runner) plan(ctx context.Context) []Step {
 	r.rep.PlanCalls++
 	if resp != nil {
 		r.rep.PlanTokens += resp.Usage.TotalTokens
+		r.rep.PlanTokensEstimated = r.rep.PlanTokensEstimated || resp.Usage.Estimated
 	}
 	if err != nil || len(out.Steps) == 0 {
 		if err == nil {
@@ -88,19 +99,26 @@ func (r *runner) plan(ctx context.Context) []Step {
 		r.rep.Plan = simple
 		return simple
 	}
-	// Every goal must be served: a goal the plan forgot gets its own step.
+	// Every goal must be served: a goal the plan forgot gets its own step;
+	// a step for a goal nobody asked for is dropped.
+	asked := map[string]string{}
+	for _, g := range goals {
+		asked[feature.NormGoal(g)] = g
+	}
 	served := map[string]bool{}
 	var steps []Step
 	for _, s := range out.Steps {
-		s.Goal = strings.TrimSpace(s.Goal)
-		if s.Goal == "" {
+		g, ok := asked[feature.NormGoal(s.Goal)]
+		if !ok {
+			r.logf("plan: step %q is for no goal given (%q); dropped\n", s.Description, s.Goal)
 			continue
 		}
-		served[strings.ToLower(s.Goal)] = true
+		s.Goal = g
+		served[g] = true
 		steps = append(steps, s)
 	}
-	for _, g := range r.o.Goals {
-		if !served[strings.ToLower(g)] {
+	for _, g := range goals {
+		if !served[g] {
 			steps = append(steps, Step{Goal: g})
 		}
 	}
@@ -109,4 +127,37 @@ func (r *runner) plan(ctx context.Context) []Step {
 	}
 	r.rep.Plan = steps
 	return steps
+}
+
+// goalPlan is one goal and its steps: all but the last prepare it.
+type goalPlan struct {
+	goal  string
+	steps []Step
+}
+
+// group collects the steps of each goal, in the order of goals.
+func group(steps []Step, goals []string) []goalPlan {
+	var out []goalPlan
+	for _, g := range goals {
+		p := goalPlan{goal: g}
+		for _, s := range steps {
+			if feature.SameGoal(s.Goal, g) {
+				p.steps = append(p.steps, s)
+			}
+		}
+		if len(p.steps) == 0 {
+			p.steps = []Step{{Goal: g}}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

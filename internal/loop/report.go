@@ -16,6 +16,7 @@ import (
 
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/build"
+	"github.com/pxos-dev/pxos/internal/evidence"
 	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
 	"github.com/pxos-dev/pxos/internal/machine"
@@ -23,54 +24,71 @@ import (
 	"github.com/pxos-dev/pxos/internal/screen"
 )
 
-// Goal results.
+// Goal results (DESIGN.md, "Verdicts").
 const (
-	ResultPassed      = "passed"      // generated, tested and committed
-	ResultPresent     = "present"     // already installed: skipped
-	ResultFailed      = "failed"      // no answer passed within the limits
-	ResultNoSolution  = "no-solution" // the offline provider knows no solution
-	ResultInterrupted = "interrupted"
+	ResultPassed      = "passed"      // a new feature, fail-to-pass on its scenarios, regression suite green, committed
+	ResultPresent     = "present"     // recorded by an installed block, or a scenario proven for the goal passes now
+	ResultFailed      = "failed"      // no answer passed within the limits; the last error is in Note
+	ResultInfeasible  = "infeasible"  // the model says it cannot be done within the pxOS API; the reason is in Note
+	ResultConflicts   = "conflicts"   // every attempt broke the same existing regression scenarios (Conflicts)
+	ResultNoSolution  = "no-solution" // offline, nothing proven matches the goal
+	ResultInterrupted = "interrupted" // the run stopped; the commands file holds its last good state
 )
+
+// results lists the results in the order summaries count them.
+var results = []string{ResultPassed, ResultPresent, ResultFailed, ResultInfeasible, ResultConflicts, ResultNoSolution, ResultInterrupted}
 
 // Report is the JSON build report.
 type Report struct {
-	Started          time.Time     `json:"started"`
-	Duration         time.Duration `json:"duration_ns"`
-	Provider         string        `json:"provider"`
-	Model            string        `json:"model,omitempty"`
-	Backend          string        `json:"backend"`
-	Commands         string        `json:"commands_file"`
-	Network          string        `json:"network"`
-	Plan             []Step        `json:"plan"`
-	PlanCalls        int           `json:"plan_model_calls,omitempty"`
-	PlanTokens       int           `json:"plan_tokens,omitempty"`
-	PlanError        string        `json:"plan_error,omitempty"`
-	Goals            []*GoalReport `json:"goals"`
-	RegressionBefore string        `json:"regression_before"`
-	RegressionAfter  string        `json:"regression_after,omitempty"`
-	Changed          bool          `json:"commands_changed"`
-	Image            string        `json:"image,omitempty"`
-	ImageSHA256      string        `json:"image_sha256,omitempty"`
-	Interrupted      bool          `json:"interrupted,omitempty"`
-	HTML             string        `json:"html_report,omitempty"`
+	Started    time.Time     `json:"started"`
+	Duration   time.Duration `json:"duration_ns"`
+	Provider   string        `json:"provider"`
+	Model      string        `json:"model,omitempty"`
+	Backend    string        `json:"backend"`
+	Commands   string        `json:"commands_file"`
+	Network    string        `json:"network"`
+	Plan       []Step        `json:"plan"`
+	PlanCalls  int           `json:"plan_model_calls,omitempty"`
+	PlanTokens int           `json:"plan_tokens,omitempty"`
+	// PlanTokensEstimated says PlanTokens is pxos's estimate: the server reported none.
+	PlanTokensEstimated bool          `json:"plan_tokens_estimated,omitempty"`
+	PlanError           string        `json:"plan_error,omitempty"`
+	Goals               []*GoalReport `json:"goals"`
+	RegressionBefore    string        `json:"regression_before"`
+	RegressionAfter     string        `json:"regression_after,omitempty"`
+	Changed             bool          `json:"commands_changed"`
+	Image               string        `json:"image,omitempty"`
+	ImageSHA256         string        `json:"image_sha256,omitempty"`
+	Interrupted         bool          `json:"interrupted,omitempty"`
+	HTML                string        `json:"html_report,omitempty"`
 }
 
-// GoalReport is one goal's story.
+// GoalReport is one row of the report: a goal, a step that prepares one,
+// or a prerequisite installed for a step (Role).
 type GoalReport struct {
-	Goal        string          `json:"goal"`
-	Description string          `json:"description,omitempty"`
-	Feature     string          `json:"feature,omitempty"`
-	Result      string          `json:"result"`
-	Note        string          `json:"note,omitempty"`
-	Range       string          `json:"range,omitempty"`
-	Hooks       string          `json:"hooks,omitempty"`
-	Attempts    []AttemptReport `json:"attempts"`
-	ModelCalls  int             `json:"model_calls"`
-	Tokens      int             `json:"tokens"`
-	Duration    string          `json:"duration"`
-	BeforePNG   string          `json:"before_png,omitempty"`
-	AfterPNG    string          `json:"after_png,omitempty"`
-	ByteMapPNG  string          `json:"byte_map_png,omitempty"`
+	Goal        string   `json:"goal"`
+	Role        string   `json:"role"`          // RoleGoal, RolePrepares or RolePrerequisite
+	For         string   `json:"for,omitempty"` // prepares: the goal; prerequisite: the feature that needs it
+	Description string   `json:"description,omitempty"`
+	Feature     string   `json:"feature,omitempty"`
+	Result      string   `json:"result"`
+	Note        string   `json:"note,omitempty"`
+	Conflicts   []string `json:"conflicts,omitempty"` // conflicts: the regression scenarios every attempt broke
+	Range       string   `json:"range,omitempty"`
+	Hooks       string   `json:"hooks,omitempty"`
+	PlanNote    string   `json:"plan_note,omitempty"` // why the plan's scenario was not used
+	// Evidence is what the step's scenarios proved (passed: fail-to-pass).
+	Evidence []evidence.Proof `json:"evidence,omitempty"`
+	// Presence is why a present goal is present.
+	Presence        *evidence.Presence `json:"presence,omitempty"`
+	Attempts        []AttemptReport    `json:"attempts"`
+	ModelCalls      int                `json:"model_calls"`
+	Tokens          int                `json:"tokens"`
+	TokensEstimated bool               `json:"tokens_estimated,omitempty"` // Tokens is pxos's estimate for some call
+	Duration        string             `json:"duration"`
+	BeforePNG       string             `json:"before_png,omitempty"`
+	AfterPNG        string             `json:"after_png,omitempty"`
+	ByteMapPNG      string             `json:"byte_map_png,omitempty"`
 
 	before, after *machine.Screen
 	changed       *image.Paletted
@@ -79,18 +97,25 @@ type GoalReport struct {
 // AttemptReport is one attempt: a generator verdict, then (when it
 // validated) the test verdict.
 type AttemptReport struct {
-	N            int              `json:"n"`
-	Phase        string           `json:"phase"` // generate or test
-	Provider     string           `json:"provider"`
-	Model        string           `json:"model,omitempty"`
-	PromptHash   string           `json:"prompt_sha256,omitempty"`
-	ResponseHash string           `json:"response_sha256,omitempty"`
-	Tokens       int              `json:"tokens,omitempty"`
-	Verdict      string           `json:"verdict"`
-	Error        string           `json:"error,omitempty"`
-	Duration     string           `json:"duration"`
-	RecordID     uint64           `json:"record_id,omitempty"`
-	Scenarios    []ScenarioReport `json:"scenarios,omitempty"`
+	N            int    `json:"n"`
+	Phase        string `json:"phase"` // generate or test
+	Provider     string `json:"provider"`
+	Model        string `json:"model,omitempty"`
+	PromptHash   string `json:"prompt_sha256,omitempty"`
+	ResponseHash string `json:"response_sha256,omitempty"`
+	Tokens       int    `json:"tokens,omitempty"`
+	// TokensEstimated says Tokens is pxos's estimate: the server reported none.
+	TokensEstimated bool             `json:"tokens_estimated,omitempty"`
+	Explanation     string           `json:"explanation,omitempty"` // the model's own words
+	Verdict         string           `json:"verdict"`               // valid, invalid, error, infeasible, repeated; then passed, failed or rejected (not evidence)
+	Error           string           `json:"error,omitempty"`
+	Duration        string           `json:"duration"`
+	RecordID        uint64           `json:"record_id,omitempty"`
+	Scenarios       []ScenarioReport `json:"scenarios,omitempty"`
+	// RegressionFailed names the existing regression scenarios the attempt broke.
+	RegressionFailed []string `json:"regression_failed,omitempty"`
+
+	fingerprint string // the answer's (gen.Candidate.Fingerprint)
 }
 
 // ScenarioReport is one scenario run of a test.
@@ -102,8 +127,13 @@ type ScenarioReport struct {
 }
 
 func attemptReport(a gen.Attempt, phase string) AttemptReport {
-	return AttemptReport{N: a.N, Phase: phase, Provider: a.Provider, Model: a.Model, PromptHash: a.PromptHash, ResponseHash: a.ResponseHash,
-		Tokens: a.Tokens, Verdict: a.Verdict, Error: a.Error, Duration: a.Duration.Round(time.Microsecond).String(), RecordID: a.RecordID}
+	ar := AttemptReport{N: a.N, Phase: phase, Provider: a.Provider, Model: a.Model, PromptHash: a.PromptHash, ResponseHash: a.ResponseHash,
+		Tokens: a.Tokens, TokensEstimated: a.TokensEstimated, Explanation: a.Explanation, Verdict: a.Verdict, Error: a.Error,
+		Duration: a.Duration.Round(time.Microsecond).String(), RecordID: a.RecordID}
+	if a.Candidate != nil {
+		ar.fingerprint = a.Candidate.Fingerprint()
+	}
+	return ar
 }
 
 func scenarioReports(sr *scenario.SuiteResult) []ScenarioReport {
@@ -117,35 +147,101 @@ func scenarioReports(sr *scenario.SuiteResult) []ScenarioReport {
 func goalLines(rep *Report) []string {
 	var out []string
 	for _, g := range rep.Goals {
-		out = append(out, fmt.Sprintf("- %s: %s %s", g.Goal, g.Result, g.Feature))
+		out = append(out, fmt.Sprintf("- %s%s: %s %s", rolePrefix(g), g.Goal, g.Result, g.Feature))
 	}
 	return out
 }
 
-// WriteTable prints the final table: goal, result, attempts, model calls,
-// tokens, time.
+// rolePrefix marks the rows that are not the user's goals.
+func rolePrefix(g *GoalReport) string {
+	switch g.Role {
+	case RolePrepares:
+		return "  step for it: "
+	case RolePrerequisite:
+		return "  prerequisite of " + g.For + ": "
+	}
+	return ""
+}
+
+// Evidence says in a few words what a row's verdict rests on.
+func (g *GoalReport) EvidenceText() string {
+	switch {
+	case g.Presence != nil:
+		if g.Presence.How == evidence.Recorded {
+			return "recorded in block"
+		}
+		return "proven scenario passes"
+	case g.Result == ResultPassed:
+		n := 0
+		for _, p := range g.Evidence {
+			if p.FailToPass {
+				n++
+			}
+		}
+		return fmt.Sprintf("fail-to-pass %d/%d", n, len(g.Evidence))
+	}
+	return "-"
+}
+
+// TokensText is the row's token count, "~N" when pxos estimated it.
+func (g *GoalReport) TokensText() string {
+	if g.TokensEstimated {
+		return fmt.Sprintf("~%d", g.Tokens)
+	}
+	return fmt.Sprint(g.Tokens)
+}
+
+// WriteTable prints the final table: goal, feature, result, evidence,
+// attempts, model calls, tokens ("~" marks pxos's estimate), time, and a
+// note (the reason of every result but passed and present).
 func (rep *Report) WriteTable(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "GOAL\tFEATURE\tRESULT\tATTEMPTS\tMODEL CALLS\tTOKENS\tTIME")
+	fmt.Fprintln(tw, "GOAL\tFEATURE\tRESULT\tEVIDENCE\tATTEMPTS\tMODEL CALLS\tTOKENS\tTIME\tNOTE")
 	for _, g := range rep.Goals {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\n", g.Goal, dash(g.Feature), g.Result, len(g.Attempts), g.ModelCalls, g.Tokens, g.Duration)
+		note := "-"
+		if g.Result != ResultPassed && g.Result != ResultPresent && g.Note != "" {
+			note = shorten(firstLine(g.Note), 100)
+		}
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", rolePrefix(g), g.Goal, dash(g.Feature), g.Result, g.EvidenceText(),
+			len(g.Attempts), g.ModelCalls, g.TokensText(), g.Duration, note)
 	}
 	tw.Flush()
 }
 
-// Summary says in one sentence what the run did.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}
+
+// Summary says in one sentence what the run did: the user's goals by
+// result, and the prerequisites installed on the way.
 func (rep *Report) Summary() string {
 	counts := map[string]int{}
+	goals, prereqs := 0, 0
 	for _, g := range rep.Goals {
-		counts[g.Result]++
+		switch g.Role {
+		case RolePrerequisite:
+			if g.Result == ResultPassed {
+				prereqs++
+			}
+		case RolePrepares:
+		default:
+			goals++
+			counts[g.Result]++
+		}
 	}
 	var parts []string
-	for _, k := range []string{ResultPassed, ResultPresent, ResultFailed, ResultNoSolution, ResultInterrupted} {
+	for _, k := range results {
 		if counts[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
 		}
 	}
-	s := fmt.Sprintf("%d goal%s: %s", len(rep.Goals), plural(len(rep.Goals)), listOr(parts, "none"))
+	s := fmt.Sprintf("%d goal%s: %s", goals, plural(goals), listOr(parts, "none"))
+	if prereqs > 0 {
+		s += fmt.Sprintf(" (and %d prerequisite%s installed)", prereqs, plural(prereqs))
+	}
 	if rep.Changed {
 		s += "; " + rep.Commands + " updated"
 	} else {

@@ -1,0 +1,490 @@
+package loop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pxos-dev/pxos/internal/atomicfile"
+	"github.com/pxos-dev/pxos/internal/evidence"
+	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/gen"
+	"github.com/pxos-dev/pxos/internal/scenario"
+)
+
+// Roles of a row in the report.
+const (
+	RoleGoal         = "goal"         // the step that is the user's goal
+	RolePrepares     = "prepares"     // a planned step before it, for it
+	RolePrerequisite = "prerequisite" // a feature a step required, installed from its verified solution
+)
+
+// maxPrereqDepth bounds chains of prerequisites (a requires b requires c ...).
+const maxPrereqDepth = 8
+
+// stepSpec is one step to run: the plan's step and its place.
+type stepSpec struct {
+	Step
+	Role     string
+	For      string // prepares: the goal; prerequisite: the feature that needs it
+	Record   string // the goal the block records (Spec.Goal)
+	Solution string // prerequisite: the verified solution's feature name
+	depth    int    // prerequisite nesting
+}
+
+// attemptState is what a step remembers across its attempts.
+type attemptState struct {
+	rejected map[string]int      // answer fingerprints rejected so far, with their attempt numbers
+	broken   map[string][]string // answer fingerprint -> the regression scenarios it broke
+	texts    map[string]string   // regression scenario name -> its lines, for repair prompts
+}
+
+// step runs one step to a verdict.
+func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalReport {
+	start := time.Now()
+	g := &GoalReport{Goal: st.Goal, Description: st.Description, Role: st.Role, For: st.For, Attempts: []AttemptReport{}}
+	defer func() { g.Duration = time.Since(start).Round(time.Millisecond).String() }()
+	label := fmt.Sprintf("step %d/%d %q", n, total, st.Goal)
+	if st.Role == RolePrerequisite {
+		label = fmt.Sprintf("prerequisite %s (for %s)", st.Solution, st.For)
+	}
+	featureText := st.Goal
+	if st.Description != "" && st.Description != st.Goal {
+		featureText = st.Goal + ": " + st.Description
+	}
+	provider := r.o.Provider
+	if st.Solution != "" {
+		provider = &gen.KB{Network: r.o.Network}
+	}
+	planned := r.plannedScenario(ctx, label, st, g)
+	s := &attemptState{rejected: map[string]int{}, broken: map[string][]string{}, texts: map[string]string{}}
+	var repair *gen.Attempt
+	for attempt := 0; attempt < r.o.MaxAttempts; {
+		if r.calls >= r.o.MaxIterations {
+			g.Result, g.Note = ResultFailed, fmt.Sprintf("stopped: --max-iterations %d reached", r.o.MaxIterations)
+			r.logf("%s: %s\n", label, g.Note)
+			return g
+		}
+		left := min(r.o.MaxAttempts-attempt, r.o.MaxIterations-r.calls)
+		r.logf("%s: generate (%s)\n", label, provider.Name())
+		gn := &gen.Generator{Base: r.base, API: r.o.Workspace.API, Network: r.o.Network, Provider: provider, Embedder: r.o.Embedder, Log: indentWriter{r.o.Log}}
+		res, atts, err := gn.Generate(ctx, gen.Request{Feature: featureText, Goal: st.Record, Solution: st.Solution, Addr: hintAddr(st.AddressHint, r.base),
+			MaxAttempts: left, Temperature: r.o.Temperature, MaxTokens: r.o.MaxTokens, Repair: repair, Rejected: s.rejected,
+			Prepare: r.prepare(st.depth)})
+		for _, a := range atts {
+			ar := attemptReport(a, "generate")
+			if a.Verdict == "repeated" {
+				ar.RegressionFailed = s.broken[ar.fingerprint]
+			}
+			g.Attempts = append(g.Attempts, ar)
+			if a.Provider == gen.ProviderOpenAI {
+				g.ModelCalls++
+				g.Tokens += a.Tokens
+				g.TokensEstimated = g.TokensEstimated || a.TokensEstimated
+			}
+		}
+		r.calls += len(atts)
+		attempt += len(atts)
+		if err != nil {
+			r.generateFailed(ctx, label, g, s, err)
+			return g
+		}
+		old := res.Install.Base // the build without the feature (prerequisites included)
+		g.Feature, g.Range, g.Hooks = res.Spec.Name, res.Install.Range.String(), hookText(res.Install)
+		last := &g.Attempts[len(g.Attempts)-1]
+		// BUILD the candidate: nothing is written yet.
+		cand, err := old.Apply(res.Install)
+		if err != nil {
+			g.Result, g.Note = ResultFailed, err.Error()
+			return g
+		}
+		// TEST: the step's scenarios and the regression suite on the candidate.
+		suite, err := r.regression(cand)
+		if err != nil {
+			g.Result, g.Note = ResultFailed, err.Error()
+			return g
+		}
+		accept, err := scenario.Parse(res.Spec.Name+".scenario", res.Spec.Scenario)
+		if err != nil {
+			g.Result, g.Note = ResultFailed, err.Error()
+			return g
+		}
+		accept.Name = "acceptance: " + res.Spec.Name
+		own := []*scenario.Scenario{accept}
+		if planned != nil {
+			planned.Name = "plan: " + res.Spec.Name
+			own = append(own, planned)
+		}
+		tests := append(append([]*scenario.Scenario(nil), own...), suite...)
+		r.logf("%s: test %s at %s on %s (%d scenarios)\n", label, res.Spec.Name, res.Install.Range, r.o.Backend, len(tests))
+		tr := r.test(ctx, cand, tests)
+		last.Scenarios = scenarioReports(tr)
+		if ctx.Err() != nil {
+			g.Result = ResultInterrupted
+			return g
+		}
+		fp := last.fingerprint
+		if !tr.Passed {
+			broken := brokenRegression(tr, suite, s.texts)
+			last.RegressionFailed = broken
+			s.broken[fp] = broken
+			s.rejected[fp] = last.N
+			last.Phase, last.Verdict = "test", "failed"
+			last.Error = suiteText(tr)
+			r.record(testRecord(st.Goal, res, tr, "failed", nil))
+			errText := failureText(tr)
+			r.logf("%s: test failed:\n%s\n", label, indentText(errText))
+			msg := "the code assembled and installed, but pxOS failed this test on the " + r.o.Backend + " machine:\n" + errText
+			if len(broken) > 0 {
+				msg += "\n\n" + regressionNote(broken, s.texts)
+			}
+			repair = &gen.Attempt{N: last.N, Provider: provider.Name(), Verdict: "invalid", Error: msg}
+			continue
+		}
+		// PROVE: each of the step's scenarios must fail without the feature.
+		proofs, why := r.prove(ctx, old, res, own, tr)
+		g.Evidence = proofs
+		if why != "" {
+			last.Phase, last.Verdict, last.Error = "prove", "rejected", why
+			s.rejected[fp] = last.N
+			r.record(testRecord(st.Goal, res, tr, "not evidence", proofs))
+			r.logf("%s: rejected: %s\n", label, firstLine(why))
+			repair = &gen.Attempt{N: last.N, Provider: provider.Name(), Verdict: "invalid", Error: why}
+			if res.Verified {
+				// A verified solution has no other answer to give.
+				g.Result, g.Note = ResultFailed, "the verified solution's scenario is not evidence on this build: "+why
+				return g
+			}
+			continue
+		}
+		// LEARN and COMMIT.
+		r.record(testRecord(st.Goal, res, tr, "passed", proofs))
+		g.after = firstScreen(tr)
+		if len(proofs) > 0 && len(proofs[0].Without) > 0 {
+			g.before = proofs[0].Without[0].ScreenOf()
+		}
+		g.changed = changedMap(old, cand, res.Install)
+		if err := r.commit(cand, res); err != nil {
+			g.Result, g.Note = ResultFailed, "commit: "+err.Error()
+			return g
+		}
+		if !res.Verified {
+			r.record(gen.SolutionRecord(res.Spec, gen.Proven, res.Provider, res.Install.Addr, "auto"))
+		}
+		last.Phase, last.Verdict = "test", "passed"
+		g.Result = ResultPassed
+		r.logf("%s: passed (fail-to-pass); committed %s to %s\n", label, res.Spec.Name, r.o.Workspace.Commands)
+		return g
+	}
+	if g.Result == "" {
+		r.exhausted(g, s, fmt.Sprintf("no answer passed and proved itself in %d attempts", r.o.MaxAttempts))
+		r.logf("%s: %s: %s\n", label, g.Result, g.Note)
+	}
+	return g
+}
+
+// plannedScenario parses the plan's scenario for the step. One that does
+// not parse, or that already passes on the current build, cannot be
+// evidence for a new feature: it is set aside with a note.
+func (r *runner) plannedScenario(ctx context.Context, label string, st stepSpec, g *GoalReport) *scenario.Scenario {
+	if strings.TrimSpace(st.Scenario) == "" {
+		return nil
+	}
+	sc, err := scenario.Parse("plan.scenario", []byte(st.Scenario))
+	if err != nil {
+		g.PlanNote = "the plan's scenario does not parse, so it is not used: " + err.Error()
+		r.logf("%s: %s\n", label, g.PlanNote)
+		return nil
+	}
+	if res := r.test(ctx, r.base, []*scenario.Scenario{sc}); res.Passed {
+		g.PlanNote = "the plan's scenario already passes on the build without the feature, so it is not evidence and is not used"
+		r.logf("%s: %s\n", label, g.PlanNote)
+		return nil
+	}
+	return sc
+}
+
+// generateFailed turns the generator's error into the step's result.
+func (r *runner) generateFailed(ctx context.Context, label string, g *GoalReport, s *attemptState, err error) {
+	var inf *gen.InfeasibleError
+	switch {
+	case ctx.Err() != nil:
+		g.Result = ResultInterrupted
+		return
+	case errors.As(err, &inf):
+		g.Result, g.Note = ResultInfeasible, inf.Reason
+	case errors.Is(err, gen.ErrRepeated):
+		// The same answer would fail the same way: stop asking.
+		r.exhausted(g, s, "the model repeated a rejected answer ("+g.Attempts[len(g.Attempts)-1].Error+")")
+	case errors.Is(err, gen.ErrNoSolution):
+		g.Result, g.Note = ResultNoSolution, err.Error()
+	case errors.Is(err, gen.ErrExhausted):
+		r.exhausted(g, s, err.Error())
+	default:
+		g.Result, g.Note = ResultFailed, err.Error()
+	}
+	r.logf("%s: %s: %s\n", label, g.Result, g.Note)
+}
+
+// exhausted ends a step whose attempts ran out: conflicts when at least two
+// attempts ran and every attempt broke the same existing regression
+// scenarios (an answer repeated word for word counts as breaking what it
+// broke before), else failed.
+func (r *runner) exhausted(g *GoalReport, s *attemptState, note string) {
+	var sets [][]string
+	for _, a := range g.Attempts {
+		if len(a.RegressionFailed) == 0 {
+			sets = nil
+			break
+		}
+		sets = append(sets, a.RegressionFailed)
+	}
+	if common := intersect(sets); len(sets) >= 2 && len(common) > 0 {
+		g.Result, g.Conflicts = ResultConflicts, common
+		g.Note = fmt.Sprintf("every attempt broke the existing regression scenario%s %s, which must keep passing: the goal contradicts %s (change or remove %s if the goal is right)",
+			plural(len(common)), strings.Join(common, ", "), itThem(len(common)), itThem(len(common)))
+		return
+	}
+	g.Result, g.Note = ResultFailed, note
+	if n := len(g.Attempts); n > 0 && g.Attempts[n-1].Error != "" && !strings.Contains(note, g.Attempts[n-1].Error) {
+		g.Note += "; last error: " + firstLine(g.Attempts[n-1].Error)
+	}
+}
+
+func itThem(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
+}
+
+func intersect(sets [][]string) []string {
+	if len(sets) == 0 {
+		return nil
+	}
+	count := map[string]int{}
+	for _, set := range sets {
+		for _, s := range set {
+			count[s]++
+		}
+	}
+	var out []string
+	for s, c := range count {
+		if c == len(sets) {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// brokenRegression names the regression scenarios (not the step's own) that
+// failed in tr, and keeps their text.
+func brokenRegression(tr *scenario.SuiteResult, suite []*scenario.Scenario, texts map[string]string) []string {
+	reg := map[string]*scenario.Scenario{}
+	for _, sc := range suite {
+		reg[sc.Name] = sc
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, res := range tr.Results {
+		if sc, ok := reg[res.Scenario]; ok && !res.Passed && !seen[res.Scenario] {
+			seen[res.Scenario] = true
+			out = append(out, res.Scenario)
+			texts[res.Scenario] = strings.Join(evidence.Lines(sc), "\n")
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// regressionNote tells the model that the broken scenarios are existing
+// tests that must keep passing, and shows them.
+func regressionNote(broken []string, texts map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s existing regression test%s of pxOS: %s must keep passing, so your feature must not change what %s check%s. Here %s:\n",
+		strings.Join(broken, ", "), isAre(len(broken)), plural(len(broken)), itThey(len(broken)), itThey(len(broken)), sVerb(len(broken)), itIsTheyAre(len(broken)))
+	for _, name := range broken {
+		fmt.Fprintf(&b, "\n%s:\n%s\n", name, indentText(texts[name]))
+	}
+	b.WriteString("\nIf the goal cannot be met without breaking them, say so in \"infeasible\".")
+	return b.String()
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is an"
+	}
+	return "are"
+}
+
+func itThey(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "they"
+}
+
+func sVerb(n int) string {
+	if n == 1 {
+		return "s"
+	}
+	return ""
+}
+
+func itIsTheyAre(n int) string {
+	if n == 1 {
+		return "it is"
+	}
+	return "they are"
+}
+
+// prove runs the step's scenarios on the build without the feature and on a
+// stub of it, and judges each (tr holds their runs on the candidate, first).
+// why says, for the model, why the answer's scenario is not evidence.
+func (r *runner) prove(ctx context.Context, old *feature.Base, res *gen.Result, own []*scenario.Scenario, tr *scenario.SuiteResult) ([]evidence.Proof, string) {
+	nb := len(r.machines())
+	without := r.test(ctx, old, own)
+	var stub *scenario.SuiteResult
+	stubDesc := ""
+	if spec := feature.Stub(res.Install); spec != nil {
+		if si, err := old.Install(spec, 0); err == nil {
+			if sb, err := old.Apply(si); err == nil {
+				stub = r.test(ctx, sb, own)
+				stubDesc = stubText(res.Install)
+			}
+		}
+	}
+	var proofs []evidence.Proof
+	why := ""
+	for i, sc := range own {
+		part := func(sr *scenario.SuiteResult) []*scenario.Result {
+			if sr == nil || len(sr.Results) < (i+1)*nb {
+				return nil
+			}
+			return sr.Results[i*nb : (i+1)*nb]
+		}
+		origin := "answer"
+		if i > 0 {
+			origin = "plan"
+		}
+		p := evidence.Judge(sc, origin, part(tr), part(without), part(stub))
+		proofs = append(proofs, p)
+		if p.FailToPass || origin != "answer" {
+			continue
+		}
+		switch {
+		case !allFailed(part(without)):
+			why = "your scenario also passes on the build without your feature, so it does not test it: type the command (or keys) your feature handles and expect the output it prints.\n" +
+				screenNote("the screen at the end of your scenario on the build without your feature", p.Without)
+		default:
+			why = "your scenario also passes when " + stubDesc + ", so it does not show what your feature does: expect the output your feature prints.\n" +
+				screenNote("the screen at the end of your scenario on that build", p.Stub)
+		}
+	}
+	// The plan's scenario: evidence when it holds; when it passes on the
+	// stub it is reported, not held against an answer that cannot change it.
+	return proofs, why
+}
+
+// stubText says what the stub build does, for a repair prompt.
+func stubText(inst *feature.Installation) string {
+	var parts []string
+	if w := feature.CommandWords(inst); len(w) > 0 {
+		parts = append(parts, fmt.Sprintf("the command %s exists but prints nothing", strings.Join(quoteAll(w), ", ")))
+	}
+	for _, h := range inst.Hooks {
+		switch h.Slot {
+		case "hook_key":
+			parts = append(parts, "a key handler swallows every key")
+		case "hook_line":
+			parts = append(parts, "a line handler swallows every line")
+		}
+	}
+	return strings.Join(parts, " and ")
+}
+
+func quoteAll(ws []string) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = fmt.Sprintf("%q", w)
+	}
+	return out
+}
+
+func screenNote(title string, runs []evidence.Run) string {
+	if len(runs) == 0 || len(runs[0].Screen) == 0 {
+		return ""
+	}
+	return title + ":\n" + indentText(strings.Join(runs[0].Screen, "\n"))
+}
+
+func allFailed(rs []*scenario.Result) bool {
+	for _, r := range rs {
+		if r.Passed {
+			return false
+		}
+	}
+	return true
+}
+
+// prepare installs the features an answer requires and the build lacks,
+// each from its verified solution as a prerequisite step (proven like any
+// other), and returns the new build.
+func (r *runner) prepare(depth int) func(ctx context.Context, name string, missing []string) (*feature.Base, error) {
+	return func(ctx context.Context, name string, missing []string) (*feature.Base, error) {
+		if depth >= maxPrereqDepth {
+			return nil, fmt.Errorf("loop: %s: prerequisites nest deeper than %d", name, maxPrereqDepth)
+		}
+		for _, req := range missing {
+			if r.base.Present(req) {
+				continue
+			}
+			if r.installing[req] {
+				return nil, fmt.Errorf("loop: %s requires %s, which requires it back", name, req)
+			}
+			var goal string
+			for _, sol := range gen.Solutions(r.o.Network) {
+				if sol.Spec.Name == req {
+					goal = sol.Spec.Goal
+					break
+				}
+			}
+			r.installing[req] = true
+			g := r.step(ctx, 0, 0, stepSpec{Step: Step{Goal: goal}, Role: RolePrerequisite, For: name, Record: goal, Solution: req, depth: depth + 1})
+			delete(r.installing, req)
+			r.rep.Goals = append(r.rep.Goals, g)
+			if g.Result != ResultPassed {
+				return nil, fmt.Errorf("loop: %s needs %s, which could not be installed (%s: %s)", name, req, g.Result, g.Note)
+			}
+		}
+		return r.base, nil
+	}
+}
+
+// commit writes the step's scenario, then the new commands file, each
+// atomically. The scenario is named after the feature's marker, and the
+// regression suite only runs it when the marker is in the build, so an
+// interruption between the two renames leaves a consistent state.
+func (r *runner) commit(cand *feature.Base, res *gen.Result) error {
+	scPath := filepath.Join(r.o.Workspace.Dir, "scenarios", feature.MarkerPrefix+res.Spec.Name+".txt")
+	header := fmt.Sprintf("# Acceptance scenario of feature %s (%s), kept by pxos auto as a regression test.\n", res.Spec.Name, res.Spec.Goal)
+	if err := atomicfile.WriteFile(scPath, append([]byte(header), res.Spec.Scenario...), 0o644); err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(r.o.Workspace.Commands, cand.Src, 0o644); err != nil {
+		return err
+	}
+	r.base = cand
+	r.rep.Changed = true
+	return nil
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
