@@ -25,16 +25,28 @@ func newAutoCmd(e *env) *cobra.Command {
 		Short: "Grow pxOS goal by goal: plan, generate, validate, build, test in an emulator, learn, commit",
 		Long: `Auto is the automated builder (the seed's auto_build_pxos.py). For each goal it
 retrieves what the pixel network knows, has the model (or, offline, the
-verified solutions) write the feature, validates it, builds a candidate image,
-boots it and runs the feature's acceptance scenario plus every regression
-scenario, records everything in the network, and only then commits the block
-to pxos_commands.txt (atomically) and keeps its scenario. A failed test is
-repaired with the exact error up to --max-attempts. A failed or interrupted
-run leaves pxos_commands.txt as it was; goals already present are skipped.
+verified solutions) write the feature, validates it, installs what it requires
+first, builds a candidate image, boots it and runs the feature's acceptance
+scenarios plus every regression scenario, records everything in the network,
+and only then commits the block to pxos_commands.txt (atomically) and keeps
+its scenario. A failed test is repaired with the exact error up to
+--max-attempts. A failed or interrupted run leaves pxos_commands.txt as it was.
+
+Verdicts are evidence. A step passes only when its acceptance scenarios are
+fail-to-pass: each fails on the build without the feature, and on the build
+where the feature's hooks do nothing, and passes with the feature. A goal is
+present only when an installed block records that very goal, or a scenario
+proven for it passes on the current build; never because words match. Each
+goal ends passed, present, failed, infeasible (the model says it cannot be
+done within the pxOS API, and why), conflicts (every attempt broke the same
+existing regression scenarios, named), no-solution (offline, nothing proven
+for the goal) or interrupted; the exit status is 0 only when every goal is
+passed or present.
 
 Without goals it uses the seed's four default goals. Without an LLM server
 (--provider auto) it says so once and works offline. It writes a JSON report
-and an HTML report with before/after screenshots and byte maps beside it.`,
+and an HTML report with each verdict's evidence (scenario lines, the runs
+without and with the feature, before/after screenshots, byte maps).`,
 		Example: `  pxos auto
   pxos auto --goals "backspace" "help command" "clear screen"
   pxos auto --provider openai --url http://localhost:1234/v1 --goals "Add an 'echo' command"
@@ -43,6 +55,9 @@ and an HTML report with before/after screenshots and byte maps beside it.`,
 			goals = append(goals, args...)
 			for i := range goals {
 				goals[i] = strings.TrimSpace(goals[i])
+				if goals[i] == "" {
+					return usagef("auto: goal %d is empty: say what pxOS should do, e.g. --goals \"Add a 'ver' command\"", i+1)
+				}
 			}
 			if backendName != "emu" && backendName != "qemu" && backendName != "both" {
 				return usagef("auto: --backend must be emu, qemu or both, not %q", backendName)

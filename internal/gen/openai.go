@@ -146,6 +146,17 @@ func (o *OpenAI) Propose(ctx context.Context, req *Request, pc *PromptContext, p
 		maxTokens = minAnswerTokens
 		fitted, err = p.Fit(ctxLen, maxTokens)
 	}
+	for _, limit := range []int{2000, 1000, 500, 250} {
+		if !errors.Is(err, llm.ErrContextLength) || prev == nil || len(prev.Error) <= limit {
+			break
+		}
+		// A repair quotes the error, screens and failing tests included;
+		// in a small context its head (what is wrong) is what matters.
+		cut := *prev
+		cut.Error = prev.Error[:limit] + fmt.Sprintf("\n…[%d more characters cut to fit the model's context]", len(prev.Error)-limit)
+		p.Question = Question(req, &cut)
+		fitted, err = p.Fit(ctxLen, maxTokens)
+	}
 	if err != nil {
 		return nil, err
 	}

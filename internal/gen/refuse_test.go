@@ -122,3 +122,22 @@ func TestSmallContextRepair(t *testing.T) {
 		t.Errorf("repair request does not lower max_tokens to 512: %.300s", chats[1].Body)
 	}
 }
+
+// A repair whose error (screens, failing tests) does not fit a 4096-token
+// context goes out with the error's head and a note that the rest was cut,
+// rather than not at all.
+func TestSmallContextLongRepair(t *testing.T) {
+	srv := llmtest.New(t, llmtest.Options{ContextLength: 4096, Reply: func(r llmtest.ChatRequest) llmtest.Reply {
+		return llmtest.Reply{Content: answerJSON(verAsm, map[string]string{"cmd_head": "ver_entry"}, verScenario)}
+	}})
+	g := &Generator{Base: parserBase(t), API: api(t), Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})}}
+	long := "HEAD: what is wrong comes first.\n" + strings.Repeat("  | row of a screen, \"quoted\", 0x7C00 12:34\n", 200)
+	_, attempts, err := g.Generate(context.Background(), Request{Feature: "Add a ver command", Repair: &Attempt{N: 1, Verdict: "invalid", Error: long}})
+	if err != nil {
+		t.Fatalf("err = %v; attempts %+v", err, attempts)
+	}
+	q := srv.Chats()[0].Last()
+	if !strings.Contains(q, "HEAD: what is wrong comes first.") || !strings.Contains(q, "more characters cut to fit the model's context") || strings.Contains(q, long) {
+		t.Errorf("the repair prompt:\n%s", q)
+	}
+}

@@ -80,6 +80,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if len(o.Goals) == 0 {
 		o.Goals = DefaultGoals
 	}
+	o.Goals = dedupe(o.Goals)
 	if o.MaxIterations <= 0 {
 		o.MaxIterations = 10
 	}
@@ -215,6 +216,22 @@ func (r *runner) run(ctx context.Context) error {
 		return fmt.Errorf("loop: %d of %d goal%s not met: %s", len(failed), goals, plural(goals), strings.Join(failed, "; "))
 	}
 	return nil
+}
+
+// dedupe drops empty goals and repeats of a goal (the same words,
+// feature.SameGoal), keeping the first wording.
+func dedupe(goals []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, g := range goals {
+		k := feature.NormGoal(g)
+		if k == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, g)
+	}
+	return out
 }
 
 // goal runs the steps of one goal: the steps that prepare it, then the one

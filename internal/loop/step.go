@@ -140,7 +140,8 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 			r.logf("%s: test failed:\n%s\n", label, indentText(errText))
 			msg := "the code assembled and installed, but pxOS failed this test on the " + r.o.Backend + " machine:\n" + errText
 			if len(broken) > 0 {
-				msg += "\n\n" + regressionNote(broken, s.texts)
+				// The note first: a small context may cut the rest.
+				msg = regressionNote(broken, s.texts) + "\n\n" + msg
 			}
 			repair = &gen.Attempt{N: last.N, Provider: provider.Name(), Verdict: "invalid", Error: msg}
 			continue

@@ -1,0 +1,586 @@
+package loop
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pxos-dev/pxos/internal/backend"
+	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/gen"
+	"github.com/pxos-dev/pxos/internal/llm"
+	"github.com/pxos-dev/pxos/internal/llm/llmtest"
+	"github.com/pxos-dev/pxos/internal/pixnet"
+	"github.com/pxos-dev/pxos/internal/scenario"
+	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
+)
+
+// The cases of issue 12, each driven by a scripted OpenAI-compatible server
+// on 127.0.0.1 and each checked on the final image: boot it, type, look.
+
+// answerJSON is a model's answer in the pxos_feature schema.
+func answerJSON(a map[string]any) string {
+	for k, v := range map[string]any{"explanation": "", "name": "", "requires": []string{}, "infeasible": ""} {
+		if _, ok := a[k]; !ok {
+			a[k] = v
+		}
+	}
+	if slot, ok := a["slot"].(string); ok {
+		a["hooks"] = []map[string]string{{"slot": slot, "handler": a["handler"].(string)}}
+		delete(a, "slot")
+		delete(a, "handler")
+	}
+	b, _ := json.Marshal(a)
+	return string(b)
+}
+
+// command is the assembly of a command entry: word runs body (a handler
+// that may use the label prefix p).
+func command(p, word, body string) string {
+	return strings.NewReplacer("P_", p+"_", "WORD", word).Replace(`P_entry: dw prev_cmd_head, P_name, P_run, P_help
+P_name: db "WORD", 0
+P_help: db "the WORD command", 0
+P_run:
+`) + strings.ReplaceAll(body, "P_", p+"_")
+}
+
+// prints is a handler body that prints text and a new line.
+func prints(text string) string {
+	return "        mov si, P_text\n        call print_string\n        jmp newline\nP_text: db \"" + text + "\", 0\n"
+}
+
+func sc(lines ...string) string {
+	return "wait \"pxOS>\"\n" + strings.Join(lines, "\n") + "\n"
+}
+
+func planJSON(steps ...map[string]string) string {
+	for _, s := range steps {
+		for _, k := range []string{"goal", "description", "address_hint", "scenario"} {
+			if _, ok := s[k]; !ok {
+				s[k] = ""
+			}
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"steps": steps})
+	return string(b)
+}
+
+// router answers plan requests with plan and feature requests with the
+// first answer whose key the request's feature text contains; each key's
+// answers are given in turn, the last one repeated.
+type router struct {
+	plan    string
+	answers []routed
+	used    map[string]int
+}
+
+type routed struct {
+	key     string
+	answers []string
+}
+
+func (rt *router) reply(r llmtest.ChatRequest) llmtest.Reply {
+	if len(r.Messages) > 0 && strings.HasPrefix(r.Messages[0].Content, "You plan work") {
+		return llmtest.Reply{Content: rt.plan}
+	}
+	q := r.Last()
+	if i := strings.Index(q, "Feature to add: "); i >= 0 {
+		q = q[i:]
+		if j := strings.Index(q, "\n"); j >= 0 {
+			q = q[:j]
+		}
+	}
+	for _, a := range rt.answers {
+		if strings.Contains(q, a.key) {
+			n := rt.used[a.key]
+			rt.used[a.key]++
+			return llmtest.Reply{Content: a.answers[min(n, len(a.answers)-1)]}
+		}
+	}
+	return llmtest.Reply{Content: "router: no answer for " + q}
+}
+
+func serve(t *testing.T, plan string, answers ...routed) (*llmtest.Server, *router) {
+	rt := &router{plan: plan, answers: answers, used: map[string]int{}}
+	return llmtest.New(t, llmtest.Options{Reply: rt.reply}), rt
+}
+
+func openaiOptions(t *testing.T, srv *llmtest.Server, ws *gen.Workspace, net *pixnet.Store, goals ...string) Options {
+	client := llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})
+	return Options{Workspace: ws, Network: net, Provider: &gen.OpenAI{Client: client}, Client: client, Goals: goals,
+		Report: filepath.Join(t.TempDir(), "r.json")}
+}
+
+// onImage builds the workspace's commands file and runs the scenario on it,
+// as a person typing at the booted image would.
+func onImage(t *testing.T, ws *gen.Workspace, src string) *scenario.Result {
+	t.Helper()
+	b, err := ws.Base()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runImage(t, b.Image.Floppy, src)
+}
+
+func runImage(t *testing.T, img []byte, src string) *scenario.Result {
+	t.Helper()
+	s, err := scenario.Parse("check.scenario", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m, err := backend.Open(ctx, "emu", img, backend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	return s.Run(ctx, m)
+}
+
+func mustPass(t *testing.T, what string, r *scenario.Result) {
+	t.Helper()
+	if !r.Passed {
+		var b strings.Builder
+		r.WriteReport(&b, false)
+		t.Errorf("%s: the image does not do it:\n%s", what, b.String())
+	}
+}
+
+// solutionsFor lists the names of the network's verified solutions for goal.
+func solutionsFor(net *pixnet.Store, goal string) []string {
+	var out []string
+	for _, s := range gen.Solutions(net) {
+		if feature.SameGoal(s.Spec.Goal, goal) {
+			out = append(out, s.Spec.Name)
+		}
+	}
+	return out
+}
+
+const timeGoal = "Add a 'time' command that prints the current time from the BIOS clock"
+
+// timeBody prints "Time: HH:MM:SS" from int 1Ah AH=02h (RTC time, BCD in
+// CH, CL, DH; the emulator's clock is a fixed 12:00:00).
+const timeBody = `        mov si, P_label
+        call print_string
+        mov ah, 0x02
+        int 0x1a
+        mov al, ch
+        call P_bcd
+        mov al, ':'
+        call print_char
+        mov al, cl
+        call P_bcd
+        mov al, ':'
+        call print_char
+        mov al, dh
+        call P_bcd
+        jmp newline
+P_bcd:  push ax
+        shr al, 4
+        add al, '0'
+        call print_char
+        pop ax
+        and al, 0x0f
+        add al, '0'
+        jmp print_char
+P_label: db "Time: ", 0
+`
+
+// Case 1: a command whose handler is a bare ret, with the scenario
+// `wait "pxOS>"` in its answer and in the plan, is rejected: the scenario
+// passes on the build without the feature. The same answer again stops the
+// step. Nothing is committed or learned, and typing time at the image says
+// Unknown command.
+func TestVacuousFeatureRejected(t *testing.T) {
+	vacuous := answerJSON(map[string]any{"explanation": "a time command", "assembly": command("tm", "time", "        ret\n"),
+		"slot": "cmd_head", "handler": "tm_entry", "scenario": sc()})
+	srv, _ := serve(t, planJSON(map[string]string{"goal": timeGoal, "description": "time prints the time", "scenario": sc()}),
+		routed{"time", []string{vacuous}})
+	ws := workspace(t, "command_parser")
+	net := network(t)
+	before := readFile(t, ws.Commands)
+	o := openaiOptions(t, srv, ws, net, timeGoal)
+	rep, err := Run(context.Background(), o)
+	if err == nil {
+		t.Fatal("the run succeeded")
+	}
+	g := rep.Goals[0]
+	if g.Result != ResultFailed || len(g.Attempts) != 2 || g.Attempts[0].Verdict != "rejected" || g.Attempts[1].Verdict != "repeated" {
+		t.Fatalf("goal %s (%s), attempts %+v", g.Result, g.Note, g.Attempts)
+	}
+	if !strings.Contains(g.Attempts[0].Error, "also passes on the build without your feature") || !strings.Contains(g.Note, "repeated a rejected answer") {
+		t.Errorf("attempt error %q, note %q", g.Attempts[0].Error, g.Note)
+	}
+	if len(srv.Chats()) != 3 {
+		t.Errorf("%d chats, want 3: the plan and two answers (the second repeats the first)", len(srv.Chats()))
+	}
+	if !strings.Contains(g.PlanNote, "already passes") {
+		t.Errorf("plan note %q", g.PlanNote)
+	}
+	if len(g.Evidence) != 1 || g.Evidence[0].FailToPass || !strings.Contains(g.Evidence[0].Why, "without the feature") {
+		t.Errorf("evidence %+v", g.Evidence)
+	}
+	if !bytes.Equal(before, readFile(t, ws.Commands)) || rep.Changed {
+		t.Error("the commands file changed")
+	}
+	if s := solutionsFor(net, timeGoal); len(s) != 0 {
+		t.Errorf("learned %v", s)
+	}
+	for _, r := range net.Records() {
+		if r.Kind == pixnet.KindSolution && strings.Contains(r.Body, "tm_entry") {
+			t.Errorf("the vacuous answer is in the network as a solution: %s", r.Title)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(ws.Dir, "scenarios", "feature_time.txt")); err == nil {
+		t.Error("its scenario was kept")
+	}
+	mustPass(t, "time is unknown", onImage(t, ws, sc(`type "time\n"`, `expect "Unknown command: time"`)))
+}
+
+// A scenario that passes when the command exists but does nothing (no
+// "Unknown command", a prompt on the next row) is rejected too, with a
+// repair that says so; the answer that prints the time passes, and the image
+// prints it.
+func TestStubCatchesDoNothing(t *testing.T) {
+	do := func(body, scen string) string {
+		return answerJSON(map[string]any{"assembly": command("tm", "time", body), "slot": "cmd_head", "handler": "tm_entry", "scenario": scen})
+	}
+	srv, _ := serve(t, planJSON(map[string]string{"goal": timeGoal, "description": "time prints the time"}),
+		routed{"time", []string{
+			do("        ret\n", sc(`type "time\n"`, `expect-not "Unknown command"`)),
+			do("        ret\n", sc(`type "time\n"`, `expect-row 2 "pxOS>"`, `cursor 2 6`)),
+			do(timeBody, sc(`type "time\n"`, `expect-row 2 "Time: "`)),
+		}})
+	ws := workspace(t, "command_parser")
+	net := network(t)
+	rep, err := Run(context.Background(), openaiOptions(t, srv, ws, net, timeGoal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := rep.Goals[0]
+	if g.Result != ResultPassed || g.Feature != "time" || len(g.Attempts) != 3 {
+		t.Fatalf("goal %s %s, attempts %+v", g.Result, g.Feature, g.Attempts)
+	}
+	for i := 0; i < 2; i++ {
+		if a := g.Attempts[i]; a.Verdict != "rejected" || !strings.Contains(a.Error, `the command "time" exists but prints nothing`) {
+			t.Errorf("attempt %d: %s: %s", a.N, a.Verdict, a.Error)
+		}
+	}
+	if repair := srv.Chats()[3].Last(); !strings.Contains(repair, "so it does not show what your feature does") {
+		t.Errorf("the repair prompt:\n%s", repair)
+	}
+	p := g.Evidence[0]
+	if !p.FailToPass || len(p.Without) != 1 || p.Without[0].Passed || len(p.Stub) != 1 || p.Stub[0].Passed || !p.With[0].Passed {
+		t.Errorf("evidence %+v", p)
+	}
+	if s := solutionsFor(net, timeGoal); strings.Join(s, ",") != "time" {
+		t.Errorf("learned %v, want the time feature", s)
+	}
+	mustPass(t, "time prints the time", onImage(t, ws, sc(`type "time\n"`, `expect-row 2 "Time: 12:00:00"`)))
+}
+
+const echoGoal = "Add an 'echo' command that prints its arguments"
+
+// echoAnswer prints its arguments (SI) on a line of their own.
+var echoAnswer = answerJSON(map[string]any{"explanation": "echo prints SI",
+	"assembly": command("ec", "echo", "        call print_string\n        jmp newline\n"),
+	"slot":     "cmd_head", "handler": "ec_entry", "scenario": sc(`type "echo hi there\n"`, `expect-row 2 "hi there"`)})
+
+// Case 2: after the four default features, "Add an 'echo' command" is not
+// present because a parser is: the model is asked, the command is built,
+// and echo works on the image. The report shows the fail-to-pass evidence.
+func TestEchoAfterDefaults(t *testing.T) {
+	srv, _ := serve(t, planJSON(map[string]string{"goal": echoGoal, "description": "echo WORDS prints WORDS",
+		"scenario": sc(`type "echo one two\n"`, `expect-row 2 "one two"`)}), routed{"echo", []string{echoAnswer}})
+	ws := workspace(t, "backspace", "command_parser", "help", "clear")
+	net := network(t)
+	o := openaiOptions(t, srv, ws, net, echoGoal)
+	rep, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := rep.Goals[0]
+	if g.Result != ResultPassed || g.Feature != "echo" || g.ModelCalls != 1 || len(srv.Chats()) != 2 {
+		t.Fatalf("goal %s %s (%s), model calls %d, chats %d", g.Result, g.Feature, g.Note, g.ModelCalls, len(srv.Chats()))
+	}
+	if len(g.Evidence) != 2 || !g.Evidence[0].FailToPass || !g.Evidence[1].FailToPass || g.Evidence[1].Origin != "plan" {
+		t.Errorf("evidence %+v", g.Evidence)
+	}
+	mustPass(t, "echo", onImage(t, ws, sc(`type "echo hello world\n"`, `expect-row 2 "hello world"`, `expect-not "Unknown"`, `type "help\n"`, `expect "echo - the echo command"`)))
+
+	// The report shows the evidence: the scenario's lines, each build's run,
+	// the screen rows that changed.
+	var back Report
+	if err := json.Unmarshal(readFile(t, o.Report), &back); err != nil {
+		t.Fatal(err)
+	}
+	p := back.Goals[0].Evidence[0]
+	if p.Lines[1] != `type "echo hi there\n"` || p.Without[0].Build != "without" || p.Without[0].Line != 3 || !strings.Contains(strings.Join(p.Diff, "\n"), "2+|hi there") {
+		t.Errorf("JSON evidence %+v", p)
+	}
+	html := string(readFile(t, back.HTML))
+	for _, want := range []string{"fail-to-pass</span>", "without (emu): FAIL at line 3: expect-row 2 &#34;hi there&#34;", "with (emu): PASS", "stub (emu): FAIL", "echo prints SI"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the HTML report lacks %q", want)
+		}
+	}
+}
+
+// Case 3: two goals whose first 24 characters are the same are two
+// features, named by their command words; two answers that both call
+// themselves "greet" get greet and greet_2.
+func TestSamePrefixGoals(t *testing.T) {
+	hello, bye := "Add a shell command that prints 'hello'", "Add a shell command that prints 'goodbye'"
+	for _, named := range []bool{false, true} {
+		name := ""
+		if named {
+			name = "greet"
+		}
+		srv, _ := serve(t, planJSON(map[string]string{"goal": hello}, map[string]string{"goal": bye}),
+			routed{"goodbye", []string{answerJSON(map[string]any{"name": name, "assembly": command("gb", "goodbye", prints("Goodbye!")), "slot": "cmd_head", "handler": "gb_entry", "scenario": sc(`type "goodbye\n"`, `expect "Goodbye!"`)})}},
+			routed{"hello", []string{answerJSON(map[string]any{"name": name, "assembly": command("hl", "hello", prints("Hello!")), "slot": "cmd_head", "handler": "hl_entry", "scenario": sc(`type "hello\n"`, `expect "Hello!"`)})}})
+		ws := workspace(t, "command_parser")
+		rep, err := Run(context.Background(), openaiOptions(t, srv, ws, network(t), hello, bye))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"hello", "goodbye"}
+		if named {
+			want = []string{"greet", "greet_2"}
+		}
+		for i, g := range rep.Goals {
+			if g.Result != ResultPassed || g.Feature != want[i] {
+				t.Errorf("named=%v: goal %q: %s %s (%s)", named, g.Goal, g.Result, g.Feature, g.Note)
+			}
+		}
+		mustPass(t, "hello and goodbye", onImage(t, ws, sc(`type "hello\n"`, `expect "Hello!"`, `type "goodbye\n"`, `expect "Goodbye!"`)))
+	}
+}
+
+const verGoal2 = "Add a 'ver' command that prints the version"
+
+// Case 4: a plan that puts a command parser step under the goal "Add a 'ver'
+// command": the parser gets its own name and records its own description;
+// only the ver block records the goal, and ver works.
+func TestPreparatoryStep(t *testing.T) {
+	parserSrc, err := os.ReadFile(filepath.Join("..", "..", "pxos-v1.0", pxosv1.FeatureDir, "command_parser", "feature.asm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := planJSON(
+		map[string]string{"goal": verGoal2, "description": "a command parser: look the first word up in the cmd_head list; unknown words print Unknown command: WORD",
+			"scenario": sc(`type "foo\n"`, `expect "Unknown command: foo"`)},
+		map[string]string{"goal": verGoal2, "description": "ver prints pxOS v1.0 (generated)"})
+	srv, _ := serve(t, plan,
+		routed{"command parser", []string{answerJSON(map[string]any{"name": "parser", "assembly": string(parserSrc), "slot": "hook_line", "handler": "parser_line",
+			"scenario": sc(`type "xyzzy\n"`, `expect "Unknown command: xyzzy"`)})}},
+		routed{"ver prints", []string{answerJSON(map[string]any{"assembly": command("vr", "ver", prints("pxOS v1.0 (generated)")), "slot": "cmd_head", "handler": "vr_entry",
+			"scenario": sc(`type "ver\n"`, `expect "(generated)"`)})}})
+	ws := workspace(t)
+	net := network(t)
+	o := openaiOptions(t, srv, ws, net, verGoal2)
+	rep, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Goals) != 2 || rep.Goals[0].Role != RolePrepares || rep.Goals[0].Feature != "parser" || rep.Goals[0].Result != ResultPassed ||
+		rep.Goals[1].Role != RoleGoal || rep.Goals[1].Feature != "ver" || rep.Goals[1].Result != ResultPassed {
+		for _, g := range rep.Goals {
+			t.Logf("%s %q %s %s: %s", g.Role, g.Goal, g.Feature, g.Result, g.Note)
+		}
+		t.Fatal("want the parser step, then the ver goal, both passed")
+	}
+	if !strings.HasPrefix(rep.Summary(), "1 goal: 1 passed;") {
+		t.Errorf("summary %q", rep.Summary())
+	}
+	base, err := ws.Base()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, ok := base.Recorded(verGoal2); !ok || b.Name != "ver" {
+		t.Errorf("the goal is recorded by %+v, want ver", b)
+	}
+	if base.Present("command_parser") {
+		t.Error("the shipped parser was installed on top of the model's")
+	}
+	mustPass(t, "ver", onImage(t, ws, sc(`type "ver\n"`, `expect "pxOS v1.0 (generated)"`, `type "foo\n"`, `expect "Unknown command: foo"`)))
+
+	// Again: the goal is present, recorded by the ver block; nothing asked.
+	chats := len(srv.Chats())
+	rep2, err := Run(context.Background(), openaiOptions(t, srv, ws, net, verGoal2))
+	if err != nil || rep2.Goals[0].Result != ResultPresent || rep2.Goals[0].Feature != "ver" || len(srv.Chats()) != chats {
+		t.Fatalf("second run: %v, %+v, %d new chats", err, rep2.Goals[0], len(srv.Chats())-chats)
+	}
+}
+
+// A preparatory step that fails ends its goal, which is not met: the goal
+// row says which step failed, and the goal's own step never runs.
+func TestPreparatoryStepFails(t *testing.T) {
+	plan := planJSON(
+		map[string]string{"goal": verGoal2, "description": "a command parser"},
+		map[string]string{"goal": verGoal2, "description": "ver prints the version"})
+	srv, _ := serve(t, plan, routed{"command parser", []string{answerJSON(map[string]any{"assembly": "p_line: movx ax, 1", "slot": "hook_line", "handler": "p_line", "scenario": sc()})}})
+	ws := workspace(t)
+	o := openaiOptions(t, srv, ws, network(t), verGoal2)
+	o.MaxAttempts = 2
+	rep, err := Run(context.Background(), o)
+	if err == nil {
+		t.Fatal("the run succeeded")
+	}
+	if len(rep.Goals) != 2 || rep.Goals[0].Role != RolePrepares || rep.Goals[0].Result != ResultFailed ||
+		rep.Goals[1].Role != RoleGoal || rep.Goals[1].Result != ResultFailed || !strings.Contains(rep.Goals[1].Note, `its preparatory step "a command parser" ended failed`) {
+		for _, g := range rep.Goals {
+			t.Logf("%s %q %s: %s", g.Role, g.Goal, g.Result, g.Note)
+		}
+		t.Fatal("want the failed step and the failed goal")
+	}
+	if rep.Summary() != "1 goal: 1 failed; "+ws.Commands+" unchanged." {
+		t.Errorf("summary %q", rep.Summary())
+	}
+}
+
+// Case 6: a command learned with a model is replayed offline on a fresh
+// base: its prerequisite, the parser, is installed first, then the command,
+// each proven; echo works on the image.
+func TestLearnedReplayedOffline(t *testing.T) {
+	srv, _ := serve(t, planJSON(map[string]string{"goal": echoGoal}), routed{"echo", []string{echoAnswer}})
+	net := network(t)
+	if _, err := Run(context.Background(), openaiOptions(t, srv, workspace(t, "command_parser"), net, echoGoal)); err != nil {
+		t.Fatal(err)
+	}
+	ws := workspace(t)
+	rep, err := Run(context.Background(), Options{Workspace: ws, Network: net, Provider: &gen.KB{Network: net}, Goals: []string{echoGoal}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Goals) != 2 || rep.Goals[0].Role != RolePrerequisite || rep.Goals[0].Feature != "command_parser" || rep.Goals[0].For != "echo" ||
+		rep.Goals[1].Feature != "echo" || rep.Goals[1].Result != ResultPassed || rep.Goals[0].EvidenceText() != "fail-to-pass 1/1" {
+		for _, g := range rep.Goals {
+			t.Logf("%s %q %s %s: %s", g.Role, g.Goal, g.Feature, g.Result, g.Note)
+		}
+		t.Fatal("want the parser as a prerequisite, then echo")
+	}
+	if !strings.Contains(rep.Summary(), "1 goal: 1 passed (and 1 prerequisite installed)") {
+		t.Errorf("summary %q", rep.Summary())
+	}
+	mustPass(t, "echo offline", onImage(t, ws, sc(`type "echo again\n"`, `expect-row 2 "again"`)))
+}
+
+const bufferGoal = "Make the line buffer hold 128 characters"
+
+// Case 7: a model that says the goal cannot be done within the pxOS API
+// gets the result infeasible, with its reason in the table, the JSON and
+// the HTML report; nothing is committed.
+func TestInfeasible(t *testing.T) {
+	reason := "line_buf is 65 bytes inside the base system; a 128-character buffer needs a change to the base"
+	srv, _ := serve(t, planJSON(map[string]string{"goal": bufferGoal}),
+		routed{"128", []string{answerJSON(map[string]any{"explanation": "the buffer belongs to the base", "infeasible": reason, "assembly": "", "hooks": []any{}, "scenario": ""})}})
+	ws := workspace(t)
+	before := readFile(t, ws.Commands)
+	o := openaiOptions(t, srv, ws, network(t), bufferGoal)
+	rep, err := Run(context.Background(), o)
+	if err == nil {
+		t.Fatal("the run succeeded")
+	}
+	g := rep.Goals[0]
+	if g.Result != ResultInfeasible || g.Note != reason || len(g.Attempts) != 1 || g.Attempts[0].Explanation != "the buffer belongs to the base" {
+		t.Fatalf("goal %s: %q, attempts %+v", g.Result, g.Note, g.Attempts)
+	}
+	var table bytes.Buffer
+	rep.WriteTable(&table)
+	if !strings.Contains(table.String(), "infeasible") || !strings.Contains(table.String(), "line_buf is 65 bytes inside the base system") {
+		t.Errorf("table:\n%s", table.String())
+	}
+	if js := string(readFile(t, o.Report)); !strings.Contains(js, `"result": "infeasible"`) || !strings.Contains(js, reason) {
+		t.Error("the JSON report lacks the result or the reason")
+	}
+	if html := string(readFile(t, rep.HTML)); !strings.Contains(html, "line_buf is 65 bytes inside the base system") || !strings.Contains(html, "the buffer belongs to the base") {
+		t.Error("the HTML report lacks the reason or the explanation")
+	}
+	if !bytes.Equal(before, readFile(t, ws.Commands)) {
+		t.Error("the commands file changed")
+	}
+}
+
+// longKey echoes printable keys past the 64th character: it contradicts
+// the base's longline scenario (keys past the limit are ignored).
+func longKey(comment string) string {
+	return answerJSON(map[string]any{"explanation": "echo keys past 64 (" + comment + ")",
+		"assembly": `lb_key:
+        cmp word [line_len], 64 ; ` + comment + `
+        jb .pass
+        cmp al, 0x20
+        jb .pass
+        cmp al, 0x7e
+        ja .pass
+        call print_char
+        stc
+        ret
+.pass:  jmp prev_hook_key
+`, "slot": "hook_key", "handler": "lb_key",
+		"scenario": sc(`type "0123456789012345678901234567890123456789012345678901234567890123ABCD"`, `expect "0123ABCD"`)})
+}
+
+// Case 8: every attempt breaks the same existing regression scenario
+// (longline: 64 characters at most): the result is conflicts, naming it;
+// the repair prompt says it is an existing test that must keep passing and
+// shows it. The same ending comes when the model repeats itself.
+func TestConflicts(t *testing.T) {
+	for _, answers := range [][]string{{longKey("a"), longKey("b"), longKey("c")}, {longKey("a")}} {
+		srv, _ := serve(t, planJSON(map[string]string{"goal": bufferGoal}), routed{"128", answers})
+		ws := workspace(t)
+		before := readFile(t, ws.Commands)
+		rep, err := Run(context.Background(), openaiOptions(t, srv, ws, network(t), bufferGoal))
+		if err == nil {
+			t.Fatal("the run succeeded")
+		}
+		g := rep.Goals[0]
+		if g.Result != ResultConflicts || strings.Join(g.Conflicts, ",") != "longline" || !strings.Contains(g.Note, "longline") {
+			for _, a := range g.Attempts {
+				t.Logf("attempt %d %s %s: %.300s", a.N, a.Phase, a.Verdict, a.Error)
+			}
+			t.Fatalf("%d answers: goal %s %v: %s", len(answers), g.Result, g.Conflicts, g.Note)
+		}
+		repair := srv.Chats()[2].Last()
+		for _, want := range []string{"longline is an existing regression test of pxOS: it must keep passing", `expect-not "Z@#Z"`, "infeasible"} {
+			if !strings.Contains(repair, want) {
+				t.Errorf("the repair prompt lacks %q:\n%s", want, repair)
+			}
+		}
+		if !bytes.Equal(before, readFile(t, ws.Commands)) {
+			t.Error("the commands file changed")
+		}
+	}
+}
+
+// Tokens: a streaming server that reports no usage gets pxos's estimate,
+// marked "~" in the table; one that reports usage gets its figures.
+func TestTokensEstimated(t *testing.T) {
+	for _, noUsage := range []bool{true, false} {
+		rt := &router{plan: planJSON(map[string]string{"goal": echoGoal}), answers: []routed{{"echo", []string{echoAnswer}}}, used: map[string]int{}}
+		srv := llmtest.New(t, llmtest.Options{Reply: rt.reply, NoUsage: noUsage})
+		o := openaiOptions(t, srv, workspace(t, "command_parser"), network(t), echoGoal)
+		o.Provider.(*gen.OpenAI).Stream = io.Discard
+		rep, err := Run(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := rep.Goals[0]
+		if g.Tokens <= 0 || g.TokensEstimated != noUsage || rep.PlanTokens <= 0 || rep.PlanTokensEstimated != noUsage {
+			t.Errorf("noUsage=%v: tokens %d estimated %v, plan %d estimated %v", noUsage, g.Tokens, g.TokensEstimated, rep.PlanTokens, rep.PlanTokensEstimated)
+		}
+		var table bytes.Buffer
+		rep.WriteTable(&table)
+		if got := strings.Contains(table.String(), " ~"); got != noUsage {
+			t.Errorf("noUsage=%v: table:\n%s", noUsage, table.String())
+		}
+	}
+}
