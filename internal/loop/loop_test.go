@@ -22,7 +22,7 @@ import (
 
 // workspace copies the shipped pxOS v1.0 (commands, API page, scenarios) to
 // a temporary directory, optionally with features preinstalled.
-func workspace(t *testing.T, preinstall ...string) *gen.Workspace {
+func workspace(t testing.TB, preinstall ...string) *gen.Workspace {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "pxos-v1.0")
 	err := fs.WalkDir(pxosv1.FS, ".", func(p string, d fs.DirEntry, err error) error {
@@ -69,7 +69,7 @@ func workspace(t *testing.T, preinstall ...string) *gen.Workspace {
 	return ws
 }
 
-func network(t *testing.T) *pixnet.Store {
+func network(t testing.TB) *pixnet.Store {
 	t.Helper()
 	s, err := gen.OpenNetwork(filepath.Join(t.TempDir(), "net.png"))
 	if err != nil {
@@ -79,7 +79,7 @@ func network(t *testing.T) *pixnet.Store {
 	return s
 }
 
-func readFile(t *testing.T, p string) []byte {
+func readFile(t testing.TB, p string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(p)
 	if err != nil {
