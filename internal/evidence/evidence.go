@@ -116,7 +116,8 @@ func Lines(sc *scenario.Scenario) []string {
 // the feature, without it, and on the stub build (stub may be empty when no
 // stub could be built). Every slice holds one result per machine. The
 // scenario is evidence when every "with" run passed and no "without" or
-// "stub" run did.
+// "stub" run did, each of those having failed at a step (not because its
+// machine did not start).
 func Judge(sc *scenario.Scenario, origin string, with, without, stub []*scenario.Result) Proof {
 	p := Proof{Scenario: sc.Name, Origin: origin, Lines: Lines(sc)}
 	p.With, p.Without, p.Stub = runs(With, with), runs(Without, without), runs(Stub, stub)
@@ -125,6 +126,9 @@ func Judge(sc *scenario.Scenario, origin string, with, without, stub []*scenario
 		p.Why = "it did not run on both builds"
 	case !all(with, true):
 		p.Why = "it fails on the build with the feature"
+	case !ran(without) || !ran(stub):
+		// A machine that did not start proves nothing about the build.
+		p.Why = "it did not run on the build without the feature (or on the stub): the machine did not start"
 	case !all(without, false):
 		p.Why = "it also passes on the build without the feature, so it does not test the feature"
 	case !all(stub, false):
@@ -156,6 +160,17 @@ func runs(build string, rs []*scenario.Result) []Run {
 		out = append(out, RunOf(build, r))
 	}
 	return out
+}
+
+// ran reports whether every run got as far as a step: a failure before
+// the first step (the machine did not start) is no verdict on the build.
+func ran(rs []*scenario.Result) bool {
+	for _, r := range rs {
+		if !r.Passed && r.Failed < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func all(rs []*scenario.Result, passed bool) bool {

@@ -53,7 +53,10 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		label = fmt.Sprintf("prerequisite %s (for %s)", st.Solution, st.For)
 	}
 	featureText := st.Goal
-	if st.Description != "" && st.Description != st.Goal {
+	switch {
+	case st.Role == RolePrepares:
+		featureText = st.Record + " (a step toward the goal: " + st.Goal + ")"
+	case st.Description != "" && st.Description != st.Goal:
 		featureText = st.Goal + ": " + st.Description
 	}
 	provider := r.o.Provider
@@ -148,6 +151,12 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		}
 		// PROVE: each of the step's scenarios must fail without the feature.
 		proofs, why := r.prove(ctx, old, res, own, tr)
+		if ctx.Err() != nil {
+			// A run cut short fails, and a failure without the feature
+			// is what fail-to-pass wants: nothing proven, nothing kept.
+			g.Result = ResultInterrupted
+			return g
+		}
 		g.Evidence = proofs
 		if why != "" {
 			last.Phase, last.Verdict, last.Error = "prove", "rejected", why
