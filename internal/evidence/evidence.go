@@ -4,7 +4,8 @@
 // A feature's acceptance scenario is evidence only when it is fail-to-pass,
 // as SWE-bench counts a test: it fails on the build without the feature and
 // passes on the build with it. pxos adds a second baseline, the stub: the
-// same hook slots taken by handlers that do nothing (feature.Stub). A
+// same hook slots taken by handlers that do nothing (feature.Stubs), and a
+// third, the feature itself with its screen output muted (feature.Muted). A
 // scenario that passes on the stub checks only that a command exists or that
 // "Unknown command" is gone, which a feature that does nothing also gives.
 //
@@ -23,10 +24,11 @@ import (
 	"github.com/pxos-dev/pxos/internal/scenario"
 )
 
-// Builds a scenario runs on, as Run.Build names them.
+// Builds a scenario runs on, as Run.Build names them. The stand-ins for a
+// feature (feature.Stubs, feature.Muted) are named by their Variant.Build:
+// "stub", "swallow", "muted".
 const (
 	Without = "without" // the build before the feature
-	Stub    = "stub"    // the build with the feature's hooks doing nothing
 	With    = "with"    // the candidate build, with the feature
 	Current = "current" // the build as it is now (presence)
 )
@@ -89,18 +91,32 @@ type Proof struct {
 	Origin   string   `json:"origin"` // "answer", "plan", "solution #N", ...
 	Lines    []string `json:"lines"`  // the scenario's steps as written
 	Without  []Run    `json:"without,omitempty"`
-	Stub     []Run    `json:"stub,omitempty"`
-	With     []Run    `json:"with,omitempty"`
-	Current  []Run    `json:"current,omitempty"`
+	// StandIns are the runs on the builds that stand in for the feature
+	// without doing what it does (Run.Build: stub, swallow, muted).
+	StandIns []Run `json:"stand_ins,omitempty"`
+	With     []Run `json:"with,omitempty"`
+	Current  []Run `json:"current,omitempty"`
 	// FailToPass is the verdict: the scenario fails without the feature and
-	// on the stub, and passes with the feature.
+	// on every stand-in, and passes with the feature.
 	FailToPass bool `json:"fail_to_pass"`
 	// Why says why the scenario is not evidence ("" when it is).
 	Why string `json:"why,omitempty"`
+	// Failed names the build the scenario should have failed on but passed
+	// (Without or a stand-in's name), when that is Why.
+	Failed string `json:"failed_to_fail,omitempty"`
 	// Diff lists the final screen rows that differ between the build
 	// without the feature and the build with it (first machine), "NN-|old"
 	// and "NN+|new".
 	Diff []string `json:"screen_diff,omitempty"`
+}
+
+// Baseline is a build a scenario must fail on to count: the build without
+// the feature, or a stand-in for it.
+type Baseline struct {
+	Build   string             // Without, or the stand-in's name
+	Desc    string             // what the build does, for Why ("the command "time" exists but prints nothing")
+	Results []*scenario.Result // one per machine
+	Err     string             // why the build could not be made; the scenario then proves nothing
 }
 
 // Lines returns the steps of sc as written.
@@ -113,26 +129,45 @@ func Lines(sc *scenario.Scenario) []string {
 }
 
 // Judge decides whether sc proves a feature from its runs on the build with
-// the feature, without it, and on the stub build (stub may be empty when no
-// stub could be built). Every slice holds one result per machine. The
-// scenario is evidence when every "with" run passed and no "without" or
-// "stub" run did, each of those having failed at a step (not because its
-// machine did not start).
-func Judge(sc *scenario.Scenario, origin string, with, without, stub []*scenario.Result) Proof {
-	p := Proof{Scenario: sc.Name, Origin: origin, Lines: Lines(sc)}
-	p.With, p.Without, p.Stub = runs(With, with), runs(Without, without), runs(Stub, stub)
-	switch {
-	case len(with) == 0 || len(without) == 0:
-		p.Why = "it did not run on both builds"
-	case !all(with, true):
+// the feature (one result per machine) and on each baseline, the first of
+// which is the build without the feature. The scenario is evidence when
+// every "with" run passed and every baseline run failed at a step (not
+// because its machine did not start).
+func Judge(sc *scenario.Scenario, origin string, with []*scenario.Result, baselines []Baseline) Proof {
+	p := Proof{Scenario: sc.Name, Origin: origin, Lines: Lines(sc), With: runs(With, with)}
+	for _, b := range baselines {
+		if b.Build == Without {
+			p.Without = append(p.Without, runs(b.Build, b.Results)...)
+		} else {
+			p.StandIns = append(p.StandIns, runs(b.Build, b.Results)...)
+		}
+	}
+	if len(with) == 0 || len(baselines) == 0 || baselines[0].Build != Without {
+		p.Why = "it did not run on the builds with and without the feature"
+	} else if !all(with, true) {
 		p.Why = "it fails on the build with the feature"
-	case !ran(without) || !ran(stub):
-		// A machine that did not start proves nothing about the build.
-		p.Why = "it did not run on the build without the feature (or on the stub): the machine did not start"
-	case !all(without, false):
-		p.Why = "it also passes on the build without the feature, so it does not test the feature"
-	case !all(stub, false):
-		p.Why = "it also passes when the feature's hooks are taken by handlers that do nothing, so it does not show what the feature does"
+	}
+	for _, b := range baselines {
+		if p.Why != "" {
+			break
+		}
+		where := "on the build without the feature"
+		if b.Build != Without {
+			where = "when " + b.Desc
+		}
+		switch {
+		case b.Err != "":
+			p.Why = fmt.Sprintf("pxos could not make the build where %s to check it against (%s), so it proves nothing", b.Desc, b.Err)
+		case len(b.Results) == 0 || !ran(b.Results):
+			p.Why = "it did not run " + where + ": the machine did not start"
+		case !all(b.Results, false):
+			p.Failed = b.Build
+			if b.Build == Without {
+				p.Why = "it also passes on the build without the feature, so it does not test the feature"
+			} else {
+				p.Why = "it also passes " + where + ", so it does not show what the feature does"
+			}
+		}
 	}
 	p.FailToPass = p.Why == ""
 	if len(p.Without) > 0 && len(p.With) > 0 {
@@ -212,7 +247,7 @@ func (p *Proof) Text() string {
 	for _, l := range p.Lines {
 		fmt.Fprintf(&b, "  | %s\n", l)
 	}
-	for _, rs := range [][]Run{p.Without, p.Stub, p.With, p.Current} {
+	for _, rs := range [][]Run{p.Without, p.StandIns, p.With, p.Current} {
 		for _, r := range rs {
 			fmt.Fprintf(&b, "  %s\n", r)
 		}

@@ -41,24 +41,33 @@ func rs(kinds ...string) []*scenario.Result {
 	return out
 }
 
+func base(build string, rs []*scenario.Result) Baseline {
+	return Baseline{Build: build, Desc: "the " + build + " build", Results: rs}
+}
+
 func TestJudge(t *testing.T) {
 	for _, c := range []struct {
-		name                string
-		with, without, stub []*scenario.Result
-		why                 string // "" for fail-to-pass
+		name      string
+		with      []*scenario.Result
+		baselines []Baseline
+		why       string // "" for fail-to-pass
 	}{
-		{"fail-to-pass", rs("pass"), rs("fail"), rs("fail"), ""},
-		{"no stub", rs("pass"), rs("fail"), nil, ""},
-		{"two machines", rs("pass", "pass"), rs("fail", "fail"), rs("fail", "fail"), ""},
-		{"passes without", rs("pass"), rs("pass"), rs("fail"), "also passes on the build without the feature"},
-		{"one machine passes without", rs("pass", "pass"), rs("fail", "pass"), rs("fail", "fail"), "also passes on the build without"},
-		{"passes on the stub", rs("pass"), rs("fail"), rs("pass"), "handlers that do nothing"},
-		{"fails with", rs("fail"), rs("fail"), rs("fail"), "fails on the build with the feature"},
-		{"machine did not start", rs("pass"), rs("nostart"), rs("fail"), "the machine did not start"},
-		{"stub machine did not start", rs("pass"), rs("fail"), rs("nostart"), "the machine did not start"},
-		{"not run without", rs("pass"), nil, nil, "did not run on both builds"},
+		{"fail-to-pass", rs("pass"), []Baseline{base(Without, rs("fail")), base("stub", rs("fail")), base("muted", rs("fail"))}, ""},
+		{"no stand-ins", rs("pass"), []Baseline{base(Without, rs("fail"))}, ""},
+		{"two machines", rs("pass", "pass"), []Baseline{base(Without, rs("fail", "fail")), base("stub", rs("fail", "fail"))}, ""},
+		{"passes without", rs("pass"), []Baseline{base(Without, rs("pass")), base("stub", rs("fail"))}, "also passes on the build without the feature"},
+		{"one machine passes without", rs("pass", "pass"), []Baseline{base(Without, rs("fail", "pass"))}, "also passes on the build without"},
+		{"passes on the stub", rs("pass"), []Baseline{base(Without, rs("fail")), base("stub", rs("pass"))}, "also passes when the stub build, so it does not show"},
+		{"passes muted", rs("pass"), []Baseline{base(Without, rs("fail")), base("stub", rs("fail")), base("muted", rs("pass"))}, "when the muted build"},
+		{"fails with", rs("fail"), []Baseline{base(Without, rs("fail"))}, "fails on the build with the feature"},
+		{"machine did not start", rs("pass"), []Baseline{base(Without, rs("nostart"))}, "the machine did not start"},
+		{"stand-in machine did not start", rs("pass"), []Baseline{base(Without, rs("fail")), base("stub", rs("nostart"))}, "the machine did not start"},
+		{"stand-in not made", rs("pass"), []Baseline{base(Without, rs("fail")), {Build: "stub", Desc: "the command exists", Err: "labels clash"}}, "could not make the build where the command exists"},
+		{"stand-in without results", rs("pass"), []Baseline{base(Without, rs("fail")), base("stub", nil)}, "did not run"},
+		{"no baselines", rs("pass"), nil, "did not run on the builds"},
+		{"without not first", rs("pass"), []Baseline{base("stub", rs("fail"))}, "did not run on the builds"},
 	} {
-		p := Judge(sc, "answer", c.with, c.without, c.stub)
+		p := Judge(sc, "answer", c.with, c.baselines)
 		if p.FailToPass != (c.why == "") || !strings.Contains(p.Why, c.why) {
 			t.Errorf("%s: fail-to-pass %v, why %q; want %q", c.name, p.FailToPass, p.Why, c.why)
 		}
@@ -66,10 +75,13 @@ func TestJudge(t *testing.T) {
 			t.Errorf("%s: lines %q", c.name, p.Lines)
 		}
 	}
-	p := Judge(sc, "answer", rs("pass"), rs("fail"), rs("fail"))
+	p := Judge(sc, "answer", rs("pass"), []Baseline{base(Without, rs("fail")), base("stub", rs("fail"))})
 	want := `without (emu): FAIL at line 3: expect "Time: ": text "Time: " not on the screen`
 	if got := p.Without[0].String(); got != want {
 		t.Errorf("run line %q, want %q", got, want)
+	}
+	if p.StandIns[0].Build != "stub" {
+		t.Errorf("stand-in runs %+v", p.StandIns)
 	}
 	if txt := p.Text(); !strings.Contains(txt, "fail-to-pass") || !strings.Contains(txt, want) || !strings.Contains(txt, "with (emu): PASS") {
 		t.Errorf("text:\n%s", txt)

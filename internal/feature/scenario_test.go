@@ -148,8 +148,8 @@ func TestScenariosQEMU(t *testing.T) {
 
 // TestShippedScenariosFailToPass is why the shipped scenarios count as
 // proven: each one fails on the base with only what its feature requires,
-// fails again when a stub takes the feature's hooks and does nothing, and
-// passes once the feature is installed.
+// fails on every stand-in for the feature (stubs whose hooks do nothing, the
+// feature with its output muted), and passes once the feature is installed.
 func TestShippedScenariosFailToPass(t *testing.T) {
 	all := allSpecs(t)
 	for _, f := range all {
@@ -170,24 +170,40 @@ func TestShippedScenariosFailToPass(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			stubSpec := Stub(inst)
-			if stubSpec == nil {
-				t.Fatal("no stub")
-			}
-			stubInst, err := without.Install(stubSpec, 0)
-			if err != nil {
-				t.Fatalf("the stub does not install: %v\n%s", err, stubSpec.Source)
-			}
-			stub, err := without.Apply(stubInst)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sc := parseScenario(t, f.ScenarioFile, f.Scenario)
-			for _, c := range []struct {
+			builds := []struct {
 				build string
 				b     *Base
 				pass  bool
-			}{{"without", without, false}, {"stub", stub, false}, {"with", with, true}} {
+			}{{"without", without, false}, {"with", with, true}}
+			variants, err := Stubs(inst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m, ok := Muted(inst); ok {
+				variants = append(variants, Variant{Build: "muted", Spec: m})
+			} else if _, line := f.Hooks["hook_line"]; line || f.Hooks["cmd_head"] != "" {
+				t.Errorf("%s takes %v but cannot be muted", f.Name, f.Hooks)
+			}
+			if len(variants) == 0 {
+				t.Fatal("no stand-ins")
+			}
+			for _, v := range variants {
+				vi, err := without.Install(v.Spec, 0)
+				if err != nil {
+					t.Fatalf("the %s stand-in does not install: %v\n%s", v.Build, err, v.Spec.Source)
+				}
+				vb, err := without.Apply(vi)
+				if err != nil {
+					t.Fatal(err)
+				}
+				builds = append(builds, struct {
+					build string
+					b     *Base
+					pass  bool
+				}{v.Build, vb, false})
+			}
+			sc := parseScenario(t, f.ScenarioFile, f.Scenario)
+			for _, c := range builds {
 				if r := runOn(t, "emu", c.b.Image.Floppy, sc); r.Passed != c.pass {
 					var b strings.Builder
 					r.WriteReport(&b, false)

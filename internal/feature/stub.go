@@ -2,6 +2,7 @@ package feature
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -13,11 +14,15 @@ import (
 // further.
 const maxEntries = 32
 
+// maxWord bounds a command word CommandWords reads.
+const maxWord = 80
+
 // CommandWords returns the command words of the entries inst adds to the
 // command table, in list order: it walks from the entry the feature puts in
 // cmd_head along the next pointers while they stay inside the block (the
 // entry layout is in pxos-v1.0/README.md: next, name, handler, help). A
-// feature that does not take cmd_head has none.
+// feature that does not take cmd_head has none; an entry whose word cannot
+// be read (not zero-terminated printable ASCII within 80 bytes) gives "".
 func CommandWords(inst *Installation) []string {
 	var words []string
 	for _, h := range inst.Hooks {
@@ -27,9 +32,7 @@ func CommandWords(inst *Installation) []string {
 		seen := map[uint32]bool{}
 		for a := uint32(h.New); a >= inst.Addr && a+8 <= inst.End && !seen[a] && len(seen) < maxEntries; {
 			seen[a] = true
-			if w := cString(inst, uint32(inst.word(a+2))); w != "" {
-				words = append(words, w)
-			}
+			words = append(words, cString(inst, uint32(inst.word(a+2))))
 			a = uint32(inst.word(a))
 		}
 	}
@@ -52,11 +55,11 @@ func (inst *Installation) byteAt(a uint32) byte {
 	return 0
 }
 
-// cString reads the zero-terminated printable string at a (at most 32
-// characters); "" when there is none.
+// cString reads the zero-terminated printable string at a; "" when there is
+// none within maxWord bytes.
 func cString(inst *Installation, a uint32) string {
 	var b strings.Builder
-	for i := uint32(0); i < 32; i++ {
+	for i := uint32(0); i < maxWord; i++ {
 		c := inst.byteAt(a + i)
 		if c == 0 {
 			return b.String()
@@ -69,54 +72,225 @@ func cString(inst *Installation, a uint32) string {
 	return ""
 }
 
-// Stub returns a feature that takes the same hook slots as inst and does
-// nothing with what it gets: a key or line handler that consumes every event
-// silently (stc; ret), and command entries with the same words whose handlers
-// return at once. A scenario that passes on a build with the stub does not
-// show what the feature does — "the command exists" or "the Unknown command
-// message is gone" is all a stub gives — so the build loop requires the
-// feature's acceptance scenarios to fail on it (see package evidence).
-func Stub(inst *Installation) *Spec {
-	f := inst.Spec
-	var src strings.Builder
-	hooks := map[string]string{}
+// Variant is a build that stands in for a feature without doing what it
+// does, to check that a scenario tells them apart (see package evidence).
+type Variant struct {
+	Build string // "stub", "swallow" or "muted"
+	Desc  string // what it does, for a person ("the command "time" exists but prints nothing")
+	Spec  *Spec  // what to install instead of the feature
+}
+
+// Stubs returns the do-nothing variants of inst, each a feature that takes
+// the same hook slots:
+//
+//   - "stub": its commands exist (same words) and return at once; its key
+//     and line handlers pass every event on. Left out when the feature adds
+//     no command: it would be the build without the feature.
+//   - "swallow": its commands exist and return at once; its key and line
+//     handlers consume every event silently. Left out when the feature takes
+//     no key or line slot: it would be "stub".
+//
+// A scenario that passes on one of them checks only that a command exists,
+// that "Unknown command" is gone or that keys were eaten, which a feature
+// that does nothing also gives. It fails when a command word cannot be
+// read, since no stub could stand in for it.
+func Stubs(inst *Installation) ([]Variant, error) {
 	var slots []string
 	for _, h := range inst.Hooks {
 		slots = append(slots, h.Slot)
 	}
 	sort.Strings(slots)
-	src.WriteString("; stub: the hooks of " + f.Name + ", doing nothing\n")
+	words := CommandWords(inst)
+	for _, w := range words {
+		if w == "" {
+			return nil, fmt.Errorf("feature: %s: a command entry's word is not readable text (at most %d printable characters, zero-terminated)", inst.Spec.Name, maxWord)
+		}
+	}
+	hasCmd, hasEvent := false, false
+	for _, s := range slots {
+		if s == "cmd_head" {
+			hasCmd = len(words) > 0
+		} else {
+			hasEvent = true
+		}
+	}
+	p := freePrefix(inst.Base, "stub")
+	var out []Variant
+	if hasCmd {
+		out = append(out, Variant{Build: "stub", Desc: stubDesc(words, ""), Spec: stubSpec(inst.Spec.Name, p, slots, words, false)})
+	}
+	if hasEvent {
+		what := "a key handler swallows every key"
+		for _, s := range slots {
+			if s == "hook_line" {
+				what = "a line handler swallows every line"
+				if contains(slots, "hook_key") {
+					what = "handlers swallow every key and every line"
+				}
+			}
+		}
+		out = append(out, Variant{Build: "swallow", Desc: stubDesc(words, what), Spec: stubSpec(inst.Spec.Name, p, slots, words, true)})
+	}
+	return out, nil
+}
+
+func stubDesc(words []string, events string) string {
+	var parts []string
+	if len(words) > 0 {
+		var q []string
+		for _, w := range words {
+			q = append(q, fmt.Sprintf("%q", w))
+		}
+		noun := "command"
+		if len(q) > 1 {
+			noun = "commands"
+		}
+		parts = append(parts, fmt.Sprintf("the %s %s exist%s but print%s nothing", noun, strings.Join(q, ", "), plural1(len(q)), plural1(len(q))))
+	}
+	if events != "" {
+		parts = append(parts, events)
+	}
+	return strings.Join(parts, " and ")
+}
+
+// plural1 is the verb ending for a subject of n: "exists" for 1, "exist".
+func plural1(n int) string {
+	if n == 1 {
+		return "s"
+	}
+	return ""
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// stubSpec writes the stub's source: labels under prefix p (free in the
+// build), command entries with the same words, key and line handlers that
+// pass on (jmp prev_<slot>) or swallow (stc; ret).
+func stubSpec(name, p string, slots, words []string, swallow bool) *Spec {
+	var src strings.Builder
+	hooks := map[string]string{}
+	fmt.Fprintf(&src, "; stub of %s: its hooks, doing nothing\n", name)
 	for _, slot := range slots {
-		label := "stub_" + slot
-		hooks[slot] = label
-		if slot != "cmd_head" {
+		label := p + "_" + slot
+		switch {
+		case slot == "cmd_head" && len(words) > 0:
+			hooks[slot] = label
+			for i, w := range words {
+				next := "prev_cmd_head"
+				if i+1 < len(words) {
+					next = fmt.Sprintf("%s_entry%d", p, i+1)
+				}
+				entry := fmt.Sprintf("%s_entry%d", p, i)
+				if i == 0 {
+					entry = label
+				}
+				fmt.Fprintf(&src, "%s: dw %s, %s_name%d, %s_run, 0\n%s_name%d: db ", entry, next, p, i, p, p, i)
+				for _, c := range []byte(w) {
+					fmt.Fprintf(&src, "0x%02X, ", c)
+				}
+				src.WriteString("0\n")
+			}
+			fmt.Fprintf(&src, "%s_run: ret\n", p)
+		case slot == "cmd_head":
+		case swallow:
+			hooks[slot] = label
 			fmt.Fprintf(&src, "%s:\n        stc\n        ret\n", label)
-			continue
+		default:
+			hooks[slot] = label
+			fmt.Fprintf(&src, "%s:\n        jmp %s%s\n", label, PrevPrefix, slot)
 		}
-		words := CommandWords(inst)
-		if len(words) == 0 {
-			delete(hooks, slot) // no entry to stand in for
-			continue
-		}
-		for i, w := range words {
-			next := "prev_cmd_head"
-			if i+1 < len(words) {
-				next = fmt.Sprintf("stub_entry%d", i+1)
-			}
-			entry := fmt.Sprintf("stub_entry%d", i)
-			if i == 0 {
-				entry = label
-			}
-			fmt.Fprintf(&src, "%s: dw %s, stub_name%d, stub_run, 0\nstub_name%d: db ", entry, next, i, i)
-			for _, c := range []byte(w) {
-				fmt.Fprintf(&src, "0x%02X, ", c)
-			}
-			src.WriteString("0\n")
-		}
-		src.WriteString("stub_run: ret\n")
 	}
-	if len(hooks) == 0 {
-		return nil
+	return &Spec{Name: name, Goal: "stub of " + name, Hooks: hooks, Source: []byte(src.String()), SourceFile: name + ".stub.asm"}
+}
+
+// freePrefix returns a label prefix, stem or stem2, stem3, ..., that no
+// symbol of b starts with, so that a stand-in's labels never clash with the
+// features installed (one of them may well be called stub).
+func freePrefix(b *Base, stem string) string {
+	for i := 1; ; i++ {
+		p := stem
+		if i > 1 {
+			p = fmt.Sprintf("%s%d", stem, i)
+		}
+		clash := false
+		for name := range b.Image.Program.Symbols {
+			if strings.HasPrefix(name, p+"_") || name == p {
+				clash = true
+				break
+			}
+		}
+		if !clash {
+			return p
+		}
 	}
-	return &Spec{Name: f.Name, Goal: "stub of " + f.Name, Hooks: hooks, Source: []byte(src.String()), SourceFile: f.Name + ".stub.asm"}
+}
+
+// outputRoutines are the base routines that change the screen (see the API
+// page): a muted feature calls a plain ret instead.
+var outputRoutines = []string{"print_char", "print_string", "newline", "print_hex", "clear_screen", "set_cursor"}
+
+var (
+	int10RE  = regexp.MustCompile(`(?i)\bint\s+(0x10|10h|16|0x0010)\b`)
+	videoRE  = regexp.MustCompile(`(?i)\b(0x)?b800(0)?h?\b`)
+	defineRE = regexp.MustCompile(`(?im)^\s*%define\b`)
+)
+
+// Muted returns inst's feature with its own screen output taken away: its
+// calls of the base's output routines go to a plain ret, and its int 10h
+// calls skip the functions that change the screen (set cursor, scroll,
+// write character, teletype, write string, set mode) — everything else it
+// does (what it consumes, what it changes in memory) stays. A scenario that
+// passes on the muted build does not check what the feature shows. ok is
+// false when muting cannot be done honestly: a feature that takes only
+// hook_key (a key handler may work by changing the key it passes on, which
+// muting keeps: "make letters upper case" prints nothing itself), one that
+// writes video memory directly, or one whose source has %define lines.
+func Muted(inst *Installation) (spec *Spec, ok bool) {
+	f := inst.Spec
+	src := string(f.Source)
+	if videoRE.MatchString(src) || defineRE.MatchString(src) {
+		return nil, false
+	}
+	if _, line := f.Hooks["hook_line"]; !line {
+		if _, cmd := f.Hooks["cmd_head"]; !cmd {
+			return nil, false
+		}
+	}
+	p := freePrefix(inst.Base, "mute")
+	var b strings.Builder
+	fmt.Fprintf(&b, "; %s, muted: its screen output goes nowhere\n", f.Name)
+	for _, r := range outputRoutines {
+		fmt.Fprintf(&b, "%%define %s %s_ret\n", r, p)
+	}
+	b.WriteString(int10RE.ReplaceAllString(src, "call "+p+"_int10"))
+	fmt.Fprintf(&b, `
+%[1]s_int10:
+        cmp ah, 0x0e
+        je %[1]s_ret
+        cmp ah, 0x09
+        je %[1]s_ret
+        cmp ah, 0x0a
+        je %[1]s_ret
+        cmp ah, 0x13
+        je %[1]s_ret
+        cmp ah, 0x02
+        je %[1]s_ret
+        cmp ah, 0x06
+        je %[1]s_ret
+        cmp ah, 0x07
+        je %[1]s_ret
+        cmp ah, 0x00
+        je %[1]s_ret
+        int 0x10
+%[1]s_ret:
+        ret
+`, p)
+	return &Spec{Name: f.Name, Goal: f.Goal, Hooks: f.Hooks, Source: []byte(b.String()), SourceFile: f.Name + ".muted.asm"}, true
 }

@@ -29,6 +29,7 @@ func TestCommandWords(t *testing.T) {
 		{byName(t, all, "echo"), "echo"},
 		{byName(t, all, "backspace"), ""},
 		{twoCommands, "ping pong"},
+		{&Spec{Name: "long", Goal: "long", Hooks: map[string]string{"cmd_head": "long_entry"}, Source: []byte("long_entry: dw prev_cmd_head, long_name, long_run, 0\nlong_name: db \"showthecurrenttimefromthebiosclock\", 0\nlong_run: ret\n")}, "showthecurrenttimefromthebiosclock"},
 	} {
 		inst, err := base.Install(c.spec, 0)
 		if err != nil {
@@ -40,47 +41,102 @@ func TestCommandWords(t *testing.T) {
 	}
 }
 
-// A stub takes the same hooks and does nothing: its commands exist (no
-// "Unknown command") but print nothing; its key handler eats every key.
-func TestStub(t *testing.T) {
+// The stand-ins take the same hooks and do nothing: their commands exist
+// (no "Unknown command") but print nothing; the stub's key handler passes
+// keys on, the swallowing one eats them; the muted feature works but shows
+// nothing.
+func TestStandIns(t *testing.T) {
 	all := allSpecs(t)
 	base, _, err := v1Base(t).InstallAll([]*Spec{byName(t, all, "command_parser")})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A feature that takes a key and a command, and one called "stub" with
+	// labels stub_*: the stand-ins' labels must not clash with it.
+	keyAndCmd := &Spec{Name: "kc", Goal: "key and command", Hooks: map[string]string{"cmd_head": "kc_entry", "hook_key": "kc_key"}, Source: []byte(`
+kc_entry: dw prev_cmd_head, kc_name, kc_run, 0
+kc_name: db "kc", 0
+kc_run: mov si, kc_name
+        jmp print_string
+kc_key: jmp prev_hook_key
+`)}
+	stubNamed := &Spec{Name: "stub", Goal: "a stub command", Hooks: map[string]string{"cmd_head": "stub_entry"}, Source: []byte(`
+stub_entry: dw prev_cmd_head, stub_name, stub_run, 0
+stub_name: db "stub", 0
+stub_run: ret
+`)}
+	si, err := base.Install(stubNamed, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base, err = base.Apply(si); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
-		spec     *Spec
-		scenario string
+		spec      *Spec
+		scenarios map[string]string // build -> a scenario that passes on it
 	}{
-		{byName(t, all, "help"), "wait \"pxOS>\"\ntype \"help\\n\"\nexpect-row 2 \"pxOS>\"\nexpect-not \"Unknown\"\nexpect-not \"Commands\"\n"},
-		{twoCommands, "wait \"pxOS>\"\ntype \"pong\\n\"\nexpect-row 2 \"pxOS>\"\ntype \"ping\\n\"\nexpect-row 3 \"pxOS>\"\nexpect-not \"Unknown\"\n"},
-		{byName(t, all, "backspace"), "wait \"pxOS>\"\ntype \"abc\"\nexpect-row 1 \"pxOS> \"\nexpect-not \"abc\"\ncursor 1 6\n"},
+		{byName(t, all, "help"), map[string]string{
+			"stub":  "wait \"pxOS>\"\ntype \"help\\n\"\nexpect-row 2 \"pxOS>\"\nexpect-not \"Unknown\"\nexpect-not \"Commands\"\n",
+			"muted": "wait \"pxOS>\"\ntype \"help\\n\"\nexpect-row 2 \"pxOS>\"\nexpect-not \"Unknown\"\nexpect-not \"Commands\"\n"}},
+		{twoCommands, map[string]string{
+			"stub": "wait \"pxOS>\"\ntype \"pong\\n\"\nexpect-row 2 \"pxOS>\"\ntype \"ping\\n\"\nexpect-row 3 \"pxOS>\"\nexpect-not \"Unknown\"\n"}},
+		{byName(t, all, "backspace"), map[string]string{
+			"swallow": "wait \"pxOS>\"\ntype \"abc\"\nexpect-row 1 \"pxOS> \"\nexpect-not \"abc\"\ncursor 1 6\n"}},
+		{byName(t, all, "command_parser"), nil},
+		{keyAndCmd, map[string]string{
+			"stub":    "wait \"pxOS>\"\ntype \"kc\\n\"\nexpect-row 1 \"pxOS> kc\"\nexpect-row 2 \"pxOS>\"\nexpect-not \"Unknown\"\n",
+			"swallow": "wait \"pxOS>\"\ntype \"kc\\n\"\nexpect-row 1 \"pxOS>\"\nexpect-not \"kc\"\n",
+			"muted":   "wait \"pxOS>\"\ntype \"kc\\n\"\nexpect-row 1 \"pxOS> kc\"\nexpect-row 2 \"pxOS>\"\nexpect-not \"Unknown\"\n"}},
 	} {
-		inst, err := base.Install(c.spec, 0)
+		b := base
+		if c.spec.Name == "command_parser" {
+			b = v1Base(t)
+		}
+		inst, err := b.Install(c.spec, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		stub := Stub(inst)
-		if stub == nil {
-			t.Fatalf("%s: no stub", c.spec.Name)
-		}
-		if got, want := sortedKeys(stub.Hooks), sortedKeys(c.spec.Hooks); strings.Join(got, ",") != strings.Join(want, ",") {
-			t.Errorf("%s: stub hooks %v, want %v", c.spec.Name, got, want)
-		}
-		si, err := base.Install(stub, 0)
-		if err != nil {
-			t.Fatalf("%s: stub: %v\n%s", c.spec.Name, err, stub.Source)
-		}
-		b, err := base.Apply(si)
+		variants, err := Stubs(inst)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := runOn(t, "emu", b.Image.Floppy, parseScenario(t, c.spec.Name+".stub", []byte(c.scenario)))
-		if !r.Passed {
-			var w strings.Builder
-			r.WriteReport(&w, false)
-			t.Errorf("%s stub:\n%s", c.spec.Name, w.String())
+		if m, ok := Muted(inst); ok {
+			variants = append(variants, Variant{Build: "muted", Spec: m})
 		}
+		var got []string
+		for _, v := range variants {
+			got = append(got, v.Build)
+			if hs, want := sortedKeys(v.Spec.Hooks), sortedKeys(c.spec.Hooks); strings.Join(hs, ",") != strings.Join(want, ",") {
+				t.Errorf("%s %s: hooks %v, want %v", c.spec.Name, v.Build, hs, want)
+			}
+			vi, err := b.Install(v.Spec, 0)
+			if err != nil {
+				t.Fatalf("%s %s: %v\n%s", c.spec.Name, v.Build, err, v.Spec.Source)
+			}
+			vb, err := b.Apply(vi)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if src, ok := c.scenarios[v.Build]; ok {
+				r := runOn(t, "emu", vb.Image.Floppy, parseScenario(t, c.spec.Name+"."+v.Build, []byte(src)))
+				if !r.Passed {
+					var w strings.Builder
+					r.WriteReport(&w, false)
+					t.Errorf("%s %s:\n%s", c.spec.Name, v.Build, w.String())
+				}
+			}
+		}
+		t.Logf("%s: %v", c.spec.Name, got)
+	}
+	// A command whose word is not text has no stub: no stand-in, an error.
+	bad := &Spec{Name: "bad", Goal: "bad", Hooks: map[string]string{"cmd_head": "bad_entry"}, Source: []byte("bad_entry: dw prev_cmd_head, bad_name, bad_run, 0\nbad_name: db 1, 2, 3, 0\nbad_run: ret\n")}
+	inst, err := base.Install(bad, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Stubs(inst); err == nil {
+		t.Error("a stub for an unreadable command word")
 	}
 }
 

@@ -353,75 +353,98 @@ func itIsTheyAre(n int) string {
 	return "they are"
 }
 
-// prove runs the step's scenarios on the build without the feature and on a
-// stub of it, and judges each (tr holds their runs on the candidate, first).
-// why says, for the model, why the answer's scenario is not evidence.
+// baseline is a build a step's scenarios must fail on, and their runs.
+type baseline struct {
+	evidence.Baseline
+	sr *scenario.SuiteResult
+}
+
+// prove runs the step's scenarios on the build without the feature and on
+// each stand-in for it (stubs whose hooks do nothing, the feature with its
+// output muted), and judges each scenario (tr holds their runs on the
+// candidate, first). why says, for the model, why the answer's scenario is
+// not evidence.
 func (r *runner) prove(ctx context.Context, old *feature.Base, res *gen.Result, own []*scenario.Scenario, tr *scenario.SuiteResult) ([]evidence.Proof, string) {
 	nb := len(r.machines())
-	without := r.test(ctx, old, own)
-	var stub *scenario.SuiteResult
-	stubDesc := ""
-	if spec := feature.Stub(res.Install); spec != nil {
-		if si, err := old.Install(spec, 0); err == nil {
-			if sb, err := old.Apply(si); err == nil {
-				stub = r.test(ctx, sb, own)
-				stubDesc = stubText(res.Install)
-			}
+	builds := []baseline{{Baseline: evidence.Baseline{Build: evidence.Without}, sr: r.test(ctx, old, own)}}
+	variants, err := feature.Stubs(res.Install)
+	if err != nil {
+		builds = append(builds, baseline{Baseline: evidence.Baseline{Build: "stub", Desc: "its hooks do nothing", Err: err.Error()}})
+	}
+	if m, ok := feature.Muted(res.Install); ok {
+		variants = append(variants, feature.Variant{Build: "muted", Desc: "your feature runs with its screen output hidden", Spec: m})
+	}
+	for _, v := range variants {
+		b := baseline{Baseline: evidence.Baseline{Build: v.Build, Desc: v.Desc}}
+		vi, err := old.Install(v.Spec, 0)
+		var vb *feature.Base
+		if err == nil {
+			vb, err = old.Apply(vi)
 		}
+		if err != nil {
+			b.Err = err.Error()
+		} else {
+			b.sr = r.test(ctx, vb, own)
+		}
+		builds = append(builds, b)
+	}
+	part := func(sr *scenario.SuiteResult, i int) []*scenario.Result {
+		if sr == nil || len(sr.Results) < (i+1)*nb {
+			return nil
+		}
+		return sr.Results[i*nb : (i+1)*nb]
 	}
 	var proofs []evidence.Proof
 	why := ""
 	for i, sc := range own {
-		part := func(sr *scenario.SuiteResult) []*scenario.Result {
-			if sr == nil || len(sr.Results) < (i+1)*nb {
-				return nil
-			}
-			return sr.Results[i*nb : (i+1)*nb]
-		}
 		origin := "answer"
 		if i > 0 {
 			origin = "plan"
 		}
-		p := evidence.Judge(sc, origin, part(tr), part(without), part(stub))
+		var bases []evidence.Baseline
+		for _, b := range builds {
+			bl := b.Baseline
+			bl.Results = part(b.sr, i)
+			bases = append(bases, bl)
+		}
+		p := evidence.Judge(sc, origin, part(tr, i), bases)
 		proofs = append(proofs, p)
 		if p.FailToPass || origin != "answer" {
+			// The plan's scenario counts when it holds; when it does not,
+			// it is reported, not held against an answer that cannot
+			// change it.
 			continue
 		}
 		switch {
-		case !allFailed(part(without)):
+		case p.Failed == evidence.Without:
 			why = "your scenario also passes on the build without your feature, so it does not test it: type the command (or keys) your feature handles and expect the output it prints.\n" +
 				screenNote("the screen at the end of your scenario on the build without your feature", p.Without)
+		case p.Failed != "":
+			why = "your scenario also passes when " + descOf(builds, p.Failed) + ", so it does not show what your feature does: expect the output your feature prints.\n" +
+				screenNote("the screen at the end of your scenario on that build", runsOf(p.StandIns, p.Failed))
 		default:
-			why = "your scenario also passes when " + stubDesc + ", so it does not show what your feature does: expect the output your feature prints.\n" +
-				screenNote("the screen at the end of your scenario on that build", p.Stub)
+			why = "pxos cannot use your scenario as evidence: " + p.Why
 		}
 	}
-	// The plan's scenario: evidence when it holds; when it passes on the
-	// stub it is reported, not held against an answer that cannot change it.
-	return proofs, why
+	return proofs, strings.TrimRight(why, "\n")
 }
 
-// stubText says what the stub build does, for a repair prompt.
-func stubText(inst *feature.Installation) string {
-	var parts []string
-	if w := feature.CommandWords(inst); len(w) > 0 {
-		parts = append(parts, fmt.Sprintf("the command %s exists but prints nothing", strings.Join(quoteAll(w), ", ")))
-	}
-	for _, h := range inst.Hooks {
-		switch h.Slot {
-		case "hook_key":
-			parts = append(parts, "a key handler swallows every key")
-		case "hook_line":
-			parts = append(parts, "a line handler swallows every line")
+// descOf returns what the named baseline build does.
+func descOf(builds []baseline, name string) string {
+	for _, b := range builds {
+		if b.Build == name {
+			return b.Desc
 		}
 	}
-	return strings.Join(parts, " and ")
+	return name
 }
 
-func quoteAll(ws []string) []string {
-	out := make([]string, len(ws))
-	for i, w := range ws {
-		out[i] = fmt.Sprintf("%q", w)
+func runsOf(rs []evidence.Run, build string) []evidence.Run {
+	var out []evidence.Run
+	for _, r := range rs {
+		if r.Build == build {
+			out = append(out, r)
+		}
 	}
 	return out
 }

@@ -278,7 +278,8 @@ func TestStubCatchesDoNothing(t *testing.T) {
 		t.Errorf("the repair prompt:\n%s", repair)
 	}
 	p := g.Evidence[0]
-	if !p.FailToPass || len(p.Without) != 1 || p.Without[0].Passed || len(p.Stub) != 1 || p.Stub[0].Passed || !p.With[0].Passed {
+	if !p.FailToPass || len(p.Without) != 1 || p.Without[0].Passed || len(p.StandIns) != 2 || p.StandIns[0].Build != "stub" || p.StandIns[1].Build != "muted" ||
+		p.StandIns[0].Passed || p.StandIns[1].Passed || !p.With[0].Passed {
 		t.Errorf("evidence %+v", p)
 	}
 	if s := solutionsFor(net, timeGoal); strings.Join(s, ",") != "time" {
@@ -582,5 +583,71 @@ func TestTokensEstimated(t *testing.T) {
 		if got := strings.Contains(table.String(), " ~"); got != noUsage {
 			t.Errorf("noUsage=%v: table:\n%s", noUsage, table.String())
 		}
+	}
+}
+
+// Features that do nothing a person would see, dressed up so that a single
+// stub does not catch them (issue 12, found by trying): each is rejected and
+// nothing is committed; the image still says Unknown command.
+func TestDoNothingInDisguise(t *testing.T) {
+	long := "showthecurrenttimefromthebiosclock"
+	for _, c := range []struct {
+		name, answer string
+		pre          []string // features installed first (besides the parser)
+		word         string   // what a person types
+	}{
+		{"a pass-through key handler beside the command", answerJSON(map[string]any{
+			"assembly": command("tm", "time", "        ret\n") + "tm_key: jmp prev_hook_key\n",
+			"hooks":    []map[string]string{{"slot": "cmd_head", "handler": "tm_entry"}, {"slot": "hook_key", "handler": "tm_key"}},
+			"scenario": sc(`type "time\n"`, `expect "pxOS> time"`, `expect-not "Unknown command"`)}), nil, "time"},
+		{"a command word of 34 characters", answerJSON(map[string]any{
+			"assembly": command("lw", long, "        ret\n"), "slot": "cmd_head", "handler": "lw_entry",
+			"scenario": sc(`type "`+long+`\n"`, `expect-not "Unknown command"`)}), nil, long},
+		{"a line handler that swallows only its word", answerJSON(map[string]any{
+			"assembly": "tl_line:\n        cmp cx, 4\n        jne .pass\n        cmp word [si], 'ti'\n        jne .pass\n        cmp word [si+2], 'me'\n        jne .pass\n        stc\n        ret\n.pass:  jmp prev_hook_line\n",
+			"slot":     "hook_line", "handler": "tl_line",
+			"scenario": sc(`type "time\n"`, `expect-not "Unknown command"`, `type "foo\n"`, `expect "Unknown command: foo"`)}), nil, "time"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv, _ := serve(t, planJSON(map[string]string{"goal": timeGoal}), routed{"time", []string{c.answer}})
+			ws := workspace(t, "command_parser")
+			before := readFile(t, ws.Commands)
+			o := openaiOptions(t, srv, ws, network(t), timeGoal)
+			o.MaxAttempts = 1
+			rep, err := Run(context.Background(), o)
+			if err == nil || rep.Goals[0].Result != ResultFailed {
+				t.Fatalf("err %v, result %s: %s", err, rep.Goals[0].Result, rep.Goals[0].Note)
+			}
+			if a := rep.Goals[0].Attempts[0]; a.Verdict != "rejected" {
+				t.Errorf("attempt: %s: %s", a.Verdict, a.Error)
+			} else {
+				t.Logf("rejected: %s", firstLine(a.Error))
+			}
+			if !bytes.Equal(before, readFile(t, ws.Commands)) {
+				t.Error("the commands file changed")
+			}
+			mustPass(t, "still unknown", onImage(t, ws, sc(`type "`+c.word+`\n"`, `expect "Unknown command: `+c.word+`"`)))
+		})
+	}
+}
+
+// A feature called stub, with labels stub_*, does not switch the check off
+// for the features after it.
+func TestStubNamedFeature(t *testing.T) {
+	stubGoal := "Add a 'stub' command that prints stubbed!"
+	srv, _ := serve(t, planJSON(map[string]string{"goal": stubGoal}, map[string]string{"goal": timeGoal}),
+		routed{"stub", []string{answerJSON(map[string]any{"assembly": command("stub", "stub", prints("stubbed!")), "slot": "cmd_head", "handler": "stub_entry",
+			"scenario": sc(`type "stub\n"`, `expect "stubbed!"`)})}},
+		routed{"time", []string{answerJSON(map[string]any{"assembly": command("tm", "time", "        ret\n"), "slot": "cmd_head", "handler": "tm_entry",
+			"scenario": sc(`type "time\n"`, `expect-not "Unknown command"`)})}})
+	ws := workspace(t, "command_parser")
+	o := openaiOptions(t, srv, ws, network(t), stubGoal, timeGoal)
+	o.MaxAttempts = 1
+	rep, err := Run(context.Background(), o)
+	if err == nil || rep.Goals[0].Result != ResultPassed || rep.Goals[0].Feature != "stub" || rep.Goals[1].Result != ResultFailed {
+		t.Fatalf("err %v; %+v", err, rep.Goals)
+	}
+	if a := rep.Goals[1].Attempts[0]; !strings.Contains(a.Error, `the command "time" exists but prints nothing`) {
+		t.Errorf("time: %s", a.Error)
 	}
 }
