@@ -3,15 +3,24 @@ package feature
 import (
 	"bufio"
 	"bytes"
+	"regexp"
 	"strings"
 )
 
-// NormGoal is a goal's identity: its words, lower case, joined by single
-// spaces ("Add 'help' command!" and "add help command" are one goal). It
-// ignores only case, punctuation and spacing: two goals that differ in a
-// word are different goals, however many words they share.
+// goalWordRE is a word of a goal in any script: "Удалить backspace" has two.
+var goalWordRE = regexp.MustCompile(`[\p{L}\p{M}\p{N}_]+`)
+
+// NormGoal is a goal's identity: its words (letters and digits of any
+// script), lower case, joined by single spaces ("Add 'help' command!" and
+// "add help command" are one goal). It ignores only case, punctuation and
+// spacing: two goals that differ in a word are different goals, however
+// many words they share. A goal written in symbols alone ("!!!") has an
+// identity of its own: its text, trimmed.
 func NormGoal(goal string) string {
-	return strings.Join(wordRE.FindAllString(strings.ToLower(goal), -1), " ")
+	if n := strings.Join(goalWordRE.FindAllString(strings.ToLower(goal), -1), " "); n != "" {
+		return n
+	}
+	return strings.Join(strings.Fields(goal), " ")
 }
 
 // SameGoal reports whether a and b are the same goal (see NormGoal). An

@@ -175,7 +175,7 @@ func TestShippedScenariosFailToPass(t *testing.T) {
 				b     *Base
 				pass  bool
 			}{{"without", without, false}, {"with", with, true}}
-			variants, err := Stubs(inst)
+			variants, err := Stubs(inst, inst.Base)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -92,9 +92,11 @@ type Variant struct {
 //
 // A scenario that passes on one of them checks only that a command exists,
 // that "Unknown command" is gone or that keys were eaten, which a feature
-// that does nothing also gives. It fails when a command word cannot be
-// read, since no stub could stand in for it.
-func Stubs(inst *Installation) ([]Variant, error) {
+// that does nothing also gives. The stubs' labels are free in into, the
+// build they will be installed into (usually inst.Base; for a feature that
+// is already there, the current build, where a stub shadows it). It fails
+// when a command word cannot be read, since no stub could stand in for it.
+func Stubs(inst *Installation, into *Base) ([]Variant, error) {
 	var slots []string
 	for _, h := range inst.Hooks {
 		slots = append(slots, h.Slot)
@@ -114,7 +116,7 @@ func Stubs(inst *Installation) ([]Variant, error) {
 			hasEvent = true
 		}
 	}
-	p := freePrefix(inst.Base, "stub")
+	p := freePrefix(into, "stub")
 	var out []Variant
 	if hasCmd {
 		out = append(out, Variant{Build: "stub", Desc: stubDesc(words, ""), Spec: stubSpec(inst.Spec.Name, p, slots, words, false)})
@@ -207,7 +209,8 @@ func stubSpec(name, p string, slots, words []string, swallow bool) *Spec {
 			fmt.Fprintf(&src, "%s:\n        jmp %s%s\n", label, PrevPrefix, slot)
 		}
 	}
-	return &Spec{Name: name, Goal: "stub of " + name, Hooks: hooks, Source: []byte(src.String()), SourceFile: name + ".stub.asm"}
+	// Named by its prefix, so that it installs beside the feature itself.
+	return &Spec{Name: p, Goal: "stub of " + name, Hooks: hooks, Source: []byte(src.String()), SourceFile: name + ".stub.asm"}
 }
 
 // freePrefix returns a label prefix, stem or stem2, stem3, ..., that no
@@ -219,7 +222,7 @@ func freePrefix(b *Base, stem string) string {
 		if i > 1 {
 			p = fmt.Sprintf("%s%d", stem, i)
 		}
-		clash := false
+		clash := b.Present(p)
 		for name := range b.Image.Program.Symbols {
 			if strings.HasPrefix(name, p+"_") || name == p {
 				clash = true

@@ -97,7 +97,7 @@ stub_run: ret
 		if err != nil {
 			t.Fatal(err)
 		}
-		variants, err := Stubs(inst)
+		variants, err := Stubs(inst, inst.Base)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +135,7 @@ stub_run: ret
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Stubs(inst); err == nil {
+	if _, err := Stubs(inst, inst.Base); err == nil {
 		t.Error("a stub for an unreadable command word")
 	}
 }
@@ -157,10 +157,31 @@ func TestBlocksAndRecorded(t *testing.T) {
 		"Add a 'cls' command":                              "",
 		"Add 'help' command":                               "", // another goal: its own words
 		"help":                                             "",
+		"Удалить backspace":                                "",
+		"删除 help 命令":                                       "",
 	} {
 		got, ok := b.Recorded(goal)
 		if ok != (want != "") || got.Name != want {
 			t.Errorf("Recorded(%q) = %+v, %v; want %q", goal, got, ok, want)
+		}
+	}
+}
+
+func TestNormGoal(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{
+		{"Add 'help' command!", "add help command", true},
+		{"Добавить команду, которая показывает время", "добавить команду которая показывает время", true},
+		{"Add a 'hi' command that prints 'привет'", "Add a 'hi' command that prints 'пока'", false},
+		{"Удалить backspace", "backspace", false},
+		{"删除 help 命令", "help", false},
+		{"!!!", "???", false},
+		{"", "", false},
+	} {
+		if got := SameGoal(c.a, c.b); got != c.same {
+			t.Errorf("SameGoal(%q, %q) = %v, want %v", c.a, c.b, got, c.same)
 		}
 	}
 }

@@ -109,6 +109,7 @@ type runner struct {
 	base       *feature.Base
 	calls      int             // generate attempts so far (for MaxIterations)
 	installing map[string]bool // prerequisites being installed (cycle guard)
+	bare       *feature.Base   // the shipped pxOS v1.0, for scratch installs (presence)
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -265,13 +266,15 @@ func (r *runner) goal(ctx context.Context, p goalPlan, n *int, total int) *GoalR
 }
 
 // prepGoal is what the block of a preparatory step records as its goal: its
-// own description, never the goal it prepares (that one is met only by the
-// goal's last step).
+// own description marked as a step toward the goal, never the goal itself
+// nor any other goal of the run (a planner may copy another goal's words
+// into a step: that step must not make the other goal present).
 func prepGoal(st Step, goal string) string {
-	if d := strings.TrimSpace(st.Description); d != "" && !feature.SameGoal(d, goal) {
-		return d
+	d := strings.TrimSpace(st.Description)
+	if d == "" {
+		d = "a step"
 	}
-	return "a step toward: " + goal
+	return d + " (a step toward: " + goal + ")"
 }
 
 // Step is one planned feature.

@@ -55,7 +55,7 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 	featureText := st.Goal
 	switch {
 	case st.Role == RolePrepares:
-		featureText = st.Record + " (a step toward the goal: " + st.Goal + ")"
+		featureText = st.Record
 	case st.Description != "" && st.Description != st.Goal:
 		featureText = st.Goal + ": " + st.Description
 	}
@@ -367,7 +367,7 @@ type baseline struct {
 func (r *runner) prove(ctx context.Context, old *feature.Base, res *gen.Result, own []*scenario.Scenario, tr *scenario.SuiteResult) ([]evidence.Proof, string) {
 	nb := len(r.machines())
 	builds := []baseline{{Baseline: evidence.Baseline{Build: evidence.Without}, sr: r.test(ctx, old, own)}}
-	variants, err := feature.Stubs(res.Install)
+	variants, err := feature.Stubs(res.Install, old)
 	if err != nil {
 		builds = append(builds, baseline{Baseline: evidence.Baseline{Build: "stub", Desc: "its hooks do nothing", Err: err.Error()}})
 	}

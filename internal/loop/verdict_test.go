@@ -651,3 +651,72 @@ func TestStubNamedFeature(t *testing.T) {
 		t.Errorf("time: %s", a.Error)
 	}
 }
+
+// A preparatory step whose description is another goal's text records
+// itself as a step, so that other goal is still built, not "present".
+func TestPrepStepCannotMeetAnotherGoal(t *testing.T) {
+	dateGoal := "Add a 'date' command that prints the date"
+	plan := planJSON(
+		map[string]string{"goal": verGoal2, "description": dateGoal},
+		map[string]string{"goal": verGoal2, "description": "ver prints pxOS v1.0 (generated)"},
+		map[string]string{"goal": dateGoal, "description": "date prints the date"})
+	srv, _ := serve(t, plan,
+		routed{"a step toward", []string{answerJSON(map[string]any{"assembly": command("hp", "helper", prints("helper ready")), "slot": "cmd_head", "handler": "hp_entry",
+			"scenario": sc(`type "helper\n"`, `expect "helper ready"`)})}},
+		routed{"ver prints", []string{answerJSON(map[string]any{"assembly": command("vr", "ver", prints("pxOS v1.0 (generated)")), "slot": "cmd_head", "handler": "vr_entry",
+			"scenario": sc(`type "ver\n"`, `expect "(generated)"`)})}},
+		routed{"date prints", []string{answerJSON(map[string]any{"assembly": command("dt", "date", prints("Date: 2026-11-30")), "slot": "cmd_head", "handler": "dt_entry",
+			"scenario": sc(`type "date\n"`, `expect "Date: "`)})}})
+	ws := workspace(t, "command_parser")
+	rep, err := Run(context.Background(), openaiOptions(t, srv, ws, network(t), verGoal2, dateGoal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range rep.Goals {
+		got = append(got, g.Role+":"+g.Feature+":"+g.Result)
+	}
+	if strings.Join(got, " ") != "prepares:helper:passed goal:ver:passed goal:date:passed" {
+		t.Errorf("rows %v", got)
+	}
+	mustPass(t, "date", onImage(t, ws, sc(`type "date\n"`, `expect "Date: 2026-11-30"`)))
+}
+
+// A proven scenario makes a goal present only where it sees the goal's
+// feature: not where what the feature needs is missing, and not where a
+// stub of the feature shadowing the build passes it too. (A record from
+// elsewhere whose scenario checks only that "Unknown command" is gone
+// passes on a bare build, which has no parser to report anything.)
+func TestPresenceNotVacuous(t *testing.T) {
+	zapGoal := "Add a 'zap' command"
+	for _, requires := range [][]string{{"command_parser"}, nil} {
+		net := network(t)
+		spec := &feature.Spec{Name: "zap", Goal: zapGoal, Requires: requires, Hooks: map[string]string{"cmd_head": "zp_entry"},
+			Source:   []byte(command("zp", "zap", "        ret\n")),
+			Scenario: []byte(sc(`type "zap\n"`, `expect-not "Unknown command"`))}
+		if _, err := net.Append(gen.SolutionRecord(spec, gen.Proven, "elsewhere", 0)); err != nil {
+			t.Fatal(err)
+		}
+		ws := workspace(t)
+		rep, _ := Run(context.Background(), Options{Workspace: ws, Network: net, Provider: &gen.KB{Network: net}, Goals: []string{zapGoal}, MaxAttempts: 1})
+		for _, g := range rep.Goals {
+			if g.Role == RoleGoal && (g.Result == ResultPresent || g.Result == ResultPassed) {
+				t.Errorf("requires %v: %q is %s: %s", requires, g.Goal, g.Result, g.Note)
+			}
+		}
+	}
+
+	// The shipped help, installed for its own goal, is present for the
+	// seed's "help command" by its proven scenario, with the stub's run as
+	// the evidence that the scenario sees help.
+	net := network(t)
+	ws := workspace(t, "command_parser", "help")
+	rep, err := Run(context.Background(), Options{Workspace: ws, Network: net, Provider: &gen.KB{Network: net}, Goals: []string{"help command"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := rep.Goals[0].Presence
+	if rep.Goals[0].Result != ResultPresent || p == nil || p.How != "proven-scenario" || len(p.Proof.StandIns) != 1 || p.Proof.StandIns[0].Passed {
+		t.Fatalf("%+v", rep.Goals[0])
+	}
+}

@@ -134,6 +134,44 @@ type Machine interface {
 	Close() error
 }
 
+// MemoryReader is a Machine that can read guest physical memory. Both
+// machines implement it; assert it with m.(machine.MemoryReader).
+//
+// ReadMemory returns a copy of the n bytes at physical address addr (in
+// real mode the linear address segment*16+offset), addr through addr+n-1,
+// all within the first MiB (MemoryEnd): the interrupt vector table, the
+// BIOS data area, pxOS at 0x7C00, VGA text memory at 0xB8000. n is at most
+// MaxRead; CheckRead gives the error for a request outside these bounds.
+// The bytes are what the guest holds when the call is made: a read of a
+// running QEMU guest is not synchronised with the guest's instructions.
+// A crashed (stopped) guest can still be read, so a caller can inspect what
+// it left; a closed machine cannot, and returns an error.
+type MemoryReader interface {
+	ReadMemory(ctx context.Context, addr uint32, n int) ([]byte, error)
+}
+
+// MemoryEnd is one past the last address ReadMemory reads: 1 MiB, the
+// real-mode address space (addresses past it wrap or need A20).
+const MemoryEnd = 1 << 20
+
+// MaxRead is the most bytes one ReadMemory call returns: 64 KiB, one
+// real-mode segment. It bounds what a QEMU read copies through a file.
+const MaxRead = 64 << 10
+
+// CheckRead returns an error when a ReadMemory of n bytes at addr is out of
+// bounds: n not in 1..MaxRead, or addr+n past MemoryEnd.
+func CheckRead(addr uint32, n int) error {
+	switch {
+	case n <= 0:
+		return fmt.Errorf("machine: read memory at 0x%05X: length %d, want at least 1", addr, n)
+	case n > MaxRead:
+		return fmt.Errorf("machine: read memory at 0x%05X: length %d is more than %d bytes", addr, n, MaxRead)
+	case uint64(addr)+uint64(n) > MemoryEnd:
+		return fmt.Errorf("machine: read memory: %d bytes at 0x%05X run past the first MiB (0x%05X)", n, addr, MemoryEnd)
+	}
+	return nil
+}
+
 // Crash reports a guest that stopped working: an invalid opcode, hlt with
 // interrupts off, a runaway past the instruction budget, a triple fault.
 type Crash struct {

@@ -33,6 +33,7 @@
 package pc
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -438,6 +439,22 @@ func (p *PC) screen() machine.Screen {
 	return machine.ScreenFromVGA(m[base:base+machine.Rows*machine.Cols*2], row, col)
 }
 
+// ReadMemory returns a copy of n bytes of guest memory at the physical
+// address addr, within the bounds of machine.CheckRead. It reads a crashed
+// guest too; after Close, whose memory is recycled, it fails.
+func (p *PC) ReadMemory(ctx context.Context, addr uint32, n int) ([]byte, error) {
+	if p.closed {
+		return nil, errors.New("pc: machine is closed")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := machine.CheckRead(addr, n); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(p.cpu.Mem[addr : addr+uint32(n)]), nil
+}
+
 // Close releases the machine; its memory is recycled, so CPU().Mem must not
 // be used afterwards. It is safe to call more than once.
 func (p *PC) Close() error {
@@ -451,4 +468,7 @@ func (p *PC) Close() error {
 	return nil
 }
 
-var _ machine.Machine = (*PC)(nil)
+var (
+	_ machine.Machine      = (*PC)(nil)
+	_ machine.MemoryReader = (*PC)(nil)
+)

@@ -17,8 +17,9 @@
 // than TCG for this workload.
 //
 // The text screen is read with pmemsave of 4000 bytes at 0xB8000, the cursor
-// from the BIOS data area word at 0x450 (column, row of page 0), keys are sent
-// with send-key, screenshots taken with screendump.
+// from the BIOS data area word at 0x450 (column, row of page 0), other guest
+// memory (ReadMemory) with pmemsave too, keys are sent with send-key,
+// screenshots taken with screendump.
 package qemu
 
 import (
@@ -67,11 +68,15 @@ type Machine struct {
 	q      *qmp
 
 	crash     *machine.Crash // set once a crash was seen
+	closed    bool           // Close was called
 	closeOnce sync.Once
 	closeErr  error
 }
 
-var _ machine.Machine = (*Machine)(nil)
+var (
+	_ machine.Machine      = (*Machine)(nil)
+	_ machine.MemoryReader = (*Machine)(nil)
+)
 
 // Start boots img (a floppy image; padded to FloppySize when shorter) in a
 // new QEMU process and connects to its QMP socket. ctx bounds only the start;
@@ -313,6 +318,26 @@ func (m *Machine) Screen(ctx context.Context) (machine.Screen, error) {
 	return machine.ScreenFromVGA(vga, int(cur[1]), int(cur[0])), nil
 }
 
+// ReadMemory returns a copy of n bytes of guest physical memory at addr,
+// within the bounds of machine.CheckRead, read with pmemsave. Like Screen it
+// works on a crashed (stopped) guest; after Close it fails.
+func (m *Machine) ReadMemory(ctx context.Context, addr uint32, n int) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if m.q == nil || m.closed {
+		return nil, errors.New("qemu: machine closed")
+	}
+	if err := machine.CheckRead(addr, n); err != nil {
+		return nil, err
+	}
+	b, err := m.readMem(addr, n, "mem.bin")
+	if err != nil {
+		return nil, m.withStderr(err)
+	}
+	return b, nil
+}
+
 // poll calls check with the current screen every Poll interval until it
 // returns true, the guest crashes or ctx ends.
 func (m *Machine) poll(ctx context.Context, check func(s *machine.Screen) bool) error {
@@ -484,6 +509,7 @@ func (m *Machine) Crashed() *machine.Crash {
 // once.
 func (m *Machine) Close() error {
 	m.closeOnce.Do(func() {
+		m.closed = true
 		if m.q != nil {
 			done := make(chan struct{})
 			go func() {

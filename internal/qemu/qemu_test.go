@@ -197,6 +197,11 @@ func TestCrashDetected(t *testing.T) {
 	if !s.Contains("about to crash") {
 		t.Errorf("screen after crash:\n%s\nwant %q", s.Text(), "about to crash")
 	}
+	// So is memory: the boot sector the guest ran.
+	img := buildImage(t, "crash")
+	if b, err := m.ReadMemory(ctx, 0x7C00, 16); err != nil || !bytes.Equal(b, img[:16]) {
+		t.Errorf("ReadMemory(0x7C00) after crash = % X, %v; want % X", b, err, img[:16])
+	}
 	if err := m.Press(ctx, machine.Key{Rune: 'a'}); !errors.As(err, &c) {
 		t.Errorf("Press after crash = %v, want the crash", err)
 	}
