@@ -313,6 +313,16 @@ func (r *runner) regression(b *feature.Base) ([]*scenario.Scenario, error) {
 
 // test runs scenarios on the chosen backend(s) against the build.
 func (r *runner) test(ctx context.Context, b *feature.Base, scs []*scenario.Scenario) *scenario.SuiteResult {
+	return r.run1(ctx, b, scs, nil)
+}
+
+// testGuarded runs scenarios on a candidate build and fails each run that
+// leaves pxOS's base changed (see guard).
+func (r *runner) testGuarded(ctx context.Context, b *feature.Base, scs []*scenario.Scenario) *scenario.SuiteResult {
+	return r.run1(ctx, b, scs, guard(b))
+}
+
+func (r *runner) run1(ctx context.Context, b *feature.Base, scs []*scenario.Scenario, after func(context.Context, *scenario.Result, machine.Machine) error) *scenario.SuiteResult {
 	img := b.Image.Floppy
 	var backs []scenario.Backend
 	for _, n := range r.machines() {
@@ -321,7 +331,7 @@ func (r *runner) test(ctx context.Context, b *feature.Base, scs []*scenario.Scen
 			return backend.Open(ctx, n, img, backend.Options{})
 		}})
 	}
-	return scenario.RunSuite(ctx, scs, backs, scenario.SuiteOptions{Timeout: r.o.Timeout})
+	return scenario.RunSuite(ctx, scs, backs, scenario.SuiteOptions{Timeout: r.o.Timeout, After: after})
 }
 
 // machines are the backends each scenario runs on, in result order.

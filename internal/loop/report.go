@@ -115,7 +115,8 @@ type AttemptReport struct {
 	// RegressionFailed names the existing regression scenarios the attempt broke.
 	RegressionFailed []string `json:"regression_failed,omitempty"`
 
-	fingerprint string // the answer's (gen.Candidate.Fingerprint)
+	fingerprint string   // the answer's (gen.Candidate.Fingerprint)
+	conflict    []string // the regression scenarios it broke while its own passed
 }
 
 // ScenarioReport is one scenario run of a test.

@@ -81,7 +81,7 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		for _, a := range atts {
 			ar := attemptReport(a, "generate")
 			if a.Verdict == "repeated" {
-				ar.RegressionFailed = s.broken[ar.fingerprint]
+				ar.conflict = s.broken[ar.fingerprint]
 			}
 			g.Attempts = append(g.Attempts, ar)
 			if a.Provider == gen.ProviderOpenAI {
@@ -124,7 +124,7 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		}
 		tests := append(append([]*scenario.Scenario(nil), own...), suite...)
 		r.logf("%s: test %s at %s on %s (%d scenarios)\n", label, res.Spec.Name, res.Install.Range, r.o.Backend, len(tests))
-		tr := r.test(ctx, cand, tests)
+		tr := r.testGuarded(ctx, cand, tests)
 		last.Scenarios = scenarioReports(tr)
 		if ctx.Err() != nil {
 			g.Result = ResultInterrupted
@@ -134,7 +134,12 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		if !tr.Passed {
 			broken := brokenRegression(tr, suite, s.texts)
 			last.RegressionFailed = broken
-			s.broken[fp] = broken
+			if ownPassed(tr, len(own)*len(r.machines())) {
+				// The feature works and breaks existing tests: a conflict
+				// (when it does not work, it is simply broken).
+				last.conflict = broken
+				s.broken[fp] = broken
+			}
 			s.rejected[fp] = last.N
 			last.Phase, last.Verdict = "test", "failed"
 			last.Error = suiteText(tr)
@@ -241,17 +246,17 @@ func (r *runner) generateFailed(ctx context.Context, label string, g *GoalReport
 }
 
 // exhausted ends a step whose attempts ran out: conflicts when at least two
-// attempts ran and every attempt broke the same existing regression
-// scenarios (an answer repeated word for word counts as breaking what it
-// broke before), else failed.
+// attempts ran, and every attempt passed its own scenarios but broke the
+// same existing regression scenarios (an answer repeated word for word
+// counts as breaking what it broke before), else failed.
 func (r *runner) exhausted(g *GoalReport, s *attemptState, note string) {
 	var sets [][]string
 	for _, a := range g.Attempts {
-		if len(a.RegressionFailed) == 0 {
+		if len(a.conflict) == 0 {
 			sets = nil
 			break
 		}
-		sets = append(sets, a.RegressionFailed)
+		sets = append(sets, a.conflict)
 	}
 	if common := intersect(sets); len(sets) >= 2 && len(common) > 0 {
 		g.Result, g.Conflicts = ResultConflicts, common
@@ -290,6 +295,20 @@ func intersect(sets [][]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// ownPassed reports whether the first n results of tr (the step's own
+// scenarios on each machine) passed.
+func ownPassed(tr *scenario.SuiteResult, n int) bool {
+	if len(tr.Results) < n {
+		return false
+	}
+	for _, res := range tr.Results[:n] {
+		if !res.Passed {
+			return false
+		}
+	}
+	return true
 }
 
 // brokenRegression names the regression scenarios (not the step's own) that

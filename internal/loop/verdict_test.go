@@ -720,3 +720,53 @@ func TestPresenceNotVacuous(t *testing.T) {
 		t.Fatalf("%+v", rep.Goals[0])
 	}
 }
+
+// A feature that works but rewrites pxOS's own memory while it runs (the
+// prompt, a hook slot) fails its test: the next person to type would find
+// pxOS broken. The repair names the address.
+func TestRuntimeBaseWrites(t *testing.T) {
+	for _, c := range []struct{ name, extra, where string }{
+		{"prompt", "        mov byte [prompt], 'X'\n", "(prompt)"},
+		{"hook slot", "        mov word [hook_line], no_handler\n", "(hook_line)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv, _ := serve(t, planJSON(map[string]string{"goal": timeGoal}),
+				routed{"time", []string{answerJSON(map[string]any{"assembly": command("tm", "time", c.extra+timeBody), "slot": "cmd_head", "handler": "tm_entry",
+					"scenario": sc(`type "time\n"`, `expect-row 2 "Time: "`)})}})
+			ws := workspace(t, "command_parser")
+			before := readFile(t, ws.Commands)
+			o := openaiOptions(t, srv, ws, network(t), timeGoal)
+			o.MaxAttempts = 1
+			rep, err := Run(context.Background(), o)
+			if err == nil || rep.Goals[0].Result != ResultFailed {
+				t.Fatalf("err %v, %s: %s", err, rep.Goals[0].Result, rep.Goals[0].Note)
+			}
+			if a := rep.Goals[0].Attempts[0]; a.Verdict != "failed" || !strings.Contains(a.Error, "pxOS's own memory had changed at 0x") || !strings.Contains(a.Error, c.where) {
+				t.Errorf("attempt %s: %s", a.Verdict, a.Error)
+			}
+			if !bytes.Equal(before, readFile(t, ws.Commands)) {
+				t.Error("the commands file changed")
+			}
+		})
+	}
+}
+
+// Answers that break the regression suite because they do not work at all
+// (a key handler that eats every key fails its own scenario too) end as
+// failed, not as conflicts with tests that are fine.
+func TestBrokenIsNotConflict(t *testing.T) {
+	eat := func(tag string) string {
+		return answerJSON(map[string]any{"assembly": "ek_key: ; " + tag + "\n        cmp al, 0xff\n        je .pass\n        stc\n        ret\n.pass:  jmp prev_hook_key\n", "slot": "hook_key", "handler": "ek_key",
+			"scenario": sc(`type "0123456789012345678901234567890123456789012345678901234567890123ABCD"`, `expect "0123ABCD"`)})
+	}
+	srv, _ := serve(t, planJSON(map[string]string{"goal": bufferGoal}), routed{"128", []string{eat("a"), eat("b"), eat("c")}})
+	rep, err := Run(context.Background(), openaiOptions(t, srv, workspace(t), network(t), bufferGoal))
+	if err == nil || rep.Goals[0].Result != ResultFailed || len(rep.Goals[0].Conflicts) != 0 {
+		t.Fatalf("err %v; %s %v: %s", err, rep.Goals[0].Result, rep.Goals[0].Conflicts, rep.Goals[0].Note)
+	}
+	for _, a := range rep.Goals[0].Attempts {
+		if a.Phase != "test" || len(a.RegressionFailed) == 0 {
+			t.Errorf("attempt %d: %s %s, broke %v", a.N, a.Phase, a.Verdict, a.RegressionFailed)
+		}
+	}
+}
