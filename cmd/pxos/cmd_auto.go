@@ -78,10 +78,9 @@ without and with the feature, before/after screenshots, byte maps).`,
 			}
 			rep, err := loop.Run(e.ctx, o)
 			if rep != nil {
-				fmt.Fprintln(e.stdout)
 				rep.WriteTable(e.stdout)
 				fmt.Fprintln(e.stdout, rep.Summary())
-				if report != "" {
+				if report != "" && rep.HTML != "" {
 					fmt.Fprintf(e.stdout, "reports: %s, %s\n", report, rep.HTML)
 				}
 				if rep.Image != "" && rep.ImageSHA256 != "" {

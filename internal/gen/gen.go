@@ -72,6 +72,7 @@ type Request struct {
 	Name        string  // the feature's name when the answer gives none; else from its command word or the goal
 	Solution    string  // kb: install the verified solution with this feature name (a prerequisite), not one for Goal
 	Addr        uint32  // where to place it; 0 picks the first free range big enough
+	AddrSoft    bool    // Addr is a hint (a plan's): when the feature does not fit there, place it anywhere
 	Format      Format  // FormatAsm when empty
 	MaxAttempts int     // 3 when 0
 	Temperature float64 // for model providers; 0.7 when 0 (use a tiny value for ~0)
@@ -85,6 +86,11 @@ type Request struct {
 	// found there ends Generate with ErrRepeated. Generate adds the answers
 	// it rejects. May be nil.
 	Rejected map[string]int
+	// Reserved are feature names a new feature must not take: those of
+	// verified solutions for other goals (a model's "help" that prints the
+	// time would otherwise pass for the help feature later). Generate fills
+	// it from the network when nil.
+	Reserved map[string]bool
 	// Prepare, when set, is called when a valid-looking answer (feature
 	// name) needs features the build lacks (missing) that the network has
 	// verified solutions for: it installs them and returns the new base,
@@ -179,12 +185,16 @@ type Attempt struct {
 	ResponseHash string `json:"response_sha256,omitempty"`
 	Tokens       int    `json:"tokens,omitempty"`
 	// TokensEstimated says Tokens is pxos's estimate: the server reported none.
-	TokensEstimated bool          `json:"tokens_estimated,omitempty"`
-	Explanation     string        `json:"explanation,omitempty"` // the model's own words about its answer
-	Verdict         string        `json:"verdict"`               // "valid", "invalid", "error", "infeasible", "repeated"
-	Error           string        `json:"error,omitempty"`
-	Duration        time.Duration `json:"duration_ns"`
-	RecordID        uint64        `json:"record_id,omitempty"`
+	TokensEstimated bool   `json:"tokens_estimated,omitempty"`
+	Explanation     string `json:"explanation,omitempty"` // the model's own words about its answer
+	Verdict         string `json:"verdict"`               // "valid", "invalid", "error", "infeasible", "repeated"
+	// Answered says the provider answered (even with malformed text): for
+	// a model, a call that reached it. An attempt refused before it was
+	// sent (the prompt did not fit, say) is not a model call.
+	Answered bool          `json:"answered,omitempty"`
+	Error    string        `json:"error,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+	RecordID uint64        `json:"record_id,omitempty"`
 
 	Candidate *Candidate `json:"-"`
 }
@@ -237,6 +247,14 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		// The caller's address, not the answer's: no repair can move it.
 		return nil, nil, err
 	}
+	if req.Reserved == nil {
+		req.Reserved = map[string]bool{}
+		for _, s := range Solutions(g.Network) {
+			if !feature.SameGoal(s.Spec.Goal, req.Goal) && !s.Spec.Serves(req.Goal) {
+				req.Reserved[s.Spec.Name] = true
+			}
+		}
+	}
 	pc := NewPromptContext(ctx, g.Base, g.API, g.Network, g.Embedder, req.Feature)
 	pc.Installable = installable(g.Base, g.Network)
 	var attempts []Attempt
@@ -266,7 +284,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		g.logf("attempt %d: asking %s\n", n, g.Provider.Name())
 		start := time.Now()
 		cand, err := g.Provider.Propose(ctx, &req, pc, prev)
-		at := Attempt{N: n, Provider: g.Provider.Name(), Duration: time.Since(start)}
+		at := Attempt{N: n, Provider: g.Provider.Name(), Duration: time.Since(start), Answered: err == nil || errors.Is(err, ErrMalformedAnswer)}
 		if err != nil {
 			if errors.Is(err, ErrMalformedAnswer) {
 				// The model's fault, not the server's: ask again with the error.

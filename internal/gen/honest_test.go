@@ -200,3 +200,26 @@ func TestValidAnswerNotLearned(t *testing.T) {
 		t.Errorf("%d solutions, want %d", n, before)
 	}
 }
+
+// A model's feature does not take the name of a verified solution for
+// another goal: its "help" that prints the time becomes help_2, so that it
+// never passes for the help feature (as a prerequisite, say).
+func TestReservedNames(t *testing.T) {
+	net := openNet(t)
+	named := command("time", "Time: 12:00")
+	named.Name = "help"
+	g := &Generator{Base: parserBase(t), API: api(t), Network: net, Provider: &scripted{cands: []*Candidate{named}}}
+	res, _, err := g.Generate(context.Background(), Request{Feature: "Add a 'time' command"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Spec.Name != "help_2" {
+		t.Errorf("name %q, want help_2", res.Spec.Name)
+	}
+	// For the help goal itself, the name is the solution's own.
+	named.Name = "help"
+	g.Provider = &scripted{cands: []*Candidate{named}}
+	if res, _, err = g.Generate(context.Background(), Request{Feature: "help command"}); err != nil || res.Spec.Name != "help" {
+		t.Errorf("help command: %v, %v", res, err)
+	}
+}

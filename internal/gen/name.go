@@ -79,9 +79,9 @@ func GoalName(goal string) string {
 var wordRE = regexp.MustCompile(`[a-z0-9]+`)
 
 // uniqueName returns name, or name_2, name_3, ... : the first that no
-// installed feature of base uses.
-func uniqueName(base *feature.Base, name string) string {
-	if !base.Present(name) {
+// installed feature of base uses and reserved does not hold.
+func uniqueName(base *feature.Base, name string, reserved map[string]bool) string {
+	if !base.Present(name) && !reserved[name] {
 		return name
 	}
 	for i := 2; ; i++ {
@@ -90,7 +90,7 @@ func uniqueName(base *feature.Base, name string) string {
 		if len(n)+len(suffix) > maxName {
 			n = strings.TrimRight(n[:maxName-len(suffix)], "_")
 		}
-		if !base.Present(n + suffix) {
+		if !base.Present(n+suffix) && !reserved[n+suffix] {
 			return n + suffix
 		}
 	}

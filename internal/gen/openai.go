@@ -157,6 +157,12 @@ func (o *OpenAI) Propose(ctx context.Context, req *Request, pc *PromptContext, p
 		p.Question = Question(req, &cut)
 		fitted, err = p.Fit(ctxLen, maxTokens)
 	}
+	if errors.Is(err, llm.ErrContextLength) {
+		// Last resort: the installed features' labels go (the model can
+		// still use the API page's routines and the slots).
+		p.Instructions = pc.SystemCompact()
+		fitted, err = p.Fit(ctxLen, maxTokens)
+	}
 	if err != nil {
 		return nil, err
 	}

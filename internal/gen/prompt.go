@@ -90,7 +90,17 @@ func NewPromptContext(ctx context.Context, base *feature.Base, api string, net *
 }
 
 // System renders the instructions: rules, the API page, the build's facts.
-func (pc *PromptContext) System() string {
+func (pc *PromptContext) System() string { return pc.system(false) }
+
+// SystemCompact is System without the list of the installed features'
+// labels, for a context too small for both it and a repair.
+func (pc *PromptContext) SystemCompact() string { return pc.system(true) }
+
+func (pc *PromptContext) system(compact bool) string {
+	syms := pc.Symbols
+	if compact {
+		syms = nil
+	}
 	var free []string
 	for _, r := range pc.Free {
 		if r.Len() >= 16 {
@@ -101,7 +111,7 @@ func (pc *PromptContext) System() string {
 		"API":         strings.TrimSpace(pc.API),
 		"Free":        strings.Join(free, ", "),
 		"Slots":       pc.Slots,
-		"Symbols":     strings.Join(pc.Symbols, " "),
+		"Symbols":     strings.Join(syms, " "),
 		"Features":    strings.Join(pc.Features, ", "),
 		"Installable": strings.Join(pc.Installable, ", "),
 	})

@@ -130,9 +130,23 @@ func TestSmallContextLongRepair(t *testing.T) {
 	srv := llmtest.New(t, llmtest.Options{ContextLength: 4096, Reply: func(r llmtest.ChatRequest) llmtest.Reply {
 		return llmtest.Reply{Content: answerJSON(verAsm, map[string]string{"cmd_head": "ver_entry"}, verScenario)}
 	}})
-	g := &Generator{Base: parserBase(t), API: api(t), Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})}}
+	// The four default features make the instructions longer (their labels).
+	net := openNet(t)
+	base := loadBase(t)
+	for _, goal := range []string{"backspace", "command parser", "help command", "clear screen"} {
+		g := &Generator{Base: base, API: api(t), Network: net, Provider: &KB{Network: net}}
+		res, _, err := g.Generate(context.Background(), Request{Feature: goal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if base, err = base.Apply(res.Install); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := &Generator{Base: base, API: api(t), Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})}}
 	long := "HEAD: what is wrong comes first.\n" + strings.Repeat("  | row of a screen, \"quoted\", 0x7C00 12:34\n", 200)
-	_, attempts, err := g.Generate(context.Background(), Request{Feature: "Add a ver command", Repair: &Attempt{N: 1, Verdict: "invalid", Error: long}})
+	_, attempts, err := g.Generate(context.Background(), Request{Feature: "Make the line buffer hold 128 characters instead of 64, so that long commands fit",
+		Repair: &Attempt{N: 1, Verdict: "invalid", Error: long}})
 	if err != nil {
 		t.Fatalf("err = %v; attempts %+v", err, attempts)
 	}

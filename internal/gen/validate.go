@@ -80,8 +80,9 @@ func lineHandled(base *feature.Base) bool {
 //
 // The feature's name is the candidate's (cleaned), else its first command
 // word, else one drawn from the goal (GoalName); a name an installed feature
-// has gets a suffix (_2, _3), except for a verified solution, which keeps
-// its name so that it is never installed twice.
+// has, or a verified solution for another goal has (req.Reserved), gets a
+// suffix (_2, _3), except for a verified solution, which keeps its name so
+// that it is never installed twice.
 func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 	goal := req.Goal
 	if goal == "" {
@@ -145,16 +146,21 @@ func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 		return nil, &MissingError{Feature: name, Required: missing}
 	}
 	if !c.Verified {
-		spec.Name = uniqueName(base, name)
+		spec.Name = uniqueName(base, name, req.Reserved)
 	}
 	inst, err := base.Install(spec, addr)
+	if err != nil && req.AddrSoft && addr != 0 {
+		// The plan's hint, not the answer's choice: place it anywhere.
+		addr = 0
+		inst, err = base.Install(spec, addr)
+	}
 	if err != nil {
 		return nil, err
 	}
 	if !named && !c.Verified {
 		// A command names its feature: "time", not words of the goal.
 		if words := feature.CommandWords(inst); len(words) > 0 {
-			if n := uniqueName(base, CleanName(words[0])); n != "" && n != spec.Name {
+			if n := uniqueName(base, CleanName(words[0]), req.Reserved); n != "" && n != spec.Name {
 				spec.Name = n
 				if inst, err = base.Install(spec, addr); err != nil {
 					return nil, err

@@ -91,7 +91,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		o.Backend = "emu"
 	}
 	r := &runner{o: o, rep: &Report{Started: time.Now(), Provider: o.Provider.Name(), Backend: o.Backend,
-		Commands: o.Workspace.Commands, Network: networkPath(o.Network), Image: o.Image, Goals: []*GoalReport{}}}
+		Commands: o.Workspace.Commands, Network: networkPath(o.Network), Goals: []*GoalReport{}}}
 	err := r.run(ctx)
 	r.rep.Duration = time.Since(r.rep.Started).Round(time.Millisecond)
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -166,10 +166,17 @@ func (r *runner) run(ctx context.Context) error {
 	for _, p := range plans {
 		byGoal[p.goal] = p
 	}
-	for _, goal := range r.o.Goals {
-		if err := ctx.Err(); err != nil {
-			r.rep.Goals = append(r.rep.Goals, &GoalReport{Goal: goal, Role: RoleGoal, Result: ResultInterrupted, Attempts: []AttemptReport{}})
-			return err
+	interrupted := func(from int) error {
+		// Every goal not reached is in the report too, as interrupted.
+		for _, goal := range r.o.Goals[from:] {
+			r.rep.Goals = append(r.rep.Goals, &GoalReport{Goal: goal, Role: RoleGoal, Result: ResultInterrupted, Attempts: []AttemptReport{},
+				Note: "the run stopped before this goal"})
+		}
+		return ctx.Err()
+	}
+	for i, goal := range r.o.Goals {
+		if ctx.Err() != nil {
+			return interrupted(i)
 		}
 		if g := present[goal]; g != nil {
 			r.rep.Goals = append(r.rep.Goals, g)
@@ -185,7 +192,7 @@ func (r *runner) run(ctx context.Context) error {
 		g := r.goal(ctx, p, &n, total)
 		if ctx.Err() != nil {
 			g.Result = ResultInterrupted
-			return ctx.Err()
+			return interrupted(i + 1)
 		}
 		if g.Result != ResultPassed && g.Result != ResultPresent {
 			failed = append(failed, goal)
@@ -205,6 +212,7 @@ func (r *runner) run(ctx context.Context) error {
 		if err := atomicfile.WriteAll(0o644, atomicfile.File{Path: r.o.Image, Data: r.base.Image.Floppy, NoSync: true}); err != nil {
 			return err
 		}
+		r.rep.Image = r.o.Image // only once it is there
 	}
 	goals := len(r.o.Goals)
 	r.record(pixnet.Record{Kind: pixnet.KindBuild, Tags: []string{"auto", r.rep.Provider},

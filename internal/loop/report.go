@@ -308,7 +308,11 @@ func (r *runner) writeReports() error {
 	files = append(files,
 		atomicfile.File{Path: r.o.Report, Data: append(js, '\n'), NoSync: true},
 		atomicfile.File{Path: htmlPath, Data: html.Bytes(), NoSync: true})
-	return atomicfile.WriteAll(0o644, files...)
+	if err := atomicfile.WriteAll(0o644, files...); err != nil {
+		rep.HTML = "" // nothing was written: say so by naming nothing
+		return fmt.Errorf("loop: writing the reports: %w", err)
+	}
+	return nil
 }
 
 var htmlReport = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{"add": func(a, b int) int { return a + b }}).

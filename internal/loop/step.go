@@ -75,7 +75,7 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		left := min(r.o.MaxAttempts-attempt, r.o.MaxIterations-r.calls)
 		r.logf("%s: generate (%s)\n", label, provider.Name())
 		gn := &gen.Generator{Base: r.base, API: r.o.Workspace.API, Network: r.o.Network, Provider: provider, Embedder: r.o.Embedder, Log: indentWriter{r.o.Log}}
-		res, atts, err := gn.Generate(ctx, gen.Request{Feature: featureText, Goal: st.Record, Solution: st.Solution, Addr: hintAddr(st.AddressHint, r.base),
+		res, atts, err := gn.Generate(ctx, gen.Request{Feature: featureText, Goal: st.Record, Solution: st.Solution, Addr: hintAddr(st.AddressHint, r.base), AddrSoft: true,
 			MaxAttempts: left, Temperature: r.o.Temperature, MaxTokens: r.o.MaxTokens, Repair: repair, Rejected: s.rejected,
 			Prepare: r.prepare(st.depth)})
 		for _, a := range atts {
@@ -84,7 +84,7 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 				ar.conflict = s.broken[ar.fingerprint]
 			}
 			g.Attempts = append(g.Attempts, ar)
-			if a.Provider == gen.ProviderOpenAI {
+			if a.Provider == gen.ProviderOpenAI && a.Answered {
 				g.ModelCalls++
 				g.Tokens += a.Tokens
 				g.TokensEstimated = g.TokensEstimated || a.TokensEstimated
@@ -150,6 +150,9 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 			if len(broken) > 0 {
 				// The note first: a small context may cut the rest.
 				msg = regressionNote(broken, s.texts) + "\n\n" + msg
+			}
+			if planned != nil && !passedAll(tr, planned.Name) {
+				msg += "\n\nThe plan's acceptance scenario, which your feature must pass too:\n" + indentText(strings.Join(evidence.Lines(planned), "\n"))
 			}
 			repair = &gen.Attempt{N: last.N, Provider: provider.Name(), Verdict: "invalid", Error: msg}
 			continue
@@ -234,11 +237,18 @@ func (r *runner) generateFailed(ctx context.Context, label string, g *GoalReport
 		g.Result, g.Note = ResultInfeasible, inf.Reason
 	case errors.Is(err, gen.ErrRepeated):
 		// The same answer would fail the same way: stop asking.
-		r.exhausted(g, s, "the model repeated a rejected answer ("+g.Attempts[len(g.Attempts)-1].Error+")")
+		last := g.Attempts[len(g.Attempts)-1]
+		note := "the model repeated a rejected answer"
+		for _, a := range g.Attempts[:len(g.Attempts)-1] {
+			if a.fingerprint != "" && a.fingerprint == last.fingerprint {
+				note = fmt.Sprintf("the model repeated the answer of attempt %d, which was rejected: %s", a.N, firstLine(a.Error))
+			}
+		}
+		r.exhausted(g, s, note)
 	case errors.Is(err, gen.ErrNoSolution):
 		g.Result, g.Note = ResultNoSolution, err.Error()
 	case errors.Is(err, gen.ErrExhausted):
-		r.exhausted(g, s, err.Error())
+		r.exhausted(g, s, fmt.Sprintf("no valid answer in %d attempt%s", len(g.Attempts), plural(len(g.Attempts))))
 	default:
 		g.Result, g.Note = ResultFailed, err.Error()
 	}
@@ -265,7 +275,7 @@ func (r *runner) exhausted(g *GoalReport, s *attemptState, note string) {
 		return
 	}
 	g.Result, g.Note = ResultFailed, note
-	if n := len(g.Attempts); n > 0 && g.Attempts[n-1].Error != "" && !strings.Contains(note, g.Attempts[n-1].Error) {
+	if n := len(g.Attempts); n > 0 && g.Attempts[n-1].Error != "" && g.Attempts[n-1].Verdict != "repeated" && !strings.Contains(note, g.Attempts[n-1].Error) {
 		g.Note += "; last error: " + firstLine(g.Attempts[n-1].Error)
 	}
 }
@@ -295,6 +305,16 @@ func intersect(sets [][]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// passedAll reports whether every run of the named scenario in tr passed.
+func passedAll(tr *scenario.SuiteResult, name string) bool {
+	for _, res := range tr.Results {
+		if res.Scenario == name && !res.Passed {
+			return false
+		}
+	}
+	return true
 }
 
 // ownPassed reports whether the first n results of tr (the step's own

@@ -216,7 +216,8 @@ func TestVacuousFeatureRejected(t *testing.T) {
 	if g.Result != ResultFailed || len(g.Attempts) != 2 || g.Attempts[0].Verdict != "rejected" || g.Attempts[1].Verdict != "repeated" {
 		t.Fatalf("goal %s (%s), attempts %+v", g.Result, g.Note, g.Attempts)
 	}
-	if !strings.Contains(g.Attempts[0].Error, "also passes on the build without your feature") || !strings.Contains(g.Note, "repeated a rejected answer") {
+	if !strings.Contains(g.Attempts[0].Error, "also passes on the build without your feature") ||
+		!strings.Contains(g.Note, "the model repeated the answer of attempt 1, which was rejected: your scenario also passes on the build without your feature") {
 		t.Errorf("attempt error %q, note %q", g.Attempts[0].Error, g.Note)
 	}
 	if len(srv.Chats()) != 3 {
@@ -768,5 +769,26 @@ func TestBrokenIsNotConflict(t *testing.T) {
 		if a.Phase != "test" || len(a.RegressionFailed) == 0 {
 			t.Errorf("attempt %d: %s %s, broke %v", a.N, a.Phase, a.Verdict, a.RegressionFailed)
 		}
+	}
+}
+
+// A plan's address hint where the feature does not fit is only a hint; a
+// plan's scenario that an answer fails is shown to the model in the repair.
+func TestPlanHintsAreHints(t *testing.T) {
+	plan := planJSON(map[string]string{"goal": timeGoal, "address_hint": "0xFFB0", "scenario": sc(`type "time\n"`, `expect "TIME IS"`)})
+	srv, _ := serve(t, plan, routed{"time", []string{answerJSON(map[string]any{"assembly": command("tm", "time", timeBody), "slot": "cmd_head", "handler": "tm_entry",
+		"scenario": sc(`type "time\n"`, `expect-row 2 "Time: "`)})}})
+	o := openaiOptions(t, srv, workspace(t, "command_parser"), network(t), timeGoal)
+	o.MaxAttempts = 2
+	rep, err := Run(context.Background(), o)
+	if err == nil {
+		t.Fatal("passed, though the plan's scenario fails")
+	}
+	g := rep.Goals[0]
+	if len(g.Attempts) == 0 || g.Attempts[0].Phase != "test" {
+		t.Fatalf("the answer did not reach the test (the hint?): %+v", g.Attempts)
+	}
+	if repair := srv.Chats()[2].Last(); !strings.Contains(repair, "The plan's acceptance scenario, which your feature must pass too") || !strings.Contains(repair, `expect "TIME IS"`) {
+		t.Errorf("the repair prompt:\n%s", repair)
 	}
 }
