@@ -169,7 +169,7 @@ func (r *runner) step(ctx context.Context, st *Step) error {
 			return err
 		}
 		if !Contains(&s, st.Text) {
-			return fmt.Errorf("text %s not on the screen", Quote(st.Text))
+			return notOnScreen(&s, st.Text)
 		}
 		return nil
 	}
@@ -180,7 +180,7 @@ func (r *runner) step(ctx context.Context, st *Step) error {
 	switch st.Op {
 	case OpExpect:
 		if !Contains(&s, st.Text) {
-			return fmt.Errorf("text %s not on the screen", Quote(st.Text))
+			return notOnScreen(&s, st.Text)
 		}
 	case OpExpectNot:
 		if row := Find(&s, st.Text); row >= 0 {
@@ -192,7 +192,10 @@ func (r *runner) step(ctx context.Context, st *Step) error {
 			if strings.TrimRight(got, " ") != "" {
 				return fmt.Errorf("row %d is not blank: %q", st.Row, strings.TrimRight(got, " "))
 			}
-		} else if !strings.Contains(got, st.Text) {
+		} else if !visibleAt(&s, st.Row, st.Text) {
+			if strings.Contains(got, st.Text) {
+				return fmt.Errorf("row %d holds %s, but invisible (drawn in its background colour)", st.Row, Quote(st.Text))
+			}
 			return fmt.Errorf("row %d does not contain %s: it is %q", st.Row, Quote(st.Text), strings.TrimRight(got, " "))
 		}
 	case OpCursor:
@@ -241,16 +244,71 @@ func RowText(s *machine.Screen, r int) string {
 	return string(b[:])
 }
 
-// Find returns the first row that contains text, trailing blanks of the row
-// included, or -1.
+// Find returns the first row where text is visible, trailing blanks of the
+// row included, or -1. Text is visible when each of its non-blank
+// characters is drawn in a foreground colour that differs from its
+// background (attribute bits 0-3 against 4-6, as VGA text mode draws them):
+// black on black is not on the screen for a person, and not for a scenario.
 func Find(s *machine.Screen, text string) int {
 	for r := 0; r < machine.Rows; r++ {
-		if strings.Contains(RowText(s, r), text) {
+		if visibleAt(s, r, text) {
 			return r
 		}
 	}
 	return -1
 }
 
-// Contains reports whether text is on one row of s (see Find).
+// FindHidden returns the first row that holds text only where it is not
+// visible (see Find), or -1: for saying why a check failed.
+func FindHidden(s *machine.Screen, text string) int {
+	for r := 0; r < machine.Rows; r++ {
+		if strings.Contains(RowText(s, r), text) && !visibleAt(s, r, text) {
+			return r
+		}
+	}
+	return -1
+}
+
+// visibleAt reports whether row r holds a visible occurrence of text.
+func visibleAt(s *machine.Screen, r int, text string) bool {
+	row := RowText(s, r)
+	for from := 0; from <= len(row)-len(text); {
+		i := strings.Index(row[from:], text)
+		if i < 0 {
+			return false
+		}
+		at := from + i
+		if visible(s, r, at, len(text)) {
+			return true
+		}
+		from = at + 1
+	}
+	return false
+}
+
+// visible reports whether the n cells from column c of row r that hold
+// characters other than blanks are drawn visibly.
+func visible(s *machine.Screen, r, c, n int) bool {
+	for i := c; i < c+n && i < machine.Cols; i++ {
+		cell := s.Cells[r][i]
+		if cell.Ch == 0 || cell.Ch == ' ' {
+			continue
+		}
+		if cell.Attr&0x0F == (cell.Attr>>4)&0x07 {
+			return false
+		}
+	}
+	return true
+}
+
+// Contains reports whether text is visible on one row of s (see Find).
 func Contains(s *machine.Screen, text string) bool { return Find(s, text) >= 0 }
+
+// notOnScreen says that text is not on the screen, and whether it is there
+// but invisible.
+func notOnScreen(s *machine.Screen, text string) error {
+	if row := FindHidden(s, text); row >= 0 {
+		return fmt.Errorf("text %s is on row %d but invisible (drawn in its background colour)", Quote(text), row)
+	}
+	return fmt.Errorf("text %s not on the screen", Quote(text))
+}

@@ -22,7 +22,9 @@
 //
 // Expectations look at the screen after the machine is idle: the runner
 // settles the machine before the first check that follows keys. Text matches
-// within one row, trailing blanks included, so "> " matches a prompt.
+// within one row, trailing blanks included, so "> " matches a prompt, and
+// only where a person would see it: text drawn in its background colour
+// (black on black) is not on the screen.
 package scenario
 
 import (
