@@ -5,19 +5,43 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // goalWordRE is a word of a goal in any script: "Удалить backspace" has two.
 var goalWordRE = regexp.MustCompile(`[\p{L}\p{M}\p{N}_]+`)
 
+// quotedRE is a quoted part of a goal: 'help', "ls -l", ‘cls’. The quote
+// must open after a blank or punctuation and close before one, so the
+// apostrophe in "the user's line" quotes nothing.
+var quotedRE = regexp.MustCompile("(?:^|[^\\p{L}\\p{N}])['\"‘“`]([^'\"‘’“”`\\n]{1,60})['\"’”`](?:$|[^\\p{L}\\p{N}])")
+
 // NormGoal is a goal's identity: its words (letters and digits of any
-// script), lower case, joined by single spaces ("Add 'help' command!" and
-// "add help command" are one goal). It ignores only case, punctuation and
-// spacing: two goals that differ in a word are different goals, however
-// many words they share. A goal written in symbols alone ("!!!") has an
-// identity of its own: its text, trimmed.
+// script), lower case, joined by single spaces, so that "Add 'help'
+// command!" and "add 'help' command" are one goal; what it quotes stays as
+// written, since a command word is case-sensitive and may be punctuation
+// ('HELP' and '?' are not 'help'). It ignores only case outside quotes,
+// punctuation and spacing: two goals that differ in a word are different
+// goals, however many words they share. A goal written in symbols alone
+// ("!!!") has an identity of its own: its text, trimmed.
 func NormGoal(goal string) string {
-	if n := strings.Join(goalWordRE.FindAllString(strings.ToLower(goal), -1), " "); n != "" {
+	var parts []string
+	words := func(s string) {
+		parts = append(parts, goalWordRE.FindAllString(strings.ToLower(s), -1)...)
+	}
+	rest := goal
+	for {
+		m := quotedRE.FindStringSubmatchIndex(rest)
+		if m == nil {
+			break
+		}
+		words(rest[:m[2]])
+		parts = append(parts, `"`+strings.TrimSpace(rest[m[2]:m[3]])+`"`)
+		_, q := utf8.DecodeRuneInString(rest[m[3]:]) // the closing quote
+		rest = rest[m[3]+q:]
+	}
+	words(rest)
+	if n := strings.Join(parts, " "); n != "" && n != `""` {
 		return n
 	}
 	return strings.Join(strings.Fields(goal), " ")

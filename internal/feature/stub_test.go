@@ -151,14 +151,15 @@ func TestBlocksAndRecorded(t *testing.T) {
 		t.Fatalf("Blocks = %+v", bl)
 	}
 	for goal, want := range map[string]string{
-		"Add 'help' command that shows available commands": "help",
-		"add HELP command, that shows available commands!": "help",
-		"Implement command parser for basic commands":      "command_parser",
-		"Add a 'cls' command":                              "",
-		"Add 'help' command":                               "", // another goal: its own words
-		"help":                                             "",
-		"Удалить backspace":                                "",
-		"删除 help 命令":                                       "",
+		"Add 'help' command that shows available commands":   "help",
+		"add 'help' command, that shows available commands!": "help",
+		"add HELP command, that shows available commands":    "", // quoted words keep their case
+		"Implement command parser for basic commands":        "command_parser",
+		"Add a 'cls' command":                                "",
+		"Add 'help' command":                                 "", // another goal: its own words
+		"help":                                               "",
+		"Удалить backspace":                                  "",
+		"删除 help 命令":                                         "",
 	} {
 		got, ok := b.Recorded(goal)
 		if ok != (want != "") || got.Name != want {
@@ -172,12 +173,21 @@ func TestNormGoal(t *testing.T) {
 		a, b string
 		same bool
 	}{
-		{"Add 'help' command!", "add help command", true},
+		{"Add 'help' command!", "add 'help' command", true},
+		{"Add 'help' command", "add help command", false},
 		{"Добавить команду, которая показывает время", "добавить команду которая показывает время", true},
 		{"Add a 'hi' command that prints 'привет'", "Add a 'hi' command that prints 'пока'", false},
 		{"Удалить backspace", "backspace", false},
 		{"删除 help 命令", "help", false},
 		{"!!!", "???", false},
+		{"Add a 'HELP' command", "Add a 'help' command", false},
+		{"Add a 'help' command", "add a ‘help’ command!", true},
+		{"Add a '?' help command", "Add a help command", false},
+		{"Add '/clear' command", "Add 'clear' command", false},
+		{"Add 'a' and 'b' commands", "add 'a' and 'b' commands", true},
+		{"Add 'a' and 'b' commands", "add 'a' and ' ' commands", false},
+		{"Make the user's line longer", "make the users line longer", false},
+		{"Make the user's line longer", "Make the user’s line longer!", true},
 		{"", "", false},
 	} {
 		if got := SameGoal(c.a, c.b); got != c.same {
