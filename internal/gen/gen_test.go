@@ -372,6 +372,8 @@ func TestNames(t *testing.T) {
 			got = CleanName(in)
 		case "goal":
 			got = GoalName(in)
+		case "command":
+			got = GoalCommand(in)
 		default:
 			t.Fatalf("names.txt:%d: unknown kind %q", n+1, kind)
 		}

@@ -95,3 +95,22 @@ func uniqueName(base *feature.Base, name string, reserved map[string]bool) strin
 		}
 	}
 }
+
+// commandRE finds the command word a goal names: "Add a 'time' command",
+// "a command called 'ls'", "the 'help' shell command".
+var commandRE = regexp.MustCompile("(?i)(?:['\"‘“`]([^\\s'\"‘’“”`]{1,32})['\"’”`]\\s+(?:shell\\s+)?command\\b|\\bcommand\\s+(?:called\\s+|named\\s+)?['\"‘“`]([^\\s'\"‘’“”`]{1,32})['\"’”`])")
+
+// GoalCommand returns the command word a goal asks for ("time" for "Add a
+// 'time' command that prints the time"), or "" when it names none: a quoted
+// word right before "command", or after "command (called|named)". Command
+// words are case-sensitive, as the parser compares them.
+func GoalCommand(goal string) string {
+	m := commandRE.FindStringSubmatch(goal)
+	if m == nil {
+		return ""
+	}
+	if m[1] != "" {
+		return m[1]
+	}
+	return m[2]
+}

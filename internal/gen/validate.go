@@ -3,6 +3,7 @@ package gen
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -166,6 +167,16 @@ func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 					return nil, err
 				}
 			}
+		}
+	}
+	if req.Command != "" {
+		words := feature.CommandWords(inst)
+		if !slices.Contains(words, req.Command) {
+			adds := "no command"
+			if len(words) > 0 {
+				adds = "the command " + strings.Join(words, ", ")
+			}
+			return nil, fmt.Errorf("gen: the goal asks for the command %q, but your feature adds %s: add a command table entry whose word is exactly %q (taking cmd_head)", req.Command, adds, req.Command)
 		}
 	}
 	var errs diag.ErrorList

@@ -587,6 +587,10 @@ func TestTokensEstimated(t *testing.T) {
 	}
 }
 
+// clockGoal names no command word, so nothing but the stand-ins stands
+// between an answer and "passed".
+const clockGoal = "Show the current time from the BIOS clock"
+
 // Features that do nothing a person would see, dressed up so that a single
 // stub does not catch them (issue 12, found by trying): each is rejected and
 // nothing is committed; the image still says Unknown command.
@@ -610,10 +614,10 @@ func TestDoNothingInDisguise(t *testing.T) {
 			"scenario": sc(`type "time\n"`, `expect-not "Unknown command"`, `type "foo\n"`, `expect "Unknown command: foo"`)}), nil, "time"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			srv, _ := serve(t, planJSON(map[string]string{"goal": timeGoal}), routed{"time", []string{c.answer}})
+			srv, _ := serve(t, planJSON(map[string]string{"goal": clockGoal}), routed{"time", []string{c.answer}})
 			ws := workspace(t, "command_parser")
 			before := readFile(t, ws.Commands)
-			o := openaiOptions(t, srv, ws, network(t), timeGoal)
+			o := openaiOptions(t, srv, ws, network(t), clockGoal)
 			o.MaxAttempts = 1
 			rep, err := Run(context.Background(), o)
 			if err == nil || rep.Goals[0].Result != ResultFailed {
@@ -790,5 +794,26 @@ func TestPlanHintsAreHints(t *testing.T) {
 	}
 	if repair := srv.Chats()[2].Last(); !strings.Contains(repair, "The plan's acceptance scenario, which your feature must pass too") || !strings.Contains(repair, `expect "TIME IS"`) {
 		t.Errorf("the repair prompt:\n%s", repair)
+	}
+}
+
+// A goal that names its command is met only by that command: a command
+// "banana" that works is no 'time' command, and neither is a key handler
+// that quietly empties the line when "time" is typed.
+func TestGoalCommandWord(t *testing.T) {
+	for _, answer := range []string{
+		answerJSON(map[string]any{"assembly": command("bn", "banana", prints("yellow")), "slot": "cmd_head", "handler": "bn_entry",
+			"scenario": sc(`type "banana\n"`, `expect-row 2 "yellow"`)}),
+		answerJSON(map[string]any{"assembly": "tk_key:\n        cmp al, 13\n        jne .pass\n        cmp word [line_buf], 'ti'\n        jne .pass\n        mov word [line_len], 0\n        mov byte [line_buf], 0\n.pass:  jmp prev_hook_key\n",
+			"slot": "hook_key", "handler": "tk_key", "scenario": sc(`type "time\n"`, `expect-row 2 "pxOS>"`, `expect-not "Unknown command"`)}),
+	} {
+		srv, _ := serve(t, planJSON(map[string]string{"goal": timeGoal}), routed{"time", []string{answer}})
+		ws := workspace(t, "command_parser")
+		o := openaiOptions(t, srv, ws, network(t), timeGoal)
+		o.MaxAttempts = 1
+		rep, err := Run(context.Background(), o)
+		if err == nil || rep.Goals[0].Result != ResultFailed || !strings.Contains(rep.Goals[0].Attempts[0].Error, `the goal asks for the command "time"`) {
+			t.Errorf("err %v; %s: %+v", err, rep.Goals[0].Result, rep.Goals[0].Attempts)
+		}
 	}
 }
