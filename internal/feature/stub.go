@@ -241,7 +241,7 @@ var outputRoutines = []string{"print_char", "print_string", "newline", "print_he
 
 var (
 	int10RE  = regexp.MustCompile(`(?i)\bint\s+(0x10|10h|16|0x0010)\b`)
-	videoRE  = regexp.MustCompile(`(?i)\b(0x)?b800(0)?h?\b`)
+	videoRE  = regexp.MustCompile(`(?i)\b((0x)?0?b800(0)?h?|47104)\b`)
 	defineRE = regexp.MustCompile(`(?im)^\s*%define\b`)
 )
 
@@ -250,21 +250,28 @@ var (
 // calls skip the functions that change the screen (set cursor, scroll,
 // write character, teletype, write string, set mode) — everything else it
 // does (what it consumes, what it changes in memory) stays. A scenario that
-// passes on the muted build does not check what the feature shows. ok is
-// false when muting cannot be done honestly: a feature that takes only
-// hook_key (a key handler may work by changing the key it passes on, which
-// muting keeps: "make letters upper case" prints nothing itself), one that
-// writes video memory directly, or one whose source has %define lines.
-func Muted(inst *Installation) (spec *Spec, ok bool) {
+// passes on the muted build does not check what the feature shows.
+//
+// It returns nil and "" for a feature that takes only hook_key: a key
+// handler may work by changing the key it passes on, which muting keeps
+// ("make letters upper case" prints nothing itself), so muting proves
+// nothing there. It returns nil and the reason when muting cannot be done
+// honestly: code that writes video memory directly (segment 0xB800), or a
+// source with %define lines of its own.
+func Muted(inst *Installation) (spec *Spec, why string) {
 	f := inst.Spec
-	src := string(f.Source)
-	if videoRE.MatchString(src) || defineRE.MatchString(src) {
-		return nil, false
-	}
 	if _, line := f.Hooks["hook_line"]; !line {
 		if _, cmd := f.Hooks["cmd_head"]; !cmd {
-			return nil, false
+			return nil, ""
 		}
+	}
+	src := string(f.Source)
+	code := stripComments(src)
+	switch {
+	case videoRE.MatchString(code):
+		return nil, "its code addresses video memory (0xB800) directly; print through pxOS's routines or int 10h"
+	case defineRE.MatchString(code):
+		return nil, "its source has %define lines"
 	}
 	p := freePrefix(inst.Base, "mute")
 	var b strings.Builder
@@ -295,5 +302,27 @@ func Muted(inst *Installation) (spec *Spec, ok bool) {
 %[1]s_ret:
         ret
 `, p)
-	return &Spec{Name: f.Name, Goal: f.Goal, Hooks: f.Hooks, Source: []byte(b.String()), SourceFile: f.Name + ".muted.asm"}, true
+	return &Spec{Name: f.Name, Goal: f.Goal, Hooks: f.Hooks, Source: []byte(b.String()), SourceFile: f.Name + ".muted.asm"}, ""
+}
+
+// stripComments drops each line's ; comment (a ; inside quotes is text).
+func stripComments(src string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(src, "\n") {
+		var q byte
+		for i := 0; i < len(line); i++ {
+			c := line[i]
+			switch {
+			case q != 0 && c == q:
+				q = 0
+			case q == 0 && (c == '\'' || c == '"' || c == '`'):
+				q = c
+			case q == 0 && c == ';':
+				line = line[:i]
+			}
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

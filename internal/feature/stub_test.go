@@ -101,7 +101,7 @@ stub_run: ret
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m, ok := Muted(inst); ok {
+		if m, _ := Muted(inst); m != nil {
 			variants = append(variants, Variant{Build: "muted", Spec: m})
 		}
 		var got []string
@@ -213,6 +213,45 @@ func TestServes(t *testing.T) {
 	} {
 		if got := byName(t, all, c.feature).Serves(c.goal); got != c.want {
 			t.Errorf("%s.Serves(%q) = %v, want %v", c.feature, c.goal, got, c.want)
+		}
+	}
+}
+
+// Muting is refused, with the reason, where it cannot hide the output: code
+// that writes video memory, a source with %define; a comment that mentions
+// 0xB800 is no reason. A key handler alone is not muted at all.
+func TestMutedRefuses(t *testing.T) {
+	base, _, err := v1Base(t).InstallAll([]*Spec{byName(t, allSpecs(t), "command_parser")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := func(body string) *Spec {
+		return &Spec{Name: "vm", Goal: "vm", Hooks: map[string]string{"cmd_head": "vm_entry"},
+			Source: []byte("vm_entry: dw prev_cmd_head, vm_name, vm_run, 0\nvm_name: db \"vm\", 0\nvm_run:\n" + body)}
+	}
+	for _, c := range []struct {
+		spec *Spec
+		why  string // "-" for muted, "" for not applicable
+	}{
+		{cmd("        push es\n        mov ax, 0xB800\n        mov es, ax\n        mov byte [es:0], 'X'\n        pop es\n        ret\n"), "video memory"},
+		{cmd("        mov ax, 0b800h\n        ret\n"), "video memory"},
+		{cmd("%define VM_X 1\n        ret\n"), "%define"},
+		{cmd("        ret ; not 0xB800, not %define\n"), "-"},
+		{cmd("        mov si, vm_name ; 'quoted; still a comment' 0xB800\n        jmp print_string\n"), "-"},
+		{&Spec{Name: "kk", Goal: "kk", Hooks: map[string]string{"hook_key": "kk_key"}, Source: []byte("kk_key: jmp prev_hook_key\n")}, ""},
+	} {
+		inst, err := base.Install(c.spec, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", c.spec.Source, err)
+		}
+		m, why := Muted(inst)
+		switch {
+		case c.why == "-" && (m == nil || why != ""):
+			t.Errorf("%q: not muted: %s", c.spec.Source, why)
+		case c.why == "" && (m != nil || why != ""):
+			t.Errorf("%q: muted %v, why %q; want not applicable", c.spec.Source, m != nil, why)
+		case c.why != "-" && c.why != "" && (m != nil || !strings.Contains(why, c.why)):
+			t.Errorf("%q: muted %v, why %q; want %q", c.spec.Source, m != nil, why, c.why)
 		}
 	}
 }

@@ -223,3 +223,15 @@ func TestReservedNames(t *testing.T) {
 		t.Errorf("help command: %v, %v", res, err)
 	}
 }
+
+// The preprocessor directives the answer rules forbid are refused, with the
+// line: a %define could rename pxOS's routines under pxos's own checks.
+func TestDirectivesRefused(t *testing.T) {
+	c := command("ver", "v1")
+	c.Source = "%define TM_UNUSED 1\n" + c.Source
+	g := &Generator{Base: parserBase(t), API: api(t), Provider: &scripted{cands: []*Candidate{c}}}
+	_, atts, err := g.Generate(context.Background(), Request{Feature: "Add a ver command", MaxAttempts: 1})
+	if err == nil || len(atts) != 1 || !strings.Contains(atts[0].Error, "answer.asm:1: gen: %define is not allowed in an answer") {
+		t.Fatalf("err %v, attempts %+v", err, atts)
+	}
+}

@@ -3,6 +3,7 @@ package gen
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -124,6 +125,11 @@ func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 	if strings.TrimSpace(string(spec.Source)) == "" {
 		return nil, errors.New(`gen: the answer has no assembly; if the goal cannot be done within the pxOS API, say so in "infeasible" with the reason`)
 	}
+	if !c.Verified && req.Format != FormatPrimitives {
+		if err := checkDirectives(spec.Source); err != nil {
+			return nil, err
+		}
+	}
 	if len(spec.Hooks) == 0 {
 		return nil, fmt.Errorf("gen: the answer installs no hook: \"hooks\" must name at least one slot (%s) and the label of its handler", strings.Join(feature.Slots, ", "))
 	}
@@ -186,6 +192,21 @@ func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Install: inst, Spec: spec, Block: inst.Block}, nil
+}
+
+var directiveRE = regexp.MustCompile(`(?i)^\s*%\s*(define|xdefine|assign|macro|include|undef)\b`)
+
+// checkDirectives refuses the preprocessor directives the answer rules
+// forbid (the system prompt says so): they would let an answer rename pxOS's
+// routines under pxos's own checks.
+func checkDirectives(src []byte) error {
+	var errs diag.ErrorList
+	for i, line := range strings.Split(string(src), "\n") {
+		if m := directiveRE.FindStringSubmatch(line); m != nil {
+			errs.Add(diag.Pos{File: AnswerAsm, Line: i + 1}, line, "gen: %%%s is not allowed in an answer: write the value, or a label, where you need it", strings.ToLower(m[1]))
+		}
+	}
+	return errs.Err()
 }
 
 // checkCode decodes every instruction of the block: each must be one whole

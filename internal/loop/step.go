@@ -414,8 +414,14 @@ func (r *runner) prove(ctx context.Context, old *feature.Base, res *gen.Result, 
 	if err != nil {
 		builds = append(builds, baseline{Baseline: evidence.Baseline{Build: "stub", Desc: "its hooks do nothing", Err: err.Error()}})
 	}
-	if m, ok := feature.Muted(res.Install); ok {
-		variants = append(variants, feature.Variant{Build: "muted", Desc: "your feature runs with its screen output hidden", Spec: m})
+	const mutedDesc = "your feature runs with its screen output hidden"
+	switch m, why := feature.Muted(res.Install); {
+	case m != nil:
+		variants = append(variants, feature.Variant{Build: "muted", Desc: mutedDesc, Spec: m})
+	case why != "":
+		// A command or line handler that cannot be muted cannot be shown
+		// to do more than swallow its input.
+		builds = append(builds, baseline{Baseline: evidence.Baseline{Build: "muted", Desc: mutedDesc, Err: why}})
 	}
 	for _, v := range variants {
 		b := baseline{Baseline: evidence.Baseline{Build: v.Build, Desc: v.Desc}}

@@ -817,3 +817,22 @@ func TestGoalCommandWord(t *testing.T) {
 		}
 	}
 }
+
+// A command that writes video memory directly cannot be muted, so its
+// scenario cannot be shown to check what it prints: not evidence, and the
+// repair says how to print instead.
+func TestUnmutableRejected(t *testing.T) {
+	goal := "Add a 'vid' command that prints X"
+	body := "        push es\n        mov ax, 0xB800\n        mov es, ax\n        mov word [es:560], 0x0758\n        pop es\n        ret\n"
+	srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"vid", []string{answerJSON(map[string]any{"assembly": command("vd", "vid", body),
+		"slot": "cmd_head", "handler": "vd_entry", "scenario": sc(`type "vid\n"`, `expect-row 3 "X"`)})}})
+	o := openaiOptions(t, srv, workspace(t, "command_parser"), network(t), goal)
+	o.MaxAttempts = 1
+	rep, err := Run(context.Background(), o)
+	if err == nil || rep.Goals[0].Result != ResultFailed {
+		t.Fatalf("err %v; %s", err, rep.Goals[0].Result)
+	}
+	if a := rep.Goals[0].Attempts[0]; a.Verdict != "rejected" || !strings.Contains(a.Error, "addresses video memory (0xB800) directly") {
+		t.Errorf("%s: %s", a.Verdict, a.Error)
+	}
+}
