@@ -1,11 +1,16 @@
 package loop
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/pxos-dev/pxos/internal/backend"
 	"github.com/pxos-dev/pxos/internal/build"
 	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/machine"
@@ -19,11 +24,22 @@ import (
 // writes; this sees what its code does.
 const guardFrom, guardTo = "hook_key", "line_len"
 
-// guard returns a scenario hook that fails a run which passed but left the
-// guarded part of the base different from what build b wrote (a handler
-// that rewrites the prompt, or resets hook_line, breaks pxOS for whoever
-// types next). It is nil when b lacks the symbols that bound the part.
-func guard(b *feature.Base) func(ctx context.Context, res *scenario.Result, m machine.Machine) error {
+// ivtSize is the real-mode interrupt vector table: 256 far pointers at 0.
+const ivtSize = 0x400
+
+// replayTimeout bounds typing a scenario's keys a second time and the
+// checks after it.
+const replayTimeout = 20 * time.Second
+
+// guard returns a scenario hook that fails a run which passed but left pxOS
+// damaged: the guarded part of the base different from what build b wrote
+// (a handler that rewrites the prompt, or resets hook_line, breaks pxOS for
+// whoever types next), or the interrupt vectors different from a freshly
+// booted machine's (a feature that hooks int 16h eats keys for everyone).
+// It looks once after the scenario, and again after typing the scenario's
+// keys a second time, since a feature may do its damage only when used
+// again. It is nil when b lacks the symbols that bound the guarded part.
+func (r *runner) guard(b *feature.Base, scs []*scenario.Scenario) func(ctx context.Context, res *scenario.Result, m machine.Machine) error {
 	syms := b.Image.Program.Symbols
 	from, ok1 := syms[guardFrom]
 	to, ok2 := syms[guardTo]
@@ -32,27 +48,122 @@ func guard(b *feature.Base) func(ctx context.Context, res *scenario.Result, m ma
 	}
 	lo, hi := from.Value, to.Value
 	want := b.Image.Floppy[lo-build.LoadBase : hi-build.LoadBase]
+	byName := map[string]*scenario.Scenario{}
+	for _, sc := range scs {
+		byName[sc.Name] = sc
+	}
+	check := func(ctx context.Context, mr machine.MemoryReader, backendName, when string) (string, error) {
+		got, err := mr.ReadMemory(ctx, lo, int(hi-lo))
+		if err != nil {
+			return "", err
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				a := lo + uint32(i)
+				return fmt.Sprintf("%s, pxOS's own memory had changed at 0x%04X (%s): the build holds 0x%02X there, the machine 0x%02X. "+
+					"A feature may change its own variables and the line buffer (line_buf, line_len), never pxOS's hook slots, routines, shell or strings (0x%04X-0x%04X)",
+					when, a, where(b, a), want[i], got[i], lo, hi-1), nil
+			}
+		}
+		ref, err := r.bootIVT(ctx, backendName)
+		if err != nil {
+			return "", err
+		}
+		ivt, err := mr.ReadMemory(ctx, 0, ivtSize)
+		if err != nil {
+			return "", err
+		}
+		for i := 0; i < ivtSize; i += 4 {
+			if !bytes.Equal(ivt[i:i+4], ref[i:i+4]) {
+				return fmt.Sprintf("%s, interrupt vector 0x%02X had changed (%04X:%04X, at boot %04X:%04X): a feature may not hook BIOS interrupts; it works through pxOS's hook slots",
+					when, i/4, binary.LittleEndian.Uint16(ivt[i+2:]), binary.LittleEndian.Uint16(ivt[i:]), binary.LittleEndian.Uint16(ref[i+2:]), binary.LittleEndian.Uint16(ref[i:])), nil
+			}
+		}
+		return "", nil
+	}
 	return func(ctx context.Context, res *scenario.Result, m machine.Machine) error {
 		mr, ok := m.(machine.MemoryReader)
 		if !ok || !res.Passed {
 			return nil
 		}
-		got, err := mr.ReadMemory(ctx, lo, int(hi-lo))
-		if err != nil {
-			return fmt.Errorf("loop: could not check that pxOS's base is intact after %s: %w", res.Scenario, err)
+		ctx, cancel := context.WithTimeout(ctx, replayTimeout)
+		defer cancel()
+		fail := func(msg string) {
+			res.Passed, res.Failed, res.Error = false, -1, msg
 		}
-		for i := range want {
-			if got[i] != want[i] {
-				a := lo + uint32(i)
-				res.Passed, res.Failed = false, -1
-				res.Error = fmt.Sprintf("the scenario passed, but afterwards pxOS's own memory had changed at 0x%04X (%s): the build holds 0x%02X there, the machine 0x%02X. "+
-					"A feature may change its own variables and the line buffer (line_buf, line_len), never pxOS's hook slots, routines, shell or strings (0x%04X-0x%04X)",
-					a, where(b, a), want[i], got[i], lo, hi-1)
-				return nil
+		msg, err := check(ctx, mr, res.Machine, "the scenario passed, but afterwards")
+		if err != nil {
+			return fmt.Errorf("loop: could not check that pxOS is intact after %s: %w", res.Scenario, err)
+		}
+		if msg != "" {
+			fail(msg)
+			return nil
+		}
+		// Use the feature again: the scenario's keys once more.
+		var keys []machine.Key
+		if sc := byName[res.Scenario]; sc != nil {
+			for _, st := range sc.Steps {
+				if st.Op == scenario.OpType || st.Op == scenario.OpKey {
+					keys = append(keys, st.Keys...)
+				}
 			}
+		}
+		if len(keys) == 0 {
+			return nil
+		}
+		err = m.Press(ctx, keys...)
+		if err == nil {
+			err = m.Settle(ctx)
+		}
+		var crash *machine.Crash
+		switch {
+		case errors.As(err, &crash):
+			fail("the scenario passed, but when its keys were typed a second time the machine crashed: " + crash.Error())
+			return nil
+		case err != nil:
+			return fmt.Errorf("loop: could not type %s's keys a second time: %w", res.Scenario, err)
+		}
+		msg, err = check(ctx, mr, res.Machine, "the scenario passed, but after its keys were typed a second time")
+		if err != nil {
+			return fmt.Errorf("loop: could not check that pxOS is intact after %s: %w", res.Scenario, err)
+		}
+		if msg != "" {
+			fail(msg)
 		}
 		return nil
 	}
+}
+
+// bootIVT returns the interrupt vector table of a freshly booted pxOS on
+// the named backend (read once per run: pxOS itself never changes it).
+func (r *runner) bootIVT(ctx context.Context, name string) ([]byte, error) {
+	if ivt, ok := r.ivt[name]; ok {
+		return ivt, nil
+	}
+	m, err := backend.Open(ctx, name, r.base.Image.Floppy, backend.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	if err := m.WaitText(ctx, "pxOS>"); err != nil {
+		return nil, err
+	}
+	if err := m.Settle(ctx); err != nil {
+		return nil, err
+	}
+	mr, ok := m.(machine.MemoryReader)
+	if !ok {
+		return nil, fmt.Errorf("loop: the %s machine cannot read memory", name)
+	}
+	ivt, err := mr.ReadMemory(ctx, 0, ivtSize)
+	if err != nil {
+		return nil, err
+	}
+	if r.ivt == nil {
+		r.ivt = map[string][]byte{}
+	}
+	r.ivt[name] = ivt
+	return ivt, nil
 }
 
 // where names address a by the nearest global label at or below it:

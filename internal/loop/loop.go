@@ -107,9 +107,10 @@ type runner struct {
 	o          Options
 	rep        *Report
 	base       *feature.Base
-	calls      int             // generate attempts so far (for MaxIterations)
-	installing map[string]bool // prerequisites being installed (cycle guard)
-	bare       *feature.Base   // the shipped pxOS v1.0, for scratch installs (presence)
+	calls      int               // generate attempts so far (for MaxIterations)
+	installing map[string]bool   // prerequisites being installed (cycle guard)
+	bare       *feature.Base     // the shipped pxOS v1.0, for scratch installs (presence)
+	ivt        map[string][]byte // interrupt vectors of a freshly booted pxOS, by backend (guard)
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -327,7 +328,7 @@ func (r *runner) test(ctx context.Context, b *feature.Base, scs []*scenario.Scen
 // testGuarded runs scenarios on a candidate build and fails each run that
 // leaves pxOS's base changed (see guard).
 func (r *runner) testGuarded(ctx context.Context, b *feature.Base, scs []*scenario.Scenario) *scenario.SuiteResult {
-	return r.run1(ctx, b, scs, guard(b))
+	return r.run1(ctx, b, scs, r.guard(b, scs))
 }
 
 func (r *runner) run1(ctx context.Context, b *feature.Base, scs []*scenario.Scenario, after func(context.Context, *scenario.Result, machine.Machine) error) *scenario.SuiteResult {

@@ -836,3 +836,33 @@ func TestUnmutableRejected(t *testing.T) {
 		t.Errorf("%s: %s", a.Verdict, a.Error)
 	}
 }
+
+// Damage the first check cannot see: a hooked interrupt vector, and harm
+// done only when the feature is used a second time.
+func TestRuntimeDamageLater(t *testing.T) {
+	for _, c := range []struct{ name, body, want string }{
+		{"interrupt vector", "        mov word [0x60*4], 0x1234\n" + prints("Hello!"), "interrupt vector 0x60 had changed"},
+		{"second use", "        inc byte [P_count]\n        cmp byte [P_count], 2\n        jne .fine\n        mov byte [prompt], '$'\n.fine:\n" + prints("Hello!") + "P_count: db 0\n",
+			"after its keys were typed a second time, pxOS's own memory had changed at 0x"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			goal := "Add a 'hello' command that prints Hello!"
+			srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"hello", []string{answerJSON(map[string]any{"assembly": command("hl", "hello", c.body),
+				"slot": "cmd_head", "handler": "hl_entry", "scenario": sc(`type "hello\n"`, `expect-row 2 "Hello!"`)})}})
+			ws := workspace(t, "command_parser")
+			before := readFile(t, ws.Commands)
+			o := openaiOptions(t, srv, ws, network(t), goal)
+			o.MaxAttempts = 1
+			rep, err := Run(context.Background(), o)
+			if err == nil || rep.Goals[0].Result != ResultFailed {
+				t.Fatalf("err %v, %s: %s", err, rep.Goals[0].Result, rep.Goals[0].Note)
+			}
+			if a := rep.Goals[0].Attempts[0]; !strings.Contains(a.Error, c.want) {
+				t.Errorf("attempt %s: %s", a.Verdict, a.Error)
+			}
+			if !bytes.Equal(before, readFile(t, ws.Commands)) {
+				t.Error("the commands file changed")
+			}
+		})
+	}
+}
