@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -64,6 +65,7 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		provider = &gen.KB{Network: r.o.Network}
 	}
 	planned := r.plannedScenario(ctx, label, st, g)
+	proven := r.provenScenarios(st)
 	command := ""
 	if st.Role == RoleGoal {
 		command = gen.GoalCommand(st.Goal) // "Add a 'time' command" is met only by a command time
@@ -122,9 +124,15 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		}
 		accept.Name = "acceptance: " + res.Spec.Name
 		own := []*scenario.Scenario{accept}
+		origins := []string{"answer"}
 		if planned != nil {
 			planned.Name = "plan: " + res.Spec.Name
-			own = append(own, planned)
+			own, origins = append(own, planned), append(origins, "plan")
+		}
+		for _, p := range proven {
+			if !sameSteps(p.sc, accept) {
+				own, origins = append(own, p.sc), append(origins, p.origin)
+			}
 		}
 		tests := append(append([]*scenario.Scenario(nil), own...), suite...)
 		r.logf("%s: test %s at %s on %s (%d scenarios)\n", label, res.Spec.Name, res.Install.Range, r.o.Backend, len(tests))
@@ -155,14 +163,20 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 				// The note first: a small context may cut the rest.
 				msg = regressionNote(broken, s.texts) + "\n\n" + msg
 			}
-			if planned != nil && !passedAll(tr, planned.Name) {
-				msg += "\n\nThe plan's acceptance scenario, which your feature must pass too:\n" + indentText(strings.Join(evidence.Lines(planned), "\n"))
+			for i, sc := range own[1:] {
+				if !passedAll(tr, sc.Name) {
+					what := "The plan's acceptance scenario"
+					if origins[i+1] != "plan" {
+						what = "A scenario proven for this goal before (" + origins[i+1] + ")"
+					}
+					msg += "\n\n" + what + ", which your feature must pass too:\n" + indentText(strings.Join(evidence.Lines(sc), "\n"))
+				}
 			}
 			repair = &gen.Attempt{N: last.N, Provider: provider.Name(), Verdict: "invalid", Error: msg}
 			continue
 		}
 		// PROVE: each of the step's scenarios must fail without the feature.
-		proofs, why := r.prove(ctx, old, res, own, tr)
+		proofs, why := r.prove(ctx, old, res, own, origins, tr)
 		if ctx.Err() != nil {
 			// A run cut short fails, and a failure without the feature
 			// is what fail-to-pass wants: nothing proven, nothing kept.
@@ -207,6 +221,44 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		r.logf("%s: %s: %s\n", label, g.Result, g.Note)
 	}
 	return g
+}
+
+// sameSteps reports whether two scenarios have the same steps.
+func sameSteps(a, b *scenario.Scenario) bool {
+	return slices.Equal(evidence.Lines(a), evidence.Lines(b))
+}
+
+// provenScenario is a scenario proven for the step's goal before.
+type provenScenario struct {
+	sc     *scenario.Scenario
+	origin string
+}
+
+// provenScenarios returns the scenarios proven for the step's goal (a
+// shipped feature's for a wording it serves, or a learned one): they are
+// the goal's tests, so a new answer for the goal must pass them too (a
+// backspace that only looks right on the screen fails the shipped
+// backspace scenario, which checks the line too).
+func (r *runner) provenScenarios(st stepSpec) []provenScenario {
+	if st.Role != RoleGoal {
+		return nil
+	}
+	var out []provenScenario
+	seen := map[string]bool{}
+	for _, sol := range gen.ProvenFor(r.o.Network, st.Goal) {
+		text := strings.TrimSpace(string(sol.Spec.Scenario))
+		if seen[text] {
+			continue
+		}
+		seen[text] = true
+		sc, err := scenario.Parse(sol.Spec.Name+".scenario", sol.Spec.Scenario)
+		if err != nil {
+			continue
+		}
+		sc.Name = fmt.Sprintf("proven: %s #%d", sol.Spec.Name, sol.RecordID)
+		out = append(out, provenScenario{sc, fmt.Sprintf("solution #%d", sol.RecordID)})
+	}
+	return out
 }
 
 // plannedScenario parses the plan's scenario for the step. One that does
@@ -407,7 +459,7 @@ type baseline struct {
 // output muted), and judges each scenario (tr holds their runs on the
 // candidate, first). why says, for the model, why the answer's scenario is
 // not evidence.
-func (r *runner) prove(ctx context.Context, old *feature.Base, res *gen.Result, own []*scenario.Scenario, tr *scenario.SuiteResult) ([]evidence.Proof, string) {
+func (r *runner) prove(ctx context.Context, old *feature.Base, res *gen.Result, own []*scenario.Scenario, origins []string, tr *scenario.SuiteResult) ([]evidence.Proof, string) {
 	nb := len(r.machines())
 	builds := []baseline{{Baseline: evidence.Baseline{Build: evidence.Without}, sr: r.test(ctx, old, own)}}
 	variants, err := feature.Stubs(res.Install, old)
@@ -446,10 +498,7 @@ func (r *runner) prove(ctx context.Context, old *feature.Base, res *gen.Result, 
 	var proofs []evidence.Proof
 	why := ""
 	for i, sc := range own {
-		origin := "answer"
-		if i > 0 {
-			origin = "plan"
-		}
+		origin := origins[i]
 		var bases []evidence.Baseline
 		for _, b := range builds {
 			bl := b.Baseline
@@ -459,9 +508,10 @@ func (r *runner) prove(ctx context.Context, old *feature.Base, res *gen.Result, 
 		p := evidence.Judge(sc, origin, part(tr, i), bases)
 		proofs = append(proofs, p)
 		if p.FailToPass || origin != "answer" {
-			// The plan's scenario counts when it holds; when it does not,
-			// it is reported, not held against an answer that cannot
-			// change it.
+			// The plan's (or an earlier proven) scenario counts when it
+			// holds; when it does not, it is reported, not held against an
+			// answer that cannot change it. It must pass, though: that was
+			// tested with the candidate.
 			continue
 		}
 		switch {

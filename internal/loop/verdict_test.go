@@ -866,3 +866,34 @@ func TestRuntimeDamageLater(t *testing.T) {
 		})
 	}
 }
+
+// A goal that has proven scenarios (a wording of the shipped backspace) is
+// held to them: a backspace that only looks right on the screen, leaving
+// the line as it was, fails the shipped scenario, which checks the line too.
+func TestGoalsProvenScenarios(t *testing.T) {
+	goal := "Add backspace support to the shell"
+	visual := answerJSON(map[string]any{"assembly": `vb_key:
+        cmp al, 8
+        jne .pass
+        call print_char
+        mov al, ' '
+        call print_char
+        mov al, 8
+        call print_char
+        stc
+        ret
+.pass:  jmp prev_hook_key
+`, "slot": "hook_key", "handler": "vb_key", "scenario": sc(`type "ab"`, `key backspace`, `cursor 1 7`)})
+	srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"backspace", []string{visual}})
+	ws := workspace(t, "command_parser", "help", "clear")
+	o := openaiOptions(t, srv, ws, network(t), goal)
+	o.MaxAttempts = 1
+	rep, err := Run(context.Background(), o)
+	if err == nil || rep.Goals[0].Result != ResultFailed {
+		t.Fatalf("err %v; %s: %s", err, rep.Goals[0].Result, rep.Goals[0].Note)
+	}
+	a := rep.Goals[0].Attempts[0]
+	if a.Phase != "test" || !strings.Contains(a.Error, "FAIL proven: backspace #") {
+		t.Errorf("%s %s: %s", a.Phase, a.Verdict, a.Error)
+	}
+}
