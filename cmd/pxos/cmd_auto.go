@@ -28,9 +28,10 @@ retrieves what the pixel network knows, has the model (or, offline, the
 verified solutions) write the feature, validates it, installs what it requires
 first, builds a candidate image, boots it and runs the feature's acceptance
 scenarios plus every regression scenario, records everything in the network,
-and only then commits the block to pxos_commands.txt (atomically) and keeps
-its scenario. A failed test is repaired with the exact error up to
---max-attempts. A failed or interrupted run leaves pxos_commands.txt as it was.
+and when the goal has passed commits its blocks to pxos_commands.txt and keeps
+their scenarios, in one atomic write. A failed test is repaired with the exact
+error up to --max-attempts. A goal that does not pass, and an interrupted
+run, leave pxos_commands.txt as it was.
 
 Verdicts are evidence. A step passes only when its acceptance scenarios are
 fail-to-pass: each fails on the build without the feature, and on the build

@@ -111,6 +111,12 @@ type runner struct {
 	installing map[string]bool   // prerequisites being installed (cycle guard)
 	bare       *feature.Base     // the shipped pxOS v1.0, for scratch installs (presence)
 	ivt        map[string][]byte // interrupt vectors of a freshly booted pxOS, by backend (guard)
+	// committed is the build the commands file holds; base runs ahead of
+	// it while a goal's steps are staged, and pending holds their kept
+	// scenarios. A goal that passes writes them all at once; one that does
+	// not leaves the file as it was (see flush, rollback).
+	committed *feature.Base
+	pending   []atomicfile.File
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -125,7 +131,7 @@ func (r *runner) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.base = base
+	r.base, r.committed = base, base
 	r.installing = map[string]bool{}
 	r.logf("analyze: %s builds: %d bytes, %d sectors, features: %s, free: %s\n",
 		r.o.Workspace.Commands, base.Image.Summary.BytesUsed, base.Image.Summary.SectorsUsed, listOr(base.Installed(), "none"), freeText(base))
@@ -170,6 +176,10 @@ func (r *runner) run(ctx context.Context) error {
 	interrupted := func(from int) error {
 		// Every goal not reached is in the report too, as interrupted.
 		for _, goal := range r.o.Goals[from:] {
+			if g := present[goal]; g != nil {
+				r.rep.Goals = append(r.rep.Goals, g) // found present before the stop
+				continue
+			}
 			r.rep.Goals = append(r.rep.Goals, &GoalReport{Goal: goal, Role: RoleGoal, Result: ResultInterrupted, Attempts: []AttemptReport{},
 				Note: "the run stopped before this goal"})
 		}
@@ -190,10 +200,20 @@ func (r *runner) run(ctx context.Context) error {
 			n += len(p.steps)
 			continue
 		}
+		rows := len(r.rep.Goals)
 		g := r.goal(ctx, p, &n, total)
 		if ctx.Err() != nil {
 			g.Result = ResultInterrupted
+			r.rollback(rows, "the run stopped")
 			return interrupted(i + 1)
+		}
+		if g.Result == ResultPassed {
+			if err := r.flush(); err != nil {
+				g.Result, g.Note = ResultFailed, "commit: "+err.Error()
+				r.rollback(rows, "its goal could not be committed")
+			}
+		} else {
+			r.rollback(rows, "the goal it served did not pass")
 		}
 		if g.Result != ResultPassed && g.Result != ResultPresent {
 			failed = append(failed, goal)
@@ -226,6 +246,41 @@ func (r *runner) run(ctx context.Context) error {
 		return fmt.Errorf("loop: %d of %d goal%s not met: %s", len(failed), goals, plural(goals), strings.Join(failed, "; "))
 	}
 	return nil
+}
+
+// flush writes what the goal's steps staged: their kept scenarios and the
+// commands file, all renamed into place only when all were written.
+func (r *runner) flush() error {
+	if r.base == r.committed {
+		return nil
+	}
+	files := append(r.pending, atomicfile.File{Path: r.o.Workspace.Commands, Data: r.base.Src})
+	if err := atomicfile.WriteAll(0o644, files...); err != nil {
+		return err
+	}
+	var names []string
+	for _, f := range r.pending {
+		names = append(names, strings.TrimPrefix(strings.TrimSuffix(filepath.Base(f.Path), ".txt"), feature.MarkerPrefix))
+	}
+	r.logf("commit: %s to %s\n", strings.Join(names, ", "), r.o.Workspace.Commands)
+	r.committed, r.pending = r.base, nil
+	r.rep.Changed = true
+	return nil
+}
+
+// rollback forgets what the goal's steps staged: the build goes back to the
+// committed one, and the rows from index rows on that passed (steps and
+// prerequisites for the goal) say they were not kept, and why.
+func (r *runner) rollback(rows int, why string) {
+	if r.base == r.committed {
+		return
+	}
+	for _, g := range r.rep.Goals[rows:] {
+		if g.Result == ResultPassed && g.Role != RoleGoal {
+			g.Note = strings.TrimPrefix(g.Note+"; ", "; ") + "not kept: " + why
+		}
+	}
+	r.base, r.pending = r.committed, nil
 }
 
 // dedupe drops empty goals and repeats of a goal (the same words,
@@ -295,29 +350,59 @@ type Step struct {
 }
 
 // regression returns the scenarios every build must pass: the base
-// scenarios and the acceptance scenarios of the features it holds.
+// scenarios and the acceptance scenarios of the features it holds, those
+// kept on disk and those staged by this goal's steps (not written yet).
 func (r *runner) regression(b *feature.Base) ([]*scenario.Scenario, error) {
 	dir := filepath.Join(r.o.Workspace.Dir, "scenarios")
+	files := map[string][]byte{} // path -> staged content, nil to read
 	ents, err := os.ReadDir(dir)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil
-		}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	var paths []string
 	for _, e := range ents {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".txt") {
-			continue
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".txt") {
+			files[filepath.Join(dir, e.Name())] = nil
 		}
+	}
+	for _, f := range r.pending {
+		files[f.Path] = f.Data
+	}
+	var paths []string
+	for path := range files {
+		name := filepath.Base(path)
 		if f, ok := strings.CutPrefix(strings.TrimSuffix(name, ".txt"), feature.MarkerPrefix); ok && !b.Present(f) {
 			continue
 		}
-		paths = append(paths, filepath.Join(dir, name))
+		paths = append(paths, path)
 	}
 	sort.Strings(paths)
-	return scenario.LoadPaths(paths)
+	var disk []string
+	staged := map[string]*scenario.Scenario{}
+	for _, path := range paths {
+		if data := files[path]; data != nil {
+			sc, err := scenario.Parse(path, data)
+			if err != nil {
+				return nil, err
+			}
+			staged[path] = sc
+			continue
+		}
+		disk = append(disk, path)
+	}
+	loaded, err := scenario.LoadPaths(disk)
+	if err != nil {
+		return nil, err
+	}
+	var out []*scenario.Scenario
+	for _, path := range paths {
+		if sc := staged[path]; sc != nil {
+			out = append(out, sc)
+			continue
+		}
+		out = append(out, loaded[0])
+		loaded = loaded[1:]
+	}
+	return out, nil
 }
 
 // test runs scenarios on the chosen backend(s) against the build.

@@ -343,12 +343,13 @@ func TestCancelMidStep(t *testing.T) {
 	go func() { <-arrived; cancel() }()
 	report := filepath.Join(t.TempDir(), "r.json")
 	rep, err := Run(ctx, Options{Workspace: ws, Network: net, Provider: &gen.OpenAI{Client: client}, Client: client,
-		Goals: []string{verGoal, "Add a 'date' command"}, Report: report})
+		Goals: []string{verGoal, "Add a 'date' command", "Implement command parser for basic commands"}, Report: report})
 	if err == nil || !rep.Interrupted {
 		t.Fatalf("err = %v, interrupted = %v", err, rep.Interrupted)
 	}
-	// The goal never reached is reported too.
-	if len(rep.Goals) != 2 || rep.Goals[0].Result != ResultInterrupted || rep.Goals[1].Result != ResultInterrupted {
+	// The goal never reached is reported too, and the one found present
+	// before the stop as present.
+	if len(rep.Goals) != 3 || rep.Goals[0].Result != ResultInterrupted || rep.Goals[1].Result != ResultInterrupted || rep.Goals[2].Result != ResultPresent {
 		t.Errorf("goals %+v", rep.Goals)
 	}
 	if !bytes.Equal(before, readFile(t, ws.Commands)) {

@@ -897,3 +897,32 @@ func TestGoalsProvenScenarios(t *testing.T) {
 		t.Errorf("%s %s: %s", a.Phase, a.Verdict, a.Error)
 	}
 }
+
+// A goal that fails keeps nothing: the preparatory step that passed for it
+// is not written, the commands file stays as it was, and the row says so.
+func TestFailedGoalKeepsNothing(t *testing.T) {
+	plan := planJSON(
+		map[string]string{"goal": verGoal2, "description": "a hello command first"},
+		map[string]string{"goal": verGoal2, "description": "ver prints the version"})
+	srv, _ := serve(t, plan,
+		routed{"hello", []string{answerJSON(map[string]any{"assembly": command("hl", "hello", prints("Hello!")), "slot": "cmd_head", "handler": "hl_entry",
+			"scenario": sc(`type "hello\n"`, `expect "Hello!"`)})}},
+		routed{"ver prints", []string{answerJSON(map[string]any{"assembly": "vr_entry: movx ax, 1", "slot": "cmd_head", "handler": "vr_entry", "scenario": sc()})}})
+	ws := workspace(t, "command_parser")
+	before := readFile(t, ws.Commands)
+	o := openaiOptions(t, srv, ws, network(t), verGoal2)
+	o.MaxAttempts = 1
+	rep, err := Run(context.Background(), o)
+	if err == nil || len(rep.Goals) != 2 || rep.Goals[0].Result != ResultPassed || rep.Goals[1].Result != ResultFailed {
+		t.Fatalf("err %v; %+v", err, rep.Goals)
+	}
+	if !strings.Contains(rep.Goals[0].Note, "not kept: the goal it served did not pass") || rep.Changed {
+		t.Errorf("note %q, changed %v", rep.Goals[0].Note, rep.Changed)
+	}
+	if !bytes.Equal(before, readFile(t, ws.Commands)) {
+		t.Error("the commands file changed")
+	}
+	if _, err := os.Stat(filepath.Join(ws.Dir, "scenarios", "feature_hello.txt")); err == nil {
+		t.Error("the step's scenario was kept")
+	}
+}
