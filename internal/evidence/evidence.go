@@ -101,6 +101,8 @@ type Proof struct {
 	FailToPass bool `json:"fail_to_pass"`
 	// Why says why the scenario is not evidence ("" when it is).
 	Why string `json:"why,omitempty"`
+	// Notes say which stand-ins were not run, and why.
+	Notes []string `json:"notes,omitempty"`
 	// Failed names the build the scenario should have failed on but passed
 	// (Without or a stand-in's name), when that is Why.
 	Failed string `json:"failed_to_fail,omitempty"`
@@ -117,6 +119,7 @@ type Baseline struct {
 	Desc    string             // what the build does, for Why ("the command "time" exists but prints nothing")
 	Results []*scenario.Result // one per machine
 	Err     string             // why the build could not be made; the scenario then proves nothing
+	Skip    string             // why the build is not needed here (it is reported, not run)
 }
 
 // Lines returns the steps of sc as written.
@@ -135,6 +138,15 @@ func Lines(sc *scenario.Scenario) []string {
 // because its machine did not start).
 func Judge(sc *scenario.Scenario, origin string, with []*scenario.Result, baselines []Baseline) Proof {
 	p := Proof{Scenario: sc.Name, Origin: origin, Lines: Lines(sc), With: runs(With, with)}
+	var kept []Baseline
+	for _, b := range baselines {
+		if b.Skip != "" {
+			p.Notes = append(p.Notes, b.Build+": "+b.Skip)
+			continue
+		}
+		kept = append(kept, b)
+	}
+	baselines = kept
 	for _, b := range baselines {
 		if b.Build == Without {
 			p.Without = append(p.Without, runs(b.Build, b.Results)...)

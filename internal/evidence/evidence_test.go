@@ -66,6 +66,7 @@ func TestJudge(t *testing.T) {
 		{"stand-in without results", rs("pass"), []Baseline{base(Without, rs("fail")), base("stub", nil)}, "did not run"},
 		{"no baselines", rs("pass"), nil, "did not run on the builds"},
 		{"without not first", rs("pass"), []Baseline{base("stub", rs("fail"))}, "did not run on the builds"},
+		{"skipped stand-in", rs("pass"), []Baseline{base(Without, rs("fail")), {Build: "muted", Skip: "not for keys"}}, ""},
 	} {
 		p := Judge(sc, "answer", c.with, c.baselines)
 		if p.FailToPass != (c.why == "") || !strings.Contains(p.Why, c.why) {
@@ -79,6 +80,9 @@ func TestJudge(t *testing.T) {
 	want := `without (emu): FAIL at line 3: expect "Time: ": text "Time: " not on the screen`
 	if got := p.Without[0].String(); got != want {
 		t.Errorf("run line %q, want %q", got, want)
+	}
+	if q := Judge(sc, "answer", rs("pass"), []Baseline{base(Without, rs("fail")), {Build: "muted", Skip: "not for keys"}}); len(q.Notes) != 1 || q.Notes[0] != "muted: not for keys" || len(q.StandIns) != 0 {
+		t.Errorf("skip: notes %q, stand-ins %+v", q.Notes, q.StandIns)
 	}
 	if p.StandIns[0].Build != "stub" {
 		t.Errorf("stand-in runs %+v", p.StandIns)

@@ -472,6 +472,13 @@ func (r *runner) prove(ctx context.Context, old *feature.Base, res *gen.Result, 
 		// A command or line handler that cannot be muted cannot be shown
 		// to do more than swallow its input.
 		builds = append(builds, baseline{Baseline: evidence.Baseline{Build: "muted", Desc: mutedDesc, Err: why}})
+	default:
+		builds = append(builds, baseline{Baseline: evidence.Baseline{Build: "muted",
+			Skip: "not made for a key handler: its effect may be the key it passes on, which muting keeps"}})
+	}
+	if _, cmd := res.Install.Spec.Hooks["cmd_head"]; !cmd {
+		builds = append(builds, baseline{Baseline: evidence.Baseline{Build: "stub",
+			Skip: "not made without a command: handlers that pass every event on are the build without the feature"}})
 	}
 	for _, v := range variants {
 		b := baseline{Baseline: evidence.Baseline{Build: v.Build, Desc: v.Desc}}
