@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/llm"
 	"github.com/pxos-dev/pxos/internal/pixnet"
 )
 
@@ -412,7 +413,7 @@ func checkAddr(base *feature.Base, addr uint32) error {
 
 func (g *Generator) logf(format string, args ...any) {
 	if g.Log != nil {
-		fmt.Fprintf(g.Log, format, args...)
+		io.WriteString(g.Log, llm.Printable(fmt.Sprintf(format, args...))) // errors quote the answer
 	}
 }
 

@@ -1,14 +1,18 @@
 package gen
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/llm"
+	"github.com/pxos-dev/pxos/internal/llm/llmtest"
 	"github.com/pxos-dev/pxos/internal/pixnet"
 )
 
@@ -233,5 +237,24 @@ func TestDirectivesRefused(t *testing.T) {
 	_, atts, err := g.Generate(context.Background(), Request{Feature: "Add a ver command", MaxAttempts: 1})
 	if err == nil || len(atts) != 1 || !strings.Contains(atts[0].Error, "answer.asm:1: gen: %define is not allowed in an answer") {
 		t.Fatalf("err %v, attempts %+v", err, atts)
+	}
+}
+
+// A streamed answer reaches the terminal printable and bounded: escape
+// sequences become U+FFFD, and past 64 KiB the rest is counted, not shown.
+func TestStreamShownSafely(t *testing.T) {
+	good := answerJSON(verAsm, map[string]string{"cmd_head": "ver_entry"}, verScenario)
+	evil := "\x1b]0;pwned\x07\x1b[2J" + strings.Repeat("x", 70<<10) + "\n" + good
+	srv := llmtest.New(t, llmtest.Options{Reply: func(r llmtest.ChatRequest) llmtest.Reply {
+		return llmtest.Reply{Content: evil, Chunks: []string{evil[:20], evil[20:]}}
+	}, ContextLength: 32768})
+	var out bytes.Buffer
+	g := &Generator{Base: parserBase(t), API: api(t), Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second}), Stream: &out}}
+	if _, _, err := g.Generate(context.Background(), Request{Feature: "Add a ver command"}); err != nil {
+		t.Fatal(err)
+	}
+	shown := out.String()
+	if strings.ContainsAny(shown, "\x1b\x07") || !strings.Contains(shown, "\uFFFD]0;pwned") || len(shown) > 70<<10 || !strings.Contains(shown, "more bytes of the answer not shown") {
+		t.Errorf("shown %d bytes: %.200q ... %q", len(shown), shown, shown[max(0, len(shown)-80):])
 	}
 }

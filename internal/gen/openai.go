@@ -186,12 +186,14 @@ func (o *OpenAI) Propose(ctx context.Context, req *Request, pc *PromptContext, p
 	}
 	if o.Stream != nil {
 		var tf llm.ThinkFilter
+		show := &shown{w: o.Stream}
 		resp, err = o.Client.ChatStream(ctx, r, func(s string) {
 			done()
-			io.WriteString(o.Stream, tf.Write(s))
+			show.write(tf.Write(s))
 		})
 		done()
-		fmt.Fprintln(o.Stream, tf.Flush())
+		show.write(tf.Flush())
+		show.end()
 		if err == nil {
 			err = o.Client.DecodeJSON(resp.Content, &ans)
 		}
@@ -221,4 +223,31 @@ func (o *OpenAI) Propose(ctx context.Context, req *Request, pc *PromptContext, p
 		Tokens:          resp.Usage.TotalTokens,
 		TokensEstimated: resp.Usage.Estimated,
 	}, nil
+}
+
+// maxShown bounds how much of one streamed answer is shown on the terminal.
+const maxShown = 64 << 10
+
+// shown writes a streamed answer for a person: made printable (an answer
+// is untrusted text; escape sequences would reach the terminal), and cut
+// after maxShown bytes with a note of how much was left out.
+type shown struct {
+	w       io.Writer
+	n, over int
+}
+
+func (s *shown) write(text string) {
+	if room := maxShown - s.n; len(text) > room {
+		s.over += len(text) - max(room, 0)
+		text = text[:max(room, 0)]
+	}
+	s.n += len(text)
+	io.WriteString(s.w, llm.Printable(text))
+}
+
+func (s *shown) end() {
+	if s.over > 0 {
+		fmt.Fprintf(s.w, "\n… (%d more bytes of the answer not shown)", s.over)
+	}
+	fmt.Fprintln(s.w)
 }

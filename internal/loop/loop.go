@@ -121,7 +121,7 @@ type runner struct {
 
 func (r *runner) logf(format string, args ...any) {
 	if r.o.Log != nil {
-		fmt.Fprintf(r.o.Log, format, args...)
+		io.WriteString(r.o.Log, llm.Printable(fmt.Sprintf(format, args...))) // notes quote model answers
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/pxos-dev/pxos/internal/evidence"
 	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
+	"github.com/pxos-dev/pxos/internal/llm"
 	"github.com/pxos-dev/pxos/internal/machine"
 	"github.com/pxos-dev/pxos/internal/scenario"
 	"github.com/pxos-dev/pxos/internal/screen"
@@ -201,9 +202,9 @@ func (rep *Report) WriteTable(w io.Writer) {
 	for _, g := range rep.Goals {
 		note := "-"
 		if g.Result != ResultPassed && g.Result != ResultPresent && g.Note != "" {
-			note = shorten(firstLine(g.Note), 100)
+			note = shorten(llm.Printable(firstLine(g.Note)), 100)
 		}
-		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", rolePrefix(g), g.Goal, dash(g.Feature), g.Result, g.EvidenceText(),
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", rolePrefix(g), llm.Printable(g.Goal), dash(g.Feature), g.Result, g.EvidenceText(),
 			len(g.Attempts), g.ModelCalls, g.TokensText(), g.Duration, note)
 	}
 	tw.Flush()
@@ -213,7 +214,7 @@ func shorten(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n-1] + "…"
+	return strings.ToValidUTF8(s[:n-1], "") + "…"
 }
 
 // Summary says in one sentence what the run did: the user's goals by
