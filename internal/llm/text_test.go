@@ -223,11 +223,11 @@ func TestFitAgainstServer(t *testing.T) {
 
 func TestPrintable(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain text\n\twith tab":          "plain text\n\twith tab",
-		"\x1b]0;pwned\x07\x1b[2Jafter":    "\uFFFD]0;pwned\uFFFD\uFFFD[2Jafter",
-		"nul\x00 del\x7f c1\u009b":        "nul\uFFFD del\uFFFD c1\uFFFD",
+		"plain text\n\twith tab":        "plain text\n\twith tab",
+		"\x1b]0;pwned\x07\x1b[2Jafter":  "\uFFFD]0;pwned\uFFFD\uFFFD[2Jafter",
+		"nul\x00 del\x7f c1\u009b":      "nul\uFFFD del\uFFFD c1\uFFFD",
 		"bad \xff utf8, ok ünïcödé, 時間": "bad \uFFFD utf8, ok ünïcödé, 時間",
-		"cr\r\nlf":                        "cr\uFFFD\nlf",
+		"cr\r\nlf":                      "cr\uFFFD\nlf",
 	} {
 		if got := llm.Printable(in); got != want {
 			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
