@@ -14,6 +14,7 @@ import (
 	"github.com/pxos-dev/pxos/internal/build"
 	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/machine"
+	"github.com/pxos-dev/pxos/internal/prim"
 	"github.com/pxos-dev/pxos/internal/scenario"
 )
 
@@ -48,6 +49,7 @@ func (r *runner) guard(b *feature.Base, scs []*scenario.Scenario) func(ctx conte
 	}
 	lo, hi := from.Value, to.Value
 	want := b.Image.Floppy[lo-build.LoadBase : hi-build.LoadBase]
+	consts := featureConstants(b, to.Value)
 	byName := map[string]*scenario.Scenario{}
 	for _, sc := range scs {
 		byName[sc.Name] = sc
@@ -63,6 +65,20 @@ func (r *runner) guard(b *feature.Base, scs []*scenario.Scenario) func(ctx conte
 				return fmt.Sprintf("%s, pxOS's own memory had changed at 0x%04X (%s): the build holds 0x%02X there, the machine 0x%02X. "+
 					"A feature may change its own variables and the line buffer (line_buf, line_len), never pxOS's hook slots, routines, shell or strings (0x%04X-0x%04X)",
 					when, a, where(b, a), want[i], got[i], lo, hi-1), nil
+			}
+		}
+		for _, c := range consts {
+			got, err := mr.ReadMemory(ctx, c.Start, int(c.Len()))
+			if err != nil {
+				return "", err
+			}
+			w := b.Image.Floppy[c.Start-build.LoadBase : c.End-build.LoadBase]
+			for i := range w {
+				if got[i] != w[i] {
+					a := c.Start + uint32(i)
+					return fmt.Sprintf("%s, the code or text of an installed feature had changed at 0x%04X (%s): the build holds 0x%02X there, the machine 0x%02X. "+
+						"A feature may change its own variables, never code or text (its own or another feature's)", when, a, where(b, a), w[i], got[i]), nil
+				}
 			}
 		}
 		ref, err := r.bootIVT(ctx, backendName)
@@ -164,6 +180,59 @@ func (r *runner) bootIVT(ctx context.Context, name string) ([]byte, error) {
 	}
 	r.ivt[name] = ivt
 	return ivt, nil
+}
+
+// dataDirectives start the source lines that are data, not code.
+var dataDirectives = map[string]bool{"db": true, "dw": true, "dd": true, "dq": true, "times": true,
+	"resb": true, "resw": true, "resd": true, "resq": true, "align": true, "equ": true}
+
+// featureConstants returns the ranges of b's feature blocks (from the
+// address from up) that must not change while pxOS runs: their code, and
+// their text (data lines with a quoted string). Data lines without one may
+// be variables and are left out. It reads the source line each WRITE
+// carries as its COMMENT (package feature writes one on the first byte of
+// every assembled line; the bytes after it belong to the same line).
+func featureConstants(b *feature.Base, from uint32) []build.Range {
+	var out []build.Range
+	keep := false
+	for _, st := range b.Image.Program.Stmts {
+		if st.Op != prim.OpWrite || st.Bad || st.Addr < from || st.Addr >= build.LoadEnd {
+			if st.Op == prim.OpWrite {
+				keep = false
+			}
+			continue
+		}
+		if c := strings.TrimSpace(st.Comment); c != "" {
+			keep = constantLine(c)
+		}
+		if !keep {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].End == st.Addr {
+			out[n-1].End++
+		} else {
+			out = append(out, build.Range{Start: st.Addr, End: st.Addr + 1})
+		}
+	}
+	return out
+}
+
+// constantLine reports whether an assembled source line is code or text.
+func constantLine(line string) bool {
+	f := strings.Fields(line)
+	for len(f) > 0 && strings.HasSuffix(f[0], ":") {
+		f = f[1:] // labels
+	}
+	if len(f) == 0 {
+		return false
+	}
+	if len(f) > 1 && (dataDirectives[strings.ToLower(f[1])]) {
+		f = f[1:] // "name db ..." without a colon
+	}
+	if !dataDirectives[strings.ToLower(f[0])] {
+		return true // an instruction
+	}
+	return strings.ContainsAny(line, "\"'`")
 }
 
 // where names address a by the nearest global label at or below it:

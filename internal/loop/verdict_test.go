@@ -842,6 +842,8 @@ func TestUnmutableRejected(t *testing.T) {
 func TestRuntimeDamageLater(t *testing.T) {
 	for _, c := range []struct{ name, body, want string }{
 		{"interrupt vector", "        mov word [0x60*4], 0x1234\n" + prints("Hello!"), "interrupt vector 0x60 had changed"},
+		{"another feature's text", "        mov byte [help_name], 'X'\n" + prints("Hello!"), "the code or text of an installed feature had changed at 0x"},
+		{"its own code", "        mov byte [P_run], 0xC3\n" + prints("Hello!"), "the code or text of an installed feature had changed at 0x"},
 		{"second use", "        inc byte [P_count]\n        cmp byte [P_count], 2\n        jne .fine\n        mov byte [prompt], '$'\n.fine:\n" + prints("Hello!") + "P_count: db 0\n",
 			"after its keys were typed a second time, pxOS's own memory had changed at 0x"},
 	} {
@@ -849,7 +851,7 @@ func TestRuntimeDamageLater(t *testing.T) {
 			goal := "Add a 'hello' command that prints Hello!"
 			srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"hello", []string{answerJSON(map[string]any{"assembly": command("hl", "hello", c.body),
 				"slot": "cmd_head", "handler": "hl_entry", "scenario": sc(`type "hello\n"`, `expect-row 2 "Hello!"`)})}})
-			ws := workspace(t, "command_parser")
+			ws := workspace(t, "command_parser", "help")
 			before := readFile(t, ws.Commands)
 			o := openaiOptions(t, srv, ws, network(t), goal)
 			o.MaxAttempts = 1
