@@ -68,17 +68,17 @@ func (e *InfeasibleError) Error() string { return "gen: infeasible: " + e.Reason
 
 // Request is one feature to generate.
 type Request struct {
-	Feature     string  // the feature description, e.g. "Add backspace support to shell"
-	Goal        string  // the goal it meets, recorded in the block and the network; Feature when empty
-	Name        string  // the feature's name when the answer gives none; else from its command word or the goal
-	Solution    string  // kb: install the verified solution with this feature name (a prerequisite), not one for Goal
-	Command     string  // the command word the feature must add, when the goal names one (GoalCommand); "" for none
-	Addr        uint32  // where to place it; 0 picks the first free range big enough
-	AddrSoft    bool    // Addr is a hint (a plan's): when the feature does not fit there, place it anywhere
-	Format      Format  // FormatAsm when empty
-	MaxAttempts int     // 3 when 0
-	Temperature float64 // for model providers; 0.7 when 0 (use a tiny value for ~0)
-	MaxTokens   int     // answer budget; 0 lets the provider choose
+	Feature     string   // the feature description, e.g. "Add backspace support to shell"
+	Goal        string   // the goal it meets, recorded in the block and the network; Feature when empty
+	Name        string   // the feature's name when the answer gives none; else from its command word or the goal
+	Solution    string   // kb: install the verified solution with this feature name (a prerequisite), not one for Goal
+	Commands    []string // the command words the feature must provide, when the goal names them (GoalCommands)
+	Addr        uint32   // where to place it; 0 picks the first free range big enough
+	AddrSoft    bool     // Addr is a hint (a plan's): when the feature does not fit there, place it anywhere
+	Format      Format   // FormatAsm when empty
+	MaxAttempts int      // 3 when 0
+	Temperature float64  // for model providers; 0.7 when 0 (use a tiny value for ~0)
+	MaxTokens   int      // answer budget; 0 lets the provider choose
 	// Repair, when set, is an earlier attempt rejected outside gen (its
 	// scenario failed on a machine, say): the first answer is asked as a
 	// repair of it.

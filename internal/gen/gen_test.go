@@ -207,7 +207,7 @@ func TestOpenAIRepairs(t *testing.T) {
 		{"invalid instruction", answerJSON(strings.Replace(verAsm, "call print_string", "movx ax, 1", 1), verHooks, verScenario), `answer.asm:12: unknown mnemonic "movx"`},
 		{"short jump out of range", answerJSON("ver_entry: dw prev_cmd_head, ver_name, ver_run, 0\nver_name: db \"ver\", 0\nver_run:\n jmp short ver_far\n times 200 db 0x90\nver_far: ret\n", verHooks, verScenario), "out of range"},
 		{"broken JSON", `{"explanation": "oops", "assembly": "unterminated`, "malformed answer"},
-		{"breaks the chain", answerJSON(strings.Replace(verAsm, "dw prev_cmd_head", "dw ver_name", 1), verHooks, verScenario), "must start with dw prev_cmd_head"},
+		{"breaks the chain", answerJSON(strings.Replace(verAsm, "dw prev_cmd_head", "dw ver_name", 1), verHooks, verScenario), "must end with dw prev_cmd_head"},
 		{"no hook", answerJSON(verAsm, nil, verScenario), "installs no hook"},
 		{"bad scenario", answerJSON(verAsm, verHooks, "wait \"pxOS>\"\npress enter\n"), "answer.scenario:2"},
 		{"org line", answerJSON("org 0x7E20\n"+verAsm, verHooks, verScenario), "no org line"},
@@ -373,7 +373,7 @@ func TestNames(t *testing.T) {
 		case "goal":
 			got = GoalName(in)
 		case "command":
-			got = GoalCommand(in)
+			got = strings.Join(GoalCommands(in), " ")
 		default:
 			t.Fatalf("names.txt:%d: unknown kind %q", n+1, kind)
 		}

@@ -258,3 +258,29 @@ func TestStreamShownSafely(t *testing.T) {
 		t.Errorf("shown %d bytes: %.200q ... %q", len(shown), shown, shown[max(0, len(shown)-80):])
 	}
 }
+
+// Two commands through one cmd_head slot: the entries link to each other
+// and the last one to prev_cmd_head. A loop between them is refused.
+func TestTwoCommandsOneSlot(t *testing.T) {
+	two := &Candidate{Hooks: map[string]string{"cmd_head": "tw_date"}, Scenario: "wait \"pxOS>\"\ntype \"date\\n\"\nexpect \"D\"\n", Source: `tw_date: dw tw_time, tw_dn, tw_run, 0
+tw_time: dw prev_cmd_head, tw_tn, tw_run, 0
+tw_dn: db "date", 0
+tw_tn: db "time", 0
+tw_run: mov al, 'D'
+        jmp print_char
+`}
+	g := &Generator{Base: parserBase(t), API: api(t), Provider: &scripted{cands: []*Candidate{two}}}
+	res, _, err := g.Generate(context.Background(), Request{Feature: "Add 'date' and 'time' commands", MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := feature.CommandWords(res.Install); strings.Join(w, ",") != "date,time" {
+		t.Errorf("words %v", w)
+	}
+	loop := *two
+	loop.Source = strings.Replace(two.Source, "tw_time: dw prev_cmd_head", "tw_time: dw tw_date", 1)
+	g.Provider = &scripted{cands: []*Candidate{&loop}}
+	if _, atts, err := g.Generate(context.Background(), Request{Feature: "Add 'date' and 'time' commands", MaxAttempts: 1}); err == nil || !strings.Contains(atts[0].Error, "link in a loop") {
+		t.Errorf("loop: %v %+v", err, atts)
+	}
+}

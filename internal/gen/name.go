@@ -3,7 +3,9 @@ package gen
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/pxos-dev/pxos/internal/feature"
 )
@@ -96,21 +98,93 @@ func uniqueName(base *feature.Base, name string, reserved map[string]bool) strin
 	}
 }
 
-// commandRE finds the command word a goal names: "Add a 'time' command",
-// "a command called 'ls'", "the 'help' shell command".
-var commandRE = regexp.MustCompile("(?i)(?:['\"‘“`]([^\\s'\"‘’“”`]{1,32})['\"’”`]\\s+(?:shell\\s+)?command\\b|\\bcommand\\s+(?:called\\s+|named\\s+)?['\"‘“`]([^\\s'\"‘’“”`]{1,32})['\"’”`])")
+// Quote characters a goal may quote a command word with, opening and
+// closing (straight, curly, guillemets, corner brackets, backquote).
+const (
+	openQuotes  = "'\"‘“«「`"
+	closeQuotes = "'\"’”»」`"
+)
 
-// GoalCommand returns the command word a goal asks for ("time" for "Add a
-// 'time' command that prints the time"), or "" when it names none: a quoted
-// word right before "command", or after "command (called|named)". Command
-// words are case-sensitive, as the parser compares them.
-func GoalCommand(goal string) string {
-	m := commandRE.FindStringSubmatch(goal)
-	if m == nil {
-		return ""
+// commandNouns are the words that make a quoted word a command word.
+var commandNouns = map[string]bool{"command": true, "commands": true, "cmd": true, "cmds": true, "builtin": true, "builtins": true}
+
+// goalToken is a word of a goal, or a quoted part of it.
+type goalToken struct {
+	text   string // lower case for words; as written for quoted parts
+	quoted bool
+}
+
+// goalTokens splits a goal into words (lower case) and quoted parts. A
+// quote opens only at the start of a word ("the user's line" quotes
+// nothing).
+func goalTokens(goal string) []goalToken {
+	var out []goalToken
+	rs := []rune(goal)
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		switch {
+		case strings.ContainsRune(openQuotes, r) && (i == 0 || !isWordRune(rs[i-1])):
+			j := i + 1
+			for j < len(rs) && !strings.ContainsRune(closeQuotes, rs[j]) && rs[j] != '\n' {
+				j++
+			}
+			if j < len(rs) && strings.ContainsRune(closeQuotes, rs[j]) && j > i+1 {
+				out = append(out, goalToken{text: strings.TrimSpace(string(rs[i+1 : j])), quoted: true})
+				i = j + 1
+				continue
+			}
+			i++
+		case isWordRune(r):
+			j := i
+			for j < len(rs) && isWordRune(rs[j]) {
+				j++
+			}
+			out = append(out, goalToken{text: strings.ToLower(string(rs[i:j]))})
+			i = j
+		default:
+			i++
+		}
 	}
-	if m[1] != "" {
-		return m[1]
+	return out
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' }
+
+// GoalCommands returns the command words a goal asks for, in order: each
+// quoted word that a command noun (command, cmd, builtin, their plurals)
+// follows within a few words ("'time' command", "'date' and 'time'
+// commands", "'ls' shell command") or just precedes ("command 'ls'",
+// "command called 'ls'"). "Add a command that prints 'hello'" asks for
+// none: 'hello' is what it prints. Command words are case-sensitive, as the
+// parser compares them, and hold no blanks.
+func GoalCommands(goal string) []string {
+	toks := goalTokens(goal)
+	var out []string
+	for i, t := range toks {
+		if !t.quoted || t.text == "" || strings.ContainsAny(t.text, " \t") || len(t.text) > 32 {
+			continue
+		}
+		found := false
+		for j := i + 1; j < len(toks) && j <= i+5 && !found; j++ {
+			switch n := toks[j]; {
+			case !n.quoted && commandNouns[n.text]:
+				found = true
+			case n.quoted, n.text == "and", n.text == "or", n.text == "shell", n.text == "cli", n.text == "new":
+				continue
+			default:
+				j = len(toks) // another word: no command noun for this one
+			}
+		}
+		if !found && i > 0 {
+			p := toks[i-1]
+			if !p.quoted && (p.text == "called" || p.text == "named") && i > 1 {
+				p = toks[i-2]
+			}
+			found = !p.quoted && commandNouns[p.text]
+		}
+		if found && !slices.Contains(out, t.text) {
+			out = append(out, t.text)
+		}
 	}
-	return m[2]
+	return out
 }

@@ -36,6 +36,57 @@ func (e *MissingError) Error() string {
 	return fmt.Sprintf("gen: %s needs the feature %s, which this build does not have: add it first", e.Feature, strings.Join(e.Required, ", "))
 }
 
+// checkCommands makes sure the feature provides each command word the goal
+// names: as a command table entry, or, for a line handler, as a line its
+// own scenario types (a handler may read the word itself). A feature that
+// adds "banana" is no 'time' command, however well banana works.
+func checkCommands(inst *feature.Installation, want []string, scen []byte) error {
+	if len(want) == 0 {
+		return nil
+	}
+	words := feature.CommandWords(inst)
+	_, line := inst.Spec.Hooks["hook_line"]
+	var typed map[string]bool
+	if line {
+		typed = typedWords(scen)
+	}
+	for _, w := range want {
+		if slices.Contains(words, w) || typed[w] {
+			continue
+		}
+		adds := "no command"
+		if len(words) > 0 {
+			adds = "the command " + strings.Join(words, ", ")
+		}
+		return fmt.Errorf("gen: the goal asks for the command %q, but your feature adds %s: add a command table entry whose word is exactly %q (taking cmd_head)", w, adds, w)
+	}
+	return nil
+}
+
+// typedWords returns the first word of every line a scenario types.
+func typedWords(src []byte) map[string]bool {
+	sc, err := scenario.Parse(AnswerScenario, src)
+	if err != nil {
+		return nil
+	}
+	var text strings.Builder
+	for _, st := range sc.Steps {
+		switch {
+		case st.Op == scenario.OpType:
+			text.WriteString(st.Text)
+		case st.Op == scenario.OpKey && len(st.Keys) > 0 && st.Keys[0].Name == "enter":
+			text.WriteString("\n")
+		}
+	}
+	out := map[string]bool{}
+	for _, l := range strings.Split(text.String(), "\n") {
+		if f := strings.Fields(l); len(f) > 0 {
+			out[f[0]] = true
+		}
+	}
+	return out
+}
+
 // ParserFeature is the feature that dispatches commands: a feature that
 // adds a command entry (takes cmd_head) needs it unless the build already
 // has another line handler (pxos-v1.0/README.md: "Commands run only when
@@ -143,18 +194,11 @@ func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 		return nil, fmt.Errorf("%w: %s (the verified solution for %q)", feature.ErrInstalled, name, goal)
 	}
 	spec.Requires = Requires(base, spec.Hooks, c.Requires, name)
-	var missing []string
-	for _, r := range spec.Requires {
-		if !base.Present(r) {
-			missing = append(missing, r)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, &MissingError{Feature: name, Required: missing}
-	}
 	if !c.Verified {
 		spec.Name = uniqueName(base, name, req.Reserved)
 	}
+	// Installed before the requirements are checked: what the answer adds
+	// (its command words) is judged before anything is installed for it.
 	inst, err := base.Install(spec, addr)
 	if err != nil && req.AddrSoft && addr != 0 {
 		// The plan's hint, not the answer's choice: place it anywhere.
@@ -175,15 +219,17 @@ func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 			}
 		}
 	}
-	if req.Command != "" {
-		words := feature.CommandWords(inst)
-		if !slices.Contains(words, req.Command) {
-			adds := "no command"
-			if len(words) > 0 {
-				adds = "the command " + strings.Join(words, ", ")
-			}
-			return nil, fmt.Errorf("gen: the goal asks for the command %q, but your feature adds %s: add a command table entry whose word is exactly %q (taking cmd_head)", req.Command, adds, req.Command)
+	if err := checkCommands(inst, req.Commands, spec.Scenario); err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, r := range spec.Requires {
+		if !base.Present(r) {
+			missing = append(missing, r)
 		}
+	}
+	if len(missing) > 0 {
+		return nil, &MissingError{Feature: spec.Name, Required: missing}
 	}
 	var errs diag.ErrorList
 	code := checkCode(inst, starts, &errs)
@@ -370,13 +416,26 @@ func checkChains(inst *feature.Installation, code []decoded, errs *diag.ErrorLis
 			}
 		}
 		if h.Slot == "cmd_head" {
-			o := handler - inst.Addr
-			if int(o)+2 > len(res.Bytes) {
+			// The feature's entries may link to each other (two commands
+			// through one slot); the first next pointer that leaves the
+			// block must be the previous cmd_head.
+			in := func(a uint32) bool { return a >= inst.Addr && a+2 <= inst.End }
+			if !in(handler) {
 				errs.Add(pos, "", "gen: the command entry %s is not inside the feature", h.Handler)
 				continue
 			}
-			if next := uint16(res.Bytes[o]) | uint16(res.Bytes[o+1])<<8; next != h.Old {
-				errs.Add(pos, "", "gen: the command entry %s must start with dw prev_cmd_head (0x%04X), the previous first entry, but starts with 0x%04X: it would cut the other commands off the list", h.Handler, h.Old, next)
+			a, seen := handler, map[uint32]bool{}
+			next := uint16(0)
+			for in(a) && !seen[a] {
+				seen[a] = true
+				next = uint16(res.Bytes[a-inst.Addr]) | uint16(res.Bytes[a-inst.Addr+1])<<8
+				a = uint32(next)
+			}
+			switch {
+			case in(a):
+				errs.Add(pos, "", "gen: the command entries from %s link in a loop: the last entry's next word must be prev_cmd_head", h.Handler)
+			case next != h.Old:
+				errs.Add(pos, "", "gen: the command entries from %s must end with dw prev_cmd_head (0x%04X), the previous first entry, but the last next word is 0x%04X: it would cut the other commands off the list", h.Handler, h.Old, next)
 			}
 			continue
 		}

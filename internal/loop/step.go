@@ -66,9 +66,9 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 	}
 	planned := r.plannedScenario(ctx, label, st, g)
 	proven := r.provenScenarios(st)
-	command := ""
+	var commands []string
 	if st.Role == RoleGoal {
-		command = gen.GoalCommand(st.Goal) // "Add a 'time' command" is met only by a command time
+		commands = gen.GoalCommands(st.Goal) // "Add a 'time' command" is met only by a command time
 	}
 	s := &attemptState{rejected: map[string]int{}, broken: map[string][]string{}, texts: map[string]string{}}
 	var repair *gen.Attempt
@@ -81,7 +81,7 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		left := min(r.o.MaxAttempts-attempt, r.o.MaxIterations-r.calls)
 		r.logf("%s: generate (%s)\n", label, provider.Name())
 		gn := &gen.Generator{Base: r.base, API: r.o.Workspace.API, Network: r.o.Network, Provider: provider, Embedder: r.o.Embedder, Log: indentWriter{r.o.Log}}
-		res, atts, err := gn.Generate(ctx, gen.Request{Feature: featureText, Goal: st.Record, Solution: st.Solution, Addr: hintAddr(st.AddressHint, r.base), AddrSoft: true, Command: command,
+		res, atts, err := gn.Generate(ctx, gen.Request{Feature: featureText, Goal: st.Record, Solution: st.Solution, Addr: hintAddr(st.AddressHint, r.base), AddrSoft: true, Commands: commands,
 			MaxAttempts: left, Temperature: r.o.Temperature, MaxTokens: r.o.MaxTokens, Repair: repair, Rejected: s.rejected,
 			Prepare: r.prepare(st.depth)})
 		for _, a := range atts {

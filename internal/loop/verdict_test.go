@@ -807,15 +807,48 @@ func TestGoalCommandWord(t *testing.T) {
 		answerJSON(map[string]any{"assembly": "tk_key:\n        cmp al, 13\n        jne .pass\n        cmp word [line_buf], 'ti'\n        jne .pass\n        mov word [line_len], 0\n        mov byte [line_buf], 0\n.pass:  jmp prev_hook_key\n",
 			"slot": "hook_key", "handler": "tk_key", "scenario": sc(`type "time\n"`, `expect-row 2 "pxOS>"`, `expect-not "Unknown command"`)}),
 	} {
-		srv, _ := serve(t, planJSON(map[string]string{"goal": timeGoal}), routed{"time", []string{answer}})
-		ws := workspace(t, "command_parser")
-		o := openaiOptions(t, srv, ws, network(t), timeGoal)
-		o.MaxAttempts = 1
-		rep, err := Run(context.Background(), o)
-		if err == nil || rep.Goals[0].Result != ResultFailed || !strings.Contains(rep.Goals[0].Attempts[0].Error, `the goal asks for the command "time"`) {
-			t.Errorf("err %v; %s: %+v", err, rep.Goals[0].Result, rep.Goals[0].Attempts)
+		for _, goal := range []string{timeGoal, "Add a 'time' cmd", "Add the 'date' and 'time' commands"} {
+			srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"", []string{answer}})
+			ws := workspace(t, "command_parser")
+			o := openaiOptions(t, srv, ws, network(t), goal)
+			o.MaxAttempts = 1
+			rep, err := Run(context.Background(), o)
+			if err == nil || rep.Goals[0].Result != ResultFailed || !strings.Contains(rep.Goals[0].Attempts[0].Error, `the goal asks for the command "`) {
+				t.Errorf("%q: err %v; %s: %+v", goal, err, rep.Goals[0].Result, rep.Goals[0].Attempts)
+			}
 		}
 	}
+	// A line handler may provide the command itself, when its scenario
+	// types it: "calc" adds two digits.
+	goal := "Add a 'calc' command that adds two digits"
+	calc := answerJSON(map[string]any{"assembly": `cl_line:
+        cmp cx, 8
+        jne .pass
+        cmp word [si], 'ca'
+        jne .pass
+        cmp word [si+2], 'lc'
+        jne .pass
+        mov al, [si+5]
+        add al, [si+7]
+        sub al, '0'
+        push si
+        mov si, cl_eq
+        call print_string
+        pop si
+        call print_char
+        call newline
+        stc
+        ret
+.pass:  jmp prev_hook_line
+cl_eq:  db "= ", 0
+`, "slot": "hook_line", "handler": "cl_line", "scenario": sc(`type "calc 1+2\n"`, `expect-row 2 "= 3"`)})
+	srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"calc", []string{calc}})
+	ws := workspace(t, "command_parser")
+	rep, err := Run(context.Background(), openaiOptions(t, srv, ws, network(t), goal))
+	if err != nil || rep.Goals[0].Result != ResultPassed {
+		t.Fatalf("calc: err %v; %+v", err, rep.Goals[0])
+	}
+	mustPass(t, "calc", onImage(t, ws, sc(`type "calc 4+5\n"`, `expect-row 2 "= 9"`)))
 }
 
 // A command that writes video memory directly cannot be muted, so its
