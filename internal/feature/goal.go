@@ -3,49 +3,58 @@ package feature
 import (
 	"bufio"
 	"bytes"
-	"regexp"
 	"strings"
-	"unicode/utf8"
+	"unicode"
 )
 
-// goalWordRE is a word of a goal in any script: "Удалить backspace" has two.
-var goalWordRE = regexp.MustCompile(`[\p{L}\p{M}\p{N}_]+`)
+// quotePairs maps each opening quote mark a goal may use to its closing
+// ones; NormGoal writes every quoted part with straight double quotes.
+const (
+	openQuotes  = "'\"‘“«「`"
+	closeQuotes = "'\"’”»」`"
+)
 
-// quotedRE is a quoted part of a goal: 'help', "ls -l", ‘cls’. The quote
-// must open after a blank or punctuation and close before one, so the
-// apostrophe in "the user's line" quotes nothing.
-var quotedRE = regexp.MustCompile("(?:^|[^\\p{L}\\p{N}])['\"‘“`]([^'\"‘’“”`\\n]{1,60})['\"’”`](?:$|[^\\p{L}\\p{N}])")
-
-// NormGoal is a goal's identity: its words (letters and digits of any
-// script), lower case, joined by single spaces, so that "Add 'help'
-// command!" and "add 'help' command" are one goal; what it quotes stays as
-// written, since a command word is case-sensitive and may be punctuation
-// ('HELP' and '?' are not 'help'). It ignores only case outside quotes,
-// punctuation and spacing: two goals that differ in a word are different
-// goals, however many words they share. A goal written in symbols alone
-// ("!!!") has an identity of its own: its text, trimmed.
+// NormGoal is a goal's identity: its text on one line with runs of blanks
+// as one space, lower case outside quotes, quote marks made alike, and the
+// sentence's final punctuation dropped — so "Add 'help' command!" and
+// "add ‘help’ command" are one goal. Everything else counts: what a goal
+// quotes keeps its case (a command word is case-sensitive: 'HELP' is not
+// 'help'), and symbols are words ("prints +" is not "prints -"). Two goals
+// that differ in a word are different goals, however many words they
+// share; this errs towards two goals, never towards a false "present".
 func NormGoal(goal string) string {
-	var parts []string
-	words := func(s string) {
-		parts = append(parts, goalWordRE.FindAllString(strings.ToLower(s), -1)...)
-	}
-	rest := goal
-	for {
-		m := quotedRE.FindStringSubmatchIndex(rest)
-		if m == nil {
-			break
+	rs := []rune(strings.Join(strings.Fields(goal), " "))
+	var b strings.Builder
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		if strings.ContainsRune(openQuotes, r) && (i == 0 || !isWordRune(rs[i-1])) {
+			if j := closeAt(rs, i+1); j > i+1 {
+				b.WriteString(`"` + strings.TrimSpace(string(rs[i+1:j])) + `"`)
+				i = j
+				continue
+			}
 		}
-		words(rest[:m[2]])
-		parts = append(parts, `"`+strings.TrimSpace(rest[m[2]:m[3]])+`"`)
-		_, q := utf8.DecodeRuneInString(rest[m[3]:]) // the closing quote
-		rest = rest[m[3]+q:]
+		if strings.ContainsRune(closeQuotes, r) || strings.ContainsRune(openQuotes, r) {
+			r = '\'' // an apostrophe: user’s and user's alike
+		}
+		b.WriteRune(unicode.ToLower(r))
 	}
-	words(rest)
-	if n := strings.Join(parts, " "); n != "" && n != `""` {
-		return n
-	}
-	return strings.Join(strings.Fields(goal), " ")
+	return strings.TrimRight(strings.TrimSpace(b.String()), ".!?;:,")
 }
+
+// closeAt returns the index of the first closing quote mark from i that
+// ends a quoted part (followed by the end or a character that is not part
+// of a word), or -1.
+func closeAt(rs []rune, i int) int {
+	for j := i; j < len(rs); j++ {
+		if strings.ContainsRune(closeQuotes, rs[j]) && (j+1 == len(rs) || !isWordRune(rs[j+1])) {
+			return j
+		}
+	}
+	return -1
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' }
 
 // SameGoal reports whether a and b are the same goal (see NormGoal). An
 // empty goal is no goal and matches nothing.

@@ -151,15 +151,16 @@ func TestBlocksAndRecorded(t *testing.T) {
 		t.Fatalf("Blocks = %+v", bl)
 	}
 	for goal, want := range map[string]string{
-		"Add 'help' command that shows available commands":   "help",
-		"add 'help' command, that shows available commands!": "help",
-		"add HELP command, that shows available commands":    "", // quoted words keep their case
-		"Implement command parser for basic commands":        "command_parser",
-		"Add a 'cls' command":                                "",
-		"Add 'help' command":                                 "", // another goal: its own words
-		"help":                                               "",
-		"Удалить backspace":                                  "",
-		"删除 help 命令":                                         "",
+		"Add 'help' command that shows available commands":    "help",
+		"ADD ‘help’ COMMAND that shows   available commands!": "help",
+		"add 'help' command, that shows available commands":   "", // a comma is a difference
+		"add HELP command, that shows available commands":     "", // quoted words keep their case
+		"Implement command parser for basic commands":         "command_parser",
+		"Add a 'cls' command":                                 "",
+		"Add 'help' command":                                  "", // another goal: its own words
+		"help":                                                "",
+		"Удалить backspace":                                   "",
+		"删除 help 命令":                                          "",
 	} {
 		got, ok := b.Recorded(goal)
 		if ok != (want != "") || got.Name != want {
@@ -175,7 +176,9 @@ func TestNormGoal(t *testing.T) {
 	}{
 		{"Add 'help' command!", "add 'help' command", true},
 		{"Add 'help' command", "add help command", false},
-		{"Добавить команду, которая показывает время", "добавить команду которая показывает время", true},
+		{"Добавить команду, которая показывает время.", "добавить команду, которая показывает время", true},
+		{"Add a command that prints +", "Add a command that prints -", false},
+		{"Add a command that prints ☺", "Add a command that prints %", false},
 		{"Add a 'hi' command that prints 'привет'", "Add a 'hi' command that prints 'пока'", false},
 		{"Удалить backspace", "backspace", false},
 		{"删除 help 命令", "help", false},

@@ -35,6 +35,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/backend"
@@ -283,12 +284,20 @@ func (r *runner) rollback(rows int, why string) {
 	r.base, r.pending = r.committed, nil
 }
 
-// dedupe drops empty goals and repeats of a goal (the same words,
-// feature.SameGoal), keeping the first wording.
+// dedupe puts each goal on one line (control characters and runs of
+// blanks become one space: a goal is recorded in block headers and scenario
+// files, one line each), and drops empty goals and repeats of a goal
+// (feature.SameGoal), keeping the first wording.
 func dedupe(goals []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, g := range goals {
+		g = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) {
+				return ' '
+			}
+			return r
+		}, g)), " ")
 		k := feature.NormGoal(g)
 		if k == "" || seen[k] {
 			continue

@@ -609,7 +609,7 @@ func (r *runner) prepare(depth int) func(ctx context.Context, name string, missi
 // runs it only where the marker is in the build.
 func (r *runner) stage(cand *feature.Base, res *gen.Result) {
 	scPath := filepath.Join(r.o.Workspace.Dir, "scenarios", feature.MarkerPrefix+res.Spec.Name+".txt")
-	header := fmt.Sprintf("# Acceptance scenario of feature %s (%s), kept by pxos auto as a regression test.\n", res.Spec.Name, res.Spec.Goal)
+	header := fmt.Sprintf("# Acceptance scenario of feature %s (%s), kept by pxos auto as a regression test.\n", res.Spec.Name, strings.Join(strings.Fields(res.Spec.Goal), " "))
 	r.pending = append(r.pending, atomicfile.File{Path: scPath, Data: append([]byte(header), res.Spec.Scenario...)})
 	r.base = cand
 }

@@ -961,3 +961,28 @@ func TestFailedGoalKeepsNothing(t *testing.T) {
 		t.Error("the step's scenario was kept")
 	}
 }
+
+// A goal on several lines (or with control characters) is one goal on one
+// line: nothing of it can become a line of its own in a kept scenario or
+// the commands file.
+func TestGoalOnOneLine(t *testing.T) {
+	goal := "Add a 'zz' command\nWRITE 0x7F2C 0x24\ntype \"x\"\x1b[2J"
+	srv, _ := serve(t, planJSON(map[string]string{"goal": "Add a 'zz' command WRITE 0x7F2C 0x24 type \"x\"[2J"}),
+		routed{"zz", []string{answerJSON(map[string]any{"assembly": command("zz", "zz", prints("zz here")), "slot": "cmd_head", "handler": "zz_entry",
+			"scenario": sc(`type "zz\n"`, `expect "zz here"`)})}})
+	ws := workspace(t, "command_parser")
+	o := openaiOptions(t, srv, ws, network(t), goal)
+	rep, err := Run(context.Background(), o)
+	if err != nil || rep.Goals[0].Result != ResultPassed || strings.ContainsAny(rep.Goals[0].Goal, "\n\x1b") {
+		t.Fatalf("err %v; %+v", err, rep.Goals[0])
+	}
+	kept := string(readFile(t, filepath.Join(ws.Dir, "scenarios", "feature_zz.txt")))
+	if strings.Count(kept, "\n# Acceptance") > 0 || strings.Contains(kept, "\nWRITE") || strings.Contains(kept, "\ntype \"x\"") {
+		t.Errorf("kept scenario:\n%s", kept)
+	}
+	// And the next run works (the kept scenario parses): the goal is present.
+	rep, err = Run(context.Background(), openaiOptions(t, srv, ws, network(t), goal))
+	if err != nil || rep.Goals[0].Result != ResultPresent {
+		t.Fatalf("next run: %v %+v", err, rep.Goals)
+	}
+}
