@@ -252,21 +252,24 @@ var (
 // does (what it consumes, what it changes in memory) stays. A scenario that
 // passes on the muted build does not check what the feature shows.
 //
-// It returns nil and "" for a feature that takes only hook_key: a key
-// handler may work by changing the key it passes on, which muting keeps
-// ("make letters upper case" prints nothing itself), so muting proves
-// nothing there. It returns nil and the reason when muting cannot be done
-// honestly: code that writes video memory directly (segment 0xB800), or a
-// source with %define lines of its own.
+// It is made for features that take hook_line, whose stubs (pass every
+// line on, swallow every line) leave a gap: a handler that swallows just
+// its word and prints nothing differs from both. It returns nil and "" for
+// the others: a key handler may work by changing the key it passes on,
+// which muting keeps ("make letters upper case" prints nothing itself), and
+// a command's stub (the same words, doing nothing) already stands for a
+// command that shows nothing, while muting would wrongly refuse a command
+// that works through another feature's code (a '?' that runs help). It
+// returns nil and the reason when muting cannot be done honestly: code that
+// writes video memory directly (segment 0xB800), or a source with %define
+// lines of its own.
 func Muted(inst *Installation) (spec *Spec, why string) {
 	f := inst.Spec
 	if _, line := f.Hooks["hook_line"]; !line {
-		if _, cmd := f.Hooks["cmd_head"]; !cmd {
-			return nil, ""
-		}
+		return nil, ""
 	}
 	src := string(f.Source)
-	code := stripComments(src)
+	code := stripStrings(stripComments(src))
 	switch {
 	case videoRE.MatchString(code):
 		return nil, "its code addresses video memory (0xB800) directly; print through pxOS's routines or int 10h"
@@ -303,6 +306,26 @@ func Muted(inst *Installation) (spec *Spec, why string) {
         ret
 `, p)
 	return &Spec{Name: f.Name, Goal: f.Goal, Hooks: f.Hooks, Source: []byte(b.String()), SourceFile: f.Name + ".muted.asm"}, ""
+}
+
+// stripStrings blanks out quoted text ("segment B800h" in a message is no
+// video address).
+func stripStrings(src string) string {
+	b := []byte(src)
+	var q byte
+	for i, c := range b {
+		switch {
+		case q != 0 && c == q:
+			q = 0
+		case q != 0 && c != '\n':
+			b[i] = ' '
+		case q == 0 && (c == '\'' || c == '"' || c == '`'):
+			q = c
+		case c == '\n':
+			q = 0
+		}
+	}
+	return string(b)
 }
 
 // stripComments drops each line's ; comment (a ; inside quotes is text).

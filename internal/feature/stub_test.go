@@ -221,27 +221,29 @@ func TestServes(t *testing.T) {
 }
 
 // Muting is refused, with the reason, where it cannot hide the output: code
-// that writes video memory, a source with %define; a comment that mentions
-// 0xB800 is no reason. A key handler alone is not muted at all.
+// that writes video memory, a source with %define; a comment or a message
+// that mentions 0xB800 is no reason. Only line handlers are muted.
 func TestMutedRefuses(t *testing.T) {
 	base, _, err := v1Base(t).InstallAll([]*Spec{byName(t, allSpecs(t), "command_parser")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := func(body string) *Spec {
-		return &Spec{Name: "vm", Goal: "vm", Hooks: map[string]string{"cmd_head": "vm_entry"},
-			Source: []byte("vm_entry: dw prev_cmd_head, vm_name, vm_run, 0\nvm_name: db \"vm\", 0\nvm_run:\n" + body)}
+		return &Spec{Name: "vm", Goal: "vm", Hooks: map[string]string{"hook_line": "vm_line"},
+			Source: []byte("vm_name: db \"vm\", 0\nvm_line:\n" + body + "        jmp prev_hook_line\n")}
 	}
 	for _, c := range []struct {
 		spec *Spec
 		why  string // "-" for muted, "" for not applicable
 	}{
-		{cmd("        push es\n        mov ax, 0xB800\n        mov es, ax\n        mov byte [es:0], 'X'\n        pop es\n        ret\n"), "video memory"},
-		{cmd("        mov ax, 0b800h\n        ret\n"), "video memory"},
-		{cmd("%define VM_X 1\n        ret\n"), "%define"},
-		{cmd("        ret ; not 0xB800, not %define\n"), "-"},
-		{cmd("        mov si, vm_name ; 'quoted; still a comment' 0xB800\n        jmp print_string\n"), "-"},
+		{cmd("        push es\n        mov ax, 0xB800\n        mov es, ax\n        mov byte [es:0], 'X'\n        pop es\n"), "video memory"},
+		{cmd("        mov ax, 0b800h\n"), "video memory"},
+		{cmd("%define VM_X 1\n"), "%define"},
+		{cmd("        nop ; not 0xB800, not %define\n"), "-"},
+		{cmd("        mov si, vm_name ; 'quoted; still a comment' 0xB800\n        call print_string\n"), "-"},
+		{cmd("        mov si, vm_seg\n        call print_string\n        jmp prev_hook_line\nvm_seg: db \"segment B800h\", 0\n"), "-"},
 		{&Spec{Name: "kk", Goal: "kk", Hooks: map[string]string{"hook_key": "kk_key"}, Source: []byte("kk_key: jmp prev_hook_key\n")}, ""},
+		{&Spec{Name: "cc", Goal: "cc", Hooks: map[string]string{"cmd_head": "cc_entry"}, Source: []byte("cc_entry: dw prev_cmd_head, cc_n, cc_r, 0\ncc_n: db \"cc\", 0\ncc_r: ret\n")}, ""},
 	} {
 		inst, err := base.Install(c.spec, 0)
 		if err != nil {

@@ -474,7 +474,7 @@ func (r *runner) prove(ctx context.Context, old *feature.Base, res *gen.Result, 
 		builds = append(builds, baseline{Baseline: evidence.Baseline{Build: "muted", Desc: mutedDesc, Err: why}})
 	default:
 		builds = append(builds, baseline{Baseline: evidence.Baseline{Build: "muted",
-			Skip: "not made for a key handler: its effect may be the key it passes on, which muting keeps"}})
+			Skip: "made for line handlers only (a key handler may work through the key it passes on; a command's stub stands for one that shows nothing)"}})
 	}
 	if _, cmd := res.Install.Spec.Hooks["cmd_head"]; !cmd {
 		builds = append(builds, baseline{Baseline: evidence.Baseline{Build: "stub",

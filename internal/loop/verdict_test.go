@@ -279,8 +279,8 @@ func TestStubCatchesDoNothing(t *testing.T) {
 		t.Errorf("the repair prompt:\n%s", repair)
 	}
 	p := g.Evidence[0]
-	if !p.FailToPass || len(p.Without) != 1 || p.Without[0].Passed || len(p.StandIns) != 2 || p.StandIns[0].Build != "stub" || p.StandIns[1].Build != "muted" ||
-		p.StandIns[0].Passed || p.StandIns[1].Passed || !p.With[0].Passed {
+	if !p.FailToPass || len(p.Without) != 1 || p.Without[0].Passed || len(p.StandIns) != 1 || p.StandIns[0].Build != "stub" ||
+		p.StandIns[0].Passed || !p.With[0].Passed || len(p.Notes) != 1 {
 		t.Errorf("evidence %+v", p)
 	}
 	if s := solutionsFor(net, timeGoal); strings.Join(s, ",") != "time" {
@@ -851,14 +851,14 @@ cl_eq:  db "= ", 0
 	mustPass(t, "calc", onImage(t, ws, sc(`type "calc 4+5\n"`, `expect-row 2 "= 9"`)))
 }
 
-// A command that writes video memory directly cannot be muted, so its
-// scenario cannot be shown to check what it prints: not evidence, and the
-// repair says how to print instead.
+// A line handler that writes video memory directly cannot be muted, so
+// its scenario cannot be shown to check what it prints: not evidence, and
+// the repair says how to print instead.
 func TestUnmutableRejected(t *testing.T) {
-	goal := "Add a 'vid' command that prints X"
-	body := "        push es\n        mov ax, 0xB800\n        mov es, ax\n        mov word [es:560], 0x0758\n        pop es\n        ret\n"
-	srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"vid", []string{answerJSON(map[string]any{"assembly": command("vd", "vid", body),
-		"slot": "cmd_head", "handler": "vd_entry", "scenario": sc(`type "vid\n"`, `expect-row 3 "X"`)})}})
+	goal := "Show an X when a line is 'x'"
+	asm := "vd_line:\n        cmp word [si], 'x'\n        jne .pass\n        push es\n        mov ax, 0xB800\n        mov es, ax\n        mov word [es:560], 0x0758\n        pop es\n        stc\n        ret\n.pass:  jmp prev_hook_line\n"
+	srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"X", []string{answerJSON(map[string]any{"assembly": asm,
+		"slot": "hook_line", "handler": "vd_line", "scenario": sc(`type "x\n"`, `expect-row 3 "X"`)})}})
 	o := openaiOptions(t, srv, workspace(t, "command_parser"), network(t), goal)
 	o.MaxAttempts = 1
 	rep, err := Run(context.Background(), o)
