@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -32,52 +33,64 @@ const ivtSize = 0x400
 // checks after it.
 const replayTimeout = 20 * time.Second
 
+// region is memory that must hold what the build wrote when a run ends.
+type region struct {
+	build.Range
+	what, rule string
+	own        bool // checked only after the step's own scenarios (see guard)
+}
+
 // guard returns a scenario hook that fails a run which passed but left pxOS
-// damaged: the guarded part of the base different from what build b wrote
-// (a handler that rewrites the prompt, or resets hook_line, breaks pxOS for
-// whoever types next), or the interrupt vectors different from a freshly
-// booted machine's (a feature that hooks int 16h eats keys for everyone).
-// It looks once after the scenario, and again after typing the scenario's
+// damaged: memory that must not change while pxOS runs different from what
+// build b wrote, or the interrupt vectors different from a freshly booted
+// machine's (a feature that hooks int 16h eats keys for everyone). It
+// looks once after the scenario, and again after typing the scenario's
 // keys a second time, since a feature may do its damage only when used
-// again. It is nil when b lacks the symbols that bound the guarded part.
-func (r *runner) guard(b *feature.Base, scs []*scenario.Scenario) func(ctx context.Context, res *scenario.Result, m machine.Machine) error {
+// again. After every run it checks pxOS's base (hook slots, routines,
+// shell, strings) and the free memory (no feature writes outside its
+// block); after the step's own scenarios (own, by name), which exercise
+// the new feature, also the code, text and pointers of the features
+// installed before it and the code of the new one (at mine) — not after
+// the regression scenarios, where an installed feature may legitimately
+// change what looks constant in its own block. It is nil when b lacks the
+// symbols that bound the base.
+func (r *runner) guard(b *feature.Base, scs []*scenario.Scenario, own map[string]bool, mine build.Range) func(ctx context.Context, res *scenario.Result, m machine.Machine) error {
 	syms := b.Image.Program.Symbols
 	from, ok1 := syms[guardFrom]
 	to, ok2 := syms[guardTo]
-	if !ok1 || !ok2 || to.Value <= from.Value || to.Value > build.LoadEnd || from.Value < build.LoadBase {
+	if !ok1 || !ok2 || to.Value <= from.Value || to.Value > build.LoadEnd || from.Value < build.LoadBase+build.SectorSize {
 		return nil
 	}
-	lo, hi := from.Value, to.Value
-	want := b.Image.Floppy[lo-build.LoadBase : hi-build.LoadBase]
-	consts := featureConstants(b, to.Value)
+	regions := []region{{Range: build.Range{Start: from.Value, End: to.Value}, what: "pxOS's own memory",
+		rule: fmt.Sprintf("A feature may change its own variables and the line buffer (line_buf, line_len), never pxOS's hook slots, routines, shell or strings (0x%04X-0x%04X)", from.Value, to.Value-1)}}
+	for _, f := range b.Image.Summary.Free {
+		if f.Start >= to.Value {
+			regions = append(regions, region{Range: f, what: "free memory, outside every feature",
+				rule: "A feature may write only inside its own block"})
+		}
+	}
+	for _, c := range featureConstants(b, to.Value, mine) {
+		regions = append(regions, region{Range: c, what: "the code or text of an installed feature", own: true,
+			rule: "A feature may change its own variables, never code (its own or another feature's), nor another feature's text or pointers"})
+	}
+	lo := from.Value
 	byName := map[string]*scenario.Scenario{}
 	for _, sc := range scs {
 		byName[sc.Name] = sc
 	}
-	check := func(ctx context.Context, mr machine.MemoryReader, backendName, when string) (string, error) {
-		got, err := mr.ReadMemory(ctx, lo, int(hi-lo))
+	check := func(ctx context.Context, mr machine.MemoryReader, backendName, when string, ownRun bool) (string, error) {
+		got, err := mr.ReadMemory(ctx, lo, int(build.LoadEnd-lo))
 		if err != nil {
 			return "", err
 		}
-		for i := range want {
-			if got[i] != want[i] {
-				a := lo + uint32(i)
-				return fmt.Sprintf("%s, pxOS's own memory had changed at 0x%04X (%s): the build holds 0x%02X there, the machine 0x%02X. "+
-					"A feature may change its own variables and the line buffer (line_buf, line_len), never pxOS's hook slots, routines, shell or strings (0x%04X-0x%04X)",
-					when, a, where(b, a), want[i], got[i], lo, hi-1), nil
+		for _, rg := range regions {
+			if rg.own && !ownRun {
+				continue
 			}
-		}
-		for _, c := range consts {
-			got, err := mr.ReadMemory(ctx, c.Start, int(c.Len()))
-			if err != nil {
-				return "", err
-			}
-			w := b.Image.Floppy[c.Start-build.LoadBase : c.End-build.LoadBase]
-			for i := range w {
-				if got[i] != w[i] {
-					a := c.Start + uint32(i)
-					return fmt.Sprintf("%s, the code or text of an installed feature had changed at 0x%04X (%s): the build holds 0x%02X there, the machine 0x%02X. "+
-						"A feature may change its own variables, never code or text (its own or another feature's)", when, a, where(b, a), w[i], got[i]), nil
+			for a := rg.Start; a < rg.End; a++ {
+				if w, g := b.Image.Floppy[a-build.LoadBase], got[a-lo]; w != g {
+					return fmt.Sprintf("%s, %s had changed at 0x%04X (%s): the build holds 0x%02X there, the machine 0x%02X. %s",
+						when, rg.what, a, where(b, a), w, g, rg.rule), nil
 				}
 			}
 		}
@@ -107,7 +120,8 @@ func (r *runner) guard(b *feature.Base, scs []*scenario.Scenario) func(ctx conte
 		fail := func(msg string) {
 			res.Passed, res.Failed, res.Error = false, -1, msg
 		}
-		msg, err := check(ctx, mr, res.Machine, "the scenario passed, but afterwards")
+		ownRun := own[res.Scenario]
+		msg, err := check(ctx, mr, res.Machine, "the scenario passed, but afterwards", ownRun)
 		if err != nil {
 			return fmt.Errorf("loop: could not check that pxOS is intact after %s: %w", res.Scenario, err)
 		}
@@ -139,7 +153,7 @@ func (r *runner) guard(b *feature.Base, scs []*scenario.Scenario) func(ctx conte
 		case err != nil:
 			return fmt.Errorf("loop: could not type %s's keys a second time: %w", res.Scenario, err)
 		}
-		msg, err = check(ctx, mr, res.Machine, "the scenario passed, but after its keys were typed a second time")
+		msg, err = check(ctx, mr, res.Machine, "the scenario passed, but after its keys were typed a second time", ownRun)
 		if err != nil {
 			return fmt.Errorf("loop: could not check that pxOS is intact after %s: %w", res.Scenario, err)
 		}
@@ -187,12 +201,14 @@ var dataDirectives = map[string]bool{"db": true, "dw": true, "dd": true, "dq": t
 	"resb": true, "resw": true, "resd": true, "resq": true, "align": true, "equ": true}
 
 // featureConstants returns the ranges of b's feature blocks (from the
-// address from up) that must not change while pxOS runs: their code, and
-// their text (data lines with a quoted string). Data lines without one may
-// be variables and are left out. It reads the source line each WRITE
-// carries as its COMMENT (package feature writes one on the first byte of
-// every assembled line; the bytes after it belong to the same line).
-func featureConstants(b *feature.Base, from uint32) []build.Range {
+// address from up) that must not change while pxOS runs: their code, and,
+// outside mine (the new feature, whose data is its own business), their
+// text (data lines with a quoted string, but not a times fill) and their
+// pointers (dw/dd lines that name labels only, like a command entry). It
+// reads the source line each WRITE carries as its COMMENT (package feature
+// writes one on the first byte of every assembled line; the bytes after it
+// belong to the same line).
+func featureConstants(b *feature.Base, from uint32, mine build.Range) []build.Range {
 	var out []build.Range
 	keep := false
 	for _, st := range b.Image.Program.Stmts {
@@ -203,7 +219,9 @@ func featureConstants(b *feature.Base, from uint32) []build.Range {
 			continue
 		}
 		if c := strings.TrimSpace(st.Comment); c != "" {
-			keep = constantLine(c)
+			code, constData := classifyLine(c)
+			ours := st.Addr >= mine.Start && st.Addr < mine.End
+			keep = code || constData && !ours
 		}
 		if !keep {
 			continue
@@ -217,22 +235,40 @@ func featureConstants(b *feature.Base, from uint32) []build.Range {
 	return out
 }
 
-// constantLine reports whether an assembled source line is code or text.
-func constantLine(line string) bool {
+var numberRE = regexp.MustCompile(`^(0x[0-9a-fA-F]+|[0-9][0-9a-fA-F]*[hH]?|'.*'|".*")$`)
+
+// classifyLine says whether an assembled source line is code, or data that
+// is constant: text (a quoted string, not a times fill) or pointers (dw/dd
+// whose operands are all labels).
+func classifyLine(line string) (code, constData bool) {
 	f := strings.Fields(line)
 	for len(f) > 0 && strings.HasSuffix(f[0], ":") {
 		f = f[1:] // labels
 	}
 	if len(f) == 0 {
-		return false
+		return false, false
 	}
-	if len(f) > 1 && (dataDirectives[strings.ToLower(f[1])]) {
+	if len(f) > 1 && dataDirectives[strings.ToLower(f[1])] {
 		f = f[1:] // "name db ..." without a colon
 	}
-	if !dataDirectives[strings.ToLower(f[0])] {
-		return true // an instruction
+	d := strings.ToLower(f[0])
+	if !dataDirectives[d] {
+		return true, false // an instruction
 	}
-	return strings.ContainsAny(line, "\"'`")
+	rest := strings.Join(f[1:], " ")
+	switch d {
+	case "db":
+		return false, strings.ContainsAny(rest, "\"'`")
+	case "dw", "dd":
+		ops := strings.Split(rest, ",")
+		for _, o := range ops {
+			if o = strings.TrimSpace(o); o == "" || numberRE.MatchString(o) {
+				return false, false
+			}
+		}
+		return false, true
+	}
+	return false, false
 }
 
 // where names address a by the nearest global label at or below it:

@@ -39,6 +39,7 @@ import (
 
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/backend"
+	"github.com/pxos-dev/pxos/internal/build"
 	"github.com/pxos-dev/pxos/internal/evidence"
 	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
@@ -419,10 +420,15 @@ func (r *runner) test(ctx context.Context, b *feature.Base, scs []*scenario.Scen
 	return r.run1(ctx, b, scs, nil)
 }
 
-// testGuarded runs scenarios on a candidate build and fails each run that
-// leaves pxOS's base changed (see guard).
-func (r *runner) testGuarded(ctx context.Context, b *feature.Base, scs []*scenario.Scenario) *scenario.SuiteResult {
-	return r.run1(ctx, b, scs, r.guard(b, scs))
+// testGuarded runs scenarios on a candidate build whose new feature is at
+// mine and fails each run that leaves pxOS damaged (see guard); the first
+// nOwn scenarios are the step's own.
+func (r *runner) testGuarded(ctx context.Context, b *feature.Base, scs []*scenario.Scenario, nOwn int, mine build.Range) *scenario.SuiteResult {
+	own := map[string]bool{}
+	for _, sc := range scs[:nOwn] {
+		own[sc.Name] = true
+	}
+	return r.run1(ctx, b, scs, r.guard(b, scs, own, mine))
 }
 
 func (r *runner) run1(ctx context.Context, b *feature.Base, scs []*scenario.Scenario, after func(context.Context, *scenario.Result, machine.Machine) error) *scenario.SuiteResult {

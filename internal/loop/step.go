@@ -136,7 +136,7 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		}
 		tests := append(append([]*scenario.Scenario(nil), own...), suite...)
 		r.logf("%s: test %s at %s on %s (%d scenarios)\n", label, res.Spec.Name, res.Install.Range, r.o.Backend, len(tests))
-		tr := r.testGuarded(ctx, cand, tests)
+		tr := r.testGuarded(ctx, cand, tests, len(own), res.Install.Range)
 		last.Scenarios = scenarioReports(tr)
 		if ctx.Err() != nil {
 			g.Result = ResultInterrupted

@@ -986,3 +986,34 @@ func TestGoalOnOneLine(t *testing.T) {
 		t.Fatalf("next run: %v %+v", err, rep.Goals)
 	}
 }
+
+// Damage to what other features hold constant (a command entry's pointers)
+// and to free memory is caught, and blamed on the feature that did it; a
+// feature's own buffer, even one filled with blanks, is its own to change.
+func TestRuntimeDamageElsewhere(t *testing.T) {
+	goal := "Add a 'hello' command that prints Hello!"
+	for _, c := range []struct{ name, body, want string }{
+		{"unlink a command", "        mov word [clear_entry], 0\n" + prints("Hello!"), "the code or text of an installed feature had changed at 0x"},
+		{"redirect a command", "        mov word [help_entry+4], clear_run\n" + prints("Hello!"), "the code or text of an installed feature had changed at 0x"},
+		{"scribble on free memory", "        mov byte [P_end+40], 0xCC\n" + prints("Hello!") + "P_end:\n", "free memory, outside every feature had changed at 0x"},
+		{"its own blank buffer", "        mov byte [P_buf], 'Z'\n" + prints("Hello!") + "P_buf: times 16 db ' '\n", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"hello", []string{answerJSON(map[string]any{"assembly": command("hl", "hello", c.body),
+				"slot": "cmd_head", "handler": "hl_entry", "scenario": sc(`type "hello\n"`, `expect-row 2 "Hello!"`)})}})
+			ws := workspace(t, "command_parser", "help", "clear")
+			o := openaiOptions(t, srv, ws, network(t), goal)
+			o.MaxAttempts = 1
+			rep, err := Run(context.Background(), o)
+			if c.want == "" {
+				if err != nil || rep.Goals[0].Result != ResultPassed {
+					t.Fatalf("err %v, %s: %s", err, rep.Goals[0].Result, rep.Goals[0].Note)
+				}
+				return
+			}
+			if err == nil || rep.Goals[0].Result != ResultFailed || !strings.Contains(rep.Goals[0].Attempts[0].Error, c.want) {
+				t.Errorf("err %v, %s: %+v", err, rep.Goals[0].Result, rep.Goals[0].Attempts)
+			}
+		})
+	}
+}
