@@ -98,6 +98,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	r.rep.Duration = time.Since(r.rep.Started).Round(time.Millisecond)
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		r.rep.Interrupted = true
+		if r.rep.Changed && r.o.Image != "" && r.rep.Image == "" {
+			// What was committed before the stop is the image to boot.
+			sum := sha256.Sum256(r.committed.Image.Floppy)
+			if werr := atomicfile.WriteAll(0o644, atomicfile.File{Path: r.o.Image, Data: r.committed.Image.Floppy, NoSync: true}); werr == nil {
+				r.rep.Image, r.rep.ImageSHA256 = r.o.Image, hex.EncodeToString(sum[:])
+			}
+		}
 	}
 	if werr := r.writeReports(); werr != nil && err == nil {
 		err = werr
@@ -279,6 +286,7 @@ func (r *runner) rollback(rows int, why string) {
 	}
 	for _, g := range r.rep.Goals[rows:] {
 		if g.Result == ResultPassed && g.Role != RoleGoal {
+			g.NotKept = true
 			g.Note = strings.TrimPrefix(g.Note+"; ", "; ") + "not kept: " + why
 		}
 	}

@@ -75,6 +75,7 @@ type GoalReport struct {
 	Result      string   `json:"result"`
 	Note        string   `json:"note,omitempty"`
 	Conflicts   []string `json:"conflicts,omitempty"` // conflicts: the regression scenarios every attempt broke
+	NotKept     bool     `json:"not_kept,omitempty"`  // a step or prerequisite that passed, for a goal that did not: not written
 	Range       string   `json:"range,omitempty"`
 	Hooks       string   `json:"hooks,omitempty"`
 	PlanNote    string   `json:"plan_note,omitempty"` // why the plan's scenario was not used
@@ -201,7 +202,7 @@ func (rep *Report) WriteTable(w io.Writer) {
 	fmt.Fprintln(tw, "GOAL\tFEATURE\tRESULT\tEVIDENCE\tATTEMPTS\tMODEL CALLS\tTOKENS\tTIME\tNOTE")
 	for _, g := range rep.Goals {
 		note := "-"
-		if g.Result != ResultPassed && g.Result != ResultPresent && g.Note != "" {
+		if (g.Result != ResultPassed && g.Result != ResultPresent || g.NotKept) && g.Note != "" {
 			note = shorten(llm.Printable(firstLine(g.Note)), 100)
 		}
 		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", rolePrefix(g), llm.Printable(g.Goal), dash(g.Feature), g.Result, g.EvidenceText(),
@@ -225,7 +226,7 @@ func (rep *Report) Summary() string {
 	for _, g := range rep.Goals {
 		switch g.Role {
 		case RolePrerequisite:
-			if g.Result == ResultPassed {
+			if g.Result == ResultPassed && !g.NotKept {
 				prereqs++
 			}
 		case RolePrepares:

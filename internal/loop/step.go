@@ -294,7 +294,7 @@ func (r *runner) generateFailed(ctx context.Context, label string, g *GoalReport
 		note := "the model repeated a rejected answer"
 		for _, a := range g.Attempts[:len(g.Attempts)-1] {
 			if a.fingerprint != "" && a.fingerprint == last.fingerprint {
-				note = fmt.Sprintf("the model repeated the answer of attempt %d, which was rejected: %s", a.N, firstLine(a.Error))
+				note = fmt.Sprintf("the model repeated the answer of attempt %d, which was rejected: %s", a.N, firstProblem(a.Error))
 			}
 		}
 		r.exhausted(g, s, note)
@@ -329,7 +329,7 @@ func (r *runner) exhausted(g *GoalReport, s *attemptState, note string) {
 	}
 	g.Result, g.Note = ResultFailed, note
 	if n := len(g.Attempts); n > 0 && g.Attempts[n-1].Error != "" && g.Attempts[n-1].Verdict != "repeated" && !strings.Contains(note, g.Attempts[n-1].Error) {
-		g.Note += "; last error: " + firstLine(g.Attempts[n-1].Error)
+		g.Note += "; last error: " + firstProblem(g.Attempts[n-1].Error)
 	}
 }
 
@@ -612,6 +612,18 @@ func (r *runner) stage(cand *feature.Base, res *gen.Result) {
 	header := fmt.Sprintf("# Acceptance scenario of feature %s (%s), kept by pxos auto as a regression test.\n", res.Spec.Name, strings.Join(strings.Fields(res.Spec.Goal), " "))
 	r.pending = append(r.pending, atomicfile.File{Path: scPath, Data: append([]byte(header), res.Spec.Scenario...)})
 	r.base = cand
+}
+
+// firstProblem is the line of an error that says what went wrong: in a
+// suite's text, the first FAIL, ERROR or DISAGREE line, not the PASS lines
+// before it.
+func firstProblem(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "FAIL ") || strings.HasPrefix(l, "ERROR ") || strings.HasPrefix(l, "DISAGREE ") {
+			return l
+		}
+	}
+	return firstLine(s)
 }
 
 func firstLine(s string) string {

@@ -951,7 +951,12 @@ func TestFailedGoalKeepsNothing(t *testing.T) {
 	if err == nil || len(rep.Goals) != 2 || rep.Goals[0].Result != ResultPassed || rep.Goals[1].Result != ResultFailed {
 		t.Fatalf("err %v; %+v", err, rep.Goals)
 	}
-	if !strings.Contains(rep.Goals[0].Note, "not kept: the goal it served did not pass") || rep.Changed {
+	var table bytes.Buffer
+	rep.WriteTable(&table)
+	if !strings.Contains(table.String(), "not kept: the goal it served did not pass") || strings.Contains(rep.Summary(), "prerequisite") {
+		t.Errorf("table:\n%s\nsummary %q", table.String(), rep.Summary())
+	}
+	if !rep.Goals[0].NotKept || !strings.Contains(rep.Goals[0].Note, "not kept: the goal it served did not pass") || rep.Changed {
 		t.Errorf("note %q, changed %v", rep.Goals[0].Note, rep.Changed)
 	}
 	if !bytes.Equal(before, readFile(t, ws.Commands)) {
