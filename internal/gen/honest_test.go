@@ -143,7 +143,7 @@ func TestPrepareRequirements(t *testing.T) {
 	odd.Requires = []string{"graphics_driver"}
 	p = &scripted{cands: []*Candidate{odd, command("ver", "v1")}}
 	g = &Generator{Base: parserBase(t), API: api(t), Network: net, Provider: p}
-	res, atts, err = g.Generate(context.Background(), Request{Feature: "Add a ver command", Prepare: prepare})
+	_, atts, err = g.Generate(context.Background(), Request{Feature: "Add a ver command", Prepare: prepare})
 	if err != nil || len(atts) != 2 || !strings.Contains(atts[0].Error, "graphics_driver, which is neither installed nor a feature pxos can install") {
 		t.Fatalf("err = %v, attempts %+v", err, atts)
 	}

@@ -323,8 +323,9 @@ func (r *runner) exhausted(g *GoalReport, s *attemptState, note string) {
 	}
 	if common := intersect(sets); len(sets) >= 2 && len(common) > 0 {
 		g.Result, g.Conflicts = ResultConflicts, common
+		them := oneOr(len(common), "it", "them")
 		g.Note = fmt.Sprintf("every attempt worked but broke the existing regression scenario%s %s, which must keep passing: the goal may contradict %s, or the model could not meet it without breaking %s; read %s and the attempts before changing anything",
-			plural(len(common)), strings.Join(common, ", "), itThem(len(common)), itThem(len(common)), itThem(len(common)))
+			plural(len(common)), strings.Join(common, ", "), them, them, them)
 		return
 	}
 	g.Result, g.Note = ResultFailed, note
@@ -333,12 +334,13 @@ func (r *runner) exhausted(g *GoalReport, s *attemptState, note string) {
 	}
 }
 
-// itThem is "it" for one thing, "them" for more.
-func itThem(n int) string {
+// oneOr returns one when n is 1, else many: the words that agree with a
+// count ("it is" / "they are").
+func oneOr(n int, one, many string) string {
 	if n == 1 {
-		return "it"
+		return one
 	}
-	return "them"
+	return many
 }
 
 func intersect(sets [][]string) []string {
@@ -409,41 +411,14 @@ func brokenRegression(tr *scenario.SuiteResult, suite []*scenario.Scenario, text
 // tests that must keep passing, and shows them.
 func regressionNote(broken []string, texts map[string]string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s existing regression test%s of pxOS: %s must keep passing, so your feature must not change what %s check%s. Here %s:\n",
-		strings.Join(broken, ", "), isAre(len(broken)), plural(len(broken)), itThey(len(broken)), itThey(len(broken)), sVerb(len(broken)), itIsTheyAre(len(broken)))
+	n := len(broken)
+	fmt.Fprintf(&b, "%s %s existing regression test%s of pxOS: %s must keep passing, so your feature must not change what %s. Here %s:\n",
+		strings.Join(broken, ", "), oneOr(n, "is an", "are"), plural(n), oneOr(n, "it", "they"), oneOr(n, "it checks", "they check"), oneOr(n, "it is", "they are"))
 	for _, name := range broken {
 		fmt.Fprintf(&b, "\n%s:\n%s\n", name, indentText(texts[name]))
 	}
 	b.WriteString("\nIf the goal cannot be met without breaking them, say so in \"infeasible\".")
 	return b.String()
-}
-
-func isAre(n int) string {
-	if n == 1 {
-		return "is an"
-	}
-	return "are"
-}
-
-func itThey(n int) string {
-	if n == 1 {
-		return "it"
-	}
-	return "they"
-}
-
-func sVerb(n int) string {
-	if n == 1 {
-		return "s"
-	}
-	return ""
-}
-
-func itIsTheyAre(n int) string {
-	if n == 1 {
-		return "it is"
-	}
-	return "they are"
 }
 
 // baseline is a build a step's scenarios must fail on, and their runs.
@@ -558,15 +533,6 @@ func screenNote(title string, runs []evidence.Run) string {
 		return ""
 	}
 	return title + ":\n" + indentText(strings.Join(runs[0].Screen, "\n"))
-}
-
-func allFailed(rs []*scenario.Result) bool {
-	for _, r := range rs {
-		if r.Passed {
-			return false
-		}
-	}
-	return true
 }
 
 // prepare installs the features an answer requires and the build lacks,
