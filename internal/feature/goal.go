@@ -7,12 +7,46 @@ import (
 	"unicode"
 )
 
-// quotePairs maps each opening quote mark a goal may use to its closing
-// ones; NormGoal writes every quoted part with straight double quotes.
+// The quote marks a goal may quote with, opening and closing (straight,
+// curly, guillemets, corner brackets, backquote).
 const (
 	openQuotes  = "'\"‘“«「`"
 	closeQuotes = "'\"’”»」`"
 )
+
+// GoalPart is a piece of a goal's text: a part it quotes (without the
+// quote marks), or the text between quoted parts.
+type GoalPart struct {
+	Text   string
+	Quoted bool
+}
+
+// SplitGoal splits a goal into its quoted parts and the text between. A
+// quote opens only where a word does not go on ("the user's line" quotes
+// nothing) and closes at a closing mark that no word character follows.
+func SplitGoal(goal string) []GoalPart {
+	rs := []rune(goal)
+	var out []GoalPart
+	start := 0
+	for i := 0; i < len(rs); i++ {
+		if !strings.ContainsRune(openQuotes, rs[i]) || i > 0 && isWordRune(rs[i-1]) {
+			continue
+		}
+		j := closeAt(rs, i+1)
+		if j <= i+1 {
+			continue
+		}
+		if start < i {
+			out = append(out, GoalPart{Text: string(rs[start:i])})
+		}
+		out = append(out, GoalPart{Text: strings.TrimSpace(string(rs[i+1 : j])), Quoted: true})
+		start, i = j+1, j
+	}
+	if start < len(rs) {
+		out = append(out, GoalPart{Text: string(rs[start:])})
+	}
+	return out
+}
 
 // NormGoal is a goal's identity: its text on one line with runs of blanks
 // as one space, lower case outside quotes, quote marks made alike, and the
@@ -23,21 +57,18 @@ const (
 // that differ in a word are different goals, however many words they
 // share; this errs towards two goals, never towards a false "present".
 func NormGoal(goal string) string {
-	rs := []rune(strings.Join(strings.Fields(goal), " "))
 	var b strings.Builder
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		if strings.ContainsRune(openQuotes, r) && (i == 0 || !isWordRune(rs[i-1])) {
-			if j := closeAt(rs, i+1); j > i+1 {
-				b.WriteString(`"` + strings.TrimSpace(string(rs[i+1:j])) + `"`)
-				i = j
-				continue
+	for _, p := range SplitGoal(strings.Join(strings.Fields(goal), " ")) {
+		if p.Quoted {
+			b.WriteString(`"` + p.Text + `"`)
+			continue
+		}
+		for _, r := range p.Text {
+			if strings.ContainsRune(closeQuotes, r) || strings.ContainsRune(openQuotes, r) {
+				r = '\'' // an apostrophe: user’s and user's alike
 			}
+			b.WriteRune(unicode.ToLower(r))
 		}
-		if strings.ContainsRune(closeQuotes, r) || strings.ContainsRune(openQuotes, r) {
-			r = '\'' // an apostrophe: user’s and user's alike
-		}
-		b.WriteRune(unicode.ToLower(r))
 	}
 	return strings.TrimRight(strings.TrimSpace(b.String()), ".!?;:,")
 }

@@ -249,16 +249,17 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		// The caller's address, not the answer's: no repair can move it.
 		return nil, nil, err
 	}
+	sols := Solutions(g.Network)
 	if req.Reserved == nil {
 		req.Reserved = map[string]bool{}
-		for _, s := range Solutions(g.Network) {
-			if !feature.SameGoal(s.Spec.Goal, req.Goal) && !s.Spec.Serves(req.Goal) {
+		for _, s := range sols {
+			if !s.Spec.Serves(req.Goal) {
 				req.Reserved[s.Spec.Name] = true
 			}
 		}
 	}
 	pc := NewPromptContext(ctx, g.Base, g.API, g.Network, g.Embedder, req.Feature)
-	pc.Installable = installable(g.Base, g.Network)
+	pc.Installable = Installable(g.Base, sols)
 	var attempts []Attempt
 	prev := req.Repair
 	first := 1
@@ -315,7 +316,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		res, verr := Validate(g.Base, &req, cand)
 		var missing *MissingError
 		for errors.As(verr, &missing) && req.Prepare != nil {
-			if unknown := g.unknownFeatures(missing.Required); len(unknown) > 0 {
+			if unknown := unknownFeatures(sols, missing.Required); len(unknown) > 0 {
 				verr = fmt.Errorf("gen: \"requires\" names %s, which is neither installed nor a feature pxos can install (installable: %s); list only those, or nothing", strings.Join(unknown, ", "), listOr(pc.Installable, "none"))
 				break
 			}
@@ -357,11 +358,10 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 	return nil, attempts, fmt.Errorf("%w after %d attempt%s%s", ErrExhausted, len(attempts), plural(len(attempts)), last)
 }
 
-// unknownFeatures returns the names that no verified solution in the
-// network has.
-func (g *Generator) unknownFeatures(names []string) []string {
+// unknownFeatures returns the names that none of the solutions has.
+func unknownFeatures(sols []Solution, names []string) []string {
 	known := map[string]bool{}
-	for _, s := range Solutions(g.Network) {
+	for _, s := range sols {
 		known[s.Spec.Name] = true
 	}
 	var out []string
@@ -373,12 +373,13 @@ func (g *Generator) unknownFeatures(names []string) []string {
 	return out
 }
 
-// installable lists the verified solutions' feature names that base does
-// not have: what pxos installs when an answer requires it.
-func installable(base *feature.Base, net *pixnet.Store) []string {
+// Installable lists, sorted, the feature names of the solutions (see
+// Solutions) that base does not have: what pxos installs when an answer
+// requires it.
+func Installable(base *feature.Base, sols []Solution) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, s := range Solutions(net) {
+	for _, s := range sols {
 		if n := s.Spec.Name; !seen[n] && !base.Present(n) {
 			seen[n] = true
 			out = append(out, n)

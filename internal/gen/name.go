@@ -46,8 +46,6 @@ func CleanName(s string) string {
 	return strings.TrimRight(out, "_")
 }
 
-var quotedRE = regexp.MustCompile(`['"‘’“”]([A-Za-z][A-Za-z0-9_-]{0,23})['"‘’“”]`)
-
 // goalWords are the words of a goal that say nothing about which feature it
 // is; GoalName leaves them out.
 var goalWords = map[string]bool{
@@ -61,9 +59,12 @@ var goalWords = map[string]bool{
 // ("Add an 'echo' command" -> echo), else up to three of its telling words
 // ("Make the delete key erase characters" -> delete_key_erase).
 func GoalName(goal string) string {
-	if m := quotedRE.FindStringSubmatch(goal); m != nil {
-		if n := CleanName(m[1]); n != "" {
-			return n
+	for _, p := range feature.SplitGoal(goal) {
+		if p.Quoted {
+			if n := CleanName(p.Text); n != "" && len(p.Text) <= maxName {
+				return n
+			}
+			break
 		}
 	}
 	var keep []string
@@ -98,57 +99,32 @@ func uniqueName(base *feature.Base, name string, reserved map[string]bool) strin
 	}
 }
 
-// Quote characters a goal may quote a command word with, opening and
-// closing (straight, curly, guillemets, corner brackets, backquote).
-const (
-	openQuotes  = "'\"‘“«「`"
-	closeQuotes = "'\"’”»」`"
-)
-
 // commandNouns are the words that make a quoted word a command word.
 var commandNouns = map[string]bool{"command": true, "commands": true, "cmd": true, "cmds": true, "builtin": true, "builtins": true}
 
-// goalToken is a word of a goal, or a quoted part of it.
+// goalToken is a word of a goal (lower case), or a part it quotes (as
+// written).
 type goalToken struct {
-	text   string // lower case for words; as written for quoted parts
+	text   string
 	quoted bool
 }
 
-// goalTokens splits a goal into words (lower case) and quoted parts. A
-// quote opens only at the start of a word ("the user's line" quotes
-// nothing).
+// goalTokens splits a goal into words and quoted parts (feature.SplitGoal).
 func goalTokens(goal string) []goalToken {
 	var out []goalToken
-	rs := []rune(goal)
-	for i := 0; i < len(rs); {
-		r := rs[i]
-		switch {
-		case strings.ContainsRune(openQuotes, r) && (i == 0 || !isWordRune(rs[i-1])):
-			j := i + 1
-			for j < len(rs) && !strings.ContainsRune(closeQuotes, rs[j]) && rs[j] != '\n' {
-				j++
-			}
-			if j < len(rs) && strings.ContainsRune(closeQuotes, rs[j]) && j > i+1 {
-				out = append(out, goalToken{text: strings.TrimSpace(string(rs[i+1 : j])), quoted: true})
-				i = j + 1
-				continue
-			}
-			i++
-		case isWordRune(r):
-			j := i
-			for j < len(rs) && isWordRune(rs[j]) {
-				j++
-			}
-			out = append(out, goalToken{text: strings.ToLower(string(rs[i:j]))})
-			i = j
-		default:
-			i++
+	for _, p := range feature.SplitGoal(goal) {
+		if p.Quoted {
+			out = append(out, goalToken{text: p.Text, quoted: true})
+			continue
+		}
+		for _, w := range strings.FieldsFunc(strings.ToLower(p.Text), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_'
+		}) {
+			out = append(out, goalToken{text: w})
 		}
 	}
 	return out
 }
-
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' }
 
 // GoalCommands returns the command words a goal asks for, in order: each
 // quoted word that a command noun (command, cmd, builtin, their plurals)

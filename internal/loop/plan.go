@@ -66,12 +66,7 @@ func (r *runner) plan(ctx context.Context, goals []string) []Step {
 		return simple
 	}
 	r.logf("plan: asking the model to plan %d goal%s\n", len(simple), plural(len(simple)))
-	var installable []string
-	for _, s := range gen.Solutions(r.o.Network) {
-		if !r.base.Present(s.Spec.Name) && !contains(installable, s.Spec.Name) {
-			installable = append(installable, s.Spec.Name)
-		}
-	}
+	installable := gen.Installable(r.base, gen.Solutions(r.o.Network))
 	msgs := []llm.Message{
 		llm.System(render("plan_system.tmpl", map[string]any{"Installed": listOr(r.base.Installed(), "none"), "Free": freeText(r.base),
 			"Installable": listOr(installable, "none")})),
@@ -151,13 +146,4 @@ func group(steps []Step, goals []string) []goalPlan {
 		out = append(out, p)
 	}
 	return out
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
