@@ -117,6 +117,24 @@ func openaiOptions(t *testing.T, srv *llmtest.Server, ws *gen.Workspace, net *pi
 		Report: filepath.Join(t.TempDir(), "r.json")}
 }
 
+// tryOnce runs one goal, once, against a model that plans it as one step
+// and answers every feature request with answer, on a workspace with the
+// named features installed. A run that fails must leave the commands file
+// as it was.
+func tryOnce(t *testing.T, goal, answer string, preinstall ...string) (*Report, *gen.Workspace, error) {
+	t.Helper()
+	srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"", []string{answer}})
+	ws := workspace(t, preinstall...)
+	before := readFile(t, ws.Commands)
+	o := openaiOptions(t, srv, ws, network(t), goal)
+	o.MaxAttempts = 1
+	rep, err := Run(context.Background(), o)
+	if err != nil && !bytes.Equal(before, readFile(t, ws.Commands)) {
+		t.Error("a run that failed changed the commands file")
+	}
+	return rep, ws, err
+}
+
 // onImage builds the workspace's commands file and runs the scenario on it,
 // as a person typing at the booted image would.
 func onImage(t *testing.T, ws *gen.Workspace, src string) *scenario.Result {
@@ -614,12 +632,7 @@ func TestDoNothingInDisguise(t *testing.T) {
 			"scenario": sc(`type "time\n"`, `expect-not "Unknown command"`, `type "foo\n"`, `expect "Unknown command: foo"`)}), nil, "time"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			srv, _ := serve(t, planJSON(map[string]string{"goal": clockGoal}), routed{"time", []string{c.answer}})
-			ws := workspace(t, "command_parser")
-			before := readFile(t, ws.Commands)
-			o := openaiOptions(t, srv, ws, network(t), clockGoal)
-			o.MaxAttempts = 1
-			rep, err := Run(context.Background(), o)
+			rep, ws, err := tryOnce(t, clockGoal, c.answer, "command_parser")
 			if err == nil || rep.Goals[0].Result != ResultFailed {
 				t.Fatalf("err %v, result %s: %s", err, rep.Goals[0].Result, rep.Goals[0].Note)
 			}
@@ -627,9 +640,6 @@ func TestDoNothingInDisguise(t *testing.T) {
 				t.Errorf("attempt: %s: %s", a.Verdict, a.Error)
 			} else {
 				t.Logf("rejected: %s", firstLine(a.Error))
-			}
-			if !bytes.Equal(before, readFile(t, ws.Commands)) {
-				t.Error("the commands file changed")
 			}
 			mustPass(t, "still unknown", onImage(t, ws, sc(`type "`+c.word+`\n"`, `expect "Unknown command: `+c.word+`"`)))
 		})
@@ -735,22 +745,13 @@ func TestRuntimeBaseWrites(t *testing.T) {
 		{"hook slot", "        mov word [hook_line], no_handler\n", "(hook_line)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			srv, _ := serve(t, planJSON(map[string]string{"goal": timeGoal}),
-				routed{"time", []string{answerJSON(map[string]any{"assembly": command("tm", "time", c.extra+timeBody), "slot": "cmd_head", "handler": "tm_entry",
-					"scenario": sc(`type "time\n"`, `expect-row 2 "Time: "`)})}})
-			ws := workspace(t, "command_parser")
-			before := readFile(t, ws.Commands)
-			o := openaiOptions(t, srv, ws, network(t), timeGoal)
-			o.MaxAttempts = 1
-			rep, err := Run(context.Background(), o)
+			rep, _, err := tryOnce(t, timeGoal, answerJSON(map[string]any{"assembly": command("tm", "time", c.extra+timeBody), "slot": "cmd_head", "handler": "tm_entry",
+				"scenario": sc(`type "time\n"`, `expect-row 2 "Time: "`)}), "command_parser")
 			if err == nil || rep.Goals[0].Result != ResultFailed {
 				t.Fatalf("err %v, %s: %s", err, rep.Goals[0].Result, rep.Goals[0].Note)
 			}
 			if a := rep.Goals[0].Attempts[0]; a.Verdict != "failed" || !strings.Contains(a.Error, "pxOS's own memory had changed at 0x") || !strings.Contains(a.Error, c.where) {
 				t.Errorf("attempt %s: %s", a.Verdict, a.Error)
-			}
-			if !bytes.Equal(before, readFile(t, ws.Commands)) {
-				t.Error("the commands file changed")
 			}
 		})
 	}
@@ -808,11 +809,7 @@ func TestGoalCommandWord(t *testing.T) {
 			"slot": "hook_key", "handler": "tk_key", "scenario": sc(`type "time\n"`, `expect-row 2 "pxOS>"`, `expect-not "Unknown command"`)}),
 	} {
 		for _, goal := range []string{timeGoal, "Add a 'time' cmd", "Add the 'date' and 'time' commands"} {
-			srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"", []string{answer}})
-			ws := workspace(t, "command_parser")
-			o := openaiOptions(t, srv, ws, network(t), goal)
-			o.MaxAttempts = 1
-			rep, err := Run(context.Background(), o)
+			rep, _, err := tryOnce(t, goal, answer, "command_parser")
 			if err == nil || rep.Goals[0].Result != ResultFailed || !strings.Contains(rep.Goals[0].Attempts[0].Error, `the goal asks for the command "`) {
 				t.Errorf("%q: err %v; %s: %+v", goal, err, rep.Goals[0].Result, rep.Goals[0].Attempts)
 			}
@@ -857,11 +854,8 @@ cl_eq:  db "= ", 0
 func TestUnmutableRejected(t *testing.T) {
 	goal := "Show an X when a line is 'x'"
 	asm := "vd_line:\n        cmp word [si], 'x'\n        jne .pass\n        push es\n        mov ax, 0xB800\n        mov es, ax\n        mov word [es:560], 0x0758\n        pop es\n        stc\n        ret\n.pass:  jmp prev_hook_line\n"
-	srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"X", []string{answerJSON(map[string]any{"assembly": asm,
-		"slot": "hook_line", "handler": "vd_line", "scenario": sc(`type "x\n"`, `expect-row 3 "X"`)})}})
-	o := openaiOptions(t, srv, workspace(t, "command_parser"), network(t), goal)
-	o.MaxAttempts = 1
-	rep, err := Run(context.Background(), o)
+	rep, _, err := tryOnce(t, goal, answerJSON(map[string]any{"assembly": asm,
+		"slot": "hook_line", "handler": "vd_line", "scenario": sc(`type "x\n"`, `expect-row 3 "X"`)}), "command_parser")
 	if err == nil || rep.Goals[0].Result != ResultFailed {
 		t.Fatalf("err %v; %s", err, rep.Goals[0].Result)
 	}
@@ -882,21 +876,13 @@ func TestRuntimeDamageLater(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			goal := "Add a 'hello' command that prints Hello!"
-			srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"hello", []string{answerJSON(map[string]any{"assembly": command("hl", "hello", c.body),
-				"slot": "cmd_head", "handler": "hl_entry", "scenario": sc(`type "hello\n"`, `expect-row 2 "Hello!"`)})}})
-			ws := workspace(t, "command_parser", "help")
-			before := readFile(t, ws.Commands)
-			o := openaiOptions(t, srv, ws, network(t), goal)
-			o.MaxAttempts = 1
-			rep, err := Run(context.Background(), o)
+			rep, _, err := tryOnce(t, goal, answerJSON(map[string]any{"assembly": command("hl", "hello", c.body),
+				"slot": "cmd_head", "handler": "hl_entry", "scenario": sc(`type "hello\n"`, `expect-row 2 "Hello!"`)}), "command_parser", "help")
 			if err == nil || rep.Goals[0].Result != ResultFailed {
 				t.Fatalf("err %v, %s: %s", err, rep.Goals[0].Result, rep.Goals[0].Note)
 			}
 			if a := rep.Goals[0].Attempts[0]; !strings.Contains(a.Error, c.want) {
 				t.Errorf("attempt %s: %s", a.Verdict, a.Error)
-			}
-			if !bytes.Equal(before, readFile(t, ws.Commands)) {
-				t.Error("the commands file changed")
 			}
 		})
 	}
@@ -919,11 +905,7 @@ func TestGoalsProvenScenarios(t *testing.T) {
         ret
 .pass:  jmp prev_hook_key
 `, "slot": "hook_key", "handler": "vb_key", "scenario": sc(`type "ab"`, `key backspace`, `cursor 1 7`)})
-	srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"backspace", []string{visual}})
-	ws := workspace(t, "command_parser", "help", "clear")
-	o := openaiOptions(t, srv, ws, network(t), goal)
-	o.MaxAttempts = 1
-	rep, err := Run(context.Background(), o)
+	rep, _, err := tryOnce(t, goal, visual, "command_parser", "help", "clear")
 	if err == nil || rep.Goals[0].Result != ResultFailed {
 		t.Fatalf("err %v; %s: %s", err, rep.Goals[0].Result, rep.Goals[0].Note)
 	}
@@ -1004,12 +986,8 @@ func TestRuntimeDamageElsewhere(t *testing.T) {
 		{"its own blank buffer", "        mov byte [P_buf], 'Z'\n" + prints("Hello!") + "P_buf: times 16 db ' '\n", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"hello", []string{answerJSON(map[string]any{"assembly": command("hl", "hello", c.body),
-				"slot": "cmd_head", "handler": "hl_entry", "scenario": sc(`type "hello\n"`, `expect-row 2 "Hello!"`)})}})
-			ws := workspace(t, "command_parser", "help", "clear")
-			o := openaiOptions(t, srv, ws, network(t), goal)
-			o.MaxAttempts = 1
-			rep, err := Run(context.Background(), o)
+			rep, _, err := tryOnce(t, goal, answerJSON(map[string]any{"assembly": command("hl", "hello", c.body),
+				"slot": "cmd_head", "handler": "hl_entry", "scenario": sc(`type "hello\n"`, `expect-row 2 "Hello!"`)}), "command_parser", "help", "clear")
 			if c.want == "" {
 				if err != nil || rep.Goals[0].Result != ResultPassed {
 					t.Fatalf("err %v, %s: %s", err, rep.Goals[0].Result, rep.Goals[0].Note)
