@@ -92,17 +92,7 @@ func TestAddrNotFree(t *testing.T) {
 // not fit; the answer budget is lowered instead of failing.
 func TestSmallContextRepair(t *testing.T) {
 	net := openNet(t)
-	base := loadBase(t)
-	for _, goal := range []string{"Implement command parser for basic commands", "backspace"} {
-		g := &Generator{Base: base, API: api(t), Network: net, Provider: &KB{Network: net}}
-		res, _, err := g.Generate(context.Background(), Request{Feature: goal})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if base, err = base.Apply(res.Install); err != nil {
-			t.Fatal(err)
-		}
-	}
+	base := kbBase(t, net, "Implement command parser for basic commands", "backspace")
 	verHooks := map[string]string{"cmd_head": "ver_entry"}
 	answers := []string{answerJSON(strings.Replace(verAsm, "call print_string", "movx ax, 1", 1), verHooks, verScenario), answerJSON(verAsm, verHooks, verScenario)}
 	srv := llmtest.New(t, llmtest.Options{ContextLength: 4096, Reply: func(r llmtest.ChatRequest) llmtest.Reply {
@@ -131,18 +121,7 @@ func TestSmallContextLongRepair(t *testing.T) {
 		return llmtest.Reply{Content: answerJSON(verAsm, map[string]string{"cmd_head": "ver_entry"}, verScenario)}
 	}})
 	// The four default features make the instructions longer (their labels).
-	net := openNet(t)
-	base := loadBase(t)
-	for _, goal := range []string{"backspace", "command parser", "help command", "clear screen"} {
-		g := &Generator{Base: base, API: api(t), Network: net, Provider: &KB{Network: net}}
-		res, _, err := g.Generate(context.Background(), Request{Feature: goal})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if base, err = base.Apply(res.Install); err != nil {
-			t.Fatal(err)
-		}
-	}
+	base := kbBase(t, openNet(t), "backspace", "command parser", "help command", "clear screen")
 	g := &Generator{Base: base, API: api(t), Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})}}
 	long := "HEAD: what is wrong comes first.\n" + strings.Repeat("  | row of a screen, \"quoted\", 0x7C00 12:34\n", 200)
 	_, attempts, err := g.Generate(context.Background(), Request{Feature: "Make the line buffer hold 128 characters instead of 64, so that long commands fit",
@@ -154,4 +133,22 @@ func TestSmallContextLongRepair(t *testing.T) {
 	if !strings.Contains(q, "HEAD: what is wrong comes first.") || !strings.Contains(q, "more characters cut to fit the model's context") || strings.Contains(q, long) {
 		t.Errorf("the repair prompt:\n%s", q)
 	}
+}
+
+// kbBase is the bare base with the offline provider's solutions for goals
+// installed in order.
+func kbBase(t *testing.T, net *pixnet.Store, goals ...string) *feature.Base {
+	t.Helper()
+	base := loadBase(t)
+	for _, goal := range goals {
+		g := &Generator{Base: base, API: api(t), Network: net, Provider: &KB{Network: net}}
+		res, _, err := g.Generate(context.Background(), Request{Feature: goal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if base, err = base.Apply(res.Install); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return base
 }
