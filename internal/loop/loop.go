@@ -203,11 +203,14 @@ func (r *runner) run(ctx context.Context) error {
 			continue
 		}
 		p := byGoal[goal]
-		// A prerequisite installed for an earlier goal may have met it.
-		if g := r.presentGoal(ctx, goal); g != nil {
-			r.rep.Goals = append(r.rep.Goals, g)
-			n += len(p.steps)
-			continue
+		// What an earlier goal committed may have met it (a prerequisite);
+		// on the build checked before planning, the answer stands.
+		if r.base != base {
+			if g := r.presentGoal(ctx, goal); g != nil {
+				r.rep.Goals = append(r.rep.Goals, g)
+				n += len(p.steps)
+				continue
+			}
 		}
 		rows := len(r.rep.Goals)
 		g := r.goal(ctx, p, &n, total)
