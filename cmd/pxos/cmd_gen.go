@@ -139,7 +139,7 @@ pxos auto also boots it and runs its scenario.`,
 				if err != nil {
 					return nil, err
 				}
-				g := &gen.Generator{Base: base, API: ws.API, Network: net, Provider: prov, Embedder: ss.emb, Log: e.stderr, RecordValid: true}
+				g := &gen.Generator{Base: base, API: ws.API, Network: net, Provider: prov, Embedder: ss.emb, Log: e.stderr}
 				req.Feature = text
 				res, _, err := g.Generate(e.ctx, req)
 				return res, err

@@ -267,6 +267,49 @@ func (p *Proof) Text() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
+// Summary is the proof in one line, for a network record: the scenario,
+// its verdict, and the builds it failed and passed on ("acceptance: echo
+// (answer): fail-to-pass; fails on without, stub, swallow (line 3);
+// passes with").
+func (p *Proof) Summary() string {
+	verdict := "fail-to-pass"
+	if p.Why != "" {
+		verdict = "not evidence"
+	}
+	var failed, passed []string
+	lines := map[int]bool{}
+	seen := map[string]bool{}
+	for _, rs := range [][]Run{p.Without, p.StandIns, p.With, p.Current} {
+		for _, r := range rs {
+			if seen[r.Build+"/"+fmt.Sprint(r.Passed)] {
+				continue
+			}
+			seen[r.Build+"/"+fmt.Sprint(r.Passed)] = true
+			if r.Passed {
+				passed = append(passed, r.Build)
+				continue
+			}
+			failed = append(failed, r.Build)
+			if r.Line > 0 {
+				lines[r.Line] = true
+			}
+		}
+	}
+	s := fmt.Sprintf("%s (%s): %s", p.Scenario, p.Origin, verdict)
+	if len(failed) > 0 {
+		s += "; fails on " + strings.Join(failed, ", ")
+		if len(lines) == 1 {
+			for l := range lines {
+				s += fmt.Sprintf(" (line %d)", l)
+			}
+		}
+	}
+	if len(passed) > 0 {
+		s += "; passes on " + strings.Join(passed, ", ")
+	}
+	return s
+}
+
 // Presence is why a goal counts as present.
 type Presence struct {
 	How      string `json:"how"` // Recorded or ProvenScenario

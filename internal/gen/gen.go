@@ -51,6 +51,24 @@ var ErrNoSolution = errors.New("gen: no verified solution matches")
 // generator asks again with the error.
 var ErrMalformedAnswer = errors.New("gen: malformed answer")
 
+// MalformedError is a model's answer that is not the JSON asked for. It
+// wraps ErrMalformedAnswer and keeps the answer, so that what went wrong can
+// be summarised (AnswerSummary) without storing the whole text.
+type MalformedError struct {
+	Err    error // what was wrong, quoting the answer as package llm does
+	Answer string
+	Model  string
+	Tokens int
+	// TokensEstimated says Tokens is pxos's estimate.
+	TokensEstimated bool
+}
+
+func (e *MalformedError) Error() string {
+	return fmt.Sprintf("%v: %v; answer with one JSON object with the fields %s", ErrMalformedAnswer, e.Err, "explanation, name, assembly, hooks, requires, scenario, infeasible")
+}
+
+func (e *MalformedError) Unwrap() error { return ErrMalformedAnswer }
+
 // ErrExhausted is returned when every attempt was rejected.
 var ErrExhausted = errors.New("gen: no valid answer")
 
@@ -220,10 +238,6 @@ type Generator struct {
 	// Embedder, when set, ranks retrieved records by meaning as well as by
 	// words (the LLM server's /v1/embeddings).
 	Embedder pixnet.Embedder
-	// RecordValid records each valid answer in the network as a validated
-	// (not yet tested) solution, as `pxos gen` does. The build loop leaves it
-	// off: it learns a solution only after the solution passed its test.
-	RecordValid bool
 	Log         io.Writer // progress lines; nil for none
 }
 
@@ -269,7 +283,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 	reject := func(at Attempt, err error, cand *Candidate) {
 		at.Verdict, at.Error = "invalid", err.Error()
 		attempts = append(attempts, at)
-		g.record(&attempts[len(attempts)-1], req, nil)
+		g.record(&attempts[len(attempts)-1], req)
 		prev = &attempts[len(attempts)-1]
 		if cand != nil {
 			req.Rejected[cand.Fingerprint()] = at.N
@@ -291,6 +305,11 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		if err != nil {
 			if errors.Is(err, ErrMalformedAnswer) {
 				// The model's fault, not the server's: ask again with the error.
+				var me *MalformedError
+				if errors.As(err, &me) {
+					at.Candidate = &Candidate{Answer: me.Answer, Model: me.Model, Tokens: me.Tokens, TokensEstimated: me.TokensEstimated}
+					at.Model, at.Tokens, at.TokensEstimated = me.Model, me.Tokens, me.TokensEstimated
+				}
 				reject(at, err, nil)
 				continue
 			}
@@ -305,7 +324,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		if reason := strings.TrimSpace(cand.Infeasible); reason != "" {
 			at.Verdict, at.Error = "infeasible", reason
 			attempts = append(attempts, at)
-			g.record(&attempts[len(attempts)-1], req, nil)
+			g.record(&attempts[len(attempts)-1], req)
 			return nil, attempts, &InfeasibleError{Reason: reason}
 		}
 		if was, ok := req.Rejected[cand.Fingerprint()]; ok {
@@ -344,9 +363,6 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		}
 		at.Verdict = "valid"
 		attempts = append(attempts, at)
-		if g.RecordValid {
-			g.record(&attempts[len(attempts)-1], req, res)
-		}
 		res.Attempts, res.Provider, res.Verified = attempts, g.Provider.Name(), cand.Verified
 		g.logf("attempt %d valid: %s at %s (%d bytes)\n", n, res.Spec.Name, res.Install.Range, res.Install.End-res.Install.Addr)
 		return res, attempts, nil

@@ -220,7 +220,7 @@ func TestOpenAIRepairs(t *testing.T) {
 				return llmtest.Reply{Content: answers[min(r.N, len(answers))-1]}
 			}})
 			net := openNet(t)
-			g := &Generator{Base: parserBase(t), API: api(t), Network: net, RecordValid: true,
+			g := &Generator{Base: parserBase(t), API: api(t), Network: net,
 				Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})}}
 			res, attempts, err := g.Generate(context.Background(), Request{Feature: "Add a 'ver' command that prints the version"})
 			if err != nil {
@@ -245,18 +245,20 @@ func TestOpenAIRepairs(t *testing.T) {
 			if !strings.Contains(string(res.Block), "ver_run") {
 				t.Errorf("block lacks the feature:\n%s", res.Block)
 			}
-			// Both attempts are in the network (RecordValid, as pxos gen
-			// does): a failure and a validated solution.
-			var kinds []pixnet.Kind
-			for _, a := range attempts {
-				r, ok := net.Get(a.RecordID)
-				if !ok {
-					t.Fatalf("attempt %d not recorded", a.N)
-				}
-				kinds = append(kinds, r.Kind)
+			// The rejected attempt is in the network as a reflection of
+			// its goal; the valid one is not: nothing is learned as a
+			// solution before it passed a test.
+			r, ok := net.Get(attempts[0].RecordID)
+			if !ok || r.Kind != pixnet.KindFailure || !strings.Contains(r.Body, c.wantErr) {
+				t.Errorf("attempt 1's record: %v %+v", ok, r)
 			}
-			if kinds[0] != pixnet.KindFailure || kinds[1] != pixnet.KindSolution {
-				t.Errorf("recorded kinds = %v", kinds)
+			if attempts[1].RecordID != 0 || len(ProvenFor(net, "Add a 'ver' command that prints the version")) != 0 {
+				t.Errorf("the valid, untested answer was recorded (#%d)", attempts[1].RecordID)
+			}
+			for _, rec := range net.Records() {
+				if rec.Kind == pixnet.KindSolution && !hasTag(rec.Tags, TagShipped) {
+					t.Errorf("an untested solution is in the network: #%d %s", rec.ID, rec.Title)
+				}
 			}
 		})
 	}

@@ -203,7 +203,11 @@ func (o *OpenAI) Propose(ctx context.Context, req *Request, pc *PromptContext, p
 	}
 	if err != nil {
 		if errors.Is(err, llm.ErrMalformed) {
-			return nil, fmt.Errorf("%w: %v; answer with one JSON object with the fields %s", ErrMalformedAnswer, err, "explanation, name, assembly, hooks, requires, scenario, infeasible")
+			me := &MalformedError{Err: err}
+			if resp != nil {
+				me.Answer, me.Model, me.Tokens, me.TokensEstimated = resp.Content, resp.Model, resp.Usage.TotalTokens, resp.Usage.Estimated
+			}
+			return nil, me
 		}
 		return nil, err
 	}

@@ -8,8 +8,10 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/llm"
 	"github.com/pxos-dev/pxos/internal/pixnet"
 	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
 )
@@ -37,7 +39,7 @@ const (
 )
 
 // solutionPayload is the structured part of a solution record: enough to
-// reassemble the feature anywhere.
+// reassemble the feature anywhere, and where it came from.
 type solutionPayload struct {
 	Name     string            `json:"name"`
 	Goal     string            `json:"goal"`
@@ -50,7 +52,11 @@ type solutionPayload struct {
 	Verified bool              `json:"verified"`
 	Proven   bool              `json:"proven,omitempty"`
 	Provider string            `json:"provider,omitempty"`
+	Model    string            `json:"model,omitempty"`
+	Attempts int               `json:"attempts,omitempty"`
 	Addr     uint32            `json:"addr,omitempty"`
+	Size     int               `json:"size,omitempty"`
+	Evidence []string          `json:"evidence,omitempty"`
 }
 
 // Solution is a solution record decoded back into a feature.
@@ -61,10 +67,24 @@ type Solution struct {
 	Proven   bool // its scenario passed fail-to-pass (or it shipped, whose scenarios are tested so)
 }
 
-// SolutionRecord renders a feature as a solution record.
-func SolutionRecord(s *feature.Spec, state SolutionState, provider string, addr uint32, tags ...string) pixnet.Record {
+// Provenance is where a solution came from and what it took.
+type Provenance struct {
+	Provider string   // "openai", "kb", "shipped"
+	Model    string   // the model that wrote it, when a model did
+	Attempts int      // the answers it took (1: the first passed); 0 when not counted
+	Addr     uint32   // where it was installed; 0 for anywhere
+	Size     int      // its bytes, when installed
+	Evidence []string // one line per scenario that proved it (evidence.Proof.Summary)
+}
+
+// SolutionRecord renders a feature as a solution record: its goal, name,
+// hooks, requirements, size, assembly and scenario, and where it came from.
+// The loop records a solution once, after it passed (Proven); only shipped
+// and test code record other states.
+func SolutionRecord(s *feature.Spec, state SolutionState, pv Provenance, tags ...string) pixnet.Record {
 	p := solutionPayload{Name: s.Name, Goal: s.Goal, Aliases: s.Aliases, Keywords: s.Keywords, Hooks: s.Hooks, Requires: s.Requires,
-		Source: string(s.Source), Scenario: string(s.Scenario), Verified: state >= Verified, Proven: state >= Proven, Provider: provider, Addr: addr}
+		Source: string(s.Source), Scenario: string(s.Scenario), Verified: state >= Verified, Proven: state >= Proven,
+		Provider: pv.Provider, Model: pv.Model, Attempts: pv.Attempts, Addr: pv.Addr, Size: pv.Size, Evidence: pv.Evidence}
 	payload, _ := json.Marshal(p)
 	tags = append([]string{"feature:" + s.Name}, tags...)
 	switch state {
@@ -75,18 +95,52 @@ func SolutionRecord(s *feature.Spec, state SolutionState, provider string, addr 
 	default:
 		tags = append(tags, TagValidated)
 	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Goal: %s\n", s.Goal)
+	if len(s.Aliases) > 0 {
+		fmt.Fprintf(&b, "Also for: %s\n", strings.Join(s.Aliases, "; "))
+	}
+	fmt.Fprintf(&b, "Feature: %s", s.Name)
+	if pv.Size > 0 {
+		fmt.Fprintf(&b, ", %d bytes", pv.Size)
+	}
+	fmt.Fprintf(&b, "; hooks: %s; requires: %s\n", hookText(s.Hooks), listOr(s.Requires, "nothing"))
+	if by := pv.by(); by != "" {
+		fmt.Fprintf(&b, "Written by: %s\n", by)
+	}
+	for _, e := range pv.Evidence {
+		fmt.Fprintf(&b, "Evidence: %s\n", e)
+	}
+	fmt.Fprintf(&b, "\nAssembly:\n%s\nScenario:\n%s", strings.TrimRight(string(s.Source), "\n")+"\n", s.Scenario)
+	return pixnet.Record{Kind: pixnet.KindSolution, Tags: tags, Title: "solution: " + s.Name + " — " + oneLine(s.Goal), Body: b.String(), Payload: payload}
+}
+
+// by says who wrote a solution and in how many attempts.
+func (pv Provenance) by() string {
+	who := pv.Model
+	switch {
+	case who != "" && pv.Provider != "":
+		who += " (" + pv.Provider + ")"
+	case who == "":
+		who = pv.Provider
+	}
+	if pv.Attempts > 0 {
+		who += fmt.Sprintf(", attempt %d", pv.Attempts)
+	}
+	return strings.TrimPrefix(who, ", ")
+}
+
+// hookText lists a feature's hooks as "slot -> handler", sorted.
+func hookText(h map[string]string) string {
 	var hooks []string
-	for slot, h := range s.Hooks {
-		hooks = append(hooks, slot+" -> "+h)
+	for slot, l := range h {
+		hooks = append(hooks, slot+" -> "+l)
 	}
 	sort.Strings(hooks)
-	body := fmt.Sprintf("Goal: %s\nFeature: %s\nKeywords: %s\nHooks: %s\nRequires: %s\n\nAssembly:\n%s\nAcceptance scenario:\n%s",
-		s.Goal, s.Name, strings.Join(s.Keywords, ", "), strings.Join(hooks, ", "), strings.Join(s.Requires, ", "), s.Source, s.Scenario)
-	if len(s.Aliases) > 0 {
-		body = strings.Replace(body, "\nFeature: ", "\nAlso for: "+strings.Join(s.Aliases, "; ")+"\nFeature: ", 1)
-	}
-	return pixnet.Record{Kind: pixnet.KindSolution, Tags: tags, Title: "solution: " + s.Goal, Body: body, Payload: payload}
+	return listOr(hooks, "none")
 }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // Solutions returns the verified solutions in the network, newest first; of
 // several records of one feature for one goal only the newest is kept
@@ -141,7 +195,7 @@ func ShippedSolutions() ([]pixnet.Record, error) {
 	}
 	var out []pixnet.Record
 	for _, s := range specs {
-		out = append(out, SolutionRecord(s, Proven, "shipped", 0, TagShipped))
+		out = append(out, SolutionRecord(s, Proven, Provenance{Provider: "shipped"}, TagShipped))
 	}
 	api, err := fs.ReadFile(pxosv1.FS, pxosv1.APIFile)
 	if err != nil {
@@ -195,35 +249,147 @@ func OpenNetwork(path string) (*pixnet.Store, error) {
 	return s, nil
 }
 
-// record writes an attempt to the network: a failure with the error and the
-// answer, or a (validated, not yet verified) solution.
-func (g *Generator) record(at *Attempt, req Request, res *Result) {
+// Reflection is what one failed attempt at a goal teaches, kept short for
+// later prompts: what was tried, the exact error (the failing check, or the
+// failing scenario step), and only the screen rows that matter.
+type Reflection struct {
+	Goal     string `json:"goal"`
+	Attempt  int    `json:"attempt"`
+	Provider string `json:"provider,omitempty"`
+	Model    string `json:"model,omitempty"`
+	// Phase is where it failed: "answer" (not the JSON asked for),
+	// "validate" (gen's checks), "test" (a scenario failed), "prove" (its
+	// scenario is not evidence) or "infeasible" (the model said so).
+	Phase  string   `json:"phase"`
+	Tried  string   `json:"tried"`            // one line: the feature, its hooks and size, or a summary of the answer
+	Error  string   `json:"error"`            // the exact error, cut to maxReflectionError bytes
+	Screen []string `json:"screen,omitempty"` // the rows that matter, "NN|text"
+}
+
+// Bounds of a reflection's parts.
+const (
+	maxReflectionError = 800
+	maxReflectionRows  = 8
+	maxAnswerHead      = 160
+)
+
+// FailureRecord renders a failed attempt as a failure record of its goal.
+// Error and Screen are cut to their bounds.
+func FailureRecord(r Reflection) pixnet.Record {
+	r.Goal = oneLine(r.Goal)
+	if len(r.Error) > maxReflectionError {
+		r.Error = cutUTF8(r.Error, maxReflectionError) + fmt.Sprintf(" …[%d more bytes]", len(r.Error)-maxReflectionError)
+	}
+	if len(r.Screen) > maxReflectionRows {
+		r.Screen = r.Screen[len(r.Screen)-maxReflectionRows:] // the end of the screen is where the attempt acted
+	}
+	payload, _ := json.Marshal(r)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Goal: %s\nAttempt %d", r.Goal, r.Attempt)
+	if by := (Provenance{Provider: r.Provider, Model: r.Model}).by(); by != "" {
+		fmt.Fprintf(&b, " by %s", by)
+	}
+	fmt.Fprintf(&b, " failed at %s.\nTried: %s\nError: %s\n", r.Phase, r.Tried, strings.TrimRight(r.Error, "\n"))
+	if len(r.Screen) > 0 {
+		fmt.Fprintf(&b, "Screen:\n  %s\n", strings.Join(r.Screen, "\n  "))
+	}
+	tags := []string{r.Phase, "attempt-" + fmt.Sprint(r.Attempt)}
+	if r.Provider != "" {
+		tags = append(tags, r.Provider)
+	}
+	return pixnet.Record{Kind: pixnet.KindFailure, Tags: tags, Title: fmt.Sprintf("failure: %s (attempt %d, %s)", r.Goal, r.Attempt, r.Phase),
+		Body: b.String(), Payload: payload}
+}
+
+// Reflections returns the reflections recorded for goal (SameGoal), newest
+// first, each error once.
+func Reflections(net *pixnet.Store, goal string) []Reflection {
+	if net == nil {
+		return nil
+	}
+	recs := net.Records()
+	seen := map[string]bool{}
+	var out []Reflection
+	for i := len(recs) - 1; i >= 0; i-- {
+		if recs[i].Kind != pixnet.KindFailure || len(recs[i].Payload) == 0 {
+			continue
+		}
+		var r Reflection
+		if json.Unmarshal(recs[i].Payload, &r) != nil || r.Phase == "" || !feature.SameGoal(r.Goal, goal) || seen[r.Error] {
+			continue
+		}
+		seen[r.Error] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+// Tried says in one line what a candidate tried: its feature, hooks,
+// requirements and size; for an answer that is not the JSON asked for, its
+// size and first line.
+func (c *Candidate) Tried() string {
+	if c == nil {
+		return "nothing (no answer)"
+	}
+	if c.Name == "" && c.Source == "" && len(c.Primitives) == 0 {
+		return AnswerSummary(c.Answer)
+	}
+	s := fmt.Sprintf("feature %s; hooks: %s; requires: %s; %d lines of assembly", orUnnamed(c.Name), hookText(c.Hooks),
+		listOr(c.Requires, "nothing"), strings.Count(strings.TrimSpace(c.Source), "\n")+1)
+	if len(c.Primitives) > 0 {
+		s = fmt.Sprintf("feature %s; %d primitives", orUnnamed(c.Name), len(c.Primitives))
+	}
+	if e := oneLine(c.Explanation); e != "" {
+		s += "; the model said: " + cutUTF8(e, maxAnswerHead)
+	}
+	return llm.Printable(s)
+}
+
+// AnswerSummary describes an answer that is not the JSON asked for: its
+// size and its first line, never the whole text.
+func AnswerSummary(answer string) string {
+	head := oneLine(answer)
+	if len(head) > maxAnswerHead {
+		head = cutUTF8(head, maxAnswerHead) + "…"
+	}
+	return llm.Printable(fmt.Sprintf("an answer of %d bytes that begins %q", len(answer), head))
+}
+
+func orUnnamed(n string) string {
+	if n == "" {
+		return "(unnamed)"
+	}
+	return n
+}
+
+// cutUTF8 returns the longest prefix of s of at most n bytes that does not
+// split a character.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// record writes a rejected attempt to the network as a reflection of its
+// goal. Valid answers are not recorded here: a solution is learned only
+// after it passed its test (package loop).
+func (g *Generator) record(at *Attempt, req Request) {
 	if g.Network == nil {
 		return
 	}
-	var r pixnet.Record
-	if res != nil {
-		if at.Candidate != nil && at.Candidate.Verified {
-			return // a verified solution reused offline: it is in the network already
-		}
-		r = SolutionRecord(res.Spec, Validated, at.Provider, res.Install.Addr, "gen")
-	} else {
-		answer := ""
-		if at.Candidate != nil {
-			answer = at.Candidate.Source
-			if answer == "" {
-				answer = at.Candidate.Answer
-			}
-		}
-		payload, _ := json.Marshal(at)
-		r = pixnet.Record{
-			Kind:    pixnet.KindFailure,
-			Tags:    []string{"gen", at.Provider, "attempt-" + fmt.Sprint(at.N)},
-			Title:   fmt.Sprintf("failure: %s (attempt %d)", req.Feature, at.N),
-			Body:    fmt.Sprintf("Feature: %s\nVerdict: %s\nError:\n%s\n\nAnswer:\n%s", req.Feature, at.Verdict, at.Error, answer),
-			Payload: payload,
-		}
+	phase := "validate"
+	switch {
+	case at.Verdict == "infeasible":
+		phase = "infeasible"
+	case at.Candidate == nil || at.Candidate.Name == "" && at.Candidate.Source == "" && len(at.Candidate.Primitives) == 0:
+		phase = "answer"
 	}
+	r := FailureRecord(Reflection{Goal: req.Goal, Attempt: at.N, Provider: at.Provider, Model: at.Model, Phase: phase,
+		Tried: at.Candidate.Tried(), Error: at.Error})
 	if rec, err := g.Network.Append(r); err == nil {
 		at.RecordID = rec.ID
 	} else {

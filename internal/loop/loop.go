@@ -40,7 +40,6 @@ import (
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/backend"
 	"github.com/pxos-dev/pxos/internal/build"
-	"github.com/pxos-dev/pxos/internal/evidence"
 	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
 	"github.com/pxos-dev/pxos/internal/llm"
@@ -504,24 +503,6 @@ func hintAddr(hint string, b *feature.Base) uint32 {
 		}
 	}
 	return 0
-}
-
-// testRecord is what the network learns from one test run: the verdict,
-// the suite, and what each of the step's scenarios proved. Anything but a
-// pass is a failure record (a reflection for later prompts), with the
-// answer's assembly.
-func testRecord(goal string, res *gen.Result, tr *scenario.SuiteResult, verdict string, proofs []evidence.Proof) pixnet.Record {
-	body := fmt.Sprintf("Goal: %s\nFeature: %s at %s\nVerdict: %s\n\n%s", goal, res.Spec.Name, res.Install.Range, verdict, suiteText(tr))
-	for _, p := range proofs {
-		body += "\n\n" + p.Text()
-	}
-	kind := pixnet.KindTest
-	if verdict != "passed" {
-		kind = pixnet.KindFailure
-		body += "\n\nAssembly:\n" + string(res.Spec.Source)
-	}
-	return pixnet.Record{Kind: kind, Tags: []string{"auto", "test", strings.ReplaceAll(verdict, " ", "-"), "feature:" + res.Spec.Name},
-		Title: fmt.Sprintf("test %s: %s (%s)", verdict, goal, res.Spec.Name), Body: body}
 }
 
 // suiteText lists each scenario's verdict and, for failures, why and the screen.

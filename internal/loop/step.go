@@ -14,6 +14,7 @@ import (
 	"github.com/pxos-dev/pxos/internal/evidence"
 	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
+	"github.com/pxos-dev/pxos/internal/pixnet"
 	"github.com/pxos-dev/pxos/internal/scenario"
 )
 
@@ -155,7 +156,7 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 			s.rejected[fp] = last.N
 			last.Phase, last.Verdict = "test", "failed"
 			last.Error = suiteText(tr)
-			r.record(testRecord(st.Goal, res, tr, "failed", nil))
+			r.record(reflection(st, last.N, atts, "test", failedRun(tr)))
 			errText := failureText(tr)
 			r.logf("%s: test failed:\n%s\n", label, indentText(errText))
 			msg := "the code assembled and installed, but pxOS failed this test on the " + r.o.Backend + " machine:\n" + errText
@@ -187,7 +188,7 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		if why != "" {
 			last.Phase, last.Verdict, last.Error = "prove", "rejected", why
 			s.rejected[fp] = last.N
-			r.record(testRecord(st.Goal, res, tr, "not evidence", proofs))
+			r.record(reflection(st, last.N, atts, "prove", notEvidence(why, proofs)))
 			r.logf("%s: rejected: %s\n", label, firstLine(why))
 			repair = &gen.Attempt{N: last.N, Provider: provider.Name(), Verdict: "invalid", Error: why}
 			if res.Verified {
@@ -198,7 +199,6 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 			continue
 		}
 		// LEARN and COMMIT.
-		r.record(testRecord(st.Goal, res, tr, "passed", proofs))
 		g.after = firstScreen(tr)
 		if len(proofs) > 0 && len(proofs[0].Without) > 0 {
 			g.before = proofs[0].Without[0].ScreenOf()
@@ -206,7 +206,16 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		g.changed = changedMap(old, cand, res.Install)
 		r.stage(cand, res)
 		if !res.Verified {
-			r.record(gen.SolutionRecord(res.Spec, gen.Proven, res.Provider, res.Install.Addr, "auto"))
+			// A solution is learned once, after it passed and proved
+			// itself, with where it came from and its evidence.
+			pv := gen.Provenance{Provider: res.Provider, Attempts: last.N, Addr: res.Install.Addr, Size: int(res.Install.End - res.Install.Addr)}
+			if a := atts[len(atts)-1]; a.Candidate != nil {
+				pv.Model = a.Model
+			}
+			for _, p := range proofs {
+				pv.Evidence = append(pv.Evidence, p.Summary())
+			}
+			r.record(gen.SolutionRecord(res.Spec, gen.Proven, pv, "auto"))
 		}
 		last.Phase, last.Verdict = "test", "passed"
 		g.Result = ResultPassed
@@ -218,6 +227,48 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		r.logf("%s: %s: %s\n", label, g.Result, g.Note)
 	}
 	return g
+}
+
+// failure is what went wrong in a failed attempt: the error and the screen
+// rows that matter.
+type failure struct {
+	err    string
+	screen []string
+}
+
+// reflection is the failure record of the step's attempt n (the last of
+// atts, whose candidate was tested).
+func reflection(st stepSpec, n int, atts []gen.Attempt, phase string, f failure) pixnet.Record {
+	a := atts[len(atts)-1]
+	return gen.FailureRecord(gen.Reflection{Goal: st.Record, Attempt: n, Provider: a.Provider, Model: a.Model, Phase: phase,
+		Tried: a.Candidate.Tried(), Error: f.err, Screen: f.screen})
+}
+
+// failedRun is the first failing run of a suite: its scenario, the step
+// that failed and its error, and the screen's non-blank rows.
+func failedRun(tr *scenario.SuiteResult) failure {
+	for _, res := range tr.Results {
+		if res.Passed {
+			continue
+		}
+		run := evidence.RunOf(res.Scenario, res)
+		return failure{err: "FAIL " + run.String(), screen: run.Screen}
+	}
+	return failure{err: firstProblem(suiteText(tr))}
+}
+
+// notEvidence is why the answer's scenario proved nothing, with the screen
+// of the build it should have failed on.
+func notEvidence(why string, proofs []evidence.Proof) failure {
+	f := failure{err: firstLine(why)}
+	for _, p := range proofs {
+		if p.Origin == "answer" && p.Failed != "" {
+			if rs := runsOf(append(append([]evidence.Run(nil), p.Without...), p.StandIns...), p.Failed); len(rs) > 0 {
+				f.screen = rs[0].Screen
+			}
+		}
+	}
+	return f
 }
 
 // sameSteps reports whether two scenarios have the same steps.

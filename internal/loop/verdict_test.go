@@ -709,7 +709,7 @@ func TestPresenceNotVacuous(t *testing.T) {
 		spec := &feature.Spec{Name: "zap", Goal: zapGoal, Requires: requires, Hooks: map[string]string{"cmd_head": "zp_entry"},
 			Source:   []byte(command("zp", "zap", "        ret\n")),
 			Scenario: []byte(sc(`type "zap\n"`, `expect-not "Unknown command"`))}
-		if _, err := net.Append(gen.SolutionRecord(spec, gen.Proven, "elsewhere", 0)); err != nil {
+		if _, err := net.Append(gen.SolutionRecord(spec, gen.Proven, gen.Provenance{Provider: "elsewhere"})); err != nil {
 			t.Fatal(err)
 		}
 		ws := workspace(t)
