@@ -238,7 +238,7 @@ type Generator struct {
 	// Embedder, when set, ranks retrieved records by meaning as well as by
 	// words (the LLM server's /v1/embeddings).
 	Embedder pixnet.Embedder
-	Log         io.Writer // progress lines; nil for none
+	Log      io.Writer // progress lines; nil for none
 }
 
 // Generate asks the provider for the feature until an answer validates or
