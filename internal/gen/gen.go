@@ -272,7 +272,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 			}
 		}
 	}
-	pc := NewPromptContext(ctx, g.Base, g.API, g.Network, g.Embedder, req.Feature)
+	pc := NewPromptContext(ctx, g.Base, g.API, g.Network, g.Embedder, req.Goal, req.Feature)
 	pc.Installable = Installable(g.Base, sols)
 	var attempts []Attempt
 	prev := req.Repair

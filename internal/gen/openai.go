@@ -117,6 +117,15 @@ func Schema(f Format) *llm.Schema {
 	}}
 }
 
+// KnowledgeBudget is the most prompt tokens a code request spends on what
+// the network offers (PromptContext.Knowledge) for a model with ctxLen
+// tokens of context: a tenth of it, at least 300 and at most 1,500. At
+// 8,192 tokens that is 744, which keeps a code request for a new command
+// under 2,500 tokens with the instructions and the API page.
+func KnowledgeBudget(ctxLen int) int {
+	return min(max(ctxLen/11, 300), 1500)
+}
+
 // minAnswerTokens is the smallest answer budget Propose lowers a request's
 // budget to when the prompt does not fit the model's context otherwise.
 const minAnswerTokens = 512
@@ -132,8 +141,9 @@ func (o *OpenAI) Propose(ctx context.Context, req *Request, pc *PromptContext, p
 	}
 	p := llm.Prompt{
 		Instructions:   pc.System(),
-		Context:        pc.ContextItems(),
-		ContextHeading: "Knowledge from the pixel network (verified solutions, past failures, references):",
+		Context:        pc.Knowledge,
+		ContextHeading: "From the pixel network (proven solutions of similar goals, this goal's failed attempts, references):",
+		ContextBudget:  KnowledgeBudget(ctxLen),
 		Question:       Question(req, prev),
 	}
 	fitted, err := p.Fit(ctxLen, maxTokens)
@@ -155,12 +165,6 @@ func (o *OpenAI) Propose(ctx context.Context, req *Request, pc *PromptContext, p
 		cut := *prev
 		cut.Error = prev.Error[:limit] + fmt.Sprintf("\n…[%d more characters cut to fit the model's context]", len(prev.Error)-limit)
 		p.Question = Question(req, &cut)
-		fitted, err = p.Fit(ctxLen, maxTokens)
-	}
-	if errors.Is(err, llm.ErrContextLength) {
-		// Last resort: the installed features' labels go (the model can
-		// still use the API page's routines and the slots).
-		p.Instructions = pc.SystemCompact()
 		fitted, err = p.Fit(ctxLen, maxTokens)
 	}
 	if err != nil {

@@ -25,109 +25,137 @@ var templates = template.Must(template.ParseFS(templateFS, "templates/*.tmpl"))
 // PromptContext is what a provider knows about the build it writes for.
 type PromptContext struct {
 	API      string
-	Slots    []SlotInfo
 	Free     []build.Range
-	Symbols  []string // "name=0xADDR" for the base's global labels
 	Features []string // installed features
 	// Installable are features pxos installs from verified solutions when an
 	// answer lists them in "requires".
 	Installable []string
-	Records     []pixnet.Record
+	// Knowledge is what the network offers the prompt, best first (see
+	// NewPromptContext).
+	Knowledge []llm.ContextItem
 }
 
-// SlotInfo is one hook slot of the current build.
-type SlotInfo struct {
-	Name  string
-	Addr  uint32
-	Value uint16
-}
+// How much of the network a code request offers, at most: verified
+// solutions for similar goals, reflections of this goal's failures, and
+// matching references, each cut to maxItemBytes.
+const (
+	retrieveSolutions   = 2
+	retrieveReflections = 3
+	retrieveReferences  = 2
+	maxItemBytes        = 1600
+)
 
-// RetrieveK is how many network records a prompt offers the model.
-const RetrieveK = 6
-
-// promptAPI is the part of the API page a model needs: everything up to the
-// page's notes on files and tooling.
+// promptAPI is the part of the API page a model needs to write a feature,
+// compact: its sections from "Hook slots" up to the page's notes on files
+// and tooling (the memory map is pxos's business: it places the code), with
+// tables as plain rows (see compactTables).
 func promptAPI(api string) string {
 	if i := strings.Index(api, "\n## Files"); i >= 0 {
 		api = api[:i]
 	}
-	return strings.TrimSpace(api)
+	if i := strings.Index(api, "\n## Hook slots"); i >= 0 {
+		api = api[i:]
+	}
+	return compactTables(strings.TrimSpace(api))
 }
 
-// NewPromptContext gathers the build's facts and the network records most
-// similar to the feature: by words, fused with embedding similarity when emb
-// is not nil (the LLM server offers /v1/embeddings).
-func NewPromptContext(ctx context.Context, base *feature.Base, api string, net *pixnet.Store, emb pixnet.Embedder, featureText string) *PromptContext {
-	pc := &PromptContext{API: promptAPI(api), Free: base.Image.Summary.Free, Features: base.Installed()}
-	syms := base.Symbols()
-	for _, s := range feature.Slots {
-		if a, ok := syms[s]; ok {
-			pc.Slots = append(pc.Slots, SlotInfo{s, uint32(a), base.Image.Word(uint32(a))})
-		}
-	}
-	baseEnd, hasEnd := syms["base_end"]
-	for name, v := range syms {
-		if strings.Contains(name, ".") || strings.HasPrefix(name, feature.MarkerPrefix) || strings.Contains(api, "`"+name+"`") ||
-			(hasEnd && v < baseEnd) {
-			// Local labels, feature markers, what the API page lists and the
-			// base's internals only add noise: offer the features' labels.
+// compactTables rewrites Markdown tables for a model: the separator row
+// goes, cells lose their padding, and a second column of addresses goes
+// ("| `newline` | 0x7E2D | print CR LF |" becomes "`newline` | print CR
+// LF"). Padding, dashes and addresses were a third of the API page's
+// tokens and tell a model nothing it may use.
+func compactTables(md string) string {
+	lines := strings.Split(md, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		if !strings.HasPrefix(t, "|") {
+			out = append(out, l)
 			continue
 		}
-		pc.Symbols = append(pc.Symbols, fmt.Sprintf("%s=0x%04X", name, v))
-	}
-	sort.Strings(pc.Symbols)
-	if net != nil {
-		// Solutions that were only validated, never tested, are not
-		// knowledge: they are left out.
-		o := pixnet.SearchOptions{K: 2 * RetrieveK, Kinds: []pixnet.Kind{pixnet.KindSolution, pixnet.KindFailure, pixnet.KindReference}, Embedder: emb, Context: ctx}
-		for _, h := range net.Search(featureText, o) {
-			if len(pc.Records) < RetrieveK && !(h.Record.Kind == pixnet.KindSolution && hasTag(h.Record.Tags, TagValidated)) {
-				pc.Records = append(pc.Records, h.Record)
-			}
+		if strings.Trim(t, "|-: ") == "" {
+			continue // the separator row
 		}
+		cells := strings.Split(strings.Trim(t, "|"), "|")
+		var kept []string
+		for i, c := range cells {
+			c = strings.Join(strings.Fields(c), " ")
+			if i == 1 && (c == "Address" || isHexAddr(c)) {
+				continue // a model names labels, never addresses
+			}
+			kept = append(kept, c)
+		}
+		out = append(out, strings.Join(kept, " | "))
+	}
+	return strings.Join(out, "\n")
+}
+
+// isHexAddr reports whether s is an address as the API page writes one
+// ("0x7E2D").
+func isHexAddr(s string) bool {
+	h, ok := strings.CutPrefix(s, "0x")
+	return ok && h != "" && strings.Trim(h, "0123456789abcdefABCDEF") == ""
+}
+
+// NewPromptContext gathers the build's facts and what the network knows
+// for goal, in this order: the verified solutions whose goals are most
+// like it (Related; by words, fused with embedding similarity when emb is
+// not nil), the reflections of this goal's own earlier failures
+// (Reflections), and the references that match featureText (by words and
+// emb). Nothing the prompt holds already (the API page) and nothing twice;
+// failures of other goals and untested answers never.
+func NewPromptContext(ctx context.Context, base *feature.Base, api string, net *pixnet.Store, emb pixnet.Embedder, goal, featureText string) *PromptContext {
+	pc := &PromptContext{API: promptAPI(api), Free: base.Image.Summary.Free, Features: base.Installed()}
+	if net == nil {
+		return pc
+	}
+	add := func(label, text string) {
+		if len(text) > maxItemBytes {
+			text = cutUTF8(text, maxItemBytes) + " …[cut]"
+		}
+		pc.Knowledge = append(pc.Knowledge, llm.ContextItem{Label: label, Text: strings.TrimRight(text, "\n")})
+	}
+	for _, s := range Related(ctx, Solutions(net), goal, emb, retrieveSolutions) {
+		add(solutionItem(s))
+	}
+	for i, r := range Reflections(net, goal) {
+		if i == retrieveReflections {
+			break
+		}
+		add(fmt.Sprintf("#%d failure: attempt %d at this goal, failed at %s", r.RecordID, r.Attempt, r.Phase), r.body)
+	}
+	o := pixnet.SearchOptions{K: retrieveReferences + 2, Kinds: []pixnet.Kind{pixnet.KindReference}, Embedder: emb, Context: ctx}
+	n := 0
+	var query []string
+	for w := range feature.ContentWords(featureText) {
+		query = append(query, w) // not "add" (an instruction) nor "command"
+	}
+	sort.Strings(query)
+	for _, h := range net.Search(strings.Join(query, " "), o) {
+		if n == retrieveReferences || hasTag(h.Record.Tags, "api") {
+			continue // the API page is in the instructions
+		}
+		n++
+		add(fmt.Sprintf("#%d reference: %s", h.Record.ID, strings.TrimPrefix(h.Record.Title, "reference: ")), h.Record.Body)
 	}
 	return pc
 }
 
-// System renders the instructions: rules, the API page, the build's facts.
-func (pc *PromptContext) System() string { return pc.system(false) }
-
-// SystemCompact is System without the list of the installed features'
-// labels, for a context too small for both it and a repair.
-func (pc *PromptContext) SystemCompact() string { return pc.system(true) }
-
-func (pc *PromptContext) system(compact bool) string {
-	syms := pc.Symbols
-	if compact {
-		syms = nil
-	}
-	var free []string
+// System renders the instructions: the rules and the API page, which are
+// the same in every code request (a server that caches a prompt's prefix
+// reuses them), then the build's facts, which change as features land.
+func (pc *PromptContext) System() string {
+	var free, largest uint32
 	for _, r := range pc.Free {
-		if r.Len() >= 16 {
-			free = append(free, fmt.Sprintf("%s (%d bytes)", r, r.Len()))
-		}
+		free += r.Len()
+		largest = max(largest, r.Len())
 	}
 	return render("system.tmpl", map[string]any{
 		"API":         strings.TrimSpace(pc.API),
-		"Free":        strings.Join(free, ", "),
-		"Slots":       pc.Slots,
-		"Symbols":     strings.Join(syms, " "),
+		"Free":        fmt.Sprintf("%d bytes (largest range %d bytes)", free, largest),
 		"Features":    strings.Join(pc.Features, ", "),
 		"Installable": strings.Join(pc.Installable, ", "),
 	})
-}
-
-// ContextItems offers the retrieved records to the prompt, best first.
-func (pc *PromptContext) ContextItems() []llm.ContextItem {
-	var items []llm.ContextItem
-	for _, r := range pc.Records {
-		title := r.Title
-		if !strings.HasPrefix(title, string(r.Kind)) {
-			title = string(r.Kind) + ": " + title
-		}
-		items = append(items, llm.ContextItem{Label: fmt.Sprintf("#%d %s", r.ID, title), Text: r.Body})
-	}
-	return items
 }
 
 // Question renders the request and, on a repair, the rejected answer's error.

@@ -264,6 +264,9 @@ type Reflection struct {
 	Tried  string   `json:"tried"`            // one line: the feature, its hooks and size, or a summary of the answer
 	Error  string   `json:"error"`            // the exact error, cut to maxReflectionError bytes
 	Screen []string `json:"screen,omitempty"` // the rows that matter, "NN|text"
+
+	RecordID uint64 `json:"-"` // set by Reflections
+	body     string // the record's body, set by Reflections
 }
 
 // Bounds of a reflection's parts.
@@ -319,6 +322,7 @@ func Reflections(net *pixnet.Store, goal string) []Reflection {
 			continue
 		}
 		seen[r.Error] = true
+		r.RecordID, r.body = recs[i].ID, recs[i].Body
 		out = append(out, r)
 	}
 	return out

@@ -87,9 +87,8 @@ func TestAddrNotFree(t *testing.T) {
 	}
 }
 
-// In a 4096-token context with a 1024-token answer budget (the command
-// line's default), a repair prompt on a build with features installed does
-// not fit; the answer budget is lowered instead of failing.
+// In a 4096-token context with a 2600-token answer budget, a repair prompt
+// does not fit; the answer budget is lowered instead of failing.
 func TestSmallContextRepair(t *testing.T) {
 	net := openNet(t)
 	base := kbBase(t, net, "Implement command parser for basic commands", "backspace")
@@ -100,7 +99,7 @@ func TestSmallContextRepair(t *testing.T) {
 	}})
 	g := &Generator{Base: base, API: api(t), Network: net,
 		Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})}}
-	_, attempts, err := g.Generate(context.Background(), Request{Feature: "Add a ver command", MaxTokens: 1024})
+	_, attempts, err := g.Generate(context.Background(), Request{Feature: "Add a ver command", MaxTokens: 2600})
 	if err != nil {
 		t.Fatalf("err = %v; attempts %+v", err, attempts)
 	}

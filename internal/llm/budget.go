@@ -94,6 +94,11 @@ type Prompt struct {
 	// ContextHeading introduces the context in the user message;
 	// empty means "Context:".
 	ContextHeading string
+	// ContextBudget, when above 0, is the most tokens the context items
+	// (with their heading) may take, however large the model's context:
+	// retrieved knowledge helps up to a point, and every token of it is
+	// paid for on every request.
+	ContextBudget int
 	Question       string
 }
 
@@ -134,12 +139,16 @@ func (p Prompt) Fit(contextLength, maxTokens int) (*Fitted, error) {
 			cost, contextLength, maxTokens)}
 	}
 	var kept []ContextItem
+	ctxBudget := budget
 	if len(p.Context) > 0 {
 		cost += EstimateTokens(p.heading()) + 1
+		if p.ContextBudget > 0 {
+			ctxBudget = min(budget, cost+p.ContextBudget)
+		}
 	}
 	for i, it := range p.Context {
 		c := itemCost(it)
-		room := budget - cost
+		room := ctxBudget - cost
 		switch {
 		case c <= room:
 			kept = append(kept, it)
