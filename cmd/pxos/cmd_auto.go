@@ -19,19 +19,23 @@ func newAutoCmd(e *env) *cobra.Command {
 	var goals []string
 	var maxIter int
 	var report, backendName, image string
-	var auto, test bool
+	var auto, test, noReuse bool
 	c := &cobra.Command{
 		Use:   "auto [--goals G ...] [GOAL ...]",
 		Short: "Grow pxOS goal by goal: plan, generate, validate, build, test in an emulator, learn, commit",
 		Long: `Auto is the automated builder (the seed's auto_build_pxos.py). For each goal it
-retrieves what the pixel network knows, has the model (or, offline, the
-verified solutions) write the feature, validates it, installs what it requires
-first, builds a candidate image, boots it and runs the feature's acceptance
-scenarios plus every regression scenario, records everything in the network,
-and when the goal has passed commits its blocks to pxos_commands.txt and keeps
-their scenarios, in one atomic write. A failed test is repaired with the exact
-error up to --max-attempts. A goal that does not pass, and an interrupted
-run, leave pxos_commands.txt as it was.
+first tries the proven solutions the pixel network holds for that goal, or for
+a goal that says all it says, without a model call (--no-reuse asks the model
+anyway). Otherwise it retrieves what the network knows (proven solutions of
+similar goals, the reflections of this goal's failed attempts, references),
+has the model (or, offline, the verified solutions) write the feature,
+validates it, installs what it requires first, builds a candidate image,
+boots it and runs the feature's acceptance scenarios plus every regression
+scenario, learns what passed (and a short reflection of what failed), and
+when the goal has passed commits its blocks to pxos_commands.txt and keeps
+their scenarios, in one atomic write. A failed test is repaired with the
+exact error up to --max-attempts. A goal that does not pass, and an
+interrupted run, leave pxos_commands.txt as it was.
 
 Verdicts are evidence. A step passes only when its acceptance scenarios are
 fail-to-pass: each fails on the build without the feature, and on the build
@@ -73,7 +77,7 @@ without and with the feature, before/after screenshots, byte maps).`,
 			ws := ss.ws
 			o := loop.Options{Goals: goals, MaxIterations: maxIter, MaxAttempts: f.maxAttempts, Workspace: ws, Network: ss.net,
 				Provider: ss.prov, Embedder: ss.emb, Backend: backendName, Report: report, Image: image,
-				Temperature: f.llm.temperature, MaxTokens: f.llm.maxTokens, Log: e.stderr}
+				Temperature: f.llm.temperature, MaxTokens: f.llm.maxTokens, NoReuse: noReuse, Log: e.stderr}
 			if _, ok := ss.prov.(*gen.OpenAI); ok {
 				o.Client = ss.client // the model plans too
 			}
@@ -101,6 +105,7 @@ without and with the feature, before/after screenshots, byte maps).`,
 	fs.StringVar(&report, "report", "build_report.json", "JSON report; the HTML report and its images go beside it (\"\" for none)")
 	fs.StringVar(&backendName, "backend", "emu", "machine that tests each step: emu (built in), qemu, or both (they must agree)")
 	fs.StringVar(&image, "image", "pxos.img", "write the final bootable image here (\"\" for none)")
+	fs.BoolVar(&noReuse, "no-reuse", false, "ask the model for every goal, even one a proven solution in the network meets")
 	fs.BoolVar(&auto, "auto", false, "accepted for the seed's run_ai_build.sh: pxos auto never asks questions")
 	fs.BoolVar(&test, "test", true, "accepted for the seed's scripts: every step is always tested")
 	return c

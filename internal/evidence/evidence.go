@@ -318,6 +318,9 @@ type Presence struct {
 	Kept     string `json:"kept_scenario,omitempty"` // Recorded: the feature's kept scenario, which passed in the regression suite
 	Solution uint64 `json:"solution,omitempty"`      // ProvenScenario: the network record of the solution
 	Proof    *Proof `json:"proof,omitempty"`         // ProvenScenario: its run on the current build
+	// For is the goal the scenario was proven for, when it is another
+	// goal that covers this one (feature.Covers).
+	For string `json:"proven_for,omitempty"`
 }
 
 // Ways a goal is present.
@@ -336,6 +339,9 @@ func (p *Presence) String() string {
 		}
 		return s
 	case ProvenScenario:
+		if p.For != "" {
+			return fmt.Sprintf("the scenario proven for %q, which covers this goal (feature %s, network record #%d), passes on the current build", p.For, p.Feature, p.Solution)
+		}
 		return fmt.Sprintf("the scenario proven for this goal (feature %s, network record #%d) passes on the current build", p.Feature, p.Solution)
 	}
 	return p.How

@@ -90,6 +90,7 @@ type Request struct {
 	Goal        string   // the goal it meets, recorded in the block and the network; Feature when empty
 	Name        string   // the feature's name when the answer gives none; else from its command word or the goal
 	Solution    string   // kb: install the verified solution with this feature name (a prerequisite), not one for Goal
+	SolutionID  uint64   // kb: install the solution of this network record (one Reusable found for Goal)
 	Commands    []string // the command words the feature must provide, when the goal names them (GoalCommands)
 	Addr        uint32   // where to place it; 0 picks the first free range big enough
 	AddrSoft    bool     // Addr is a hint (a plan's): when the feature does not fit there, place it anywhere

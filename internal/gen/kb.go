@@ -12,11 +12,13 @@ import (
 
 // KB is the offline provider: it answers from the verified solutions in the
 // pixel network, reassembled at the target address with the current hook
-// chain by the installer. It answers a goal only with a solution proven for
-// that very goal (its goal or one of its aliases, see feature.Spec.Serves),
-// never with one that merely shares words with it: the solution's scenario
-// is evidence for its own goal, not for "Add a 'cls' command". It has one
-// answer per goal: when that answer is rejected it does not try again.
+// chain by the installer. It answers a goal with a solution for that very
+// goal (its goal or one of its aliases, see feature.Spec.Serves), else
+// with the best proven solution whose goal covers it (Reusable: "prints
+// the time" for "shows the current time"), never with one that merely
+// shares words with it ("Add a 'cls' command" is not "clear"); the answer
+// is proven again for the goal before it counts. It has one answer per
+// goal: when that answer is rejected it does not try again.
 type KB struct {
 	Network *pixnet.Store
 }
@@ -35,6 +37,16 @@ func (k *KB) Propose(ctx context.Context, req *Request, pc *PromptContext, prev 
 	sols := Solutions(k.Network)
 	var sol *Solution
 	switch {
+	case req.SolutionID != 0:
+		for i := range sols {
+			if sols[i].RecordID == req.SolutionID {
+				sol = &sols[i]
+				break
+			}
+		}
+		if sol == nil {
+			return nil, fmt.Errorf("%w: network record #%d is no verified solution", ErrNoSolution, req.SolutionID)
+		}
 	case req.Solution != "":
 		for i := range sols {
 			if sols[i].Spec.Name == req.Solution {
@@ -54,6 +66,11 @@ func (k *KB) Propose(ctx context.Context, req *Request, pc *PromptContext, prev 
 			if sols[i].Spec.Serves(goal) {
 				sol = &sols[i]
 				break
+			}
+		}
+		if sol == nil {
+			if r := Reusable(sols, goal); len(r) > 0 {
+				sol = &r[0].Solution
 			}
 		}
 		if sol == nil {

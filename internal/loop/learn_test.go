@@ -49,7 +49,6 @@ func learnGoals() []learnGoal {
 		{dotsGoal, "'dots'", []string{cmdAnswer("dots", "dots", ".........", ".........."), cmdAnswer("dots", "dots", "..........", "..........")}},
 		{"Add a 'hello' command that prints 'Hello, world'", "'hello'", []string{cmdAnswer("hello", "hello", "Hello, world", "Hello, world")}},
 		{"Add a 'name' command that prints the system's name", "'name'", []string{cmdAnswer("nm", "name", "System: pxOS", "System: pxOS")}},
-		{"Add a 'reboot' command that restarts the machine", "'reboot'", []string{"I think you should use int 19h {{{ [garbage", "Here is my answer: ```nasm\nreboot: int 0x19\n```"}},
 		{hiGoal, "'hi'", []string{hiWrong}},
 	}
 }
@@ -131,7 +130,7 @@ func TestLearningCompounds(t *testing.T) {
 	first := runLearn(t, net, ls)
 	for _, g := range first.rep.Goals {
 		want := ResultPassed
-		if strings.Contains(g.Goal, "'hi'") || strings.Contains(g.Goal, "reboot") {
+		if strings.Contains(g.Goal, "'hi'") {
 			want = ResultFailed
 		}
 		if g.Result != want {
@@ -143,9 +142,7 @@ func TestLearningCompounds(t *testing.T) {
 	t.Logf("run 1: %d model calls, %d tokens, %s; run 2: %d model calls, %d tokens, %s",
 		first.calls, first.tokens, first.dur.Round(time.Millisecond), second.calls, second.tokens, second.dur.Round(time.Millisecond))
 	for _, g := range second.rep.Goals {
-		if strings.Contains(g.Goal, "reboot") {
-			continue
-		}
+		t.Logf("run 2: %s %q %s %s calls %d: %s", g.Role, g.Goal, g.Feature, g.Result, g.ModelCalls, g.Note)
 		if g.Result != ResultPassed {
 			t.Errorf("run 2: %q: %s (%s)", g.Goal, g.Result, g.Note)
 		}

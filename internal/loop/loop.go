@@ -72,6 +72,10 @@ type Options struct {
 	Temperature   float64
 	MaxTokens     int
 	Timeout       time.Duration // per scenario run; 0 means 60s
+	// NoReuse asks the model for every open goal, even one a proven
+	// solution in the network would meet (see reuse): to compare models,
+	// or to get a fresh answer.
+	NoReuse bool
 	Log           io.Writer     // progress; nil for none
 }
 
@@ -125,6 +129,10 @@ type runner struct {
 	// not leaves the file as it was (see flush, rollback).
 	committed *feature.Base
 	pending   []atomicfile.File
+	// tried holds, by goal, the attempts of proven solutions tried for it
+	// before a model was asked, and triedNote what they showed (see reuse).
+	tried     map[string][]AttemptReport
+	triedNote map[string]string
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -141,6 +149,7 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	r.base, r.committed = base, base
 	r.installing = map[string]bool{}
+	r.tried, r.triedNote = map[string][]AttemptReport{}, map[string]string{}
 	r.logf("analyze: %s builds: %d bytes, %d sectors, features: %s, free: %s\n",
 		r.o.Workspace.Commands, base.Image.Summary.BytesUsed, base.Image.Summary.SectorsUsed, listOr(base.Installed(), "none"), freeText(base))
 	suite, err := r.regression(base)
@@ -155,7 +164,7 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	// Goals already met are not planned: a planner's word that a goal is
 	// met counts for nothing, only evidence does.
-	var open []string
+	var open, failed []string
 	present := map[string]*GoalReport{}
 	for _, goal := range r.o.Goals {
 		if g := r.presentGoal(ctx, goal); g != nil {
@@ -165,14 +174,37 @@ func (r *runner) run(ctx context.Context) error {
 		open = append(open, goal)
 	}
 
+	// REUSE: a proven solution for the goal, or for one that covers it, is
+	// tried before any model is asked (and before planning).
+	reused := map[string]*GoalReport{}
+	var toPlan []string
+	for _, goal := range open {
+		if ctx.Err() != nil {
+			break
+		}
+		if r.base != base {
+			if g := r.presentGoal(ctx, goal); g != nil {
+				present[goal] = g
+				continue
+			}
+		}
+		if g := r.reuse(ctx, goal); g != nil {
+			reused[goal] = g
+			if g.Result != ResultPassed && g.Result != ResultPresent {
+				failed = append(failed, goal)
+			}
+			continue
+		}
+		toPlan = append(toPlan, goal)
+	}
+
 	// PLAN
 	var plans []goalPlan
-	if len(open) > 0 {
-		plans = group(r.plan(ctx, open), open)
+	if len(toPlan) > 0 && ctx.Err() == nil {
+		plans = group(r.plan(ctx, toPlan), toPlan)
 	}
 
 	// STEPS, goal by goal in the order given.
-	var failed []string
 	n, total := 0, 0
 	for _, p := range plans {
 		total += len(p.steps)
@@ -184,6 +216,9 @@ func (r *runner) run(ctx context.Context) error {
 	interrupted := func(from int) error {
 		// Every goal not reached is in the report too, as interrupted.
 		for _, goal := range r.o.Goals[from:] {
+			if reused[goal] != nil {
+				continue // reported when it was reused
+			}
 			if g := present[goal]; g != nil {
 				r.rep.Goals = append(r.rep.Goals, g) // found present before the stop
 				continue
@@ -196,6 +231,9 @@ func (r *runner) run(ctx context.Context) error {
 	for i, goal := range r.o.Goals {
 		if ctx.Err() != nil {
 			return interrupted(i)
+		}
+		if reused[goal] != nil {
+			continue
 		}
 		if g := present[goal]; g != nil {
 			r.rep.Goals = append(r.rep.Goals, g)

@@ -79,6 +79,9 @@ type GoalReport struct {
 	Range       string   `json:"range,omitempty"`
 	Hooks       string   `json:"hooks,omitempty"`
 	PlanNote    string   `json:"plan_note,omitempty"` // why the plan's scenario was not used
+	// Reused is the network record of the proven solution that met the
+	// goal without a model call (passed), when one did.
+	Reused uint64 `json:"reused_solution,omitempty"`
 	// Evidence is what the step's scenarios proved (passed: fail-to-pass).
 	Evidence []evidence.Proof `json:"evidence,omitempty"`
 	// Presence is why a present goal is present.
@@ -100,7 +103,7 @@ type GoalReport struct {
 // validated) the test verdict.
 type AttemptReport struct {
 	N            int    `json:"n"`
-	Phase        string `json:"phase"` // generate or test
+	Phase        string `json:"phase"` // generate, test or prove; reuse for a proven solution tried before a model
 	Provider     string `json:"provider"`
 	Model        string `json:"model,omitempty"`
 	PromptHash   string `json:"prompt_sha256,omitempty"`
@@ -196,14 +199,18 @@ func (g *GoalReport) TokensText() string {
 
 // WriteTable prints the final table: goal, feature, result, evidence,
 // attempts, model calls, tokens ("~" marks pxos's estimate), time, and a
-// note (the reason of every result but passed and present).
+// note (the reason of every result but passed and present; for a goal met
+// by a proven solution from the network, which one).
 func (rep *Report) WriteTable(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "GOAL\tFEATURE\tRESULT\tEVIDENCE\tATTEMPTS\tMODEL CALLS\tTOKENS\tTIME\tNOTE")
 	for _, g := range rep.Goals {
 		note := "-"
-		if (g.Result != ResultPassed && g.Result != ResultPresent || g.NotKept) && g.Note != "" {
+		switch {
+		case (g.Result != ResultPassed && g.Result != ResultPresent || g.NotKept) && g.Note != "":
 			note = shorten(llm.Printable(firstLine(g.Note)), 100)
+		case g.Reused != 0:
+			note = fmt.Sprintf("reused solution #%d", g.Reused)
 		}
 		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", rolePrefix(g), llm.Printable(g.Goal), dash(g.Feature), g.Result, g.EvidenceText(),
 			len(g.Attempts), g.ModelCalls, g.TokensText(), g.Duration, note)
@@ -222,7 +229,7 @@ func shorten(s string, n int) string {
 // result, and the prerequisites installed on the way.
 func (rep *Report) Summary() string {
 	counts := map[string]int{}
-	goals, prereqs := 0, 0
+	goals, prereqs, reused := 0, 0, 0
 	for _, g := range rep.Goals {
 		switch g.Role {
 		case RolePrerequisite:
@@ -233,6 +240,9 @@ func (rep *Report) Summary() string {
 		default:
 			goals++
 			counts[g.Result]++
+			if g.Reused != 0 && g.Result == ResultPassed {
+				reused++
+			}
 		}
 	}
 	var parts []string
@@ -242,6 +252,9 @@ func (rep *Report) Summary() string {
 		}
 	}
 	s := fmt.Sprintf("%d goal%s: %s", goals, plural(goals), listOr(parts, "none"))
+	if reused > 0 && rep.Provider != "kb" {
+		s += fmt.Sprintf(" (%d by proven solutions from the network, without a model)", reused)
+	}
 	if prereqs > 0 {
 		s += fmt.Sprintf(" (and %d prerequisite%s installed)", prereqs, plural(prereqs))
 	}

@@ -35,7 +35,12 @@ type stepSpec struct {
 	For      string // prepares: the goal; prerequisite: the feature that needs it
 	Record   string // the goal the block records (Spec.Goal)
 	Solution string // prerequisite: the verified solution's feature name
-	depth    int    // prerequisite nesting
+	// Reuse is the network record of a proven solution tried for the goal
+	// before a model is asked (see reuse); reuseOf is the goal it was
+	// proven for.
+	Reuse   uint64
+	reuseOf string
+	depth   int // prerequisite nesting
 }
 
 // attemptState is what a step remembers across its attempts.
@@ -51,8 +56,11 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 	g := &GoalReport{Goal: st.Goal, Description: st.Description, Role: st.Role, For: st.For, Attempts: []AttemptReport{}}
 	defer func() { g.Duration = time.Since(start).Round(time.Millisecond).String() }()
 	label := fmt.Sprintf("step %d/%d %q", n, total, st.Goal)
-	if st.Role == RolePrerequisite {
+	switch {
+	case st.Role == RolePrerequisite:
 		label = fmt.Sprintf("prerequisite %s (for %s)", st.Solution, st.For)
+	case st.Reuse != 0:
+		label = fmt.Sprintf("goal %q: reuse solution #%d", st.Goal, st.Reuse)
 	}
 	featureText := st.Goal
 	switch {
@@ -62,8 +70,14 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		featureText = st.Goal + ": " + st.Description
 	}
 	provider := r.o.Provider
-	if st.Solution != "" {
+	if st.Solution != "" || st.Reuse != 0 {
 		provider = &gen.KB{Network: r.o.Network}
+	}
+	if st.Role == RoleGoal && st.Reuse == 0 && len(r.tried[st.Record]) > 0 {
+		// The proven solutions tried first for this goal, and why they
+		// did not pass, head the model's attempts.
+		g.Attempts = append(g.Attempts, r.tried[st.Record]...)
+		defer func() { g.Note = strings.TrimPrefix(g.Note+"; "+r.triedNote[st.Record], "; ") }()
 	}
 	planned := r.plannedScenario(ctx, label, st, g)
 	proven := r.provenScenarios(st)
@@ -82,7 +96,7 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		left := min(r.o.MaxAttempts-attempt, r.o.MaxIterations-r.calls)
 		r.logf("%s: generate (%s)\n", label, provider.Name())
 		gn := &gen.Generator{Base: r.base, API: r.o.Workspace.API, Network: r.o.Network, Provider: provider, Embedder: r.o.Embedder, Log: indentWriter{r.o.Log}}
-		res, atts, err := gn.Generate(ctx, gen.Request{Feature: featureText, Goal: st.Record, Solution: st.Solution, Addr: hintAddr(st.AddressHint, r.base), AddrSoft: true, Commands: commands,
+		res, atts, err := gn.Generate(ctx, gen.Request{Feature: featureText, Goal: st.Record, Solution: st.Solution, SolutionID: st.Reuse, Addr: hintAddr(st.AddressHint, r.base), AddrSoft: true, Commands: commands,
 			MaxAttempts: left, Temperature: r.o.Temperature, MaxTokens: r.o.MaxTokens, Repair: repair, Rejected: s.rejected,
 			Prepare: r.prepare(st.depth)})
 		for _, a := range atts {
@@ -219,6 +233,10 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		}
 		last.Phase, last.Verdict = "test", "passed"
 		g.Result = ResultPassed
+		if st.Reuse != 0 {
+			g.Reused = st.Reuse
+			g.Note = fmt.Sprintf("reused solution #%d, proven for %q, proven again here; no model asked", st.Reuse, oneLineGoal(st.reuseOf))
+		}
 		r.logf("%s: passed (fail-to-pass): %s\n", label, res.Spec.Name)
 		return g
 	}

@@ -123,11 +123,20 @@ func openaiOptions(t *testing.T, srv *llmtest.Server, ws *gen.Workspace, net *pi
 // as it was.
 func tryOnce(t *testing.T, goal, answer string, preinstall ...string) (*Report, *gen.Workspace, error) {
 	t.Helper()
+	return tryOnceWith(t, goal, answer, nil, preinstall...)
+}
+
+// tryOnceWith is tryOnce with the options changed by opt (when not nil).
+func tryOnceWith(t *testing.T, goal, answer string, opt func(*Options), preinstall ...string) (*Report, *gen.Workspace, error) {
+	t.Helper()
 	srv, _ := serve(t, planJSON(map[string]string{"goal": goal}), routed{"", []string{answer}})
 	ws := workspace(t, preinstall...)
 	before := readFile(t, ws.Commands)
 	o := openaiOptions(t, srv, ws, network(t), goal)
 	o.MaxAttempts = 1
+	if opt != nil {
+		opt(&o)
+	}
 	rep, err := Run(context.Background(), o)
 	if err != nil && !bytes.Equal(before, readFile(t, ws.Commands)) {
 		t.Error("a run that failed changed the commands file")
@@ -906,6 +915,12 @@ func TestGoalsProvenScenarios(t *testing.T) {
 .pass:  jmp prev_hook_key
 `, "slot": "hook_key", "handler": "vb_key", "scenario": sc(`type "ab"`, `key backspace`, `cursor 1 7`)})
 	rep, _, err := tryOnce(t, goal, visual, "command_parser", "help", "clear")
+	if err != nil || rep.Goals[0].Result != ResultPassed || rep.Goals[0].Reused == 0 || rep.Goals[0].ModelCalls != 0 {
+		t.Fatalf("the shipped backspace is not reused for %q: %v; %s: %s", goal, err, rep.Goals[0].Result, rep.Goals[0].Note)
+	}
+	// Asked of a model (--no-reuse), the answer must pass the shipped
+	// scenario.
+	rep, _, err = tryOnceWith(t, goal, visual, func(o *Options) { o.NoReuse = true }, "command_parser", "help", "clear")
 	if err == nil || rep.Goals[0].Result != ResultFailed {
 		t.Fatalf("err %v; %s: %s", err, rep.Goals[0].Result, rep.Goals[0].Note)
 	}
