@@ -99,7 +99,7 @@ type Prompt struct {
 	// retrieved knowledge helps up to a point, and every token of it is
 	// paid for on every request.
 	ContextBudget int
-	Question       string
+	Question      string
 }
 
 // Fitted is a prompt cut to a budget.

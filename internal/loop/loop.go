@@ -76,7 +76,7 @@ type Options struct {
 	// solution in the network would meet (see reuse): to compare models,
 	// or to get a fresh answer.
 	NoReuse bool
-	Log           io.Writer     // progress; nil for none
+	Log     io.Writer // progress; nil for none
 }
 
 // Run executes the loop. It returns the report (also written to
