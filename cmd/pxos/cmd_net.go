@@ -18,6 +18,7 @@ import (
 
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/gen"
+	"github.com/pxos-dev/pxos/internal/loop"
 	"github.com/pxos-dev/pxos/internal/pixnet"
 )
 
@@ -69,8 +70,12 @@ func netStatsCmd(e *env, open netOpener) *cobra.Command {
 			}
 			defer s.Close()
 			st := s.Stats()
+			runs := loop.Runs(s)
 			if asJSON {
-				return netJSON(e.stdout, st)
+				return netJSON(e.stdout, struct {
+					pixnet.Stats
+					Runs []loop.RunRecord `json:"runs"`
+				}{st, runs})
 			}
 			fmt.Fprintf(e.stdout, "network   %s\n", st.Path)
 			fmt.Fprintf(e.stdout, "records   %d (next id %d)\n", st.Records, st.NextID)
@@ -88,11 +93,33 @@ func netStatsCmd(e *env, open netOpener) *cobra.Command {
 			if st.Damaged > 0 {
 				fmt.Fprintf(e.stdout, "damaged   %d (run pxos net verify)\n", st.Damaged)
 			}
+			writeRuns(e.stdout, runs)
 			return nil
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
+}
+
+// maxRunsShown is how many of the latest pxos auto runs net stats lists.
+const maxRunsShown = 10
+
+// writeRuns lists the latest runs pxos auto recorded, with what each cost
+// (model calls, tokens, time) and met: the measure of what the network has
+// learned (a run of goals that passed before needs no model call).
+func writeRuns(w io.Writer, runs []loop.RunRecord) {
+	if len(runs) == 0 {
+		return
+	}
+	shown := runs[max(0, len(runs)-maxRunsShown):]
+	fmt.Fprintf(w, "runs      %d by pxos auto", len(runs))
+	if len(shown) < len(runs) {
+		fmt.Fprintf(w, "; the latest %d", len(shown))
+	}
+	fmt.Fprintln(w, ":")
+	for _, r := range shown {
+		fmt.Fprintf(w, "  #%-5d %s  %s\n", r.Record, r.Time.Local().Format("2006-01-02 15:04"), r.Figures)
+	}
 }
 
 func netParseID(arg string) (uint64, error) {

@@ -274,6 +274,9 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		}
 	}
 	pc := NewPromptContext(ctx, g.Base, g.API, g.Network, g.Embedder, req.Goal, req.Feature)
+	if req.Repair != nil && req.Repair.RecordID != 0 {
+		pc.drop(req.Repair.RecordID) // the repair quotes that failure already
+	}
 	pc.Installable = Installable(g.Base, sols)
 	var attempts []Attempt
 	prev := req.Repair

@@ -53,10 +53,13 @@ func Reusable(sols []Solution, goal string) []Scored {
 		}
 		if best > 0 {
 			seen[string(s.Spec.Source)] = true
-			out = append(out, Scored{s, min(best, 1)})
+			out = append(out, Scored{s, best})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	for i := range out {
+		out[i].Score = min(out[i].Score, 1)
+	}
 	return out
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -139,6 +140,12 @@ func NewPromptContext(ctx context.Context, base *feature.Base, api string, net *
 		add(fmt.Sprintf("#%d reference: %s", h.Record.ID, strings.TrimPrefix(h.Record.Title, "reference: ")), h.Record.Body)
 	}
 	return pc
+}
+
+// drop removes the network record id from the knowledge.
+func (pc *PromptContext) drop(id uint64) {
+	prefix := fmt.Sprintf("#%d ", id)
+	pc.Knowledge = slices.DeleteFunc(pc.Knowledge, func(it llm.ContextItem) bool { return strings.HasPrefix(it.Label, prefix) })
 }
 
 // System renders the instructions: the rules and the API page, which are

@@ -165,6 +165,18 @@ func TestLearningCompounds(t *testing.T) {
 	if !found {
 		t.Error("run 2's request for the hi goal does not carry the reflection of its failure in run 1")
 	}
+	// A repair quotes its error once: not again as a retrieved reflection.
+	for _, c := range first.chats {
+		if know, _, ok := strings.Cut(c.Last(), "Question: "); ok && strings.Contains(c.Last(), "'dots'") && strings.Contains(c.Last(), "Your previous answer (attempt 1)") &&
+			strings.Contains(know, "failure: attempt 1") {
+			t.Errorf("the dots repair carries its own failure twice:\n%s", c.Last())
+		}
+	}
+	// The network keeps each run's figures (pxos net stats shows them).
+	runs := Runs(net)
+	if len(runs) != 2 || runs[0].ModelCalls != first.calls || runs[1].ModelCalls != second.calls || runs[1].Reused != len(ls.goals)-1 || runs[1].Met != len(ls.goals) {
+		t.Errorf("recorded runs %+v; want %d then %d model calls", runs, first.calls, second.calls)
+	}
 	// No failed answer is a solution: the nine-dots answer never.
 	for _, s := range gen.Solutions(net) {
 		if strings.Contains(string(s.Spec.Source), `".........", 0`) {
@@ -204,4 +216,57 @@ func TestLearningCompounds(t *testing.T) {
 		}
 	}
 	t.Logf("largest code request: %d estimated tokens (repairs: %d); instructions and API page: %d", most, mostRepair, llm.EstimateTokens(system))
+}
+
+// Offline reuse by meaning: a 'time' command learned for "prints the time"
+// meets "shows the current time" on a fresh base, without a model, with its
+// prerequisite; "prints nine dots" is not met by the ten-dots solution: the
+// model is asked, and sees that solution as a near miss.
+func TestReuseByMeaning(t *testing.T) {
+	learned := "Add a time command that prints the time"
+	tm := answerJSON(map[string]any{"name": "time", "assembly": command("tm", "time", timeBody), "slot": "cmd_head", "handler": "tm_entry",
+		"requires": []string{"command_parser"}, "scenario": sc(`type "time\n"`, `expect "Time: 12:00:00"`)})
+	ten := cmdAnswer("dots", "dots", "..........", "..........")
+	srv, _ := serve(t, planJSON(map[string]string{"goal": learned}, map[string]string{"goal": dotsGoal}),
+		routed{"time", []string{tm}}, routed{"dots", []string{ten}})
+	net := network(t)
+	if _, err := Run(context.Background(), openaiOptions(t, srv, workspace(t, "command_parser"), net, learned, dotsGoal)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Offline, on a bare base: the parser comes first, as a prerequisite.
+	goal := "Add a 'time' command that shows the current time"
+	ws := workspace(t)
+	rep, err := Run(context.Background(), Options{Workspace: ws, Network: net, Provider: &gen.KB{Network: net}, Goals: []string{goal}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := rep.Goals[len(rep.Goals)-1]
+	if last.Result != ResultPassed || last.Feature != "time" || last.Reused == 0 || rep.Goals[0].Feature != "command_parser" {
+		for _, g := range rep.Goals {
+			t.Logf("%s %q %s %s: %s", g.Role, g.Goal, g.Feature, g.Result, g.Note)
+		}
+		t.Fatal("want the learned time command, reused, after its parser")
+	}
+	mustPass(t, "time offline", onImage(t, ws, sc(`type "time\n"`, `expect "Time: 12:00:00"`)))
+
+	// With a model: nothing to plan, no call at all.
+	before := len(srv.Chats())
+	rep, err = Run(context.Background(), openaiOptions(t, srv, workspace(t, "command_parser"), net, goal))
+	if err != nil || rep.Goals[0].Reused == 0 || len(srv.Chats()) != before {
+		t.Fatalf("err %v, reused #%d, %d model calls", err, rep.Goals[0].Reused, len(srv.Chats())-before)
+	}
+
+	// Nine dots: not covered by ten dots. The model is asked, and its
+	// request shows the ten-dots solution as a near miss.
+	nine := "Add a 'dots' command that prints nine dots"
+	srv2, _ := serve(t, planJSON(map[string]string{"goal": nine}), routed{"dots", []string{cmdAnswer("dots", "dots", ".........", ".........")}})
+	rep, err = Run(context.Background(), openaiOptions(t, srv2, workspace(t, "command_parser"), net, nine))
+	if err != nil || rep.Goals[0].Reused != 0 || rep.Goals[0].ModelCalls != 1 {
+		t.Fatalf("nine dots: err %v, reused #%d, %d model calls", err, rep.Goals[0].Reused, rep.Goals[0].ModelCalls)
+	}
+	req := srv2.Chats()[len(srv2.Chats())-1].Last()
+	if !strings.Contains(req, "solution: dots — "+dotsGoal) {
+		t.Errorf("the request for nine dots does not show the ten-dots solution:\n%s", req)
+	}
 }

@@ -99,8 +99,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		Commands: o.Workspace.Commands, Network: networkPath(o.Network), Goals: []*GoalReport{}}}
 	err := r.run(ctx)
 	r.rep.Duration = time.Since(r.rep.Started).Round(time.Millisecond)
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		r.rep.Interrupted = true
+	interrupted := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	r.rep.Interrupted = interrupted
+	if r.base != nil {
+		// What the run cost and met, for `pxos net stats` (see Figures).
+		r.record(r.buildRecord())
+	}
+	if interrupted {
 		if r.rep.Changed && r.o.Image != "" && r.rep.Image == "" {
 			// What was committed before the stop is the image to boot.
 			sum := sha256.Sum256(r.committed.Image.Floppy)
@@ -285,9 +290,6 @@ func (r *runner) run(ctx context.Context) error {
 		r.rep.Image = r.o.Image // only once it is there
 	}
 	goals := len(r.o.Goals)
-	r.record(pixnet.Record{Kind: pixnet.KindBuild, Tags: []string{"auto", r.rep.Provider},
-		Title: fmt.Sprintf("build: %d goals, %d met, regression %s", goals, goals-len(failed), r.rep.RegressionAfter),
-		Body:  fmt.Sprintf("Goals:\n%s\nFeatures: %s\nImage sha256: %s", strings.Join(goalLines(r.rep), "\n"), strings.Join(r.base.Installed(), ", "), r.rep.ImageSHA256)})
 	if !res.Passed {
 		return fmt.Errorf("loop: the final build fails its regression suite:\n%s", suiteText(res))
 	}
@@ -507,13 +509,18 @@ func firstScreen(res *scenario.SuiteResult) *machine.Screen {
 	return &s
 }
 
-func (r *runner) record(rec pixnet.Record) {
+// record appends rec to the network and returns its id (0 when it could
+// not: the run goes on, with a warning).
+func (r *runner) record(rec pixnet.Record) uint64 {
 	if r.o.Network == nil {
-		return
+		return 0
 	}
-	if _, err := r.o.Network.Append(rec); err != nil {
+	got, err := r.o.Network.Append(rec)
+	if err != nil {
 		r.logf("warning: could not record in the network: %v\n", err)
+		return 0
 	}
+	return got.ID
 }
 
 func networkPath(s *pixnet.Store) string {

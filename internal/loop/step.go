@@ -170,7 +170,7 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 			s.rejected[fp] = last.N
 			last.Phase, last.Verdict = "test", "failed"
 			last.Error = suiteText(tr)
-			r.record(reflection(st, last.N, atts, "test", failedRun(tr)))
+			last.RecordID = r.record(reflection(st, last.N, atts, "test", failedRun(tr)))
 			errText := failureText(tr)
 			r.logf("%s: test failed:\n%s\n", label, indentText(errText))
 			msg := "the code assembled and installed, but pxOS failed this test on the " + r.o.Backend + " machine:\n" + errText
@@ -187,7 +187,7 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 					msg += "\n\n" + what + ", which your feature must pass too:\n" + indentText(strings.Join(evidence.Lines(sc), "\n"))
 				}
 			}
-			repair = &gen.Attempt{N: last.N, Provider: provider.Name(), Verdict: "invalid", Error: msg}
+			repair = &gen.Attempt{N: last.N, Provider: provider.Name(), Verdict: "invalid", Error: msg, RecordID: last.RecordID}
 			continue
 		}
 		// PROVE: each of the step's scenarios must fail without the feature.
@@ -202,9 +202,9 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		if why != "" {
 			last.Phase, last.Verdict, last.Error = "prove", "rejected", why
 			s.rejected[fp] = last.N
-			r.record(reflection(st, last.N, atts, "prove", notEvidence(why, proofs)))
+			last.RecordID = r.record(reflection(st, last.N, atts, "prove", notEvidence(why, proofs)))
 			r.logf("%s: rejected: %s\n", label, firstLine(why))
-			repair = &gen.Attempt{N: last.N, Provider: provider.Name(), Verdict: "invalid", Error: why}
+			repair = &gen.Attempt{N: last.N, Provider: provider.Name(), Verdict: "invalid", Error: why, RecordID: last.RecordID}
 			if res.Verified {
 				// A verified solution has no other answer to give.
 				g.Result, g.Note = ResultFailed, "the verified solution's scenario is not evidence on this build: "+why
@@ -236,6 +236,9 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		if st.Reuse != 0 {
 			g.Reused = st.Reuse
 			g.Note = fmt.Sprintf("reused solution #%d, proven for %q, proven again here; no model asked", st.Reuse, oneLineGoal(st.reuseOf))
+			if feature.SameGoal(st.reuseOf, st.Record) {
+				g.Note = fmt.Sprintf("reused solution #%d, proven for this goal before, proven again here; no model asked", st.Reuse)
+			}
 		}
 		r.logf("%s: passed (fail-to-pass): %s\n", label, res.Spec.Name)
 		return g

@@ -1,0 +1,115 @@
+package gen
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/pixnet"
+)
+
+// What a code request retrieves (issue 13): proven solutions of similar
+// goals, then this goal's own reflections, then references; never another
+// goal's failures, never the API page again, nothing twice, each cut.
+func TestRetrieval(t *testing.T) {
+	net := openNet(t)
+	garbage := "I think you should use int 19h {{{ [" + strings.Repeat("garbage ", 2000)
+	var rows []string
+	for i := range 25 {
+		rows = append(rows, fmt.Sprintf("%2d|row %d", i, i))
+	}
+	recs := []pixnet.Record{
+		FailureRecord(Reflection{Goal: "Add a reboot command", Attempt: 1, Phase: "answer", Tried: AnswerSummary(garbage), Error: "no JSON value in the answer"}),
+		FailureRecord(Reflection{Goal: "Add a 'ver' command that prints the version", Attempt: 1, Phase: "test", Tried: "feature ver",
+			Error: `FAIL acceptance: ver (emu): FAIL at line 3: expect "v1.1": not on the screen`, Screen: rows}),
+		FailureRecord(Reflection{Goal: "Add a 'ver' command that prints the version", Attempt: 2, Phase: "validate", Tried: "feature ver",
+			Error: "answer.asm:4: undefined symbol print_str"}),
+	}
+	// The shipped parser, learned again twice by later runs.
+	parser := Solutions(net)
+	for _, s := range parser {
+		if s.Spec.Name == "help" {
+			recs = append(recs, SolutionRecord(s.Spec, Proven, Provenance{Provider: "openai"}), SolutionRecord(s.Spec, Proven, Provenance{Provider: "openai"}))
+		}
+	}
+	if _, err := net.AppendBatch(recs); err != nil {
+		t.Fatal(err)
+	}
+	if body := recs[0].Body; len(body) > 600 || !strings.Contains(body, "an answer of 16036 bytes that begins") {
+		t.Errorf("a malformed answer's reflection is not a summary (%d bytes):\n%s", len(body), body)
+	}
+	if strings.Contains(recs[1].Body, " 0|row 0") || !strings.Contains(recs[1].Body, "24|row 24") {
+		t.Errorf("the reflection keeps the wrong rows:\n%s", recs[1].Body)
+	}
+
+	goal := "Add a 'ver' command that prints the version"
+	pc := NewPromptContext(context.Background(), loadBase(t), api(t), net, nil, goal, goal)
+	var labels []string
+	seen := map[string]bool{}
+	for _, it := range pc.Knowledge {
+		labels = append(labels, it.Label)
+		if strings.Contains(it.Text, "garbage") || strings.Contains(it.Label, "reboot") {
+			t.Errorf("another goal's failure is retrieved: %s", it.Label)
+		}
+		if strings.Contains(it.Label, "API") || strings.Contains(it.Text, "## Calling convention") {
+			t.Errorf("the API page is retrieved again: %s", it.Label)
+		}
+		if len(it.Text) > maxItemBytes+16 {
+			t.Errorf("%s: %d bytes, not cut", it.Label, len(it.Text))
+		}
+		key := it.Text
+		if seen[key] {
+			t.Errorf("retrieved twice: %s", it.Label)
+		}
+		seen[key] = true
+	}
+	// Order: solutions, then this goal's reflections (newest first).
+	want := []string{"solution: help", "failure: attempt 2", "failure: attempt 1"}
+	j := 0
+	for _, l := range labels {
+		if j < len(want) && strings.Contains(l, want[j]) {
+			j++
+		}
+	}
+	if j < len(want) {
+		t.Errorf("retrieved %q; want, in order, %q", labels, want)
+	}
+	if !strings.Contains(pc.System(), "## Hook slots") || strings.Count(pc.System(), "## Hook slots") != 1 {
+		t.Error("the API page is not in the instructions once")
+	}
+}
+
+// Reusable finds the proven solutions that may meet a goal: served first,
+// then covering goals; never one whose goal says less, or names another
+// command.
+func TestReusable(t *testing.T) {
+	sol := func(id uint64, name, goal string) Solution {
+		return Solution{RecordID: id, Proven: true, Spec: &feature.Spec{Name: name, Goal: goal, Source: []byte(name + goal)}}
+	}
+	sols := []Solution{
+		sol(1, "time", "Add a time command that prints the time"),
+		sol(2, "dots", "Add a 'dots' command that prints ten dots"),
+		sol(3, "clear", "Add 'clear' command to clear screen"),
+		sol(4, "time2", "Add a 'time' command that shows the current time"),
+	}
+	for _, c := range []struct {
+		goal string
+		want []uint64
+	}{
+		{"Add a 'time' command that shows the current time", []uint64{4, 1}},
+		{"Add a 'time' command that prints the time in 12-hour format", nil},
+		{"Add a 'dots' command that prints nine dots", nil},
+		{"Add a 'cls' command that clears the screen", nil},
+		{"Add a 'clear' command that clears the screen", []uint64{3}},
+	} {
+		var got []uint64
+		for _, s := range Reusable(sols, c.goal) {
+			got = append(got, s.RecordID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("Reusable(%q) = %v, want %v", c.goal, got, c.want)
+		}
+	}
+}
