@@ -323,7 +323,7 @@ func (c *Client) send(parent context.Context, body chatBody, onToken func(string
 	defer cancel(nil)
 	// One timer bounds the call. Non-streaming: the whole call. Streaming:
 	// it is reset whenever a piece of the answer arrives.
-	timer := time.AfterFunc(c.cfg.Timeout, func() { cancel(timeoutCause) })
+	timer := time.AfterFunc(c.cfg.Timeout, func() { cancel(errClientTimeout) })
 	defer timer.Stop()
 	touch := func() {
 		if stream {

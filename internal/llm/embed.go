@@ -38,7 +38,7 @@ func (c *Client) embed(parent context.Context, model string, texts []string, d t
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeoutCause(parent, d, timeoutCause)
+	ctx, cancel := context.WithTimeoutCause(parent, d, errClientTimeout)
 	defer cancel()
 	backoff := c.cfg.Backoff
 	for try := 1; ; try++ {

@@ -53,9 +53,9 @@ func (e *Error) Error() string { return e.Msg }
 // Unwrap returns the sentinel, so errors.Is(err, ErrNoModelLoaded) works.
 func (e *Error) Unwrap() error { return e.Kind }
 
-// timeoutCause marks a deadline set by the client itself, as opposed to the
+// errClientTimeout marks a deadline set by the client itself, as opposed to the
 // caller's context being cancelled.
-var timeoutCause = errors.New("llm: client timeout")
+var errClientTimeout = errors.New("llm: client timeout")
 
 func (c *Client) errorf(kind error, status int, server, format string, args ...any) *Error {
 	return &Error{Kind: kind, Status: status, Server: server, Msg: fmt.Sprintf(format, args...)}
@@ -98,7 +98,7 @@ func (c *Client) noModelError(info *Info, server string) *Error {
 // transportError turns an error from http.Client.Do (or reading a body) into
 // an *Error. ctx is the call's context, d its timeout.
 func (c *Client) transportError(ctx context.Context, err error, d time.Duration) error {
-	if context.Cause(ctx) == timeoutCause {
+	if context.Cause(ctx) == errClientTimeout {
 		return c.timeout(d)
 	}
 	if ctx.Err() != nil {

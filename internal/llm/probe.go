@@ -198,7 +198,7 @@ func (c *Client) getJSON(ctx context.Context, url string, v any) (found bool, er
 }
 
 func (c *Client) sendJSON(ctx context.Context, method, url string, body, v any) (found bool, err error) {
-	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.ProbeTimeout, timeoutCause)
+	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.ProbeTimeout, errClientTimeout)
 	defer cancel()
 	var rd io.Reader
 	if body != nil {

@@ -50,11 +50,10 @@ type posting struct {
 // index is an in-memory BM25 index over the store's records, built on the
 // first search and kept up to date by Append.
 type index struct {
-	post   map[string][]posting
-	dlen   []float32
-	total  float64
-	vecs   map[uint64][]float32 // embeddings by record id
-	vecDim int
+	post  map[string][]posting
+	dlen  []float32
+	total float64
+	vecs  map[uint64][]float32 // embeddings by record id
 }
 
 func newIndex(recs []Record) *index {
