@@ -2,6 +2,8 @@ package loop
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -269,4 +271,39 @@ func TestReuseByMeaning(t *testing.T) {
 	if !strings.Contains(req, "solution: dots — "+dotsGoal) {
 		t.Errorf("the request for nine dots does not show the ten-dots solution:\n%s", req)
 	}
+}
+
+// A proven solution that does not prove itself on this build (it breaks a
+// scenario the workspace keeps) is not kept; the model is asked, and the
+// report shows the reuse attempt first.
+func TestReuseFailsThenModel(t *testing.T) {
+	ver := cmdAnswer("ver", "ver", "pxOS version 1.1", "version 1.1")
+	srv, _ := serve(t, planJSON(map[string]string{"goal": verGoal2}), routed{"'ver'", []string{ver}})
+	net := network(t)
+	if _, err := Run(context.Background(), openaiOptions(t, srv, workspace(t, "command_parser"), net, verGoal2)); err != nil {
+		t.Fatal(err)
+	}
+	// A workspace whose own regression test says "ver" never prints "pxOS
+	// version".
+	ws := workspace(t, "command_parser")
+	if err := os.WriteFile(filepath.Join(ws.Dir, "scenarios", "my_ver.txt"), []byte(sc(`type "ver\n"`, `expect-not "pxOS version"`)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv2, _ := serve(t, planJSON(map[string]string{"goal": verGoal2}), routed{"'ver'", []string{cmdAnswer("v2", "ver", "ver: version 1.1", "ver: version 1.1")}})
+	o := openaiOptions(t, srv2, ws, net, verGoal2)
+	var log strings.Builder
+	o.Log = &log
+	rep, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	g := rep.Goals[len(rep.Goals)-1]
+	if g.Result != ResultPassed || g.Reused != 0 || g.ModelCalls != 1 || len(g.Attempts) < 2 || g.Attempts[0].Phase != "reuse" ||
+		!strings.Contains(g.Note, "tried first without a model: solution #") {
+		t.Fatalf("%s %s reused #%d, %d model calls, attempts %+v; note %q", g.Result, g.Feature, g.Reused, g.ModelCalls, g.Attempts, g.Note)
+	}
+	if len(rep.Goals) != 1 {
+		t.Errorf("%d rows; the reuse attempt belongs to the goal's row", len(rep.Goals))
+	}
+	mustPass(t, "ver", onImage(t, ws, sc(`type "ver\n"`, `expect "ver: version 1.1"`, `expect-not "pxOS version"`)))
 }

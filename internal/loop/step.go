@@ -187,6 +187,14 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 					msg += "\n\n" + what + ", which your feature must pass too:\n" + indentText(strings.Join(evidence.Lines(sc), "\n"))
 				}
 			}
+			if res.Verified {
+				// A verified solution has no other answer to give.
+				g.Result, g.Note = ResultFailed, "the verified solution failed on this build: "+firstProblem(last.Error)
+				if len(broken) > 0 {
+					g.Note = fmt.Sprintf("the verified solution breaks the regression scenario%s %s here", plural(len(broken)), strings.Join(broken, ", "))
+				}
+				return g
+			}
 			repair = &gen.Attempt{N: last.N, Provider: provider.Name(), Verdict: "invalid", Error: msg, RecordID: last.RecordID}
 			continue
 		}
