@@ -108,7 +108,8 @@ type Request struct {
 	// it rejects. May be nil.
 	Rejected map[string]int
 	// Reserved are feature names a new feature must not take: those of
-	// verified solutions for other goals (a model's "help" that prints the
+	// verified solutions for other goals (not those proven for a goal that
+	// covers Goal, see Reusable) (a model's "help" that prints the
 	// time would otherwise pass for the help feature later). Generate fills
 	// it from the network when nil.
 	Reserved map[string]bool
@@ -267,8 +268,12 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 	sols := Solutions(g.Network)
 	if req.Reserved == nil {
 		req.Reserved = map[string]bool{}
+		mine := map[uint64]bool{}
+		for _, s := range Reusable(sols, req.Goal) {
+			mine[s.RecordID] = true // proven for this goal or one that covers it
+		}
 		for _, s := range sols {
-			if !s.Spec.Serves(req.Goal) {
+			if !s.Spec.Serves(req.Goal) && !mine[s.RecordID] {
 				req.Reserved[s.Spec.Name] = true
 			}
 		}
