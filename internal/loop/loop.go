@@ -101,7 +101,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	r.rep.Duration = time.Since(r.rep.Started).Round(time.Millisecond)
 	interrupted := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	r.rep.Interrupted = interrupted
-	if r.base != nil {
+	if len(r.rep.Goals) > 0 {
 		// What the run cost and met, for `pxos net stats` (see Figures).
 		r.record(r.buildRecord())
 	}
