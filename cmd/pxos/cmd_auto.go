@@ -25,7 +25,7 @@ func newAutoCmd(e *env) *cobra.Command {
 		Short: "Grow pxOS goal by goal: plan, generate, validate, build, test in an emulator, learn, commit",
 		Long: `Auto is the automated builder (the seed's auto_build_pxos.py). For each goal it
 first tries the proven solutions the pixel network holds for that goal, or for
-a goal that says all it says, without a model call (--no-reuse asks the model
+one that says the same in other words, without a model call (--no-reuse asks the model
 anyway). Otherwise it retrieves what the network knows (proven solutions of
 similar goals, the reflections of this goal's failed attempts, references),
 has the model (or, offline, the verified solutions) write the feature,

@@ -319,7 +319,7 @@ type Presence struct {
 	Solution uint64 `json:"solution,omitempty"`      // ProvenScenario: the network record of the solution
 	Proof    *Proof `json:"proof,omitempty"`         // ProvenScenario: its run on the current build
 	// For is the goal the scenario was proven for, when it is another
-	// goal that covers this one (feature.Covers).
+	// goal equivalent to this one (feature.Equivalent).
 	For string `json:"proven_for,omitempty"`
 }
 
@@ -340,7 +340,7 @@ func (p *Presence) String() string {
 		return s
 	case ProvenScenario:
 		if p.For != "" {
-			return fmt.Sprintf("the scenario proven for %q, which covers this goal (feature %s, network record #%d), passes on the current build", p.For, p.Feature, p.Solution)
+			return fmt.Sprintf("the scenario proven for %q, an equivalent goal (feature %s, network record #%d), passes on the current build", p.For, p.Feature, p.Solution)
 		}
 		return fmt.Sprintf("the scenario proven for this goal (feature %s, network record #%d) passes on the current build", p.Feature, p.Solution)
 	}

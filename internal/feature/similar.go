@@ -1,53 +1,22 @@
 package feature
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
 
-// GoalSimilarity says how alike two goals are in meaning, from 0 (nothing
-// in common) to 1 (the same goal, SameGoal, or the same content words): the
-// weighted Dice coefficient of their content words. Content words are the
-// goal's words, lower-cased and lightly stemmed ("prints" → "print"), with
-// words that say nothing about what a feature does left out ("add",
-// "command", "implement", "shell", "current", English stop words) and
-// synonyms made one ("shows", "displays", "outputs" → "print"). A quoted
-// part is one word weighted double: it is a command word or the exact text
-// to print, so "prints 'Hello'" and "prints 'Hi'" differ where it matters
-// most. It ranks records for a prompt; whether a proven solution may be
-// tried for a goal is Covers's question.
+// GoalSimilarity says how alike two goals are in wording, from 0 (nothing
+// in common) to 1 (the same goal, or the same content words): the weighted
+// Dice coefficient of their content words (see ContentWords), a quoted
+// part weighted double. It ranks records for a prompt — the near misses a
+// model learns from — and decides nothing: whether a proven solution may
+// meet a goal is Equivalent's question.
 func GoalSimilarity(a, b string) float64 {
 	if SameGoal(a, b) {
 		return 1
 	}
-	return dice(ContentWords(a), ContentWords(b))
-}
-
-// Covers reports whether goal have says everything goal want says: every
-// content word of want (see GoalSimilarity) is one of have's. A proven
-// solution for have is worth trying for want only then — "Add a 'time'
-// command that prints the time" covers "Add a 'time' command that shows
-// the current time", but not "... in 12-hour format" nor "Add a 'dots'
-// command that prints nine dots" when it was "ten dots" — and even then
-// it is proven again for want before it counts: a cover is a reason to
-// try, never evidence. An empty want is covered by nothing.
-func Covers(have, want string) bool {
-	if SameGoal(have, want) {
-		return true
-	}
-	h, w := ContentWords(have), ContentWords(want)
-	if len(w) == 0 {
-		return false
-	}
-	for t := range w {
-		if _, ok := h[t]; !ok {
-			return false
-		}
-	}
-	return true
-}
-
-func dice(wa, wb map[string]float64) float64 {
+	wa, wb := weights(ContentWords(a)), weights(ContentWords(b))
 	var total, common float64
 	for w, x := range wa {
 		total += x
@@ -67,58 +36,125 @@ func dice(wa, wb map[string]float64) float64 {
 	return common / total
 }
 
-// ContentWords returns the content words of a goal with their weights (see
-// GoalSimilarity): 1 for a word, 2 for a quoted part. A quoted word is
-// the word ('time' and time are one); quoted text of several words is one
-// word, as written ("'Hello, world'").
-func ContentWords(goal string) map[string]float64 {
-	out := map[string]float64{}
+// Equivalent reports whether two goals say the same thing in other words:
+// the same goal (SameGoal), or the same content words in the same order
+// (ContentWords) — "Add a time command that prints the time" and "Add a
+// 'time' command that shows the current time". Everything that changes a
+// meaning counts: a number or a symbol ("2+3" is not "2*3"), the order of
+// words ("from 10 to 1" is not "from 1 to 10", "decimal to hex" is not
+// "hex to decimal"), a word of logic ("never", "not", "and", "only"), the
+// case of what a goal quotes ('HELLO' is not 'Hello'), and any word one
+// goal has and the other lacks ("in 12-hour format", "from the BIOS
+// clock"). A proven solution for one goal is reused for an equivalent one
+// (and its scenario shows the other present); erring towards "not
+// equivalent" costs a model call, erring the other way a wrong verdict.
+func Equivalent(a, b string) bool {
+	if SameGoal(a, b) {
+		return true
+	}
+	wa, wb := ContentWords(a), ContentWords(b)
+	return len(wa) > 0 && slices.Equal(wa, wb)
+}
+
+// ContentWords returns the words of a goal that say what it means, in
+// order: words outside quotes lower-cased, lightly stemmed ("prints" →
+// "print") and mapped to one word per meaning ("shows", "displays" →
+// "print"), with the words every goal uses ("add", "a", "command",
+// "implement", "shell", "current") left out but words of logic ("not",
+// "never", "and", "or", "only") kept; symbols other than sentence
+// punctuation ("+", "*", "=", a lone "-") as words; and each quoted part
+// as one word: a single lower-case word as that word, stemmed ('dots' is
+// dots), anything else as written and marked with a leading quote
+// ("'Hello, world").
+func ContentWords(goal string) []string {
+	var out []string
 	for _, p := range SplitGoal(goal) {
 		if p.Quoted {
-			if t := p.Text; t != "" {
-				if !strings.ContainsFunc(t, func(r rune) bool { return !isWordRune(r) }) {
-					t = word(t)
-				}
-				out[t] = 2
+			t := p.Text
+			if t == "" {
+				continue
 			}
+			if strings.ToLower(t) == t && !strings.ContainsFunc(t, func(r rune) bool { return !isWordRune(r) }) {
+				// 'time' is the word time ('dots' is dots), but no
+				// synonym: a 'show' command is not a 'print' command.
+				out = append(out, stem(t))
+				continue
+			}
+			out = append(out, "'"+t)
 			continue
 		}
-		for _, w := range strings.FieldsFunc(p.Text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-			if w = word(w); w != "" && !fillerWords[w] && out[w] == 0 {
-				out[w] = 1
+		out = append(out, plainWords(p.Text)...)
+	}
+	return out
+}
+
+// plainWords returns the content words of text outside quotes.
+func plainWords(text string) []string {
+	var out []string
+	rs := []rune(text)
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			j := i
+			for j < len(rs) && (unicode.IsLetter(rs[j]) || unicode.IsDigit(rs[j])) {
+				j++
 			}
+			w := stem(strings.ToLower(string(rs[i:j])))
+			if s, ok := synonyms[w]; ok {
+				w = s
+			}
+			if !fillerWords[w] {
+				out = append(out, w)
+			}
+			i = j
+		case strings.ContainsRune(symbolWords, r) || r == '-' && (i == 0 || rs[i-1] == ' ') && (i+1 == len(rs) || rs[i+1] == ' '):
+			out = append(out, string(r))
+			i++
+		default:
+			i++
 		}
 	}
 	return out
 }
 
-// word is w lower-cased, stemmed and mapped to its synonyms' word.
-func word(w string) string {
-	w = stem(strings.ToLower(w))
-	if s, ok := synonyms[w]; ok {
-		return s
+// symbolWords are the characters that are words of a goal when they stand
+// outside quotes: operators and the like, not sentence punctuation.
+const symbolWords = "+*/=<>%^&|~#@$\\"
+
+// weights turns content words into a set with a weight per word: 2 for
+// quoted text (exact text to print), 1 for any other.
+func weights(words []string) map[string]float64 {
+	out := map[string]float64{}
+	for _, w := range words {
+		x := 1.0
+		if q, ok := strings.CutPrefix(w, "'"); ok {
+			w, x = q, 2
+		}
+		out[w] = max(out[w], x)
 	}
-	return w
+	return out
 }
 
-// fillerWords say nothing about what a feature does: stop words and the
-// words every goal uses ("add a command", "implement ... support").
+// fillerWords say nothing about what a feature does: articles and other
+// stop words, and the words every goal uses ("add a command", "implement
+// ... support"). Words of logic ("not", "no", "never", "and", "or",
+// "only", "without", "but", "unless", "if") are not filler.
 var fillerWords = map[string]bool{}
 
 // synonyms map words to the one that stands for them all.
 var synonyms = map[string]string{
-	"show": "print", "display": "print", "output": "print", "write": "print", "put": "print",
-	"erase": "clear", "wipe": "clear", "blank": "clear",
-	"restart": "reboot", "reset": "reboot",
-	"delete": "remove", "del": "remove",
+	"show": "print", "display": "print", "output": "print", "write": "print",
+	"erase": "clear", "wipe": "clear",
+	"restart": "reboot",
+	"delete": "remove",
 	"argument": "arg", "parameter": "arg", "param": "arg",
-	"character": "char", "letter": "char",
-	"keystroke": "key", "keypress": "key",
+	"character": "char", "keystroke": "key", "keypress": "key",
 }
 
 func init() {
-	for _, w := range strings.Fields(`a an and are as at be by do does for from how i if in into is it its of on or so
-		that the their then there these this to was what when where which who why will with you your can should
+	for _, w := range strings.Fields(`a an are as at be by do does for from in into is it its of on so
+		that the their there these this to was what when where which who why will with you your can should
 		would my me we our us let lets please just also
 		add adding added implement implementing create make makes new support supporting feature features
 		command commands shell pxos current simple basic`) {

@@ -109,7 +109,7 @@ type Request struct {
 	Rejected map[string]int
 	// Reserved are feature names a new feature must not take: those of
 	// verified solutions for other goals (not those proven for a goal that
-	// covers Goal, see Reusable) (a model's "help" that prints the
+	// is equivalent to Goal, see Reusable) (a model's "help" that prints the
 	// time would otherwise pass for the help feature later). Generate fills
 	// it from the network when nil.
 	Reserved map[string]bool
@@ -270,7 +270,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		req.Reserved = map[string]bool{}
 		mine := map[uint64]bool{}
 		for _, s := range Reusable(sols, req.Goal) {
-			mine[s.RecordID] = true // proven for this goal or one that covers it
+			mine[s.RecordID] = true // proven for this goal or an equivalent one
 		}
 		for _, s := range sols {
 			if !s.Spec.Serves(req.Goal) && !mine[s.RecordID] {

@@ -14,8 +14,9 @@ import (
 // pixel network, reassembled at the target address with the current hook
 // chain by the installer. It answers a goal with a solution for that very
 // goal (its goal or one of its aliases, see feature.Spec.Serves), else
-// with the best proven solution whose goal covers it (Reusable: "prints
-// the time" for "shows the current time"), never with one that merely
+// with a proven solution for a goal that says the same in other words
+// (Reusable: "prints the time" for "shows the current time"), never with
+// one that merely
 // shares words with it ("Add a 'cls' command" is not "clear"); the answer
 // is proven again for the goal before it counts. It has one answer per
 // goal: when that answer is rejected it does not try again.

@@ -12,13 +12,6 @@ import (
 	"github.com/pxos-dev/pxos/internal/pixnet"
 )
 
-// MinReuseSimilarity is the least GoalSimilarity between a proven
-// solution's goal and a new goal for the solution to be tried for it (it
-// must also cover the new goal, see Reusable): a goal covered by a much
-// broader one ("a 'time' command" by "a 'time' command that prints the
-// time in binary, in colour, with a beep") is left to a model.
-const MinReuseSimilarity = 0.4
-
 // Scored is a solution with the similarity of its goal to another goal.
 type Scored struct {
 	Solution
@@ -26,54 +19,32 @@ type Scored struct {
 }
 
 // Reusable returns the proven solutions worth trying for goal before a
-// model is asked, best first: those that serve it (feature.Spec.Serves),
-// then those whose goal or an alias covers it (feature.Covers) with a
-// GoalSimilarity of at least MinReuseSimilarity and, when the goal names
-// command words (GoalCommands), names the same ones or none. A solution
-// found here is a reason to try, not evidence: it is installed and proven
-// again for goal. Embeddings play no part: they rank "prints ten dots"
-// next to "prints nine dots".
+// model is asked: those that serve it (feature.Spec.Serves) first, then
+// those whose goal or an alias says the same in other words
+// (feature.Equivalent), one per assembly. A solution found here is
+// installed and proven again for goal before it counts. Neither word
+// overlap nor embeddings decide this: both place "prints ten dots" next to
+// "prints nine dots", and "counts down from 10 to 1" next to "counts from
+// 1 to 10", and the solution's scenario would then pass for a goal it does
+// not meet.
 func Reusable(sols []Solution, goal string) []Scored {
-	cmds := GoalCommands(goal)
-	var out []Scored
+	var served, same []Scored
 	seen := map[string]bool{}
 	for _, s := range sols {
 		if !s.Proven || seen[string(s.Spec.Source)] {
 			continue
 		}
-		best := 0.0
-		for _, g := range append([]string{s.Spec.Goal}, s.Spec.Aliases...) {
-			if feature.SameGoal(g, goal) {
-				best = 2 // served: before any cover
-				break
-			}
-			if sim := feature.GoalSimilarity(g, goal); sim >= MinReuseSimilarity && feature.Covers(g, goal) && sameCommands(GoalCommands(g), cmds) {
-				best = max(best, sim)
-			}
+		switch {
+		case s.Spec.Serves(goal):
+			served = append(served, Scored{s, 1})
+		case feature.Equivalent(s.Spec.Goal, goal) || slices.ContainsFunc(s.Spec.Aliases, func(a string) bool { return feature.Equivalent(a, goal) }):
+			same = append(same, Scored{s, 1})
+		default:
+			continue
 		}
-		if best > 0 {
-			seen[string(s.Spec.Source)] = true
-			out = append(out, Scored{s, best})
-		}
+		seen[string(s.Spec.Source)] = true
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
-	for i := range out {
-		out[i].Score = min(out[i].Score, 1)
-	}
-	return out
-}
-
-// sameCommands reports whether a solution's goal that names the command
-// words have may serve a goal that names want: when both name some, the
-// same ones.
-func sameCommands(have, want []string) bool {
-	if len(have) == 0 || len(want) == 0 {
-		return true
-	}
-	a, b := slices.Clone(have), slices.Clone(want)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(a, b)
+	return append(served, same...)
 }
 
 // Related ranks the verified solutions by how alike their goals are to

@@ -6,7 +6,6 @@ import (
 	"embed"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"text/template"
 
@@ -44,6 +43,9 @@ const (
 	retrieveReflections = 3
 	retrieveReferences  = 2
 	maxItemBytes        = 1600
+	// closeSimilarity is the GoalSimilarity from which a solution's goal
+	// counts as close to a request's (it comes before the reflections).
+	closeSimilarity = 0.5
 )
 
 // promptAPI is the part of the API page a model needs to write a feature,
@@ -99,11 +101,11 @@ func isHexAddr(s string) bool {
 }
 
 // NewPromptContext gathers the build's facts and what the network knows
-// for goal, in this order: the verified solutions whose goals are most
-// like it (Related; by words, fused with embedding similarity when emb is
-// not nil), the reflections of this goal's own earlier failures
-// (Reflections), and the references that match featureText (by words and
-// emb). Nothing the prompt holds already (the API page) and nothing twice;
+// for goal, in this order: the verified solutions whose goals are close to
+// it (Related; by words, fused with embedding similarity when emb is not
+// nil), the reflections of this goal's own earlier failures (Reflections),
+// solutions that only share a word with it, and the references that match
+// featureText's content words (by words and emb). Nothing the prompt holds already (the API page) and nothing twice;
 // failures of other goals and untested answers never.
 func NewPromptContext(ctx context.Context, base *feature.Base, api string, net *pixnet.Store, emb pixnet.Embedder, goal, featureText string) *PromptContext {
 	pc := &PromptContext{API: promptAPI(api), Free: base.Image.Summary.Free, Features: base.Installed()}
@@ -116,8 +118,14 @@ func NewPromptContext(ctx context.Context, base *feature.Base, api string, net *
 		}
 		pc.Knowledge = append(pc.Knowledge, llm.ContextItem{Label: label, Text: strings.TrimRight(text, "\n")})
 	}
-	for _, s := range Related(ctx, Solutions(net), goal, emb, retrieveSolutions) {
-		add(solutionItem(s))
+	// Solutions whose goals are close come first, then this goal's own
+	// reflections (short, and about this very goal: they must survive a
+	// small budget), then solutions that only share a word, as examples.
+	related := Related(ctx, Solutions(net), goal, emb, retrieveSolutions)
+	for _, s := range related {
+		if s.Score >= closeSimilarity {
+			add(solutionItem(s))
+		}
 	}
 	for i, r := range Reflections(net, goal) {
 		if i == retrieveReflections {
@@ -125,14 +133,16 @@ func NewPromptContext(ctx context.Context, base *feature.Base, api string, net *
 		}
 		add(fmt.Sprintf("#%d failure: attempt %d at this goal, failed at %s", r.RecordID, r.Attempt, r.Phase), r.body)
 	}
+	for _, s := range related {
+		if s.Score < closeSimilarity {
+			add(solutionItem(s))
+		}
+	}
 	o := pixnet.SearchOptions{K: retrieveReferences + 2, Kinds: []pixnet.Kind{pixnet.KindReference}, Embedder: emb, Context: ctx}
 	n := 0
-	var query []string
-	for w := range feature.ContentWords(featureText) {
-		query = append(query, w) // not "add" (an instruction) nor "command"
-	}
-	sort.Strings(query)
-	for _, h := range net.Search(strings.Join(query, " "), o) {
+	// The goal's content words, not "add" (an instruction) nor "command".
+	query := strings.Join(feature.ContentWords(featureText), " ")
+	for _, h := range net.Search(strings.ReplaceAll(query, "'", ""), o) {
 		if n == retrieveReferences || hasTag(h.Record.Tags, "api") {
 			continue // the API page is in the instructions
 		}

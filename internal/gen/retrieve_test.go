@@ -27,9 +27,12 @@ func TestRetrieval(t *testing.T) {
 		FailureRecord(Reflection{Goal: "Add a 'ver' command that prints the version", Attempt: 2, Phase: "validate", Tried: "feature ver",
 			Error: "answer.asm:4: undefined symbol print_str"}),
 	}
-	// The shipped parser, learned again twice by later runs.
-	parser := Solutions(net)
-	for _, s := range parser {
+	// A close goal's solution, and the shipped help learned again twice by
+	// later runs.
+	red := &feature.Spec{Name: "ver", Goal: "Add a 'ver' command that prints the version in red", Hooks: map[string]string{"cmd_head": "ver_entry"},
+		Source: []byte(verAsm), Scenario: []byte(verScenario)}
+	recs = append(recs, SolutionRecord(red, Proven, Provenance{Provider: "openai", Model: "m", Attempts: 2}))
+	for _, s := range Solutions(net) {
 		if s.Spec.Name == "help" {
 			recs = append(recs, SolutionRecord(s.Spec, Proven, Provenance{Provider: "openai"}), SolutionRecord(s.Spec, Proven, Provenance{Provider: "openai"}))
 		}
@@ -65,8 +68,9 @@ func TestRetrieval(t *testing.T) {
 		}
 		seen[key] = true
 	}
-	// Order: solutions, then this goal's reflections (newest first).
-	want := []string{"solution: help", "failure: attempt 2", "failure: attempt 1"}
+	// Order: a close goal's solution, this goal's reflections (newest
+	// first), then a solution that only shares a word.
+	want := []string{"solution: ver — Add a 'ver' command that prints the version in red", "failure: attempt 2", "failure: attempt 1", "solution: help"}
 	j := 0
 	for _, l := range labels {
 		if j < len(want) && strings.Contains(l, want[j]) {
@@ -82,8 +86,7 @@ func TestRetrieval(t *testing.T) {
 }
 
 // Reusable finds the proven solutions that may meet a goal: served first,
-// then covering goals; never one whose goal says less, or names another
-// command.
+// then equivalent goals; never one whose goal says something else.
 func TestReusable(t *testing.T) {
 	sol := func(id uint64, name, goal string) Solution {
 		return Solution{RecordID: id, Proven: true, Spec: &feature.Spec{Name: name, Goal: goal, Source: []byte(name + goal)}}

@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -306,4 +307,49 @@ func TestReuseFailsThenModel(t *testing.T) {
 		t.Errorf("%d rows; the reuse attempt belongs to the goal's row", len(rep.Goals))
 	}
 	mustPass(t, "ver", onImage(t, ws, sc(`type "ver\n"`, `expect "ver: version 1.1"`, `expect-not "pxOS version"`)))
+}
+
+// A proven solution is never reused for a goal that means something else
+// (the break test's cases: order, logic words, symbols, case, a command
+// named only in words): offline each is no-solution and nothing changes;
+// none is present either.
+func TestReuseNeverChangesMeaning(t *testing.T) {
+	learned := map[string]string{
+		"Add a 'count' command that counts down from 10 to 1":      cmdAnswer("cnt", "count", "10 9 8 7 6 5 4 3 2 1", "10 9 8 7 6 5 4 3 2 1"),
+		"Add a 'greet' command that prints Hello and never Goodbye": cmdAnswer("gr", "greet", "Hello", "Hello"),
+		"Add a 'calc' command that prints 2+3":                      cmdAnswer("calc", "calc", "5", "5"),
+		"Add a 'time' command that prints the date and time":       cmdAnswer("tm", "time", "2026-11-30 12:00", "2026-11-30 12:00"),
+	}
+	var goals []string
+	var routes []routed
+	for g, a := range learned {
+		goals = append(goals, g)
+		w := g[strings.Index(g, "'"):]
+		routes = append(routes, routed{w[:strings.Index(w[1:], "'")+2], []string{a}})
+	}
+	var steps []map[string]string
+	for _, g := range goals {
+		steps = append(steps, map[string]string{"goal": g})
+	}
+	srv, _ := serve(t, planJSON(steps...), routes...)
+	net := network(t)
+	if _, err := Run(context.Background(), openaiOptions(t, srv, workspace(t, "command_parser"), net, goals...)); err != nil {
+		t.Fatal(err)
+	}
+	ws := workspace(t, "command_parser")
+	before := readFile(t, ws.Commands)
+	others := []string{"Add a 'count' command that counts from 1 to 10", "Add a 'greet' command that prints Goodbye",
+		"Add a 'calc' command that prints 2*3", "Add a date command that prints the date"}
+	rep, err := Run(context.Background(), Options{Workspace: ws, Network: net, Provider: &gen.KB{Network: net}, Goals: others})
+	if err == nil {
+		t.Error("offline, goals nothing proven meets were met")
+	}
+	for _, g := range rep.Goals {
+		if g.Result != ResultNoSolution || g.Reused != 0 {
+			t.Errorf("%q: %s %s (reused #%d): %s", g.Goal, g.Result, g.Feature, g.Reused, g.Note)
+		}
+	}
+	if !bytes.Equal(before, readFile(t, ws.Commands)) {
+		t.Error("the commands file changed")
+	}
 }

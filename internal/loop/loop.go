@@ -179,7 +179,7 @@ func (r *runner) run(ctx context.Context) error {
 		open = append(open, goal)
 	}
 
-	// REUSE: a proven solution for the goal, or for one that covers it, is
+	// REUSE: a proven solution for the goal, or for an equivalent one, is
 	// tried before any model is asked (and before planning).
 	reused := map[string]*GoalReport{}
 	var toPlan []string

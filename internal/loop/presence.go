@@ -20,8 +20,7 @@ import (
 // block records that very goal, or when a scenario proven for the goal
 // (a shipped solution's, or a learned one that passed fail-to-pass) passes
 // on the current build and fails when stubs of its feature shadow what the
-// build has (see presence); so does one proven for a goal that covers this
-// one (gen.Reusable: the goals a proven solution is reused for). Never by
+// build has (see presence); so does one proven for an equivalent goal (gen.Reusable: the goals a proven solution is reused for). Never by
 // shared words: after the default
 // features, "Add an 'echo' command" is not present because a parser is.
 func (r *runner) presentGoal(ctx context.Context, goal string) *GoalReport {
@@ -44,7 +43,7 @@ func (r *runner) presence(ctx context.Context, goal string) *evidence.Presence {
 		return p
 	}
 	// A scenario proven for this goal, then one proven for a goal that
-	// covers it (the same goals a proven solution is reused for).
+	// is equivalent (the goals a proven solution is reused for).
 	tried := map[uint64]bool{}
 	for _, sol := range gen.ProvenFor(r.o.Network, goal) {
 		tried[sol.RecordID] = true

@@ -13,7 +13,7 @@ import (
 const maxReuseTries = 2
 
 // reuse tries, for a goal that is not present, the proven solutions the
-// network holds for it or for a goal that covers it (gen.Reusable), best
+// network holds for it or for an equivalent goal (gen.Reusable), best
 // first, each installed with what it requires and proven again for this
 // goal (fail-to-pass) like any answer; no model is asked. It returns the
 // goal's report when one passed (committed) — and, offline, when all were
