@@ -146,8 +146,8 @@ var fillerWords = map[string]bool{}
 var synonyms = map[string]string{
 	"show": "print", "display": "print", "output": "print", "write": "print",
 	"erase": "clear", "wipe": "clear",
-	"restart": "reboot",
-	"delete": "remove",
+	"restart":  "reboot",
+	"delete":   "remove",
 	"argument": "arg", "parameter": "arg", "param": "arg",
 	"character": "char", "keystroke": "key", "keypress": "key",
 }

@@ -315,10 +315,10 @@ func TestReuseFailsThenModel(t *testing.T) {
 // none is present either.
 func TestReuseNeverChangesMeaning(t *testing.T) {
 	learned := map[string]string{
-		"Add a 'count' command that counts down from 10 to 1":      cmdAnswer("cnt", "count", "10 9 8 7 6 5 4 3 2 1", "10 9 8 7 6 5 4 3 2 1"),
+		"Add a 'count' command that counts down from 10 to 1":       cmdAnswer("cnt", "count", "10 9 8 7 6 5 4 3 2 1", "10 9 8 7 6 5 4 3 2 1"),
 		"Add a 'greet' command that prints Hello and never Goodbye": cmdAnswer("gr", "greet", "Hello", "Hello"),
 		"Add a 'calc' command that prints 2+3":                      cmdAnswer("calc", "calc", "5", "5"),
-		"Add a 'time' command that prints the date and time":       cmdAnswer("tm", "time", "2026-11-30 12:00", "2026-11-30 12:00"),
+		"Add a 'time' command that prints the date and time":        cmdAnswer("tm", "time", "2026-11-30 12:00", "2026-11-30 12:00"),
 	}
 	var goals []string
 	var routes []routed
