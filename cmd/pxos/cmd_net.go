@@ -18,6 +18,7 @@ import (
 
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/gen"
+	"github.com/pxos-dev/pxos/internal/llm"
 	"github.com/pxos-dev/pxos/internal/loop"
 	"github.com/pxos-dev/pxos/internal/pixnet"
 )
@@ -314,7 +315,7 @@ the two rankings; without an embedding model it says so and ranks by words.`,
 				fmt.Fprintln(e.stdout, "no matching records")
 			}
 			for _, h := range hits {
-				fmt.Fprintf(e.stdout, "%6d  %7.3f  %-9s  %s\n", h.Record.ID, h.Score, h.Record.Kind, h.Record.Title)
+				fmt.Fprintf(e.stdout, "%6d  %7.3f  %-9s  %s\n", h.Record.ID, h.Score, h.Record.Kind, llm.Printable(h.Record.Title))
 			}
 			return nil
 		},
@@ -509,16 +510,20 @@ func netRecordJSON(r pixnet.Record) netRecord {
 	return j
 }
 
+// netWriteText shows a record to a person. Records hold model text, which
+// may carry terminal escape sequences: every text is made printable
+// (llm.Printable); --json gives the exact bytes.
 func netWriteText(w io.Writer, r pixnet.Record) {
-	fmt.Fprintf(w, "record  %d\nkind    %s\ntime    %s\ntags    %s\ntitle   %s\n", r.ID, r.Kind, r.Time.Format(time.RFC3339Nano), strings.Join(r.Tags, ", "), r.Title)
+	fmt.Fprintf(w, "record  %d\nkind    %s\ntime    %s\ntags    %s\ntitle   %s\n", r.ID, llm.Printable(string(r.Kind)), r.Time.Format(time.RFC3339Nano),
+		llm.Printable(strings.Join(r.Tags, ", ")), llm.Printable(r.Title))
 	if r.Payload != nil {
-		fmt.Fprintf(w, "payload %s\n", r.Payload)
+		fmt.Fprintf(w, "payload %s\n", llm.Printable(string(r.Payload)))
 	}
 	body := r.Body
 	if !utf8.ValidString(body) {
 		body = "(not UTF-8; base64) " + base64.StdEncoding.EncodeToString([]byte(body))
 	}
-	fmt.Fprintf(w, "body\n%s\n", body)
+	fmt.Fprintf(w, "body\n%s\n", llm.Printable(body))
 }
 
 func netJSON(w io.Writer, v any) error {

@@ -194,3 +194,25 @@ func TestNetSearchEmbeddings(t *testing.T) {
 		t.Fatalf("without embeddings: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 }
+
+// A record holds model text, which may carry terminal escape sequences:
+// net show, export and search print it made printable; --json keeps the
+// exact bytes, escaped.
+func TestNetShowPrintable(t *testing.T) {
+	network := filepath.Join(t.TempDir(), "n.png")
+	evil := "\x1b[2J\x1b[31mPWNED\x1b]0;title\x07\x1b[?1049h"
+	code, out, errs := netRun(t, evil, "net", "add", "--network", network, "--kind", "failure", "--title", "failure zqevil "+evil, "--tags", "x"+evil, "--file", "-")
+	var id uint64
+	if _, err := fmt.Sscanf(out, "added record %d", &id); code != 0 || err != nil {
+		t.Fatalf("net add: %d %q %s", code, out, errs)
+	}
+	for _, args := range [][]string{{"net", "show", fmt.Sprint(id)}, {"net", "export"}, {"net", "search", "zqevil"}} {
+		code, out, errs := netRun(t, "", append(args, "--network", network)...)
+		if code != 0 || !strings.Contains(out, "PWNED") || strings.ContainsAny(out, "\x1b\x07") {
+			t.Errorf("pxos %s: exit %d, output %q %s", strings.Join(args, " "), code, out, errs)
+		}
+	}
+	if _, out, _ := netRun(t, "", "net", "export", "--json", "--network", network); !strings.Contains(out, `\u001b[2J`) {
+		t.Errorf("--json does not keep the bytes: %s", out)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -277,9 +278,15 @@ const (
 )
 
 // FailureRecord renders a failed attempt as a failure record of its goal.
-// Error and Screen are cut to their bounds.
+// Error and Screen are cut to their bounds, and every text made printable.
 func FailureRecord(r Reflection) pixnet.Record {
-	r.Goal = oneLine(r.Goal)
+	// Errors quote the answer, and screens are guest memory: what a
+	// person may read must not move their terminal.
+	r.Goal, r.Tried, r.Error = llm.Printable(oneLine(r.Goal)), llm.Printable(r.Tried), llm.Printable(r.Error)
+	r.Screen = slices.Clone(r.Screen)
+	for i, row := range r.Screen {
+		r.Screen[i] = llm.Printable(row)
+	}
 	if len(r.Error) > maxReflectionError {
 		r.Error = cutUTF8(r.Error, maxReflectionError) + fmt.Sprintf(" …[%d more bytes]", len(r.Error)-maxReflectionError)
 	}
