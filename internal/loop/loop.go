@@ -162,6 +162,15 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	res := r.test(ctx, base, suite)
+	if ctx.Err() != nil {
+		// Stopped while the suite ran: that says nothing about the build.
+		r.rep.RegressionBefore = "not run (interrupted)"
+		for _, goal := range r.o.Goals {
+			r.rep.Goals = append(r.rep.Goals, &GoalReport{Goal: goal, Role: RoleGoal, Result: ResultInterrupted, Attempts: []AttemptReport{},
+				Note: "the run stopped before this goal"})
+		}
+		return ctx.Err()
+	}
 	r.rep.RegressionBefore = fmt.Sprintf("%d/%d passed", passedCount(res), len(res.Results))
 	r.logf("analyze: regression suite %s\n", r.rep.RegressionBefore)
 	if !res.Passed {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -360,5 +362,25 @@ func TestCancelMidStep(t *testing.T) {
 	}
 	if _, err := os.Stat(report); err != nil {
 		t.Errorf("no report after an interrupted run: %v", err)
+	}
+}
+
+// Stopped while the regression suite of the analysis runs, the run is
+// interrupted — not a build that fails its suite — and every goal says so;
+// the network keeps the run's figures.
+func TestCancelDuringAnalyze(t *testing.T) {
+	ws := workspace(t)
+	net := network(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rep, err := Run(ctx, Options{Workspace: ws, Network: net, Provider: &gen.KB{Network: net}, Goals: []string{verGoal, echoGoal}})
+	if !errors.Is(err, context.Canceled) || !rep.Interrupted || strings.Contains(fmt.Sprint(err), "fails its regression suite") {
+		t.Fatalf("err = %v, interrupted = %v", err, rep.Interrupted)
+	}
+	if len(rep.Goals) != 2 || rep.Goals[0].Result != ResultInterrupted || rep.Goals[1].Result != ResultInterrupted || rep.RegressionBefore != "not run (interrupted)" {
+		t.Errorf("regression %q, goals %+v", rep.RegressionBefore, rep.Goals)
+	}
+	if runs := Runs(net); len(runs) != 1 || !runs[0].Interrupted || runs[0].Goals != 2 {
+		t.Errorf("recorded runs %+v", runs)
 	}
 }

@@ -30,9 +30,9 @@ func (d Damage) String() string {
 // Torn describes bytes after the last committed record that do not form a
 // complete append: what a crash in the middle of Append leaves.
 type Torn struct {
-	Segment string // file name of the segment
-	Offset  int64  // where the committed part ends
-	Bytes   int64  // how many bytes follow it
+	Segment string `json:"segment"` // file name of the segment
+	Offset  int64  `json:"offset"`  // where the committed part ends
+	Bytes   int64  `json:"bytes"`   // how many bytes follow it
 }
 
 // segment is what a scan learns about one PNG file.

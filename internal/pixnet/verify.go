@@ -12,16 +12,16 @@ import (
 
 // Stats describe a network.
 type Stats struct {
-	Path     string
-	Records  int          // intact records
-	ByKind   map[Kind]int // intact records per kind
-	NextID   uint64       // the id the next record gets
-	Segments int          // PNG files
-	Rows     int64        // image rows over all segments
-	Bytes    int64        // bytes on disk over all segments
-	RawBytes int64        // bytes of title, tags, body and payload over all records
-	Damaged  int          // damaged places found at open
-	Torn     *Torn        // torn tail found at open (removed unless read-only)
+	Path     string       `json:"path"`
+	Records  int          `json:"records"`   // intact records
+	ByKind   map[Kind]int `json:"by_kind"`   // intact records per kind
+	NextID   uint64       `json:"next_id"`   // the id the next record gets
+	Segments int          `json:"segments"`  // PNG files
+	Rows     int64        `json:"rows"`      // image rows over all segments
+	Bytes    int64        `json:"bytes"`     // bytes on disk over all segments
+	RawBytes int64        `json:"raw_bytes"` // bytes of title, tags, body and payload over all records
+	Damaged  int          `json:"damaged"`   // damaged places found at open
+	Torn     *Torn        `json:"torn"`      // torn tail found at open (removed unless read-only)
 }
 
 // Stats returns counts and sizes of the network.
