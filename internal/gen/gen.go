@@ -143,6 +143,7 @@ type Candidate struct {
 	// TokensEstimated says Tokens is pxos's estimate: the server reported none.
 	TokensEstimated bool
 	SolutionID      uint64 // the network record a kb answer came from
+	SolutionGoal    string // the goal that solution was proven for
 }
 
 // Fingerprint identifies what the answer asks to install — its name,

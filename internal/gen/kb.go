@@ -80,18 +80,19 @@ func (k *KB) Propose(ctx context.Context, req *Request, pc *PromptContext, prev 
 	}
 	best := sol.Spec
 	return &Candidate{
-		Explanation: fmt.Sprintf("verified solution %q (%s) from network record #%d", best.Goal, best.Name, sol.RecordID),
-		Name:        best.Name,
-		Source:      string(best.Source),
-		Hooks:       best.Hooks,
-		Scenario:    string(best.Scenario),
-		Verified:    true,
-		Keywords:    best.Keywords,
-		Aliases:     best.Aliases,
-		Requires:    best.Requires,
-		Prompt:      req.Feature,
-		Answer:      string(best.Source),
-		SolutionID:  sol.RecordID,
+		Explanation:  fmt.Sprintf("verified solution %q (%s) from network record #%d", best.Goal, best.Name, sol.RecordID),
+		Name:         best.Name,
+		Source:       string(best.Source),
+		Hooks:        best.Hooks,
+		Scenario:     string(best.Scenario),
+		Verified:     true,
+		Keywords:     best.Keywords,
+		Aliases:      best.Aliases,
+		Requires:     best.Requires,
+		Prompt:       req.Feature,
+		Answer:       string(best.Source),
+		SolutionID:   sol.RecordID,
+		SolutionGoal: best.Goal,
 	}, nil
 }
 
