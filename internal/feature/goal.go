@@ -17,7 +17,8 @@ const (
 // GoalPart is a piece of a goal's text: a part it quotes (without the
 // quote marks), or the text between quoted parts.
 type GoalPart struct {
-	Text   string
+	Text   string // a quoted part without blanks around it
+	Raw    string // a quoted part exactly as quoted (blanks count: ' 42' is not '42')
 	Quoted bool
 }
 
@@ -39,7 +40,7 @@ func SplitGoal(goal string) []GoalPart {
 		if start < i {
 			out = append(out, GoalPart{Text: string(rs[start:i])})
 		}
-		out = append(out, GoalPart{Text: strings.TrimSpace(string(rs[i+1 : j])), Quoted: true})
+		out = append(out, GoalPart{Text: strings.TrimSpace(string(rs[i+1 : j])), Raw: string(rs[i+1 : j]), Quoted: true})
 		start, i = j+1, j
 	}
 	if start < len(rs) {
@@ -49,28 +50,43 @@ func SplitGoal(goal string) []GoalPart {
 }
 
 // NormGoal is a goal's identity: its text on one line with runs of blanks
-// as one space, lower case outside quotes, quote marks made alike, and the
-// sentence's final punctuation dropped — so "Add 'help' command!" and
-// "add ‘help’ command" are one goal. Everything else counts: what a goal
-// quotes keeps its case (a command word is case-sensitive: 'HELP' is not
-// 'help'), and symbols are words ("prints +" is not "prints -"). Two goals
+// as one space, its first word in lower case (the sentence's capital),
+// quote marks made alike, and the sentence's final punctuation dropped —
+// so "Add 'help' command!" and "add ‘help’ command" are one goal.
+// Everything else counts: case ('HELP' is not 'help', and "prints OK" is
+// not "prints ok"), what a goal quotes, blanks inside quotes (' 42' is not
+// '42'), and symbols ("prints +" is not "prints -"; a final "!" or "?"
+// that stands alone is a word: "prints !" is not "prints ?"). Two goals
 // that differ in a word are different goals, however many words they
 // share; this errs towards two goals, never towards a false "present".
 func NormGoal(goal string) string {
 	var b strings.Builder
+	first := true
 	for _, p := range SplitGoal(strings.Join(strings.Fields(goal), " ")) {
 		if p.Quoted {
-			b.WriteString(`"` + p.Text + `"`)
+			b.WriteString(`"` + p.Raw + `"`)
+			first = false
 			continue
 		}
 		for _, r := range p.Text {
 			if strings.ContainsRune(closeQuotes, r) || strings.ContainsRune(openQuotes, r) {
 				r = '\'' // an apostrophe: user’s and user's alike
 			}
-			b.WriteRune(unicode.ToLower(r))
+			if first {
+				if r == ' ' && b.Len() > 0 {
+					first = false
+				} else {
+					r = unicode.ToLower(r)
+				}
+			}
+			b.WriteRune(r)
 		}
 	}
-	return strings.TrimRight(strings.TrimSpace(b.String()), ".!?;:,")
+	s := strings.TrimSpace(b.String())
+	if t := strings.TrimRight(s, ".!?;:,"); t != "" && !strings.HasSuffix(t, " ") {
+		s = t // punctuation that ends a word, not a lone "!"
+	}
+	return s
 }
 
 // closeAt returns the index of the first closing quote mark from i that

@@ -37,35 +37,110 @@ func GoalSimilarity(a, b string) float64 {
 }
 
 // Equivalent reports whether two goals say the same thing in other words:
-// the same goal (SameGoal), or the same content words in the same order
-// (ContentWords) — "Add a time command that prints the time" and "Add a
-// 'time' command that shows the current time". Everything that changes a
-// meaning counts: a number or a symbol ("2+3" is not "2*3"), the order of
-// words ("from 10 to 1" is not "from 1 to 10", "decimal to hex" is not
-// "hex to decimal"), a word of logic ("never", "not", "and", "only"), the
-// case of what a goal quotes ('HELLO' is not 'Hello'), and any word one
-// goal has and the other lacks ("in 12-hour format", "from the BIOS
-// clock"). A proven solution for one goal is reused for an equivalent one
-// (and its scenario shows the other present); erring towards "not
-// equivalent" costs a model call, erring the other way a wrong verdict.
+// the same words in the same order once what carries no meaning is set
+// aside (MeaningWords; the same goal, SameGoal, is equivalent) — "Add a time command that
+// prints the time" and "Add a 'time' command that shows the current time".
+// A proven solution for one goal is reused for an equivalent one, and its
+// scenario shows the other present, so this errs towards "different":
+// erring the other way would be a wrong verdict, while a goal found
+// different costs one model call (or, offline, a no-solution).
 func Equivalent(a, b string) bool {
-	if SameGoal(a, b) {
-		return true
-	}
-	wa, wb := ContentWords(a), ContentWords(b)
+	wa, wb := MeaningWords(a), MeaningWords(b)
 	return len(wa) > 0 && slices.Equal(wa, wb)
 }
 
-// ContentWords returns the words of a goal that say what it means, in
-// order: words outside quotes lower-cased, lightly stemmed ("prints" →
-// "print") and mapped to one word per meaning ("shows", "displays" →
-// "print"), with the words every goal uses ("add", "a", "command",
-// "implement", "shell", "current") left out but words of logic ("not",
-// "never", "and", "or", "only") kept; symbols other than sentence
-// punctuation ("+", "*", "=", a lone "-") as words; and each quoted part
-// as one word: a single lower-case word as that word, stemmed ('dots' is
-// dots), anything else as written and marked with a leading quote
-// ("'Hello, world").
+// MeaningWords returns a goal's words as Equivalent compares them, in
+// order. The goal is split at blanks; each word keeps its case and every
+// character in it ("2+3*4", "3.14", "-5", "(2+3)*4", "ten", "dots", "on",
+// "from", "US" all count as written), except that:
+//   - a comma or semicolon after a word, the goal's final full stop, "!"
+//     or "?", and the capital of its first word are punctuation, not words
+//     (a lone "!" or "," is a word);
+//   - words that say nothing in any goal go: "a", "an", "the", "add",
+//     "implement", "create", "please", "that", "which", "current";
+//   - these words are compared in lower case, and the verbs of showing are
+//     one word ("prints", "shows", "displayed" → "print");
+//   - a part quoted with ' " or other quote marks is one word, exactly as
+//     quoted (blanks and case count), marked as quoted — except a single
+//     quoted word right before "command" or "commands", which is the
+//     command word: 'time' command is time command.
+func MeaningWords(goal string) []string {
+	parts := SplitGoal(strings.Join(strings.Fields(goal), " "))
+	var words []string
+	quoted := map[int]bool{}
+	for _, p := range parts {
+		if p.Quoted {
+			quoted[len(words)] = true
+			words = append(words, p.Raw)
+			continue
+		}
+		words = append(words, strings.Fields(p.Text)...)
+	}
+	var out []string
+	for i, w := range words {
+		if quoted[i] {
+			next := ""
+			if i+1 < len(words) && !quoted[i+1] {
+				next = strings.ToLower(strings.TrimRight(words[i+1], ",;"))
+			}
+			if (next == "command" || next == "commands") && w != "" && !strings.ContainsFunc(w, unicode.IsSpace) {
+				out = append(out, w)
+			} else {
+				out = append(out, "'"+w)
+			}
+			continue
+		}
+		if t := strings.TrimRight(w, ",;"); t != "" {
+			w = t
+		}
+		if t := strings.TrimRight(w, ".!?"); i == len(words)-1 && t != "" {
+			w = t // the sentence's end; a lone "!" is a word
+		}
+		if i == 0 {
+			w = strings.ToLower(w) // the sentence's capital
+		}
+		lw := strings.ToLower(w)
+		switch {
+		case w == "":
+		case emptyWords[lw]:
+		case showVerbs[lw]:
+			out = append(out, "print")
+		case lw == "command" || lw == "commands":
+			out = append(out, lw)
+		default:
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// emptyWords say nothing in any goal (MeaningWords).
+var emptyWords = map[string]bool{"a": true, "an": true, "the": true, "add": true, "implement": true, "create": true,
+	"please": true, "that": true, "which": true, "current": true}
+
+// showVerbs are the forms of the verbs of showing text, one meaning on a
+// text screen.
+var showVerbs = map[string]bool{}
+
+func init() {
+	for _, v := range []string{"print", "show", "display"} {
+		for _, f := range []string{"", "s", "ed", "ing"} {
+			showVerbs[v+f] = true
+		}
+	}
+	showVerbs["shown"] = true
+}
+
+// ContentWords returns the words of a goal that say what it is about, in
+// order, loosely: for ranking (GoalSimilarity) and search queries, never
+// for a verdict. Words outside quotes are lower-cased, lightly stemmed
+// ("prints" → "print") and mapped to one word per meaning ("shows",
+// "displays" → "print"), with the words every goal uses ("add", "a",
+// "command", "implement", "shell", "current") left out but words of logic
+// ("not", "never", "and", "or", "only") kept; symbols other than sentence
+// punctuation ("+", "*", "=", a lone "-") are words; and each quoted part
+// is one word: a single lower-case word as that word, stemmed, anything
+// else as written and marked with a leading quote ("'Hello, world").
 func ContentWords(goal string) []string {
 	var out []string
 	for _, p := range SplitGoal(goal) {

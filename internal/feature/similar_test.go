@@ -14,31 +14,62 @@ func TestEquivalent(t *testing.T) {
 		a, b string
 		want bool
 	}{
+		// The same meaning in other words.
 		{"Add a time command that prints the time", "Add a 'time' command that shows the current time", true},
-		{"Add 'clear' command to clear screen", "Add a 'clear' command that clears the screen", true},
 		{"Add a 'ver' command that prints the version", `add a "ver" command, which shows the version!`, true},
-		{"Add a 'ver' command that prints the version", "ADD A 'ver' COMMAND THAT DISPLAYS THE VERSION.", true},
 		{"Add a 'dots' command that prints ten dots", "Add a dots command that prints ten dots", true},
+		{"Add a 'sum' command that prints 2+3", "Add the 'sum' command, which displays 2+3.", true},
+		{"Add a 'pad' command that prints '42'", "Add a ‘pad’ command that prints «42»", true},
+		// Any word more, less or other.
 		{"Add a 'time' command that prints the time", "Add a 'time' command that shows the current time in 12-hour format", false},
 		{"Add a 'dots' command that prints ten dots", "Add a 'dots' command that prints nine dots", false},
+		{"Add a 'dots' command that prints ten dots", "Add a 'dots' command that prints 10 dots", false},
 		{"Add 'clear' command to clear screen", "Add a 'cls' command", false},
+		{"Add 'clear' command to clear screen", "Add a 'clears' command to clear screen", false},
+		{"clear", "Add an erase command", false},
+		{"Add a reboot command", "Add a restart command", false},
+		{"Add a reboot command", "Add a command that restarts the shell", false},
 		{"Add a 'hello' command that prints 'Hello, world'", "Add a 'hello' command that prints 'Hello world'", false},
-		{"Add a 'count' command that counts down from 10 to 1", "Add a 'count' command that counts from 1 to 10", false},
-		{"Add a 'conv' command that converts decimal to hex", "Add a 'conv' command that converts hex to decimal", false},
 		{"Add a 'greet' command that prints Hello and never Goodbye", "Add a 'greet' command that prints Goodbye", false},
 		{"Add a 'time' command that prints the date and time", "Add a date command that prints the date", false},
-		{"Add a 'calc' command that prints 2+3", "Add a 'calc' command that prints 2*3", false},
-		{"Add a 'shout' command that prints 'Hello'", "Add a 'shout' command that prints 'HELLO'", false},
 		{"Add a 'clock' command that prints the time in 24-hour format, not 12-hour", "Add a 'clock' command that prints the time in 12-hour format", false},
-		{"Add a 'ver' command", "Add a 'VER' command", false},
+		{"Add a 'ver' command that prints the version", "ADD A 'VER' COMMAND THAT DISPLAYS THE VERSION.", false},
 		{"Add a 'show' command", "Add a 'print' command", false},
-		{"Add a 'sum' command that prints a + b", "Add a 'sum' command that prints a - b", false},
 		{"Make backspace delete the last character", "Add backspace support to shell", false},
+		// Word order and small words.
+		{"Add a 'count' command that counts down from 10 to 1", "Add a 'count' command that counts from 1 to 10", false},
+		{"Add a 'count' command that counts from 10 to 1", "Add a 'count' command that counts to 10 from 1", false},
+		{"Add a 'conv' command that converts decimal to hex", "Add a 'conv' command that converts hex to decimal", false},
+		{"Add a 'conv' command that converts decimal to hex", "Add a 'conv' command that converts to decimal from hex", false},
+		{"Add a 'div' command that divides 3 by 6", "Add a 'div' command that divides 3 into 6", false},
+		{"Add a 'up' command that switches to uppercase", "Add a 'up' command that switches from uppercase", false},
+		{"Add a 'hi' command that prints hello in red", "Add a 'hi' command that prints hello on red", false},
+		{"Add a 'beep' command that beeps for 1 second", "Add a 'beep' command that beeps in 1 second", false},
+		{"Add a 'bs' command that shows the boot sector", "Add a 'bs' command that writes the boot sector", false},
+		{"Add a 'pos' command that prints where the cursor is", "Add a 'pos' command that prints what is at the cursor", false},
+		{"Add a 'date' command that prints the date in US format", "Add a 'date' command that prints the date in IT format", false},
+		{"Add a 'hi' command that prints hello", "Add a 'hi' command that prints hello there", false},
+		// Numbers, symbols and case.
+		{"Add a 'calc' command that prints 2+3", "Add a 'calc' command that prints 2*3", false},
+		{"Add a 'calc' command that prints 2+3*4", "Add a 'calc' command that prints (2+3)*4", false},
+		{"Add a 'calc' command that prints 6×3", "Add a 'calc' command that prints 6÷3", false},
+		{"Add a 'n' command that prints -5", "Add a 'n' command that prints 5", false},
+		{"Add a 'pi' command that prints 3.14", "Add a 'pi' command that prints 3:14", false},
+		{"Add a 'x' command that prints !", "Add a 'x' command that prints ?", false},
+		{"Add a 'w' command that waits 500ms", "Add a 'w' command that waits 500m", false},
+		{"Add a 'c' command that counts from -3 to 3", "Add a 'c' command that counts from 3 to -3", false},
+		{"Add a 'ok' command that prints OK", "Add a 'ok' command that prints ok", false},
+		{"Add a 'shout' command that prints 'Hello'", "Add a 'shout' command that prints 'HELLO'", false},
+		{"Add a 'ver' command", "Add a 'VER' command", false},
+		// Quoted text is exact.
+		{"Add a 's' command that prints 'started'", "Add a 's' command that prints 'starting'", false},
+		{"Add a 'v' command that prints the version", "Add a 'v' command that prints 'version'", false},
+		{"Add a 'pad' command that prints '42'", "Add a 'pad' command that prints '   42'", false},
 		{"Add a command", "Implement a new command", false},
 		{"", "", false},
 	} {
 		if got := Equivalent(c.a, c.b); got != c.want {
-			t.Errorf("Equivalent(%q, %q) = %v, want %v (%q vs %q)", c.a, c.b, got, c.want, ContentWords(c.a), ContentWords(c.b))
+			t.Errorf("Equivalent(%q, %q) = %v, want %v (%q vs %q)", c.a, c.b, got, c.want, MeaningWords(c.a), MeaningWords(c.b))
 		}
 		if Equivalent(c.a, c.b) != Equivalent(c.b, c.a) {
 			t.Errorf("not symmetric: %q %q", c.a, c.b)

@@ -288,8 +288,16 @@ func (r *runner) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.logf("final: regression suite, %d scenario%s\n", len(suite), plural(len(suite)))
 	res = r.test(ctx, r.base, suite)
+	if ctx.Err() != nil {
+		// Stopped while the final suite ran: every goal has its result,
+		// and the suite's cut runs say nothing about the build.
+		r.rep.RegressionAfter = "not run (interrupted)"
+		return ctx.Err()
+	}
 	r.rep.RegressionAfter = fmt.Sprintf("%d/%d passed", passedCount(res), len(res.Results))
+	r.logf("final: regression suite %s\n", r.rep.RegressionAfter)
 	sum := sha256.Sum256(r.base.Image.Floppy)
 	r.rep.ImageSHA256 = hex.EncodeToString(sum[:])
 	if r.o.Image != "" {

@@ -384,3 +384,34 @@ func TestCancelDuringAnalyze(t *testing.T) {
 		t.Errorf("recorded runs %+v", runs)
 	}
 }
+
+// cancelOn is a log that cancels a run when a line starting with prefix is
+// written.
+type cancelOn struct {
+	prefix string
+	cancel context.CancelFunc
+}
+
+func (c cancelOn) Write(p []byte) (int, error) {
+	if strings.HasPrefix(string(p), c.prefix) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// Stopped while the final regression suite runs (after the last commit),
+// the run is interrupted; the suite's cut runs are not a regression.
+func TestCancelDuringFinalSuite(t *testing.T) {
+	ws := workspace(t)
+	net := network(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rep, err := Run(ctx, Options{Workspace: ws, Network: net, Provider: &gen.KB{Network: net}, Goals: []string{"Add backspace support to shell"},
+		Log: cancelOn{"final: ", cancel}})
+	if !errors.Is(err, context.Canceled) || !rep.Interrupted || rep.RegressionAfter != "not run (interrupted)" || strings.Contains(fmt.Sprint(err), "regression") {
+		t.Fatalf("err = %v, interrupted = %v, regression after %q", err, rep.Interrupted, rep.RegressionAfter)
+	}
+	if rep.Goals[0].Result != ResultPassed || !rep.Changed {
+		t.Errorf("goal %s, changed %v", rep.Goals[0].Result, rep.Changed)
+	}
+}

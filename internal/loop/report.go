@@ -322,7 +322,9 @@ func (r *runner) writeReports() error {
 	}
 	files = append(files,
 		atomicfile.File{Path: r.o.Report, Data: append(js, '\n'), NoSync: true},
-		atomicfile.File{Path: htmlPath, Data: html.Bytes(), NoSync: true})
+		// Model text may hold control characters (escape sequences, CR, C1
+		// bytes): a page shows them as U+FFFD, never raw.
+		atomicfile.File{Path: htmlPath, Data: []byte(llm.Printable(html.String())), NoSync: true})
 	if err := atomicfile.WriteAll(0o644, files...); err != nil {
 		rep.HTML = "" // nothing was written: say so by naming nothing
 		return fmt.Errorf("loop: writing the reports: %w", err)

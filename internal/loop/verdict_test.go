@@ -511,7 +511,7 @@ const bufferGoal = "Make the line buffer hold 128 characters"
 func TestInfeasible(t *testing.T) {
 	reason := "line_buf is 65 bytes inside the base system; a 128-character buffer needs a change to the base"
 	srv, _ := serve(t, planJSON(map[string]string{"goal": bufferGoal}),
-		routed{"128", []string{answerJSON(map[string]any{"explanation": "the buffer belongs to the base", "infeasible": reason, "assembly": "", "hooks": []any{}, "scenario": ""})}})
+		routed{"128", []string{answerJSON(map[string]any{"explanation": "the buffer belongs to the base\x1b[2J\r\u009b", "infeasible": reason, "assembly": "", "hooks": []any{}, "scenario": ""})}})
 	ws := workspace(t)
 	before := readFile(t, ws.Commands)
 	o := openaiOptions(t, srv, ws, network(t), bufferGoal)
@@ -520,7 +520,7 @@ func TestInfeasible(t *testing.T) {
 		t.Fatal("the run succeeded")
 	}
 	g := rep.Goals[0]
-	if g.Result != ResultInfeasible || g.Note != reason || len(g.Attempts) != 1 || g.Attempts[0].Explanation != "the buffer belongs to the base" {
+	if g.Result != ResultInfeasible || g.Note != reason || len(g.Attempts) != 1 || !strings.HasPrefix(g.Attempts[0].Explanation, "the buffer belongs to the base") {
 		t.Fatalf("goal %s: %q, attempts %+v", g.Result, g.Note, g.Attempts)
 	}
 	var table bytes.Buffer
@@ -533,6 +533,8 @@ func TestInfeasible(t *testing.T) {
 	}
 	if html := string(readFile(t, rep.HTML)); !strings.Contains(html, "line_buf is 65 bytes inside the base system") || !strings.Contains(html, "the buffer belongs to the base") {
 		t.Error("the HTML report lacks the reason or the explanation")
+	} else if strings.ContainsAny(html, "\x1b\r\u009b") {
+		t.Error("the HTML report holds the model's control characters raw")
 	}
 	if !bytes.Equal(before, readFile(t, ws.Commands)) {
 		t.Error("the commands file changed")
