@@ -56,8 +56,9 @@ func Equivalent(a, b string) bool {
 //   - a comma or semicolon after a word, the goal's final full stop, "!"
 //     or "?", and the capital of its first word are punctuation, not words
 //     (a lone "!" or "," is a word);
-//   - words that say nothing in any goal go: "a", "an", "the", "add",
-//     "implement", "create", "please", "that", "which", "current";
+//   - words that say nothing in any goal go: "a", "an", "the", "please",
+//     "that", "which", "current", and a first word "add", "implement" or
+//     "create";
 //   - these words are compared in lower case, and the verbs of showing are
 //     one word ("prints", "shows", "displayed" → "print");
 //   - a part quoted with ' " or other quote marks is one word, exactly as
@@ -102,7 +103,7 @@ func MeaningWords(goal string) []string {
 		lw := strings.ToLower(w)
 		switch {
 		case w == "":
-		case emptyWords[lw]:
+		case emptyWords[lw], i == 0 && openingWords[lw]:
 		case showVerbs[lw]:
 			out = append(out, "print")
 		case lw == "command" || lw == "commands":
@@ -114,9 +115,12 @@ func MeaningWords(goal string) []string {
 	return out
 }
 
-// emptyWords say nothing in any goal (MeaningWords).
-var emptyWords = map[string]bool{"a": true, "an": true, "the": true, "add": true, "implement": true, "create": true,
-	"please": true, "that": true, "which": true, "current": true}
+// emptyWords say nothing in any goal (MeaningWords); openingWords nothing
+// as a goal's first word ("Add a ..."; "adds 2 and 3" says something).
+var (
+	emptyWords   = map[string]bool{"a": true, "an": true, "the": true, "please": true, "that": true, "which": true, "current": true}
+	openingWords = map[string]bool{"add": true, "implement": true, "create": true, "please": true}
+)
 
 // showVerbs are the forms of the verbs of showing text, one meaning on a
 // text screen.

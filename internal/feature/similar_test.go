@@ -66,6 +66,8 @@ func TestEquivalent(t *testing.T) {
 		{"Add a 'v' command that prints the version", "Add a 'v' command that prints 'version'", false},
 		{"Add a 'pad' command that prints '42'", "Add a 'pad' command that prints '   42'", false},
 		{"Add a command", "Implement a new command", false},
+		{"Add a 'c' command that can add and subtract", "Add a 'c' command that can subtract", false},
+		{"Add a 'c' command that adds 1", "Add a 'c' command that add 1", false},
 		{"", "", false},
 	} {
 		if got := Equivalent(c.a, c.b); got != c.want {
