@@ -49,9 +49,25 @@ func BenchmarkGenerateKB(b *testing.B) {
 }
 
 // BenchmarkValidate is the static check of one model answer (the "ver"
-// command): assemble, place, decode, branch and chain checks.
+// command, on the base with the command parser): assemble, place, decode,
+// branch and chain checks.
 func BenchmarkValidate(b *testing.B) {
-	base, _ := benchBase(b)
+	bare, apiPage := benchBase(b)
+	net, err := OpenNetwork(filepath.Join(b.TempDir(), "net.png"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer net.Close()
+	// A command needs the parser: install it from the shipped solution.
+	g := &Generator{Base: bare, API: apiPage, Provider: &KB{Network: net}}
+	res, _, err := g.Generate(context.Background(), Request{Feature: "Implement command parser for basic commands"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, err := bare.Apply(res.Install)
+	if err != nil {
+		b.Fatal(err)
+	}
 	c := &Candidate{Source: verAsm, Hooks: map[string]string{"cmd_head": "ver_entry"}, Scenario: verScenario}
 	req := &Request{Feature: "Add a ver command", Format: FormatAsm}
 	b.ReportAllocs()
