@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
 	"github.com/pxos-dev/pxos/internal/loop"
 )
@@ -62,6 +63,9 @@ without and with the feature, before/after screenshots, byte maps).`,
 				goals[i] = strings.TrimSpace(goals[i])
 				if goals[i] == "" {
 					return usagef("auto: goal %d is empty: say what pxOS should do, e.g. --goals \"Add a 'ver' command\"", i+1)
+				}
+				if len(goals[i]) > feature.MaxGoal {
+					return usagef("auto: goal %d is %d bytes; a goal is at most %d: say what pxOS should do in a sentence or two", i+1, len(goals[i]), feature.MaxGoal)
 				}
 			}
 			if backendName != "emu" && backendName != "qemu" && backendName != "both" {

@@ -20,27 +20,40 @@ type GoalPart struct {
 	Text   string // a quoted part without blanks around it
 	Raw    string // a quoted part exactly as quoted (blanks count: ' 42' is not '42')
 	Quoted bool
+	Marks  [2]rune // a quoted part's opening and closing quote marks
 }
 
 // SplitGoal splits a goal into its quoted parts and the text between. A
 // quote opens only where a word does not go on ("the user's line" quotes
-// nothing) and closes at a closing mark that no word character follows.
+// nothing) and closes at the first closing mark that no word character
+// follows. It takes time linear in the goal's length.
 func SplitGoal(goal string) []GoalPart {
 	rs := []rune(goal)
+	// next[i] is the first closing mark at or after i that ends a quoted
+	// part, or -1: one pass from the end, so that a goal of many opening
+	// marks without their closing ones costs no more than a plain one.
+	next := make([]int, len(rs)+1)
+	next[len(rs)] = -1
+	for i := len(rs) - 1; i >= 0; i-- {
+		next[i] = next[i+1]
+		if strings.ContainsRune(closeQuotes, rs[i]) && (i+1 == len(rs) || !isWordRune(rs[i+1])) {
+			next[i] = i
+		}
+	}
 	var out []GoalPart
 	start := 0
 	for i := 0; i < len(rs); i++ {
 		if !strings.ContainsRune(openQuotes, rs[i]) || i > 0 && isWordRune(rs[i-1]) {
 			continue
 		}
-		j := closeAt(rs, i+1)
+		j := next[i+1]
 		if j <= i+1 {
 			continue
 		}
 		if start < i {
 			out = append(out, GoalPart{Text: string(rs[start:i])})
 		}
-		out = append(out, GoalPart{Text: strings.TrimSpace(string(rs[i+1 : j])), Raw: string(rs[i+1 : j]), Quoted: true})
+		out = append(out, GoalPart{Text: strings.TrimSpace(string(rs[i+1 : j])), Raw: string(rs[i+1 : j]), Quoted: true, Marks: [2]rune{rs[i], rs[j]}})
 		start, i = j+1, j
 	}
 	if start < len(rs) {
@@ -49,56 +62,111 @@ func SplitGoal(goal string) []GoalPart {
 	return out
 }
 
-// NormGoal is a goal's identity: its text on one line with runs of blanks
-// as one space, its first word in lower case (the sentence's capital),
-// quote marks made alike, and the sentence's final punctuation dropped —
-// so "Add 'help' command!" and "add ‘help’ command" are one goal.
-// Everything else counts: case ('HELP' is not 'help', and "prints OK" is
-// not "prints ok"), what a goal quotes, blanks inside quotes (' 42' is not
-// '42'), and symbols ("prints +" is not "prints -"; a final "!" or "?"
-// that stands alone is a word: "prints !" is not "prints ?"). Two goals
-// that differ in a word are different goals, however many words they
-// share; this errs towards two goals, never towards a false "present".
-func NormGoal(goal string) string {
+// MaxGoal is the longest goal, in bytes, pxos takes: a goal is a sentence
+// or two, recorded on one line of the commands file.
+const MaxGoal = 1000
+
+// OneLine puts a goal on one line as it is recorded: control characters
+// become spaces, and runs of blanks outside quotes one space; what a goal
+// quotes keeps its blanks (' 42' and '  42' are different goals).
+func OneLine(goal string) string {
+	goal = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, goal)
 	var b strings.Builder
-	first := true
-	for _, p := range SplitGoal(strings.Join(strings.Fields(goal), " ")) {
+	for _, p := range SplitGoal(goal) {
 		if p.Quoted {
-			b.WriteString(`"` + p.Raw + `"`)
-			first = false
+			b.WriteRune(p.Marks[0])
+			b.WriteString(p.Raw)
+			b.WriteRune(p.Marks[1])
 			continue
 		}
-		for _, r := range p.Text {
-			if strings.ContainsRune(closeQuotes, r) || strings.ContainsRune(openQuotes, r) {
-				r = '\'' // an apostrophe: user’s and user's alike
-			}
-			if first {
-				if r == ' ' && b.Len() > 0 {
-					first = false
-				} else {
-					r = unicode.ToLower(r)
-				}
-			}
-			b.WriteRune(r)
+		rs := []rune(p.Text)
+		if len(rs) > 0 && unicode.IsSpace(rs[0]) {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strings.Join(strings.Fields(p.Text), " "))
+		if len(rs) > 0 && unicode.IsSpace(rs[len(rs)-1]) && strings.TrimSpace(p.Text) != "" {
+			b.WriteByte(' ')
 		}
 	}
-	s := strings.TrimSpace(b.String())
-	if t := strings.TrimRight(s, ".!?;:,"); t != "" && !strings.HasSuffix(t, " ") {
-		s = t // punctuation that ends a word, not a lone "!"
-	}
-	return s
+	return strings.TrimSpace(b.String())
 }
 
-// closeAt returns the index of the first closing quote mark from i that
-// ends a quoted part (followed by the end or a character that is not part
-// of a word), or -1.
-func closeAt(rs []rune, i int) int {
-	for j := i; j < len(rs); j++ {
-		if strings.ContainsRune(closeQuotes, rs[j]) && (j+1 == len(rs) || !isWordRune(rs[j+1])) {
-			return j
+// goalWord is a word of a goal: a run of non-blank characters outside
+// quotes, or a quoted part exactly as quoted.
+type goalWord struct {
+	text   string
+	quoted bool
+}
+
+// goalWords splits a goal into words (strings.Fields outside quotes, with
+// curly apostrophes made straight: user’s is user's) and quoted parts
+// (SplitGoal's Raw).
+func goalWords(goal string) []goalWord {
+	var out []goalWord
+	for _, p := range SplitGoal(goal) {
+		if p.Quoted {
+			out = append(out, goalWord{p.Raw, true})
+			continue
+		}
+		for _, w := range strings.Fields(p.Text) {
+			out = append(out, goalWord{strings.Map(func(r rune) rune {
+				if strings.ContainsRune(closeQuotes, r) || strings.ContainsRune(openQuotes, r) {
+					return '\''
+				}
+				return r
+			}, w), false})
 		}
 	}
-	return -1
+	return out
+}
+
+// openingWords begin a goal without saying what it is: "Add a 'time'
+// command" and "Implement a 'time' command" ask for one thing.
+var openingWords = map[string]bool{"add": true, "implement": true, "create": true}
+
+// identityWords are a goal's words as its identity (NormGoal) compares
+// them: an opening word lower-cased ("Add", "add"), a single final full
+// stop dropped (the sentence's end; "..." stays), everything else as
+// written.
+func identityWords(goal string) []goalWord {
+	ws := goalWords(goal)
+	if len(ws) > 0 && !ws[0].quoted && openingWords[strings.ToLower(ws[0].text)] {
+		ws[0].text = strings.ToLower(ws[0].text)
+	}
+	if n := len(ws) - 1; n >= 0 && !ws[n].quoted {
+		if t := strings.TrimSuffix(ws[n].text, "."); t != "" && !strings.HasSuffix(t, ".") {
+			ws[n].text = t
+		}
+	}
+	return ws
+}
+
+// NormGoal is a goal's identity: its words (blanks outside quotes are one
+// space), an opening "Add", "Implement" or "Create" in any case, quote
+// marks made alike, and a final full stop dropped — so "Add 'help'
+// command." and "add ‘help’ command" are one goal. Everything else counts:
+// case ('HELP' is not 'help', "prints OK" is not "prints ok", "OK is
+// printed" is not "ok is printed"), blanks inside quotes (' 42' is not
+// '42', 'a  b' is not 'a b'), punctuation ("prints 5!" is not "prints 5",
+// "Hello, World" is not "Hello World") and symbols ("prints +" is not
+// "prints -"). Two goals that differ in a word are different goals,
+// however many words they share; this errs towards two goals, never
+// towards a false "present".
+func NormGoal(goal string) string {
+	var parts []string
+	for _, w := range identityWords(goal) {
+		if w.quoted {
+			parts = append(parts, `"`+w.text+`"`)
+			continue
+		}
+		parts = append(parts, w.text)
+	}
+	return strings.Join(parts, " ")
 }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' }

@@ -37,103 +37,68 @@ func GoalSimilarity(a, b string) float64 {
 }
 
 // Equivalent reports whether two goals say the same thing in other words:
-// the same words in the same order once what carries no meaning is set
-// aside (MeaningWords; the same goal, SameGoal, is equivalent) — "Add a time command that
-// prints the time" and "Add a 'time' command that shows the current time".
-// A proven solution for one goal is reused for an equivalent one, and its
-// scenario shows the other present, so this errs towards "different":
-// erring the other way would be a wrong verdict, while a goal found
-// different costs one model call (or, offline, a no-solution).
+// the same words in the same order (MeaningWords) — "Add a time command
+// that prints the time" and "Add a 'time' command that shows the current
+// time". The same goal (SameGoal) is equivalent. A proven solution for one
+// goal is reused for an equivalent one, and its scenario shows the other
+// present, so this errs towards "different" only: a goal found different
+// costs one model call (or, offline, a no-solution), a wrong "equivalent"
+// would be a wrong verdict.
 func Equivalent(a, b string) bool {
 	wa, wb := MeaningWords(a), MeaningWords(b)
 	return len(wa) > 0 && slices.Equal(wa, wb)
 }
 
 // MeaningWords returns a goal's words as Equivalent compares them, in
-// order. The goal is split at blanks; each word keeps its case and every
-// character in it ("2+3*4", "3.14", "-5", "(2+3)*4", "ten", "dots", "on",
-// "from", "US" all count as written), except that:
-//   - a comma or semicolon after a word, the goal's final full stop, "!"
-//     or "?", and the capital of its first word are punctuation, not words
-//     (a lone "!" or "," is a word);
-//   - words that say nothing in any goal go: "a", "an", "the", "please",
-//     "that", "which", "current", and a first word "add", "implement" or
-//     "create";
-//   - these words are compared in lower case, and the verbs of showing are
-//     one word ("prints", "shows", "displayed" → "print");
-//   - a part quoted with ' " or other quote marks is one word, exactly as
-//     quoted (blanks and case count), marked as quoted — except a single
-//     quoted word right before "command" or "commands", which is the
-//     command word: 'time' command is time command.
+// order: its identity's words (see NormGoal: every word as written, case,
+// punctuation, numbers, symbols and quoted blanks included; an opening
+// "Add", "Implement" or "Create" and a final full stop aside), where only
+// these differences of wording are set aside, none of which can change
+// what is asked:
+//   - the command word: a word right before "command" or "commands", quoted
+//     or not, is that command's name, exactly ('time' command is time
+//     command; a show command is not a print command);
+//   - "prints", "shows" and "displays" are one verb (not "print", "show",
+//     "display", which may be nouns: "turns off the display");
+//   - "current" right before "time" or "date" ("the current time" is the
+//     time).
 func MeaningWords(goal string) []string {
-	parts := SplitGoal(strings.Join(strings.Fields(goal), " "))
-	var words []string
-	quoted := map[int]bool{}
-	for _, p := range parts {
-		if p.Quoted {
-			quoted[len(words)] = true
-			words = append(words, p.Raw)
-			continue
-		}
-		words = append(words, strings.Fields(p.Text)...)
-	}
+	ws := identityWords(goal)
 	var out []string
-	for i, w := range words {
-		if quoted[i] {
-			next := ""
-			if i+1 < len(words) && !quoted[i+1] {
-				next = strings.ToLower(strings.TrimRight(words[i+1], ",;"))
-			}
-			if (next == "command" || next == "commands") && w != "" && !strings.ContainsFunc(w, unicode.IsSpace) {
-				out = append(out, w)
-			} else {
-				out = append(out, "'"+w)
-			}
-			continue
-		}
-		if t := strings.TrimRight(w, ",;"); t != "" {
-			w = t
-		}
-		if t := strings.TrimRight(w, ".!?"); i == len(words)-1 && t != "" {
-			w = t // the sentence's end; a lone "!" is a word
-		}
-		if i == 0 {
-			w = strings.ToLower(w) // the sentence's capital
-		}
-		lw := strings.ToLower(w)
+	for i, w := range ws {
+		text := w.text
+		isCmd := i+1 < len(ws) && !ws[i+1].quoted && commandNoun(ws[i+1].text) && (!w.quoted || !strings.ContainsFunc(text, unicode.IsSpace)) && text != ""
 		switch {
-		case w == "":
-		case emptyWords[lw], i == 0 && openingWords[lw]:
-		case showVerbs[lw]:
-			out = append(out, "print")
-		case lw == "command" || lw == "commands":
-			out = append(out, lw)
+		case i == 0 && !w.quoted && openingWords[text]:
+			continue
+		case isCmd:
+			out = append(out, "cmd:"+text)
+		case w.quoted:
+			out = append(out, "'"+text)
+		case showVerbs[text]:
+			out = append(out, "prints")
+		case strings.EqualFold(text, "current") && i+1 < len(ws) && !ws[i+1].quoted && timeWords[strings.ToLower(ws[i+1].text)]:
+			continue
 		default:
-			out = append(out, w)
+			out = append(out, text)
 		}
 	}
 	return out
 }
 
-// emptyWords say nothing in any goal (MeaningWords); openingWords nothing
-// as a goal's first word ("Add a ..."; "adds 2 and 3" says something).
-var (
-	emptyWords   = map[string]bool{"a": true, "an": true, "the": true, "please": true, "that": true, "which": true, "current": true}
-	openingWords = map[string]bool{"add": true, "implement": true, "create": true, "please": true}
-)
-
-// showVerbs are the forms of the verbs of showing text, one meaning on a
-// text screen.
-var showVerbs = map[string]bool{}
-
-func init() {
-	for _, v := range []string{"print", "show", "display"} {
-		for _, f := range []string{"", "s", "ed", "ing"} {
-			showVerbs[v+f] = true
-		}
-	}
-	showVerbs["shown"] = true
+// commandNoun reports whether w is "command" or "commands" (a comma or
+// semicolon after it aside).
+func commandNoun(w string) bool {
+	w = strings.ToLower(strings.TrimRight(w, ",;"))
+	return w == "command" || w == "commands"
 }
+
+// showVerbs are the verbs of showing text in the third person, one meaning
+// on a text screen; timeWords what "current" says nothing about.
+var (
+	showVerbs = map[string]bool{"prints": true, "shows": true, "displays": true}
+	timeWords = map[string]bool{"time": true, "date": true, "time.": true, "date.": true}
+)
 
 // ContentWords returns the words of a goal that say what it is about, in
 // order, loosely: for ranking (GoalSimilarity) and search queries, never

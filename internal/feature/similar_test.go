@@ -2,6 +2,7 @@ package feature
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -16,9 +17,11 @@ func TestEquivalent(t *testing.T) {
 	}{
 		// The same meaning in other words.
 		{"Add a time command that prints the time", "Add a 'time' command that shows the current time", true},
-		{"Add a 'ver' command that prints the version", `add a "ver" command, which shows the version!`, true},
+		{"Add a 'ver' command that prints the version", `add a "ver" command that shows the version.`, true},
+		{"Add a 'ver' command that prints the version", `add a "ver" command, which shows the version!`, false},
 		{"Add a 'dots' command that prints ten dots", "Add a dots command that prints ten dots", true},
-		{"Add a 'sum' command that prints 2+3", "Add the 'sum' command, which displays 2+3.", true},
+		{"Add a 'sum' command that prints 2+3", "Implement a 'sum' command that displays 2+3.", true},
+		{"Add a 'sum' command that prints 2+3", "Add the 'sum' command that displays 2+3", false},
 		{"Add a 'pad' command that prints '42'", "Add a ‘pad’ command that prints «42»", true},
 		// Any word more, less or other.
 		{"Add a 'time' command that prints the time", "Add a 'time' command that shows the current time in 12-hour format", false},
@@ -26,6 +29,7 @@ func TestEquivalent(t *testing.T) {
 		{"Add a 'dots' command that prints ten dots", "Add a 'dots' command that prints 10 dots", false},
 		{"Add 'clear' command to clear screen", "Add a 'cls' command", false},
 		{"Add 'clear' command to clear screen", "Add a 'clears' command to clear screen", false},
+		{"Add 'clear' command to clear screen", "add 'clear' command to clear screen.", true},
 		{"clear", "Add an erase command", false},
 		{"Add a reboot command", "Add a restart command", false},
 		{"Add a reboot command", "Add a command that restarts the shell", false},
@@ -68,6 +72,26 @@ func TestEquivalent(t *testing.T) {
 		{"Add a command", "Implement a new command", false},
 		{"Add a 'c' command that can add and subtract", "Add a 'c' command that can subtract", false},
 		{"Add a 'c' command that adds 1", "Add a 'c' command that add 1", false},
+		// The break tests' third round.
+		{"Add a print command that prints hello", "Add a show command that shows hello", false},
+		{"Add a print command that prints hello", "Add a display command that displays hello", false},
+		{"Add a command that prints the path of a command", "Add a which command that prints the path of a command", false},
+		{"OK is printed by an 'ok' command", "ok is printed by an 'ok' command", false},
+		{"Hello is shown at boot", "HELLO is shown at boot", false},
+		{"Add a 'letter' command that prints the letter A", "Add a 'letter' command that prints the letter a", false},
+		{"Add a 'e' command that prints The End", "Add a 'e' command that prints End", false},
+		{"Add a 'p' command that prints A B C", "Add a 'p' command that prints B C", false},
+		{"Add a 'w' command that prints Please wait", "Add a 'w' command that prints wait", false},
+		{"Add a 'k' command that prints that a key was pressed", "Add a 'k' command that prints which key was pressed", false},
+		{"Add a 'ls' command that lists the files that are hidden", "Add a 'ls' command that lists the files, which are hidden", false},
+		{"Add a 'c' command that prints hello in the current color", "Add a 'c' command that prints hello in color", false},
+		{"Add a 'scr' command that turns off the display", "Add a 'scr' command that turns off printing", false},
+		{"Add a 'fact' command that prints 5", "Add a 'fact' command that prints 5!", false},
+		{"Add a 'h' command that prints hello", "Add a 'h' command that prints hello...", false},
+		{"Add a 'hw' command that prints Hello World", "Add a 'hw' command that prints Hello, World", false},
+		{"Add a 'n' command that prints 1, 2, 3", "Add a 'n' command that prints 1 2 3", false},
+		{"Add a 'sp' command that prints 'a  b'", "Add a 'sp' command that prints 'a b'", false},
+		{"Add a 'sp' command that prints 'a\u00a0b'", "Add a 'sp' command that prints 'a b'", false},
 		{"", "", false},
 	} {
 		if got := Equivalent(c.a, c.b); got != c.want {
@@ -96,6 +120,33 @@ func TestGoalSimilarity(t *testing.T) {
 		}
 		if a, b := GoalSimilarity(c.a, c.b), GoalSimilarity(c.b, c.a); a != b {
 			t.Errorf("not symmetric: %q %q: %v %v", c.a, c.b, a, b)
+		}
+	}
+}
+
+// OneLine keeps what a goal quotes as written and puts the rest on one
+// line.
+func TestOneLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"Add a  'sp' command\tthat prints 'a  b'\n": "Add a 'sp' command that prints 'a  b'",
+		"  prints ‘ 42’  now ":                      "prints ‘ 42’ now",
+		"a\x1b[2Jb":                                 "a [2Jb",
+		"x 'a\tb' y":                                "x 'a b' y",
+	} {
+		if got := OneLine(in); got != want {
+			t.Errorf("OneLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// BenchmarkSplitGoalOpenQuotes is a goal of 20 KB of opening quote marks
+// that never close (a break test found SplitGoal quadratic on it).
+func BenchmarkSplitGoalOpenQuotes(b *testing.B) {
+	goal := "Add a " + strings.Repeat("« ", 10000) + "command"
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(SplitGoal(goal)) != 1 {
+			b.Fatal("split")
 		}
 	}
 }

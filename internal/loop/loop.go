@@ -35,7 +35,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/backend"
@@ -84,6 +83,11 @@ type Options struct {
 func Run(ctx context.Context, o Options) (*Report, error) {
 	if len(o.Goals) == 0 {
 		o.Goals = DefaultGoals
+	}
+	for i, g := range o.Goals {
+		if len(g) > feature.MaxGoal {
+			return nil, fmt.Errorf("loop: goal %d is %d bytes; a goal is at most %d: say what pxOS should do in a sentence or two", i+1, len(g), feature.MaxGoal)
+		}
 	}
 	o.Goals = dedupe(o.Goals)
 	if o.MaxIterations <= 0 {
@@ -352,20 +356,16 @@ func (r *runner) rollback(rows int, why string) {
 	r.base, r.pending = r.committed, nil
 }
 
-// dedupe puts each goal on one line (control characters and runs of
-// blanks become one space: a goal is recorded in block headers and scenario
-// files, one line each), and drops empty goals and repeats of a goal
-// (feature.SameGoal), keeping the first wording.
+// dedupe puts each goal on one line (feature.OneLine: control characters
+// become spaces, runs of blanks outside quotes one space; a goal is
+// recorded in block headers and scenario files, one line each), and drops
+// empty goals and repeats of a goal (feature.SameGoal), keeping the first
+// wording.
 func dedupe(goals []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, g := range goals {
-		g = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
-			if unicode.IsControl(r) {
-				return ' '
-			}
-			return r
-		}, g)), " ")
+		g = feature.OneLine(g)
 		k := feature.NormGoal(g)
 		if k == "" || seen[k] {
 			continue

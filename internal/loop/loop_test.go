@@ -415,3 +415,19 @@ func TestCancelDuringFinalSuite(t *testing.T) {
 		t.Errorf("goal %s, changed %v", rep.Goals[0].Result, rep.Changed)
 	}
 }
+
+// Offline, a goal nothing proven meets is no-solution without using up
+// --max-iterations: the eleventh is no-solution too, not "stopped".
+func TestNoSolutionIsNoIteration(t *testing.T) {
+	net := network(t)
+	var goals []string
+	for i := range 11 {
+		goals = append(goals, fmt.Sprintf("Add a 'zz%d' command that prints %d", i, i))
+	}
+	rep, _ := Run(context.Background(), Options{Workspace: workspace(t), Network: net, Provider: &gen.KB{Network: net}, Goals: goals})
+	for _, g := range rep.Goals {
+		if g.Result != ResultNoSolution {
+			t.Errorf("%q: %s: %s", g.Goal, g.Result, g.Note)
+		}
+	}
+}

@@ -111,7 +111,11 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 				g.TokensEstimated = g.TokensEstimated || a.TokensEstimated
 			}
 		}
-		r.calls += len(atts)
+		for _, a := range atts {
+			if a.Answered {
+				r.calls++ // --max-iterations counts answers, not "no solution" nor a refused request
+			}
+		}
 		attempt += len(atts)
 		if err != nil {
 			r.generateFailed(ctx, label, g, s, err)
