@@ -311,8 +311,8 @@ func FailureRecord(r Reflection) pixnet.Record {
 		Body: b.String(), Payload: payload}
 }
 
-// Reflections returns the reflections recorded for goal (SameGoal), newest
-// first, each error once.
+// Reflections returns the reflections recorded for goal or an equivalent
+// one (feature.Equivalent), newest first, each error once.
 func Reflections(net *pixnet.Store, goal string) []Reflection {
 	if net == nil {
 		return nil
@@ -325,7 +325,7 @@ func Reflections(net *pixnet.Store, goal string) []Reflection {
 			continue
 		}
 		var r Reflection
-		if json.Unmarshal(recs[i].Payload, &r) != nil || r.Phase == "" || !feature.SameGoal(r.Goal, goal) || seen[r.Error] {
+		if json.Unmarshal(recs[i].Payload, &r) != nil || r.Phase == "" || !feature.Equivalent(r.Goal, goal) || seen[r.Error] {
 			continue
 		}
 		seen[r.Error] = true
