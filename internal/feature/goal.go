@@ -66,12 +66,13 @@ func SplitGoal(goal string) []GoalPart {
 // or two, recorded on one line of the commands file.
 const MaxGoal = 1000
 
-// OneLine puts a goal on one line as it is recorded: control characters
-// become spaces, and runs of blanks outside quotes one space; what a goal
-// quotes keeps its blanks (' 42' and '  42' are different goals).
+// OneLine puts a goal on one line as it is recorded: line breaks and other
+// control characters but tabs become spaces, and runs of blanks outside
+// quotes one space; what a goal quotes keeps its blanks and tabs (' 42',
+// '  42' and 'a<TAB>b' are different goals).
 func OneLine(goal string) string {
 	goal = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) && r != '\t' || r == '\u2028' || r == '\u2029' {
 			return ' '
 		}
 		return r
@@ -103,9 +104,10 @@ type goalWord struct {
 	quoted bool
 }
 
-// goalWords splits a goal into words (strings.Fields outside quotes, with
-// curly apostrophes made straight: user’s is user's) and quoted parts
-// (SplitGoal's Raw).
+// goalWords splits a goal into words (strings.Fields outside quotes) and
+// quoted parts (SplitGoal's Raw), each as written — except that a curly
+// apostrophe between two letters is a straight one (user’s is user's):
+// quote marks that stand for themselves ("prints 5\"", "prints «") count.
 func goalWords(goal string) []goalWord {
 	var out []goalWord
 	for _, p := range SplitGoal(goal) {
@@ -114,12 +116,13 @@ func goalWords(goal string) []goalWord {
 			continue
 		}
 		for _, w := range strings.Fields(p.Text) {
-			out = append(out, goalWord{strings.Map(func(r rune) rune {
-				if strings.ContainsRune(closeQuotes, r) || strings.ContainsRune(openQuotes, r) {
-					return '\''
+			rs := []rune(w)
+			for i := 1; i+1 < len(rs); i++ {
+				if rs[i] == '’' && unicode.IsLetter(rs[i-1]) && unicode.IsLetter(rs[i+1]) {
+					rs[i] = '\''
 				}
-				return r
-			}, w), false})
+			}
+			out = append(out, goalWord{string(rs), false})
 		}
 	}
 	return out
@@ -130,43 +133,51 @@ func goalWords(goal string) []goalWord {
 var openingWords = map[string]bool{"add": true, "implement": true, "create": true}
 
 // identityWords are a goal's words as its identity (NormGoal) compares
-// them: an opening word lower-cased ("Add", "add"), a single final full
-// stop dropped (the sentence's end; "..." stays), everything else as
-// written.
+// them: an opening word lower-cased ("Add", "add"), a full stop after a
+// final word of letters dropped (the sentence's end: "screen." is screen;
+// "3.", "v1." and "..." stay), everything else as written.
 func identityWords(goal string) []goalWord {
 	ws := goalWords(goal)
 	if len(ws) > 0 && !ws[0].quoted && openingWords[strings.ToLower(ws[0].text)] {
 		ws[0].text = strings.ToLower(ws[0].text)
 	}
 	if n := len(ws) - 1; n >= 0 && !ws[n].quoted {
-		if t := strings.TrimSuffix(ws[n].text, "."); t != "" && !strings.HasSuffix(t, ".") {
+		if t, ok := strings.CutSuffix(ws[n].text, "."); ok && t != "" && !strings.ContainsFunc(t, func(r rune) bool { return !unicode.IsLetter(r) }) {
 			ws[n].text = t
 		}
 	}
 	return ws
 }
 
-// NormGoal is a goal's identity: its words (blanks outside quotes are one
-// space), an opening "Add", "Implement" or "Create" in any case, quote
-// marks made alike, and a final full stop dropped — so "Add 'help'
-// command." and "add ‘help’ command" are one goal. Everything else counts:
+// key is a word as identity and equivalence compare it: tagged with what
+// it is, so that no unquoted word ("'hello", an unclosed quote) can equal
+// a quoted part ('hello').
+func (w goalWord) key() string {
+	if w.quoted {
+		return "q\x1f" + w.text
+	}
+	return "w\x1f" + w.text
+}
+
+// NormGoal is a goal's identity, a key to compare goals by (not to show):
+// its words and quoted parts (blanks outside quotes are one space, the
+// marks around a quoted part are alike), an opening "Add", "Implement" or
+// "Create" in any case, and a full stop after a final word of letters set
+// aside — so "Add 'help' command." and "add ‘help’ command" are one goal. Everything else counts:
 // case ('HELP' is not 'help', "prints OK" is not "prints ok", "OK is
 // printed" is not "ok is printed"), blanks inside quotes (' 42' is not
 // '42', 'a  b' is not 'a b'), punctuation ("prints 5!" is not "prints 5",
-// "Hello, World" is not "Hello World") and symbols ("prints +" is not
-// "prints -"). Two goals that differ in a word are different goals,
+// "Hello, World" is not "Hello World", "prints 3." is not "prints 3"),
+// quote marks that stand for themselves ("prints 5\"" is not "prints 5'")
+// and symbols ("prints +" is not "prints -"). Two goals that differ in a word are different goals,
 // however many words they share; this errs towards two goals, never
 // towards a false "present".
 func NormGoal(goal string) string {
-	var parts []string
+	var keys []string
 	for _, w := range identityWords(goal) {
-		if w.quoted {
-			parts = append(parts, `"`+w.text+`"`)
-			continue
-		}
-		parts = append(parts, w.text)
+		keys = append(keys, w.key())
 	}
-	return strings.Join(parts, " ")
+	return strings.Join(keys, "\x1e")
 }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' }

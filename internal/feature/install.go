@@ -327,7 +327,7 @@ func (b *Base) verify(inst *Installation) error {
 func render(inst *Installation) []byte {
 	f := inst.Spec
 	var w bytes.Buffer
-	fmt.Fprintf(&w, "\n# ==== feature %s: %s\n", f.Name, oneLine(f.Goal))
+	fmt.Fprintf(&w, "\n# ==== feature %s: %s\n", f.Name, OneLine(f.Goal))
 	fmt.Fprintf(&w, "COMMENT feature %s at 0x%04X-0x%04X (%d bytes)", f.Name, inst.Addr, inst.End-1, inst.End-inst.Addr)
 	if len(inst.Hooks) > 0 {
 		var hs []string
@@ -347,8 +347,6 @@ func render(inst *Installation) []byte {
 	fmt.Fprintf(&w, "# ==== end of feature %s\n", f.Name)
 	return w.Bytes()
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func lineText(src []byte, line int) string {
 	if line < 1 {

@@ -50,37 +50,58 @@ func Equivalent(a, b string) bool {
 }
 
 // MeaningWords returns a goal's words as Equivalent compares them, in
-// order: its identity's words (see NormGoal: every word as written, case,
-// punctuation, numbers, symbols and quoted blanks included; an opening
-// "Add", "Implement" or "Create" and a final full stop aside), where only
-// these differences of wording are set aside, none of which can change
-// what is asked:
-//   - the command word: a word right before "command" or "commands", quoted
-//     or not, is that command's name, exactly ('time' command is time
-//     command; a show command is not a print command);
-//   - "prints", "shows" and "displays" are one verb (not "print", "show",
-//     "display", which may be nouns: "turns off the display");
-//   - "current" right before "time" or "date" ("the current time" is the
-//     time).
+// order: its identity's words (see NormGoal: every word as written — case,
+// punctuation, numbers, symbols, quote marks that stand for themselves —
+// and every quoted part with its blanks; an opening "Add", "Implement" or
+// "Create" and a sentence's final full stop aside), where only these
+// differences of wording are set aside, none of which can change what is
+// asked:
+//   - the command word a goal opens with: "Add a 'time' command" is "Add
+//     a time command" (the word right before "command" or "commands" as
+//     the goal's second or third word, after the opening word and an
+//     article, and not a word that describes it: "a new command"; elsewhere — "prints Unknown 'foo' command", "repeats the
+//     last command" — quotes are what they say);
+//   - "prints", "shows" and "displays", as written in lower case, are one
+//     verb, except before "cursor" ("shows the cursor" makes it visible);
+//   - "current" right before "time" or "date", in lower case ("the
+//     current time" is the time; "prints Current Time" prints a label).
+//
+// Each word is tagged with what it is (quoted part, word, command word),
+// so an unclosed quote ("'hello") never equals a quoted part ('hello').
 func MeaningWords(goal string) []string {
 	ws := identityWords(goal)
+	cmd := -1 // the index of the opening command word, if any
+	if len(ws) > 1 && !ws[0].quoted && openingWords[ws[0].text] {
+		i := 1
+		if !ws[1].quoted && (ws[1].text == "a" || ws[1].text == "an" || ws[1].text == "the") {
+			i = 2
+		}
+		if i+1 < len(ws) && !ws[i+1].quoted && commandNoun(ws[i+1].text) && ws[i].text != "" && !strings.ContainsFunc(ws[i].text, unicode.IsSpace) &&
+			(ws[i].quoted || !notNames[strings.ToLower(ws[i].text)]) {
+			cmd = i
+		}
+	}
 	var out []string
 	for i, w := range ws {
-		text := w.text
-		isCmd := i+1 < len(ws) && !ws[i+1].quoted && commandNoun(ws[i+1].text) && (!w.quoted || !strings.ContainsFunc(text, unicode.IsSpace)) && text != ""
+		next := ""
+		if i+1 < len(ws) && !ws[i+1].quoted {
+			next = ws[i+1].text
+		}
+		after := next // the word after an article
+		if (next == "the" || next == "a") && i+2 < len(ws) && !ws[i+2].quoted {
+			after = ws[i+2].text
+		}
 		switch {
-		case i == 0 && !w.quoted && openingWords[text]:
+		case i == 0 && !w.quoted && openingWords[w.text]:
 			continue
-		case isCmd:
-			out = append(out, "cmd:"+text)
-		case w.quoted:
-			out = append(out, "'"+text)
-		case showVerbs[text]:
-			out = append(out, "prints")
-		case strings.EqualFold(text, "current") && i+1 < len(ws) && !ws[i+1].quoted && timeWords[strings.ToLower(ws[i+1].text)]:
+		case i == cmd:
+			out = append(out, "c\x1f"+w.text)
+		case !w.quoted && showVerbs[w.text] && after != "cursor":
+			out = append(out, "w\x1fprints")
+		case !w.quoted && w.text == "current" && (next == "time" || next == "date"):
 			continue
 		default:
-			out = append(out, text)
+			out = append(out, w.key())
 		}
 	}
 	return out
@@ -93,12 +114,14 @@ func commandNoun(w string) bool {
 	return w == "command" || w == "commands"
 }
 
+// notNames are words that, unquoted before "command", describe it rather
+// than name it ("Add a new command that ...").
+var notNames = map[string]bool{"new": true, "shell": true, "simple": true, "basic": true, "this": true, "that": true, "another": true,
+	"custom": true, "single": true, "small": true, "builtin": true, "built-in": true, "extra": true, "second": true, "first": true}
+
 // showVerbs are the verbs of showing text in the third person, one meaning
-// on a text screen; timeWords what "current" says nothing about.
-var (
-	showVerbs = map[string]bool{"prints": true, "shows": true, "displays": true}
-	timeWords = map[string]bool{"time": true, "date": true, "time.": true, "date.": true}
-)
+// on a text screen.
+var showVerbs = map[string]bool{"prints": true, "shows": true, "displays": true}
 
 // ContentWords returns the words of a goal that say what it is about, in
 // order, loosely: for ranking (GoalSimilarity) and search queries, never

@@ -20,7 +20,8 @@ func TestEquivalent(t *testing.T) {
 		{"Add a 'ver' command that prints the version", `add a "ver" command that shows the version.`, true},
 		{"Add a 'ver' command that prints the version", `add a "ver" command, which shows the version!`, false},
 		{"Add a 'dots' command that prints ten dots", "Add a dots command that prints ten dots", true},
-		{"Add a 'sum' command that prints 2+3", "Implement a 'sum' command that displays 2+3.", true},
+		{"Add a 'sum' command that prints 2+3", "Implement a 'sum' command that displays 2+3", true},
+		{"Add a 'sum' command that prints 2+3", "Add a 'sum' command that prints 2+3.", false},
 		{"Add a 'sum' command that prints 2+3", "Add the 'sum' command that displays 2+3", false},
 		{"Add a 'pad' command that prints '42'", "Add a ‘pad’ command that prints «42»", true},
 		// Any word more, less or other.
@@ -92,6 +93,22 @@ func TestEquivalent(t *testing.T) {
 		{"Add a 'n' command that prints 1, 2, 3", "Add a 'n' command that prints 1 2 3", false},
 		{"Add a 'sp' command that prints 'a  b'", "Add a 'sp' command that prints 'a b'", false},
 		{"Add a 'sp' command that prints 'a\u00a0b'", "Add a 'sp' command that prints 'a b'", false},
+		// The fourth round.
+		{"Add a 'ft' command that prints 5'", "Add a 'ft' command that prints 5\"", false},
+		{"Add a 'sq' command that prints \"'\"", "Add a 'sq' command that prints '\"'", false},
+		{"Add a 'q' command that prints «", "Add a 'q' command that prints `", false},
+		{"Add an 'hh' command that prints 'hello'", "Add an 'hh' command that prints 'hello", false},
+		{"Add an 'xx' command that prints Unknown foo command", "Add an 'xx' command that prints Unknown 'foo' command", false},
+		{"Add a 'r' command that repeats the last command", "Add a 'r' command that repeats the 'last' command", false},
+		{"Add a new command that prints hello", "Add a 'new' command that prints hello", false},
+		{"Add a shell command that prints hello", "Add a 'shell' command that prints hello", false},
+		{"Add a 'c' command that shows the cursor", "Add a 'c' command that prints the cursor", false},
+		{"Add a 'l' command that prints Current Time", "Add a 'l' command that prints Time", false},
+		{"Add a 'n' command that prints 3.", "Add a 'n' command that prints 3", false},
+		{"Add a 'v' command that prints v1.", "Add a 'v' command that prints v1", false},
+		{"Add a 'c' command that clears the screen.", "Add a 'c' command that clears the screen", true},
+		{"Make the user’s line longer", "Make the user's line longer", true},
+		{"Make the users' line longer", "Make the user's line longer", false},
 		{"", "", false},
 	} {
 		if got := Equivalent(c.a, c.b); got != c.want {
@@ -131,7 +148,8 @@ func TestOneLine(t *testing.T) {
 		"Add a  'sp' command\tthat prints 'a  b'\n": "Add a 'sp' command that prints 'a  b'",
 		"  prints ‘ 42’  now ":                      "prints ‘ 42’ now",
 		"a\x1b[2Jb":                                 "a [2Jb",
-		"x 'a\tb' y":                                "x 'a b' y",
+		"x 'a\tb' y":                                "x 'a\tb' y",
+		"x 'a\nb' y":                                "x 'a b' y",
 	} {
 		if got := OneLine(in); got != want {
 			t.Errorf("OneLine(%q) = %q, want %q", in, got, want)

@@ -271,3 +271,24 @@ func TestMutedRefuses(t *testing.T) {
 		}
 	}
 }
+
+// A block header records a goal as written: blanks inside quotes stay, so
+// a goal that differs only there is not recorded by it.
+func TestHeaderKeepsQuotedBlanks(t *testing.T) {
+	help := *byName(t, allSpecs(t), "help")
+	help.Goal = "Add a 'sp' command that prints 'a  b'\tnow"
+	b, _, err := v1Base(t).InstallAll([]*Spec{byName(t, allSpecs(t), "command_parser"), &help})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bl := Blocks(b.Src)
+	if got := bl[len(bl)-1].Goal; got != "Add a 'sp' command that prints 'a  b' now" {
+		t.Errorf("header goal %q", got)
+	}
+	if _, ok := b.Recorded("Add a 'sp' command that prints 'a b' now"); ok {
+		t.Error("'a b' is recorded by the block of 'a  b'")
+	}
+	if _, ok := b.Recorded("Add a 'sp' command that prints 'a  b' now"); !ok {
+		t.Error("the goal is not recorded by its own block")
+	}
+}

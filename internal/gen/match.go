@@ -106,7 +106,7 @@ func cosine(a, b []float32) float64 {
 // requirements, assembly and scenario, nothing else.
 func solutionItem(s Scored) (label, text string) {
 	sp := s.Spec
-	label = "#" + strconv.FormatUint(s.RecordID, 10) + " solution: " + sp.Name + " — " + oneLine(sp.Goal)
+	label = "#" + strconv.FormatUint(s.RecordID, 10) + " solution: " + sp.Name + " — " + feature.OneLine(sp.Goal)
 	var b strings.Builder
 	b.WriteString("Hooks: " + hookText(sp.Hooks) + "; requires: " + listOr(sp.Requires, "nothing") + "\n")
 	b.WriteString("Assembly:\n" + strings.TrimRight(string(sp.Source), "\n") + "\n")

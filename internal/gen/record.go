@@ -113,7 +113,7 @@ func SolutionRecord(s *feature.Spec, state SolutionState, pv Provenance, tags ..
 		fmt.Fprintf(&b, "Evidence: %s\n", e)
 	}
 	fmt.Fprintf(&b, "\nAssembly:\n%s\nScenario:\n%s", strings.TrimRight(string(s.Source), "\n")+"\n", s.Scenario)
-	return pixnet.Record{Kind: pixnet.KindSolution, Tags: tags, Title: "solution: " + s.Name + " — " + oneLine(s.Goal), Body: b.String(), Payload: payload}
+	return pixnet.Record{Kind: pixnet.KindSolution, Tags: tags, Title: "solution: " + s.Name + " — " + feature.OneLine(s.Goal), Body: b.String(), Payload: payload}
 }
 
 // by says who wrote a solution and in how many attempts.
@@ -282,7 +282,7 @@ const (
 func FailureRecord(r Reflection) pixnet.Record {
 	// Errors quote the answer, and screens are guest memory: what a
 	// person may read must not move their terminal.
-	r.Goal, r.Tried, r.Error = llm.Printable(oneLine(r.Goal)), llm.Printable(r.Tried), llm.Printable(r.Error)
+	r.Goal, r.Tried, r.Error = llm.Printable(feature.OneLine(r.Goal)), llm.Printable(r.Tried), llm.Printable(r.Error)
 	r.Screen = slices.Clone(r.Screen)
 	for i, row := range r.Screen {
 		r.Screen[i] = llm.Printable(row)

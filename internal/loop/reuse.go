@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
 )
 
@@ -53,7 +54,7 @@ func (r *runner) reuse(ctx context.Context, goal string) *GoalReport {
 			r.rep.Goals = r.rep.Goals[:rows]
 			return nil
 		}
-		notes = append(notes, fmt.Sprintf("solution #%d (%s, proven for %q) %s: %s", c.RecordID, c.Spec.Name, oneLineGoal(c.Spec.Goal), g.Result, firstLine(g.Note)))
+		notes = append(notes, fmt.Sprintf("solution #%d (%s, proven for %q) %s: %s", c.RecordID, c.Spec.Name, feature.OneLine(c.Spec.Goal), g.Result, firstLine(g.Note)))
 		for _, a := range g.Attempts {
 			a.Phase = "reuse"
 			r.tried[goal] = append(r.tried[goal], a)
@@ -71,5 +72,3 @@ func (r *runner) reuse(ctx context.Context, goal string) *GoalReport {
 	}
 	return nil
 }
-
-func oneLineGoal(g string) string { return strings.Join(strings.Fields(g), " ") }

@@ -247,7 +247,7 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		g.Result = ResultPassed
 		if st.Reuse != 0 {
 			g.Reused = st.Reuse
-			g.Note = fmt.Sprintf("reused solution #%d, proven for %q, proven again here; no model asked", st.Reuse, oneLineGoal(st.reuseOf))
+			g.Note = fmt.Sprintf("reused solution #%d, proven for %q, proven again here; no model asked", st.Reuse, feature.OneLine(st.reuseOf))
 			if feature.SameGoal(st.reuseOf, st.Record) {
 				g.Note = fmt.Sprintf("reused solution #%d, proven for this goal before, proven again here; no model asked", st.Reuse)
 			}
