@@ -319,13 +319,17 @@ func Reflections(net *pixnet.Store, goal string) []Reflection {
 	}
 	recs := net.Records()
 	seen := map[string]bool{}
+	want := feature.MeaningWords(goal) // feature.Equivalent, the goal's side once
+	if len(want) == 0 {
+		return nil
+	}
 	var out []Reflection
 	for i := len(recs) - 1; i >= 0; i-- {
 		if recs[i].Kind != pixnet.KindFailure || len(recs[i].Payload) == 0 {
 			continue
 		}
 		var r Reflection
-		if json.Unmarshal(recs[i].Payload, &r) != nil || r.Phase == "" || !feature.Equivalent(r.Goal, goal) || seen[r.Error] {
+		if json.Unmarshal(recs[i].Payload, &r) != nil || r.Phase == "" || !slices.Equal(feature.MeaningWords(r.Goal), want) || seen[r.Error] {
 			continue
 		}
 		seen[r.Error] = true
