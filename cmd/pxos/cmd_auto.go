@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -63,6 +64,9 @@ without and with the feature, before/after screenshots, byte maps).`,
 				goals[i] = strings.TrimSpace(goals[i])
 				if goals[i] == "" {
 					return usagef("auto: goal %d is empty: say what pxOS should do, e.g. --goals \"Add a 'ver' command\"", i+1)
+				}
+				if !utf8.ValidString(goals[i]) {
+					return usagef("auto: goal %d is not valid UTF-8 text", i+1)
 				}
 				if len(goals[i]) > feature.MaxGoal {
 					return usagef("auto: goal %d is %d bytes; a goal is at most %d: say what pxOS should do in a sentence or two", i+1, len(goals[i]), feature.MaxGoal)

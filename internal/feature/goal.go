@@ -17,43 +17,58 @@ const (
 // GoalPart is a piece of a goal's text: a part it quotes (without the
 // quote marks), or the text between quoted parts.
 type GoalPart struct {
-	Text   string // a quoted part without blanks around it
-	Raw    string // a quoted part exactly as quoted (blanks count: ' 42' is not '42')
+	Text   string
+	Raw    string // a quoted part exactly as quoted (as Text: a quoted part has no blanks around it)
 	Quoted bool
 	Marks  [2]rune // a quoted part's opening and closing quote marks
 }
 
 // SplitGoal splits a goal into its quoted parts and the text between. A
 // quote opens only where a word does not go on ("the user's line" quotes
-// nothing) and closes at the first closing mark that no word character
-// follows. It takes time linear in the goal's length.
+// nothing) and closes at the first closing mark of its pair (' with ' or
+// ’, ‘ with ’ or ', " with ", “ with ” or ", « with », 「 with 」, ` with
+// `) that no word character follows; and what it quotes neither starts nor
+// ends with a blank (in "prints ' and "" and "prints « and »" the marks
+// are text to print, not quotes). It takes time linear in the goal's
+// length.
 func SplitGoal(goal string) []GoalPart {
 	rs := []rune(goal)
-	// next[i] is the first closing mark at or after i that ends a quoted
-	// part, or -1: one pass from the end, so that a goal of many opening
-	// marks without their closing ones costs no more than a plain one.
-	next := make([]int, len(rs)+1)
-	next[len(rs)] = -1
-	for i := len(rs) - 1; i >= 0; i-- {
-		next[i] = next[i+1]
-		if strings.ContainsRune(closeQuotes, rs[i]) && (i+1 == len(rs) || !isWordRune(rs[i+1])) {
-			next[i] = i
+	// next[c][i] is the first closing mark c at or after i that may end a
+	// quoted part, or -1: one pass from the end per mark, so that a goal
+	// of many opening marks without their closing ones costs no more than
+	// a plain one.
+	next := map[rune][]int{}
+	for _, c := range closeQuotes {
+		n := make([]int, len(rs)+1)
+		n[len(rs)] = -1
+		for i := len(rs) - 1; i >= 0; i-- {
+			n[i] = n[i+1]
+			if rs[i] == c && (i+1 == len(rs) || !isWordRune(rs[i+1])) {
+				n[i] = i
+			}
 		}
+		next[c] = n
 	}
 	var out []GoalPart
 	start := 0
 	for i := 0; i < len(rs); i++ {
-		if !strings.ContainsRune(openQuotes, rs[i]) || i > 0 && isWordRune(rs[i-1]) {
+		closers, ok := quotePairs[rs[i]]
+		if !ok || i > 0 && isWordRune(rs[i-1]) {
 			continue
 		}
-		j := next[i+1]
-		if j <= i+1 {
+		j := -1
+		for _, c := range closers {
+			if k := next[c][i+1]; k >= 0 && (j < 0 || k < j) {
+				j = k
+			}
+		}
+		if j <= i+1 || unicode.IsSpace(rs[i+1]) || unicode.IsSpace(rs[j-1]) {
 			continue
 		}
 		if start < i {
 			out = append(out, GoalPart{Text: string(rs[start:i])})
 		}
-		out = append(out, GoalPart{Text: strings.TrimSpace(string(rs[i+1 : j])), Raw: string(rs[i+1 : j]), Quoted: true, Marks: [2]rune{rs[i], rs[j]}})
+		out = append(out, GoalPart{Text: string(rs[i+1 : j]), Raw: string(rs[i+1 : j]), Quoted: true, Marks: [2]rune{rs[i], rs[j]}})
 		start, i = j+1, j
 	}
 	if start < len(rs) {
@@ -61,6 +76,10 @@ func SplitGoal(goal string) []GoalPart {
 	}
 	return out
 }
+
+// quotePairs maps each opening quote mark to the closing marks that end
+// what it opens.
+var quotePairs = map[rune]string{'\'': "'’", '‘': "’'", '"': "\"", '“': "”\"", '«': "»", '「': "」", '`': "`"}
 
 // MaxGoal is the longest goal, in bytes, pxos takes: a goal is a sentence
 // or two, recorded on one line of the commands file.

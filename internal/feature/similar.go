@@ -59,10 +59,12 @@ func Equivalent(a, b string) bool {
 //   - the command word a goal opens with: "Add a 'time' command" is "Add
 //     a time command" (the word right before "command" or "commands" as
 //     the goal's second or third word, after the opening word and an
-//     article, and not a word that describes it: "a new command"; elsewhere — "prints Unknown 'foo' command", "repeats the
+//     article; an unquoted one in lower case and not a word that describes
+//     it: "a new command", "a Hello command"; elsewhere — "prints Unknown 'foo' command", "repeats the
 //     last command" — quotes are what they say);
 //   - "prints", "shows" and "displays", as written in lower case, are one
-//     verb, except before "cursor" ("shows the cursor" makes it visible);
+//     verb, except with "cursor" in the next four words ("shows the text
+//     cursor" makes it visible);
 //   - "current" right before "time" or "date", in lower case ("the
 //     current time" is the time; "prints Current Time" prints a label).
 //
@@ -77,7 +79,7 @@ func MeaningWords(goal string) []string {
 			i = 2
 		}
 		if i+1 < len(ws) && !ws[i+1].quoted && commandNoun(ws[i+1].text) && ws[i].text != "" && !strings.ContainsFunc(ws[i].text, unicode.IsSpace) &&
-			(ws[i].quoted || !notNames[strings.ToLower(ws[i].text)]) {
+			(ws[i].quoted || ws[i].text == strings.ToLower(ws[i].text) && !notNames[ws[i].text]) {
 			cmd = i
 		}
 	}
@@ -87,16 +89,13 @@ func MeaningWords(goal string) []string {
 		if i+1 < len(ws) && !ws[i+1].quoted {
 			next = ws[i+1].text
 		}
-		after := next // the word after an article
-		if (next == "the" || next == "a") && i+2 < len(ws) && !ws[i+2].quoted {
-			after = ws[i+2].text
-		}
+
 		switch {
 		case i == 0 && !w.quoted && openingWords[w.text]:
 			continue
 		case i == cmd:
 			out = append(out, "c\x1f"+w.text)
-		case !w.quoted && showVerbs[w.text] && after != "cursor":
+		case !w.quoted && showVerbs[w.text] && !cursorNear(ws[i+1:]):
 			out = append(out, "w\x1fprints")
 		case !w.quoted && w.text == "current" && (next == "time" || next == "date"):
 			continue
@@ -118,6 +117,21 @@ func commandNoun(w string) bool {
 // than name it ("Add a new command that ...").
 var notNames = map[string]bool{"new": true, "shell": true, "simple": true, "basic": true, "this": true, "that": true, "another": true,
 	"custom": true, "single": true, "small": true, "builtin": true, "built-in": true, "extra": true, "second": true, "first": true}
+
+// cursorNear reports whether the cursor is among the next four words
+// ("shows the text cursor", "shows its cursor,"): showing the cursor is
+// making it visible, not printing it.
+func cursorNear(ws []goalWord) bool {
+	for i, w := range ws {
+		if i == 4 {
+			break
+		}
+		if strings.Contains(strings.ToLower(w.text), "cursor") {
+			return true
+		}
+	}
+	return false
+}
 
 // showVerbs are the verbs of showing text in the third person, one meaning
 // on a text screen.

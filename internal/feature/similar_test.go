@@ -109,6 +109,13 @@ func TestEquivalent(t *testing.T) {
 		{"Add a 'c' command that clears the screen.", "Add a 'c' command that clears the screen", true},
 		{"Make the user’s line longer", "Make the user's line longer", true},
 		{"Make the users' line longer", "Make the user's line longer", false},
+		// The fifth round.
+		{"Add a 'q' command that prints \" and '", "Add a 'q' command that prints ' and \"", false},
+		{"Add a 'q' command that prints « and »", "Add a 'q' command that prints \" and \"", false},
+		{"Add a 'q' command that prints ' or '", "Add a 'q' command that prints \" or \"", false},
+		{"Add a Hello command", "Add a 'Hello' command", false},
+		{"Add a 'c' command that shows the text cursor", "Add a 'c' command that prints the text cursor", false},
+		{"Add a 'c' command that shows its cursor,", "Add a 'c' command that prints its cursor,", false},
 		{"", "", false},
 	} {
 		if got := Equivalent(c.a, c.b); got != c.want {

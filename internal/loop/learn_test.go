@@ -353,3 +353,25 @@ func TestReuseNeverChangesMeaning(t *testing.T) {
 		t.Error("the commands file changed")
 	}
 }
+
+// A goal that names its command is present only through a feature that
+// adds that command: "Add a greeting command", met by a command hello, does
+// not make "Add a 'greeting' command" present (typing greeting at the image
+// says Unknown command), and offline it is not met either.
+func TestPresenceNeedsTheCommand(t *testing.T) {
+	learned := "Add a greeting command that prints Hello"
+	srv, _ := serve(t, planJSON(map[string]string{"goal": learned}), routed{"greeting", []string{cmdAnswer("hello", "hello", "Hello", "Hello")}})
+	net := network(t)
+	ws := workspace(t, "command_parser")
+	if _, err := Run(context.Background(), openaiOptions(t, srv, ws, net, learned)); err != nil {
+		t.Fatal(err)
+	}
+	goal := "Add a 'greeting' command that prints Hello"
+	rep, err := Run(context.Background(), Options{Workspace: ws, Network: net, Provider: &gen.KB{Network: net}, Goals: []string{goal}})
+	if err == nil || rep.Goals[len(rep.Goals)-1].Result == ResultPresent || rep.Goals[len(rep.Goals)-1].Result == ResultPassed {
+		g := rep.Goals[len(rep.Goals)-1]
+		t.Fatalf("%q: %s (%s)", goal, g.Result, g.Note)
+	}
+	r := onImage(t, ws, sc(`type "greeting\n"`, `expect "Unknown command: greeting"`))
+	mustPass(t, "greeting is no command", r)
+}

@@ -35,6 +35,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/backend"
@@ -85,6 +86,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		o.Goals = DefaultGoals
 	}
 	for i, g := range o.Goals {
+		if !utf8.ValidString(g) {
+			return nil, fmt.Errorf("loop: goal %d is not valid UTF-8 text", i+1)
+		}
 		if len(g) > feature.MaxGoal {
 			return nil, fmt.Errorf("loop: goal %d is %d bytes; a goal is at most %d: say what pxOS should do in a sentence or two", i+1, len(g), feature.MaxGoal)
 		}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/pxos-dev/pxos/internal/evidence"
@@ -47,7 +48,7 @@ func (r *runner) presence(ctx context.Context, goal string) *evidence.Presence {
 	tried := map[uint64]bool{}
 	for _, sol := range gen.ProvenFor(r.o.Network, goal) {
 		tried[sol.RecordID] = true
-		if p := r.provenHere(ctx, sol); p != nil {
+		if p := r.provenHere(ctx, sol, goal); p != nil {
 			return p
 		}
 	}
@@ -55,7 +56,7 @@ func (r *runner) presence(ctx context.Context, goal string) *evidence.Presence {
 		if tried[c.RecordID] {
 			continue
 		}
-		if p := r.provenHere(ctx, c.Solution); p != nil {
+		if p := r.provenHere(ctx, c.Solution, goal); p != nil {
 			p.For = c.Spec.Goal
 			return p
 		}
@@ -70,7 +71,11 @@ func (r *runner) presence(ctx context.Context, goal string) *evidence.Presence {
 // the build (its commands answered first by entries that do nothing, its
 // events taken first by handlers that pass them on or swallow them): then
 // the scenario sees what the build does for this goal, not an accident.
-func (r *runner) provenHere(ctx context.Context, sol gen.Solution) *evidence.Presence {
+//
+// A goal that names its command words (gen.GoalCommands: "Add a 'time'
+// command") is present only through a solution that adds those very
+// words, as an answer for it must.
+func (r *runner) provenHere(ctx context.Context, sol gen.Solution, goal string) *evidence.Presence {
 	for _, req := range sol.Spec.Requires {
 		if !r.base.Present(req) {
 			return nil
@@ -88,6 +93,14 @@ func (r *runner) provenHere(ctx context.Context, sol gen.Solution) *evidence.Pre
 	inst, err := r.scratchInstall(sol.Spec)
 	if err != nil {
 		return nil
+	}
+	if want := gen.GoalCommands(goal); len(want) > 0 {
+		have := feature.CommandWords(inst)
+		for _, w := range want {
+			if !slices.Contains(have, w) {
+				return nil
+			}
+		}
 	}
 	variants, err := feature.Stubs(inst, r.base)
 	if err != nil || len(variants) == 0 {
