@@ -59,9 +59,10 @@ func Equivalent(a, b string) bool {
 //   - the command word a goal opens with: "Add a 'time' command" is "Add
 //     a time command" (the word right before "command" or "commands" as
 //     the goal's second or third word, after the opening word and an
-//     article; an unquoted one in lower case and not a word that describes
-//     it: "a new command", "a Hello command"; elsewhere — "prints Unknown 'foo' command", "repeats the
-//     last command" — quotes are what they say);
+//     article; unquoted, only in lower case and not a word that describes
+//     it, as in "a new command" or "a Hello command"; elsewhere, as in
+//     "prints Unknown 'foo' command" or "repeats the last command", quotes
+//     are what they say);
 //   - "prints", "shows" and "displays", as written in lower case, are one
 //     verb, except with "cursor" in the next four words ("shows the text
 //     cursor" makes it visible);
@@ -89,7 +90,6 @@ func MeaningWords(goal string) []string {
 		if i+1 < len(ws) && !ws[i+1].quoted {
 			next = ws[i+1].text
 		}
-
 		switch {
 		case i == 0 && !w.quoted && openingWords[w.text]:
 			continue
