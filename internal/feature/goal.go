@@ -10,27 +10,25 @@ import (
 // The quote marks a goal may quote with, opening and closing (straight,
 // curly, guillemets, corner brackets, backquote).
 const (
-	openQuotes  = "'\"‘“«「`"
-	closeQuotes = "'\"’”»」`"
+	openQuotes  = "'\"‘‚“„«»‹›「`"
+	closeQuotes = "'\"‘’“”«»‹›」`"
 )
 
 // GoalPart is a piece of a goal's text: a part it quotes (without the
 // quote marks), or the text between quoted parts.
 type GoalPart struct {
-	Text   string
-	Raw    string // a quoted part exactly as quoted (as Text: a quoted part has no blanks around it)
+	Text   string // a quoted part without blanks around it
+	Raw    string // a quoted part exactly as quoted (blanks count: ' 42' is not '42')
 	Quoted bool
 	Marks  [2]rune // a quoted part's opening and closing quote marks
 }
 
 // SplitGoal splits a goal into its quoted parts and the text between. A
 // quote opens only where a word does not go on ("the user's line" quotes
-// nothing) and closes at the first closing mark of its pair (' with ' or
-// ’, ‘ with ’ or ', " with ", “ with ” or ", « with », 「 with 」, ` with
-// `) that no word character follows; and what it quotes neither starts nor
-// ends with a blank (in "prints ' and "" and "prints « and »" the marks
-// are text to print, not quotes). It takes time linear in the goal's
-// length.
+// nothing) and closes at the first closing mark of its kind (see
+// quotePairs: ' or ‘ with ' or ’, " “ or „ with " ” or “, « with », » with
+// «, 「 with 」, ` with `) that no word character follows. It takes time
+// linear in the goal's length.
 func SplitGoal(goal string) []GoalPart {
 	rs := []rune(goal)
 	// next[c][i] is the first closing mark c at or after i that may end a
@@ -62,13 +60,13 @@ func SplitGoal(goal string) []GoalPart {
 				j = k
 			}
 		}
-		if j <= i+1 || unicode.IsSpace(rs[i+1]) || unicode.IsSpace(rs[j-1]) {
+		if j <= i+1 {
 			continue
 		}
 		if start < i {
 			out = append(out, GoalPart{Text: string(rs[start:i])})
 		}
-		out = append(out, GoalPart{Text: string(rs[i+1 : j]), Raw: string(rs[i+1 : j]), Quoted: true, Marks: [2]rune{rs[i], rs[j]}})
+		out = append(out, GoalPart{Text: strings.TrimSpace(string(rs[i+1 : j])), Raw: string(rs[i+1 : j]), Quoted: true, Marks: [2]rune{rs[i], rs[j]}})
 		start, i = j+1, j
 	}
 	if start < len(rs) {
@@ -78,8 +76,11 @@ func SplitGoal(goal string) []GoalPart {
 }
 
 // quotePairs maps each opening quote mark to the closing marks that end
-// what it opens.
-var quotePairs = map[rune]string{'\'': "'’", '‘': "’'", '"': "\"", '“': "”\"", '«': "»", '「': "」", '`': "`"}
+// what it opens: its own kind, straight or curly, as people and their
+// keyboards mix them; never another kind (in "prints " and '" the marks
+// are text).
+var quotePairs = map[rune]string{'\'': "'’", '‘': "’'", '‚': "‘’'", '"': "\"”“", '“': "”\"“", '„': "“”\"",
+	'«': "»", '»': "«", '‹': "›", '›': "‹", '「': "」", '`': "`"}
 
 // MaxGoal is the longest goal, in bytes, pxos takes: a goal is a sentence
 // or two, recorded on one line of the commands file.
@@ -121,6 +122,10 @@ func OneLine(goal string) string {
 type goalWord struct {
 	text   string
 	quoted bool
+	// marks are a quoted part's quote marks when what it quotes starts or
+	// ends with a blank: then the marks may be text to print ("prints «
+	// and »" is not "prints " and ""), so they count.
+	marks string
 }
 
 // goalWords splits a goal into words (strings.Fields outside quotes) and
@@ -131,7 +136,11 @@ func goalWords(goal string) []goalWord {
 	var out []goalWord
 	for _, p := range SplitGoal(goal) {
 		if p.Quoted {
-			out = append(out, goalWord{p.Raw, true})
+			w := goalWord{text: p.Raw, quoted: true}
+			if p.Raw != p.Text {
+				w.marks = string(p.Marks[:])
+			}
+			out = append(out, w)
 			continue
 		}
 		for _, w := range strings.Fields(p.Text) {
@@ -141,7 +150,7 @@ func goalWords(goal string) []goalWord {
 					rs[i] = '\''
 				}
 			}
-			out = append(out, goalWord{string(rs), false})
+			out = append(out, goalWord{text: string(rs)})
 		}
 	}
 	return out
@@ -173,6 +182,9 @@ func identityWords(goal string) []goalWord {
 // a quoted part ('hello').
 func (w goalWord) key() string {
 	if w.quoted {
+		if w.marks != "" {
+			return "q\x1f" + w.marks + "\x1f" + w.text
+		}
 		return "q\x1f" + w.text
 	}
 	return "w\x1f" + w.text

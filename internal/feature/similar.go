@@ -1,7 +1,6 @@
 package feature
 
 import (
-	"slices"
 	"strings"
 	"unicode"
 )
@@ -36,17 +35,29 @@ func GoalSimilarity(a, b string) float64 {
 	return common / total
 }
 
-// Equivalent reports whether two goals say the same thing in other words:
-// the same words in the same order (MeaningWords) — "Add a time command
-// that prints the time" and "Add a 'time' command that shows the current
-// time". The same goal (SameGoal) is equivalent. A proven solution for one
-// goal is reused for an equivalent one, and its scenario shows the other
-// present, so this errs towards "different" only: a goal found different
-// costs one model call (or, offline, a no-solution), a wrong "equivalent"
-// would be a wrong verdict.
-func Equivalent(a, b string) bool {
-	wa, wb := MeaningWords(a), MeaningWords(b)
-	return len(wa) > 0 && slices.Equal(wa, wb)
+// Equivalent reports whether a proven solution for goal have may meet goal
+// want: their words are the same, in the same order, as MeaningWords gives
+// them — "Add a time command that prints the time" and "Add a 'time'
+// command that shows the current time". One difference is allowed in one
+// direction only: have may leave unquoted the command word want quotes
+// (want's quoted command words are then checked against what the solution
+// adds, as for any answer); want may not, since an unquoted word before
+// "command" may describe it ("a hidden command") rather than name it. The
+// same goal (SameGoal) is equivalent. The solution is then proven again
+// for want; its scenario shows want present. This errs towards "different"
+// only: a goal found different costs one model call (or, offline, a
+// no-solution), a wrong "equivalent" would be a wrong verdict.
+func Equivalent(have, want string) bool {
+	wh, ww := MeaningWords(have), MeaningWords(want)
+	if len(ww) == 0 || len(wh) != len(ww) {
+		return false
+	}
+	for i := range wh {
+		if wh[i] != ww[i] && !(strings.HasPrefix(wh[i], "u\x1f") && ww[i] == "c\x1f"+wh[i][2:]) {
+			return false
+		}
+	}
+	return true
 }
 
 // MeaningWords returns a goal's words as Equivalent compares them, in
@@ -56,18 +67,16 @@ func Equivalent(a, b string) bool {
 // "Create" and a sentence's final full stop aside), where only these
 // differences of wording are set aside, none of which can change what is
 // asked:
-//   - the command word a goal opens with: "Add a 'time' command" is "Add
-//     a time command" (the word right before "command" or "commands" as
-//     the goal's second or third word, after the opening word and an
-//     article; unquoted, only in lower case and not a word that describes
-//     it, as in "a new command" or "a Hello command"; elsewhere, as in
-//     "prints Unknown 'foo' command" or "repeats the last command", quotes
-//     are what they say);
-//   - "prints", "shows" and "displays", as written in lower case, are one
-//     verb, except with "cursor" in the next four words ("shows the text
-//     cursor" makes it visible);
-//   - "current" right before "time" or "date", in lower case ("the
-//     current time" is the time; "prints Current Time" prints a label).
+//   - the command word a goal opens with (the word right before "command"
+//     or "commands" as the goal's second or third word, after the opening
+//     word and an article) is tagged as such, quoted ("c") or not ("u",
+//     only in lower case and not a describing word such as "new"); see
+//     Equivalent for how the two compare. Elsewhere ("prints Unknown 'foo'
+//     command", "repeats the last command") quotes are what they say;
+//   - "prints", "shows" and "displays", in lower case after "that",
+//     "which" or "and", are one verb, except with "cursor" in the next
+//     eight words ("shows the text cursor" makes it visible);
+//   - "current" in "the current time" or "the current date".
 //
 // Each word is tagged with what it is (quoted part, word, command word),
 // so an unclosed quote ("'hello") never equals a quoted part ('hello').
@@ -84,20 +93,24 @@ func MeaningWords(goal string) []string {
 			cmd = i
 		}
 	}
+	word := func(i int) string { // the unquoted word at i, or ""
+		if i < 0 || i >= len(ws) || ws[i].quoted {
+			return ""
+		}
+		return ws[i].text
+	}
 	var out []string
 	for i, w := range ws {
-		next := ""
-		if i+1 < len(ws) && !ws[i+1].quoted {
-			next = ws[i+1].text
-		}
 		switch {
 		case i == 0 && !w.quoted && openingWords[w.text]:
 			continue
-		case i == cmd:
+		case i == cmd && w.quoted:
 			out = append(out, "c\x1f"+w.text)
-		case !w.quoted && showVerbs[w.text] && !cursorNear(ws[i+1:]):
+		case i == cmd:
+			out = append(out, "u\x1f"+w.text)
+		case !w.quoted && showVerbs[w.text] && verbAfter[word(i-1)] && !cursorNear(ws[i+1:]):
 			out = append(out, "w\x1fprints")
-		case !w.quoted && w.text == "current" && (next == "time" || next == "date"):
+		case !w.quoted && w.text == "current" && word(i-1) == "the" && (word(i+1) == "time" || word(i+1) == "date"):
 			continue
 		default:
 			out = append(out, w.key())
@@ -105,6 +118,10 @@ func MeaningWords(goal string) []string {
 	}
 	return out
 }
+
+// verbAfter are the words after which "prints", "shows" and "displays" are
+// the verb of a command's clause ("a command that shows ...").
+var verbAfter = map[string]bool{"that": true, "which": true, "and": true}
 
 // commandNoun reports whether w is "command" or "commands" (a comma or
 // semicolon after it aside).
@@ -118,12 +135,12 @@ func commandNoun(w string) bool {
 var notNames = map[string]bool{"new": true, "shell": true, "simple": true, "basic": true, "this": true, "that": true, "another": true,
 	"custom": true, "single": true, "small": true, "builtin": true, "built-in": true, "extra": true, "second": true, "first": true}
 
-// cursorNear reports whether the cursor is among the next four words
-// ("shows the text cursor", "shows its cursor,"): showing the cursor is
+// cursorNear reports whether the cursor is among the next eight words
+// ("shows the big blinking underline cursor"): showing the cursor is
 // making it visible, not printing it.
 func cursorNear(ws []goalWord) bool {
 	for i, w := range ws {
-		if i == 4 {
+		if i == 8 {
 			break
 		}
 		if strings.Contains(strings.ToLower(w.text), "cursor") {

@@ -375,3 +375,36 @@ func TestPresenceNeedsTheCommand(t *testing.T) {
 	r := onImage(t, ws, sc(`type "greeting\n"`, `expect "Unknown command: greeting"`))
 	mustPass(t, "greeting is no command", r)
 }
+
+// Asked again with --no-reuse, a model that answers what it answered
+// before does not make the network record the solution twice; repeated
+// goals run once and the log says so.
+func TestNoReuseRecordsOnce(t *testing.T) {
+	srv, _ := serve(t, planJSON(map[string]string{"goal": verGoal2}), routed{"'ver'", []string{cmdAnswer("ver", "ver", "pxOS version 1.1", "version 1.1")}})
+	net := network(t)
+	for range 2 {
+		o := openaiOptions(t, srv, workspace(t, "command_parser"), net, verGoal2)
+		o.NoReuse = true
+		if _, err := Run(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(gen.ProvenFor(net, verGoal2)); n != 1 {
+		t.Errorf("%d solutions for the goal, want 1", n)
+	}
+	n := 0
+	for _, r := range net.Records() {
+		if r.Kind == pixnet.KindSolution && strings.Contains(r.Title, verGoal2) {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d solution records, want 1", n)
+	}
+	var log strings.Builder
+	o := Options{Workspace: workspace(t), Network: net, Provider: &gen.KB{Network: net}, Goals: []string{"backspace", "backspace.", "backspace"}, Log: &log}
+	rep, _ := Run(context.Background(), o)
+	if len(rep.Goals) != 1 || !strings.Contains(log.String(), `goal "backspace." is "backspace" again: it runs once`) {
+		t.Errorf("%d rows; log:\n%s", len(rep.Goals), log.String())
+	}
+}

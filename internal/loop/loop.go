@@ -93,7 +93,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, fmt.Errorf("loop: goal %d is %d bytes; a goal is at most %d: say what pxOS should do in a sentence or two", i+1, len(g), feature.MaxGoal)
 		}
 	}
-	o.Goals = dedupe(o.Goals)
+	var repeats []string
+	o.Goals, repeats = dedupe(o.Goals)
 	if o.MaxIterations <= 0 {
 		o.MaxIterations = 10
 	}
@@ -105,6 +106,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	r := &runner{o: o, rep: &Report{Started: time.Now(), Provider: o.Provider.Name(), Backend: o.Backend,
 		Commands: o.Workspace.Commands, Network: networkPath(o.Network), Goals: []*GoalReport{}}}
+	for _, m := range repeats {
+		r.logf("%s\n", m)
+	}
 	err := r.run(ctx)
 	r.rep.Duration = time.Since(r.rep.Started).Round(time.Millisecond)
 	interrupted := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
@@ -364,20 +368,23 @@ func (r *runner) rollback(rows int, why string) {
 // become spaces, runs of blanks outside quotes one space; a goal is
 // recorded in block headers and scenario files, one line each), and drops
 // empty goals and repeats of a goal (feature.SameGoal), keeping the first
-// wording.
-func dedupe(goals []string) []string {
-	seen := map[string]bool{}
-	var out []string
+// wording; repeats says which were dropped, for the log.
+func dedupe(goals []string) (out, repeats []string) {
+	seen := map[string]string{}
 	for _, g := range goals {
 		g = feature.OneLine(g)
 		k := feature.NormGoal(g)
-		if k == "" || seen[k] {
+		if k == "" {
 			continue
 		}
-		seen[k] = true
+		if first, ok := seen[k]; ok {
+			repeats = append(repeats, fmt.Sprintf("goal %q is %q again: it runs once", g, first))
+			continue
+		}
+		seen[k] = g
 		out = append(out, g)
 	}
-	return out
+	return out, repeats
 }
 
 // goal runs the steps of one goal: the steps that prepare it, then the one

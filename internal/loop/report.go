@@ -211,6 +211,8 @@ func (rep *Report) WriteTable(w io.Writer) {
 			note = shorten(llm.Printable(firstLine(g.Note)), 100)
 		case g.Reused != 0:
 			note = fmt.Sprintf("reused solution #%d", g.Reused)
+		case g.Presence != nil && g.Presence.For != "":
+			note = shorten(llm.Printable(fmt.Sprintf("proven for %q (#%d)", g.Presence.For, g.Presence.Solution)), 100)
 		}
 		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", rolePrefix(g), llm.Printable(g.Goal), dash(g.Feature), g.Result, g.EvidenceText(),
 			len(g.Attempts), g.ModelCalls, g.TokensText(), g.Duration, note)
@@ -253,10 +255,10 @@ func (rep *Report) Summary() string {
 	}
 	s := fmt.Sprintf("%d goal%s: %s", goals, plural(goals), listOr(parts, "none"))
 	if reused > 0 && rep.Provider != "kb" {
-		s += fmt.Sprintf(" (%d by proven solutions from the network, without a model)", reused)
+		s += fmt.Sprintf("; %d of the passed met by proven solutions from the network, with no model call", reused)
 	}
 	if prereqs > 0 {
-		s += fmt.Sprintf(" (and %d prerequisite%s installed)", prereqs, plural(prereqs))
+		s += fmt.Sprintf("; %d prerequisite%s installed", prereqs, plural(prereqs))
 	}
 	if rep.Changed {
 		s += "; " + rep.Commands + " updated"

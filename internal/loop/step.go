@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -241,7 +242,9 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 			for _, p := range proofs {
 				pv.Evidence = append(pv.Evidence, p.Summary())
 			}
-			r.record(gen.SolutionRecord(res.Spec, gen.Proven, pv, "auto"))
+			if !r.known(res.Spec) {
+				r.record(gen.SolutionRecord(res.Spec, gen.Proven, pv, "auto"))
+			}
 		}
 		last.Phase, last.Verdict = "test", "passed"
 		g.Result = ResultPassed
@@ -260,6 +263,19 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 		r.logf("%s: %s: %s\n", label, g.Result, g.Note)
 	}
 	return g
+}
+
+// known reports whether the network holds a proven solution with spec's
+// name, goal, assembly and scenario already (a model asked again with
+// --no-reuse may answer what it answered before): it is recorded once.
+func (r *runner) known(spec *feature.Spec) bool {
+	for _, s := range gen.ProvenFor(r.o.Network, spec.Goal) {
+		if s.Spec.Name == spec.Name && bytes.Equal(bytes.TrimSpace(s.Spec.Source), bytes.TrimSpace(spec.Source)) &&
+			bytes.Equal(bytes.TrimSpace(s.Spec.Scenario), bytes.TrimSpace(spec.Scenario)) {
+			return true
+		}
+	}
+	return false
 }
 
 // failure is what went wrong in a failed attempt: the error and the screen

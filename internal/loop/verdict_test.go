@@ -497,7 +497,7 @@ func TestLearnedReplayedOffline(t *testing.T) {
 		}
 		t.Fatal("want the parser as a prerequisite, then echo")
 	}
-	if !strings.Contains(rep.Summary(), "1 goal: 1 passed (and 1 prerequisite installed)") {
+	if !strings.Contains(rep.Summary(), "1 goal: 1 passed; 1 prerequisite installed") {
 		t.Errorf("summary %q", rep.Summary())
 	}
 	mustPass(t, "echo offline", onImage(t, ws, sc(`type "echo again\n"`, `expect-row 2 "again"`)))
