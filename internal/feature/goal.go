@@ -31,21 +31,31 @@ type GoalPart struct {
 // linear in the goal's length.
 func SplitGoal(goal string) []GoalPart {
 	rs := []rune(goal)
-	// next[c][i] is the first closing mark c at or after i that may end a
-	// quoted part, or -1: one pass from the end per mark, so that a goal
-	// of many opening marks without their closing ones costs no more than
-	// a plain one.
-	next := map[rune][]int{}
-	for _, c := range closeQuotes {
-		n := make([]int, len(rs)+1)
-		n[len(rs)] = -1
-		for i := len(rs) - 1; i >= 0; i-- {
-			n[i] = n[i+1]
-			if rs[i] == c && (i+1 == len(rs) || !isWordRune(rs[i+1])) {
-				n[i] = i
+	// closes[c] lists, in order, where closing mark c may end a quoted
+	// part; at[c] is how far the scan has used it. One pass each way, so a
+	// goal of many opening marks without their closing ones costs no more
+	// than a plain one.
+	var closes map[rune][]int
+	for i, r := range rs {
+		if strings.ContainsRune(closeQuotes, r) && (i+1 == len(rs) || !isWordRune(rs[i+1])) {
+			if closes == nil {
+				closes = map[rune][]int{}
 			}
+			closes[r] = append(closes[r], i)
 		}
-		next[c] = n
+	}
+	at := map[rune]int{}
+	firstAfter := func(c rune, i int) int {
+		ps := closes[c]
+		k := at[c]
+		for k < len(ps) && ps[k] <= i {
+			k++
+		}
+		at[c] = k
+		if k < len(ps) {
+			return ps[k]
+		}
+		return -1
 	}
 	var out []GoalPart
 	start := 0
@@ -56,7 +66,7 @@ func SplitGoal(goal string) []GoalPart {
 		}
 		j := -1
 		for _, c := range closers {
-			if k := next[c][i+1]; k >= 0 && (j < 0 || k < j) {
+			if k := firstAfter(c, i); k >= 0 && (j < 0 || k < j) {
 				j = k
 			}
 		}
