@@ -3,6 +3,7 @@ package feature
 import (
 	"bufio"
 	"bytes"
+	"sort"
 	"strings"
 	"unicode"
 )
@@ -10,8 +11,8 @@ import (
 // The quote marks a goal may quote with, opening and closing (straight,
 // curly, guillemets, corner brackets, backquote).
 const (
-	openQuotes  = "'\"‘‚“„«»‹›「`"
-	closeQuotes = "'\"‘’“”«»‹›」`"
+	openQuotes  = "'\"‘’‚“”„«»‹›「『《`"
+	closeQuotes = "'\"‘’“”«»‹›」』》`"
 )
 
 // GoalPart is a piece of a goal's text: a part it quotes (without the
@@ -27,8 +28,10 @@ type GoalPart struct {
 // quote opens only where a word does not go on ("the user's line" quotes
 // nothing) and closes at the first closing mark of its kind (see
 // quotePairs: ' or ‘ with ' or ’, " “ or „ with " ” or “, « with », » with
-// «, 「 with 」, ` with `) that no word character follows. It takes time
-// linear in the goal's length.
+// « or », 「 with 」 and the like) that no word character follows, unless
+// the mark opens again inside ("plays '80s hits and a 'ver' command": the
+// first ' is an apostrophe). It takes time about linear in the goal's
+// length.
 func SplitGoal(goal string) []GoalPart {
 	rs := []rune(goal)
 	// closes[c] lists, in order, where closing mark c may end a quoted
@@ -42,6 +45,17 @@ func SplitGoal(goal string) []GoalPart {
 				closes = map[rune][]int{}
 			}
 			closes[r] = append(closes[r], i)
+		}
+	}
+	// reopen[c] lists where mark c opens a word after a blank (see
+	// opensInside).
+	var reopen map[rune][]int
+	for k := 1; k+1 < len(rs); k++ {
+		if _, ok := quotePairs[rs[k]]; ok && unicode.IsSpace(rs[k-1]) && isWordRune(rs[k+1]) {
+			if reopen == nil {
+				reopen = map[rune][]int{}
+			}
+			reopen[rs[k]] = append(reopen[rs[k]], k)
 		}
 	}
 	at := map[rune]int{}
@@ -70,7 +84,7 @@ func SplitGoal(goal string) []GoalPart {
 				j = k
 			}
 		}
-		if j <= i+1 {
+		if j <= i+1 || opensInside(reopen[rs[i]], i, j) {
 			continue
 		}
 		if start < i {
@@ -85,12 +99,25 @@ func SplitGoal(goal string) []GoalPart {
 	return out
 }
 
+// opensInside reports whether the mark that would open a quote at i and
+// close it at j opens a word after a blank in between (at, its sorted
+// places): then the first mark was an apostrophe ("plays '80s hits and a
+// 'ver' command", "'tis"), not a quote, and the second opens the quote.
+func opensInside(at []int, i, j int) bool {
+	k := sort.SearchInts(at, i+1)
+	return k < len(at) && at[k] < j
+}
+
+// MaxCommandWord is the longest word, in bytes, a goal may name as a
+// command ('time' command).
+const MaxCommandWord = 32
+
 // quotePairs maps each opening quote mark to the closing marks that end
 // what it opens: its own kind, straight or curly, as people and their
 // keyboards mix them; never another kind (in "prints " and '" the marks
 // are text).
-var quotePairs = map[rune]string{'\'': "'’", '‘': "’'", '‚': "‘’'", '"': "\"”“", '“': "”\"“", '„': "“”\"",
-	'«': "»", '»': "«", '‹': "›", '›': "‹", '「': "」", '`': "`"}
+var quotePairs = map[rune]string{'\'': "'’", '‘': "’'", '’': "’", '‚': "‘’'", '"': "\"”“", '“': "”\"“", '”': "”", '„': "“”\"",
+	'«': "»", '»': "«»", '‹': "›", '›': "‹", '「': "」", '『': "』", '《': "》", '`': "`"}
 
 // MaxGoal is the longest goal, in bytes, pxos takes: a goal is a sentence
 // or two, recorded on one line of the commands file.

@@ -73,10 +73,13 @@ func Equivalent(have, want string) bool {
 //     only in lower case and not a describing word such as "new"); see
 //     Equivalent for how the two compare. Elsewhere ("prints Unknown 'foo'
 //     command", "repeats the last command") quotes are what they say;
-//   - "prints", "shows" and "displays", in lower case after "that",
-//     "which" or "and", are one verb, except with "cursor" in the next
-//     eight words ("shows the text cursor" makes it visible);
-//   - "current" in "the current time" or "the current date".
+//   - "prints", "shows" and "displays" as the verb of the command's
+//     clause ("command that shows …", "command which prints …") are one
+//     verb, except with the cursor or caret in the next eight words
+//     ("shows the text cursor" makes it visible); elsewhere ("prints which
+//     shows are on") they are what they say;
+//   - "current" when the goal ends "command that prints the current time"
+//     (or date): the time is the current one when nothing else is said.
 //
 // Each word is tagged with what it is (quoted part, word, command word),
 // so an unclosed quote ("'hello") never equals a quoted part ('hello').
@@ -89,6 +92,7 @@ func MeaningWords(goal string) []string {
 			i = 2
 		}
 		if i+1 < len(ws) && !ws[i+1].quoted && commandNoun(ws[i+1].text) && ws[i].text != "" && !strings.ContainsFunc(ws[i].text, unicode.IsSpace) &&
+			len(ws[i].text) <= MaxCommandWord &&
 			(ws[i].quoted || ws[i].text == strings.ToLower(ws[i].text) && !notNames[ws[i].text]) {
 			cmd = i
 		}
@@ -108,9 +112,10 @@ func MeaningWords(goal string) []string {
 			out = append(out, "c\x1f"+w.text)
 		case i == cmd:
 			out = append(out, "u\x1f"+w.text)
-		case !w.quoted && showVerbs[w.text] && verbAfter[word(i-1)] && !cursorNear(ws[i+1:]):
+		case !w.quoted && showVerbs[w.text] && verbAfter[word(i-1)] && commandNoun(word(i-2)) && !cursorNear(ws[i+1:]):
 			out = append(out, "w\x1fprints")
-		case !w.quoted && w.text == "current" && word(i-1) == "the" && (word(i+1) == "time" || word(i+1) == "date"):
+		case !w.quoted && w.text == "current" && word(i-1) == "the" && showVerbs[word(i-2)] && verbAfter[word(i-3)] && commandNoun(word(i-4)) &&
+			(word(i+1) == "time" || word(i+1) == "date") && i+2 == len(ws):
 			continue
 		default:
 			out = append(out, w.key())
@@ -119,9 +124,9 @@ func MeaningWords(goal string) []string {
 	return out
 }
 
-// verbAfter are the words after which "prints", "shows" and "displays" are
-// the verb of a command's clause ("a command that shows ...").
-var verbAfter = map[string]bool{"that": true, "which": true, "and": true}
+// verbAfter are the words between "command" and the verb of its clause
+// ("a command that shows ...").
+var verbAfter = map[string]bool{"that": true, "which": true}
 
 // commandNoun reports whether w is "command" or "commands" (a comma or
 // semicolon after it aside).
@@ -143,7 +148,7 @@ func cursorNear(ws []goalWord) bool {
 		if i == 8 {
 			break
 		}
-		if strings.Contains(strings.ToLower(w.text), "cursor") {
+		if t := strings.ToLower(w.text); strings.Contains(t, "cursor") || strings.Contains(t, "caret") {
 			return true
 		}
 	}

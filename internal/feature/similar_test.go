@@ -116,6 +116,14 @@ func TestEquivalent(t *testing.T) {
 		// The fifth round.
 		{"Add a 'q' command that prints \" and '", "Add a 'q' command that prints ' and \"", false},
 		{"Add a 'q' command that prints « and »", "Add a 'q' command that prints \" and \"", false},
+		// The seventh round.
+		{"Add a 'tv' command that prints which shows are on", "Add a 'tv' command that prints which displays are on", false},
+		{"Add a 'wake' command that takes a time like 07:30 and prints the time", "Add a 'wake' command that takes a time like 07:30 and prints the current time", false},
+		{"Add a 'caret' command that prints the caret", "Add a 'caret' command that shows the caret", false},
+		{"Add a 'f' command that lists films and prints", "Add a 'f' command that lists films and shows", false},
+		{"Add a time command that prints the time.", "Add a 'time' command that shows the current time.", true},
+		{"Add a 'abcdefghijabcdefghijabcdefghijabc' command", "Add a abcdefghijabcdefghijabcdefghijabc command", false},
+		{"Add a abcdefghijabcdefghijabcdefghijabc command", "Add a 'abcdefghijabcdefghijabcdefghijabc' command", false},
 		{"Add a 'q' command that prints ' or '", "Add a 'q' command that prints \" or \"", false},
 		{"Add a Hello command", "Add a 'Hello' command", false},
 		{"Add a 'c' command that shows the text cursor", "Add a 'c' command that prints the text cursor", false},
@@ -131,6 +139,14 @@ func TestEquivalent(t *testing.T) {
 		{"Add a \"time” command that prints clock A", "Add a 'time' command that prints clock A", true},
 		{"Add a „time“ command that prints clock A", "Add a 'time' command that prints clock A", true},
 		{"Add a 'q' command that prints « and »", "Add a 'q' command that prints \" and \"", false},
+		// The seventh round.
+		{"Add a 'tv' command that prints which shows are on", "Add a 'tv' command that prints which displays are on", false},
+		{"Add a 'wake' command that takes a time like 07:30 and prints the time", "Add a 'wake' command that takes a time like 07:30 and prints the current time", false},
+		{"Add a 'caret' command that prints the caret", "Add a 'caret' command that shows the caret", false},
+		{"Add a 'f' command that lists films and prints", "Add a 'f' command that lists films and shows", false},
+		{"Add a time command that prints the time.", "Add a 'time' command that shows the current time.", true},
+		{"Add a 'abcdefghijabcdefghijabcdefghijabc' command", "Add a abcdefghijabcdefghijabcdefghijabc command", false},
+		{"Add a abcdefghijabcdefghijabcdefghijabc command", "Add a 'abcdefghijabcdefghijabcdefghijabc' command", false},
 		{"", "", false},
 	} {
 		if got := Equivalent(c.a, c.b); got != c.want {
@@ -184,6 +200,33 @@ func BenchmarkSplitGoalOpenQuotes(b *testing.B) {
 	for b.Loop() {
 		if len(SplitGoal(goal)) != 1 {
 			b.Fatal("split")
+		}
+	}
+}
+
+// Quote marks and apostrophes: what SplitGoal quotes.
+func TestSplitGoalQuotes(t *testing.T) {
+	for goal, want := range map[string]string{
+		"Add a command that plays '80s hits and a 'ver' command":     "ver",
+		"Add a 'quote' command that prints 'tis and a 'ver' command": "quote|ver",
+		"Add a ”time” command":                                       "time",
+		"Add a »time» command":                                       "time",
+		"Add a ’time’ command":                                       "time",
+		"Add a 『time』 command":                                       "time",
+		"Add a 《time》 command":                                       "time",
+		"Add a „time“ command":                                       "time",
+		"Make the user's line longer":                                "",
+		"prints rock'n'roll and 80's":                                "",
+		"Add a 'time' and a 'date' command":                          "time|date",
+	} {
+		var got []string
+		for _, p := range SplitGoal(goal) {
+			if p.Quoted {
+				got = append(got, p.Text)
+			}
+		}
+		if strings.Join(got, "|") != want {
+			t.Errorf("SplitGoal(%q) quotes %q, want %q", goal, got, want)
 		}
 	}
 }

@@ -137,7 +137,7 @@ func GoalCommands(goal string) []string {
 	toks := goalTokens(goal)
 	var out []string
 	for i, t := range toks {
-		if !t.quoted || t.text == "" || strings.ContainsAny(t.text, " \t") || len(t.text) > 32 {
+		if !t.quoted || t.text == "" || strings.ContainsAny(t.text, " \t") || len(t.text) > feature.MaxCommandWord {
 			continue
 		}
 		found := false
@@ -145,7 +145,7 @@ func GoalCommands(goal string) []string {
 			switch n := toks[j]; {
 			case !n.quoted && commandNouns[n.text]:
 				found = true
-			case n.quoted, n.text == "and", n.text == "or", n.text == "shell", n.text == "cli", n.text == "new":
+			case n.quoted, n.text == "and", n.text == "or", n.text == "a", n.text == "an", n.text == "the", n.text == "shell", n.text == "cli", n.text == "new":
 				continue
 			default:
 				j = len(toks) // another word: no command noun for this one
