@@ -2,7 +2,6 @@ package gen
 
 import (
 	"context"
-	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -72,7 +71,7 @@ func Related(ctx context.Context, sols []Solution, goal string, emb pixnet.Embed
 		}
 		if vecs, err := emb.Embed(ctx, texts); err == nil && len(vecs) == len(texts) {
 			for i := range out {
-				if c := cosine(vecs[0], vecs[i+1]); out[i].Score > 0 || c > 0.5 {
+				if c := pixnet.Cosine(vecs[0], vecs[i+1]); out[i].Score > 0 || c > 0.5 {
 					out[i].Score = (out[i].Score + max(c, 0)) / 2
 				}
 			}
@@ -84,22 +83,6 @@ func Related(ctx context.Context, sols []Solution, goal string, emb pixnet.Embed
 		n++
 	}
 	return out[:n]
-}
-
-func cosine(a, b []float32) float64 {
-	if len(a) != len(b) || len(a) == 0 {
-		return 0
-	}
-	var ab, aa, bb float64
-	for i := range a {
-		ab += float64(a[i]) * float64(b[i])
-		aa += float64(a[i]) * float64(a[i])
-		bb += float64(b[i]) * float64(b[i])
-	}
-	if aa == 0 || bb == 0 {
-		return 0
-	}
-	return ab / math.Sqrt(aa*bb)
 }
 
 // solutionItem is a solution as a prompt shows it: its goal, hooks,

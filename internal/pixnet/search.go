@@ -198,7 +198,7 @@ func fuse(o SearchOptions, q string, hits []Hit, missing []Record, s *Store, idx
 	}
 	rs := make([]ranked, len(hits))
 	for i, h := range hits {
-		rs[i] = ranked{i, cosine(vecs[0], idx.vecs[h.Record.ID])}
+		rs[i] = ranked{i, Cosine(vecs[0], idx.vecs[h.Record.ID])}
 	}
 	s.mu.Unlock()
 	sort.SliceStable(rs, func(a, b int) bool { return rs[a].sim > rs[b].sim })
@@ -233,7 +233,9 @@ func embedText(r *Record) string {
 	return r.Title + "\n" + strings.Join(r.Tags, ", ") + "\n" + body
 }
 
-func cosine(a, b []float32) float64 {
+// Cosine is the cosine similarity of two embedding vectors, in [-1, 1];
+// 0 when their lengths differ or either is all zeros.
+func Cosine(a, b []float32) float64 {
 	if len(a) != len(b) || len(a) == 0 {
 		return 0
 	}
