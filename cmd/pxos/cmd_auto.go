@@ -62,7 +62,7 @@ without and with the feature, before/after screenshots, byte maps).`,
 			goals = append(goals, args...)
 			for i := range goals {
 				goals[i] = strings.TrimSpace(goals[i])
-				if goals[i] == "" {
+				if strings.TrimSpace(feature.OneLine(goals[i])) == "" {
 					return usagef("auto: goal %d is empty: say what pxOS should do, e.g. --goals \"Add a 'ver' command\"", i+1)
 				}
 				if !utf8.ValidString(goals[i]) {

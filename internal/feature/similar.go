@@ -73,13 +73,12 @@ func Equivalent(have, want string) bool {
 //     only in lower case and not a describing word such as "new"); see
 //     Equivalent for how the two compare. Elsewhere ("prints Unknown 'foo'
 //     command", "repeats the last command") quotes are what they say;
-//   - "prints", "shows" and "displays" as the verb of the command's
-//     clause ("command that shows …", "command which prints …") are one
-//     verb, except with the cursor or caret in the next eight words
-//     ("shows the text cursor" makes it visible); elsewhere ("prints which
-//     shows are on") they are what they say;
-//   - "current" when the goal ends "command that prints the current time"
-//     (or date): the time is the current one when nothing else is said.
+//   - when a goal ends "command that prints the time" (or date), the verb
+//     may be "prints", "shows" or "displays" and the time "the current
+//     time": showing the time on a text screen is printing it, and the
+//     time is the current one when nothing else is said. Anywhere else
+//     ("shows the clock", "prints which shows are on", "takes a time and
+//     prints the time") the words are what they say.
 //
 // Each word is tagged with what it is (quoted part, word, command word),
 // so an unclosed quote ("'hello") never equals a quoted part ('hello').
@@ -112,10 +111,10 @@ func MeaningWords(goal string) []string {
 			out = append(out, "c\x1f"+w.text)
 		case i == cmd:
 			out = append(out, "u\x1f"+w.text)
-		case !w.quoted && showVerbs[w.text] && verbAfter[word(i-1)] && commandNoun(word(i-2)) && !cursorNear(ws[i+1:]):
+		case !w.quoted && showVerbs[w.text] && verbAfter[word(i-1)] && commandNoun(word(i-2)) && timeEnd(ws[i+1:]):
 			out = append(out, "w\x1fprints")
 		case !w.quoted && w.text == "current" && word(i-1) == "the" && showVerbs[word(i-2)] && verbAfter[word(i-3)] && commandNoun(word(i-4)) &&
-			(word(i+1) == "time" || word(i+1) == "date") && i+2 == len(ws):
+			timeEnd(ws[i-1:]):
 			continue
 		default:
 			out = append(out, w.key())
@@ -140,17 +139,20 @@ func commandNoun(w string) bool {
 var notNames = map[string]bool{"new": true, "shell": true, "simple": true, "basic": true, "this": true, "that": true, "another": true,
 	"custom": true, "single": true, "small": true, "builtin": true, "built-in": true, "extra": true, "second": true, "first": true}
 
-// cursorNear reports whether the cursor is among the next eight words
-// ("shows the big blinking underline cursor"): showing the cursor is
-// making it visible, not printing it.
-func cursorNear(ws []goalWord) bool {
-	for i, w := range ws {
-		if i == 8 {
-			break
+// timeEnd reports whether ws, the rest of a goal, is "the time", "the
+// date", "the current time" or "the current date": what a command that
+// prints, shows or displays it does is the same.
+func timeEnd(ws []goalWord) bool {
+	var t []string
+	for _, w := range ws {
+		if w.quoted {
+			return false
 		}
-		if t := strings.ToLower(w.text); strings.Contains(t, "cursor") || strings.Contains(t, "caret") {
-			return true
-		}
+		t = append(t, w.text)
+	}
+	switch strings.Join(t, " ") {
+	case "the time", "the date", "the current time", "the current date":
+		return true
 	}
 	return false
 }

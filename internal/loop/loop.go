@@ -95,6 +95,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	var repeats []string
 	o.Goals, repeats = dedupe(o.Goals)
+	if len(o.Goals) == 0 {
+		return nil, errors.New("loop: every goal given is empty: say what pxOS should do")
+	}
 	if o.MaxIterations <= 0 {
 		o.MaxIterations = 10
 	}

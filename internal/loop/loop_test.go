@@ -431,3 +431,15 @@ func TestNoSolutionIsNoIteration(t *testing.T) {
 		}
 	}
 }
+
+// Goals that say nothing (control characters only), too long, or not
+// UTF-8 are refused before anything runs.
+func TestBadGoalsRefused(t *testing.T) {
+	net := network(t)
+	for _, goals := range [][]string{{"\x01\x02"}, {strings.Repeat("x", 1001)}, {"Add a \xff command"}} {
+		rep, err := Run(context.Background(), Options{Workspace: workspace(t), Network: net, Provider: &gen.KB{Network: net}, Goals: goals})
+		if err == nil || rep != nil {
+			t.Errorf("%.20q: err %v", goals[0], err)
+		}
+	}
+}
