@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,6 +24,8 @@ type llmFlags struct {
 	temperature   float64
 	maxTokens     int
 	contextLength int
+	// notice, when set, receives the client's notices (llm.Config.Notice).
+	notice io.Writer
 }
 
 // addLLMFlags registers --url, --model, --timeout and, when chat is true,
@@ -34,7 +38,7 @@ func addLLMFlags(fs *pflag.FlagSet, f *llmFlags, chat bool) {
 		fs.DurationVar(&f.timeout, "timeout", llm.DefaultTimeout, "give up on an answer after this long (streaming: this long without a new token)")
 		fs.Float64Var(&f.temperature, "temperature", llm.DefaultTemperature, "sampling temperature")
 		fs.IntVar(&f.maxTokens, "max-tokens", 1024, "longest answer, in tokens (0: the server decides)")
-		fs.IntVar(&f.contextLength, "context-length", llm.DefaultContextLength, "the model's context length, used when the server does not report it")
+		fs.IntVar(&f.contextLength, "context-length", 0, "the model's context length, in tokens; wins over what the server reports (default: the server's figure, else 4096)")
 	} else {
 		fs.DurationVar(&f.timeout, "timeout", llm.DefaultProbeTimeout, "give up on each request to the server after this long")
 	}
@@ -44,6 +48,9 @@ func addLLMFlags(fs *pflag.FlagSet, f *llmFlags, chat bool) {
 func (f *llmFlags) client(chat bool) *llm.Client {
 	cfg := llm.ConfigFromEnv()
 	cfg.URL, cfg.Model, cfg.ContextLength = f.url, f.model, f.contextLength
+	if w := f.notice; w != nil {
+		cfg.Notice = func(msg string) { fmt.Fprintf(w, "pxos: %s\n", llm.Printable(msg)) }
+	}
 	if chat {
 		cfg.Timeout = f.timeout
 	} else {
@@ -96,7 +103,7 @@ when it does not exist.`,
 			}
 			defer store.Close()
 			b := bridge.New(bridge.Options{
-				Client: lf.client(true), Store: store, Out: e.stdout,
+				Client: func() *llm.Client { lf.notice = e.stderr; return lf.client(true) }(), Store: store, Out: e.stdout,
 				Temperature: llm.Temp(lf.temperature), MaxTokens: lf.maxTokens, K: k, Embeddings: embeddings,
 			})
 			switch {

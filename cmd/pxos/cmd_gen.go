@@ -68,6 +68,7 @@ func (f *genFlags) open(e *env) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.llm.notice = e.stderr
 	client := f.llm.client(true)
 	prov, err := gen.ChooseProvider(e.ctx, f.provider, client, net, e.stderr)
 	if err != nil {

@@ -25,6 +25,8 @@ type OpenAI struct {
 	// returns is called when the first token (or the answer) arrives. A
 	// terminal uses it to show a spinner while the model thinks.
 	Waiting func() (done func())
+
+	lastCtx int // the context length the last request was fitted to
 }
 
 // Name implements Provider.
@@ -130,14 +132,61 @@ func KnowledgeBudget(ctxLen int) int {
 // budget to when the prompt does not fit the model's context otherwise.
 const minAnswerTokens = 512
 
-// Propose implements Provider.
+// Propose implements Provider. An answer cut at its budget is asked once
+// more with twice the room when the context allows; a prompt the server
+// refused with a smaller context than it reported is fitted to that and
+// sent once more.
 func (o *OpenAI) Propose(ctx context.Context, req *Request, pc *PromptContext, prev *Attempt) (*Candidate, error) {
+	cand, err := o.propose(ctx, req, pc, prev, req.MaxTokens)
+	var le *llm.Error
+	switch {
+	case errors.As(err, &le) && le.Kind == llm.ErrCutOff:
+		// Cut at the answer budget: once more with twice the room, when
+		// the context has it (propose lowers it otherwise).
+		budget := req.MaxTokens
+		if budget == 0 {
+			budget = defaultAnswerTokens(o.Client.ContextLength(ctx))
+		}
+		if more := 2 * budget; more < o.Client.ContextLength(ctx)/2 {
+			o.note(fmt.Sprintf("the answer was cut at %d tokens: asking once more with room for %d", budget, more))
+			return o.propose(ctx, req, pc, prev, more)
+		}
+	case errors.As(err, &le) && le.Kind == llm.ErrContextLength && o.Client.ContextLength(ctx) < o.lastCtx:
+		// The server said its context is smaller than pxos planned with:
+		// once more, fitted to what it said.
+		return o.propose(ctx, req, pc, prev, req.MaxTokens)
+	}
+	return cand, err
+}
+
+// MinContext is the least context, in tokens, pxos works well in: the
+// instructions and the API page (about 1,650), an answer of
+// minAnswerBudget, and room for a repair's error and some knowledge.
+const MinContext = 4096
+
+// minAnswerBudget is the answer budget pxos keeps at MinContext: correct
+// features took 510–1,049 tokens of JSON with real models.
+const minAnswerBudget = 1024
+
+// defaultAnswerTokens is the answer budget for a model with ctxLen tokens
+// of context when the caller gives none: a quarter of it, at least
+// minAnswerBudget and at most 2,048.
+func defaultAnswerTokens(ctxLen int) int {
+	return min(2048, max(minAnswerBudget, ctxLen/4))
+}
+
+func (o *OpenAI) note(msg string) {
+	if o.Stream != nil {
+		fmt.Fprintf(o.Stream, "(%s)\n", msg)
+	}
+}
+
+// propose asks once with an answer budget of maxTokens (0: the default).
+func (o *OpenAI) propose(ctx context.Context, req *Request, pc *PromptContext, prev *Attempt, maxTokens int) (*Candidate, error) {
 	ctxLen := o.Client.ContextLength(ctx)
-	maxTokens := req.MaxTokens
+	o.lastCtx = ctxLen
 	if maxTokens == 0 {
-		// A feature is a few hundred tokens of JSON; leave most of a small
-		// context to the instructions.
-		maxTokens = min(2048, max(512, ctxLen/5))
+		maxTokens = defaultAnswerTokens(ctxLen)
 	}
 	p := llm.Prompt{
 		Instructions:   pc.System(),

@@ -27,6 +27,9 @@ func ChooseProvider(ctx context.Context, name string, client *llm.Client, net *p
 	case ProviderOpenAI, ProviderAuto:
 		_, err := client.Model(ctx)
 		if err == nil {
+			if notice != nil {
+				warnSmallContext(ctx, client, notice)
+			}
 			return &OpenAI{Client: client}, nil
 		}
 		if name == ProviderAuto && llm.Unavailable(err) {
@@ -45,4 +48,20 @@ func shortReason(err error) string {
 		return e.Kind.Error()
 	}
 	return err.Error()
+}
+
+// warnSmallContext says when the model's context is too small for pxos to
+// work well (MinContext), with what it has, where that figure came from and
+// how to give it more.
+func warnSmallContext(ctx context.Context, client *llm.Client, w io.Writer) {
+	n := client.ContextLength(ctx)
+	if n >= MinContext {
+		return
+	}
+	src := ""
+	if info, err := client.Probe(ctx); err == nil && info.ContextSource != "" {
+		src = " (" + info.ContextSource + ")"
+	}
+	fmt.Fprintf(w, "warning: the model's context at %s is %d tokens%s; pxos needs at least %d (its instructions and the API page take about 1,650, an answer up to %d, a repair more): load the model with a larger context — LM Studio: the context length when loading; Ollama: OLLAMA_CONTEXT_LENGTH=8192 or PARAMETER num_ctx 8192; llama-server: -c 8192 — or pass --context-length if the server misreports it\n",
+		client.URL(), n, src, MinContext, minAnswerBudget)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -82,6 +83,9 @@ type Response struct {
 	// Tries is the number of times the request was sent: 1, more after 5xx
 	// retries or when the server rejected stream_options.
 	Tries int
+	// FromReasoning says the content was empty and the answer is the
+	// model's reasoning (see finish).
+	FromReasoning bool
 }
 
 // wire types
@@ -180,7 +184,11 @@ func (c *Client) body(ctx context.Context, r Request, stream bool) (chatBody, er
 	if stream && !c.noStreamOptions.Load() {
 		b.StreamOptions = &streamOptions{IncludeUsage: true}
 	}
-	if r.Schema != nil {
+	if r.Schema != nil && c.noSchema.Load() {
+		// The server refused response_format before: the schema goes in
+		// the instructions.
+		b.Messages = withSchemaInstruction(b.Messages, *r.Schema)
+	} else if r.Schema != nil {
 		name := r.Schema.Name
 		if name == "" {
 			name = "answer"
@@ -213,16 +221,11 @@ func (c *Client) ChatStream(ctx context.Context, r Request, onToken func(string)
 // ChatJSON asks for an answer that matches schema (response_format
 // json_schema, strict) and decodes it into out. Models that ignore the
 // schema and wrap the JSON in prose, ```json fences or <think> blocks are
-// handled by ExtractJSON. A server that rejects response_format altogether
-// is asked once more without it, with the schema in the instructions.
+// handled by ExtractJSON. A server that refuses response_format is asked
+// without it, with the schema in the instructions (see Client.chat).
 func (c *Client) ChatJSON(ctx context.Context, r Request, schema Schema, out any) (*Response, error) {
 	r.Schema = &schema
 	resp, err := c.Chat(ctx, r)
-	if e, ok := err.(*Error); ok && e.Kind == ErrRejected && mentionsResponseFormat(e.Server) {
-		r.Schema = nil
-		r.Messages = withSchemaInstruction(r.Messages, schema)
-		resp, err = c.Chat(ctx, r)
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +250,18 @@ func (c *Client) DecodeJSON(answer string, out any) error {
 
 func mentionsResponseFormat(msg string) bool {
 	m := strings.ToLower(msg)
-	return strings.Contains(m, "response_format") || strings.Contains(m, "json_schema") || strings.Contains(m, "grammar")
+	return strings.Contains(m, "response_format") || strings.Contains(m, "json_schema") || strings.Contains(m, "grammar") ||
+		strings.Contains(m, "json schema") || strings.Contains(m, "schema conversion")
+}
+
+// refusesSchema reports whether err is a server's refusal of
+// response_format: a 4xx or 5xx whose text names the schema or the grammar
+// it would be turned into (llama.cpp: "JSON schema conversion failed:
+// Unrecognized schema…", "Failed to initialize samplers: failed to parse
+// grammar"; LM Studio: "'response_format.type' must be …").
+func refusesSchema(err error) bool {
+	e, ok := err.(*Error)
+	return ok && (e.Kind == ErrRejected || e.Kind == ErrServer) && e.Status >= 400 && mentionsResponseFormat(e.Server)
 }
 
 func withSchemaInstruction(msgs []Message, s Schema) []Message {
@@ -274,7 +288,17 @@ func (c *Client) chat(parent context.Context, r Request, onToken func(string)) (
 	if body.StreamOptions != nil && rejectsStreamOptions(err) {
 		c.noStreamOptions.Store(true)
 		body.StreamOptions = nil
-		rejected = 1
+		rejected++
+		resp, err = c.send(parent, body, onToken)
+	}
+	if body.ResponseFormat != nil && refusesSchema(err) {
+		// The server cannot use the schema: ask again with the schema in
+		// the instructions, and keep doing so for the rest of the run.
+		c.noSchema.Store(true)
+		c.notice("no-schema", fmt.Sprintf("the LLM server at %s cannot use response_format (%s): the JSON schema goes in the instructions instead", c.URL(), shorten(err.(*Error).Server, 120)))
+		body.ResponseFormat = nil
+		body.Messages = withSchemaInstruction(body.Messages, *r.Schema)
+		rejected++
 		resp, err = c.send(parent, body, onToken)
 	}
 	if err != nil {
@@ -282,6 +306,26 @@ func (c *Client) chat(parent context.Context, r Request, onToken func(string)) (
 	}
 	resp.Tries += rejected
 	resp.Usage = fillUsage(resp.Usage, body.Messages, resp)
+	return c.finish(resp, body.MaxTokens)
+}
+
+// finish checks how an answer ended. Cut at the answer budget
+// (finish_reason "length") it is not the whole answer: ErrCutOff, with the
+// Response for its counts. An answer whose content is empty but whose
+// reasoning is not (LM Studio with a thinking model and response_format
+// puts it in reasoning_content) is the reasoning, said once.
+func (c *Client) finish(resp *Response, maxTokens int) (*Response, error) {
+	if resp.FinishReason == "length" {
+		n := resp.Usage.CompletionTokens
+		if maxTokens > 0 {
+			n = maxTokens
+		}
+		return resp, c.errorf(ErrCutOff, 0, "", "llm: the answer from %s was cut at %d tokens (finish_reason \"length\"), so it is not used — raise --max-tokens, or load the model with a larger context", c.URL(), n)
+	}
+	if strings.TrimSpace(resp.Content) == "" && strings.TrimSpace(resp.Reasoning) != "" {
+		resp.Content, resp.FromReasoning = resp.Reasoning, true
+		c.notice("reasoning", fmt.Sprintf("the model at %s put its answer in its reasoning (reasoning_content) and left the answer empty: pxos uses the reasoning as the answer", c.URL()))
+	}
 	return resp, nil
 }
 
@@ -369,6 +413,17 @@ func (c *Client) attempt(ctx context.Context, payload []byte, model string, onTo
 	}
 	defer resp.Body.Close()
 	touch()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// A redirect the client did not follow (see New): 301, 302 and
+		// 303 would turn the POST into a GET.
+		to := resp.Header.Get("Location")
+		if u, err := resp.Request.URL.Parse(to); err == nil {
+			to = u.String()
+		}
+		fix := strings.TrimSuffix(to, "/chat/completions")
+		return nil, resp.StatusCode, nil, c.errorf(ErrRejected, resp.StatusCode, "",
+			"llm: the LLM server at %s redirects (HTTP %d) to %s, and a redirected request is no longer a POST — use --url %s (or PXOS_LLM_URL)", c.URL(), resp.StatusCode, redactURL(to), redactURL(fix))
+	}
 	if resp.StatusCode != 200 {
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		if err != nil {
@@ -435,16 +490,28 @@ func (c *Client) readStream(ctx context.Context, body io.Reader, model string, o
 	br := bufio.NewReaderSize(body, 64<<10)
 	var raw, reasoning strings.Builder
 	out := &Response{}
-	sawData := false
+	sawData, done := false, false
 	for {
 		line, err := br.ReadString('\n')
 		if len(line) > 0 {
 			touch()
 		}
 		line = strings.TrimRight(line, "\r\n")
+		if rest, ok := strings.CutPrefix(line, "error:"); ok {
+			// llama.cpp's server reports an error mid-stream as a line of
+			// its own, after HTTP 200: "error: {"code":400,"message":…}".
+			data := strings.TrimSpace(rest)
+			if !strings.HasPrefix(data, "{") || !json.Valid([]byte(data)) {
+				data = `{"error":` + strconv.Quote(data) + `}`
+			} else if !strings.Contains(data, `"error"`) {
+				data = `{"error":` + data + `}`
+			}
+			return nil, c.httpError(ctx, 200, []byte(data), model, 1)
+		}
 		if strings.HasPrefix(line, "data:") {
 			data := strings.TrimSpace(strings.TrimPrefix(line, "data:"))
 			if data == "[DONE]" {
+				done = true
 				break
 			}
 			sawData = true
@@ -483,6 +550,10 @@ func (c *Client) readStream(ctx context.Context, body io.Reader, model string, o
 	}
 	if !sawData {
 		return nil, c.malformed("the stream ended without any answer")
+	}
+	if !done && out.FinishReason == "" {
+		// The connection closed mid-answer: no finish_reason, no [DONE].
+		return nil, c.errorf(ErrBrokenOff, 0, "", "llm: the LLM server at %s broke off the answer after %d bytes (no finish_reason, no [DONE]); nothing of it is used — try again, and check the server's log if it keeps happening", c.URL(), raw.Len()+reasoning.Len())
 	}
 	out.Raw = raw.String()
 	out.Content, out.Reasoning = SplitThink(out.Raw)

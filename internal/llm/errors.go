@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -24,6 +27,13 @@ var (
 	ErrAuth          = errors.New("llm: not authorised")
 	ErrRejected      = errors.New("llm: request rejected")
 	ErrNoEmbeddings  = errors.New("llm: no embedding model")
+	// ErrCutOff: the answer stopped at the answer budget (finish_reason
+	// "length"): what came is not the whole answer. Chat returns the cut
+	// Response with it, for its token counts.
+	ErrCutOff = errors.New("llm: answer cut off")
+	// ErrBrokenOff: the server stopped sending mid-answer (no
+	// finish_reason, no [DONE]).
+	ErrBrokenOff = errors.New("llm: answer broken off")
 )
 
 // Unavailable reports whether err means no LLM can answer at all (no
@@ -112,7 +122,7 @@ func (c *Client) transportError(ctx context.Context, err error, d time.Duration)
 	if errors.As(err, &ne) && ne.Timeout() {
 		return c.timeout(d)
 	}
-	return c.errorf(ErrServer, 0, "", "llm: the LLM server at %s broke off the answer: %v", c.URL(), c.redact(err.Error()))
+	return c.errorf(ErrBrokenOff, 0, "", "llm: the LLM server at %s broke off the answer (%v); nothing of it is used — try again, and check the server's log if it keeps happening", c.URL(), c.redact(err.Error()))
 }
 
 func isDialError(err error) bool {
@@ -213,12 +223,29 @@ func classify(status int, msg string) error {
 // httpError builds the *Error for a failed answer with the server's text.
 // model is the model the request named (for ErrUnknownModel).
 func (c *Client) httpError(ctx context.Context, status int, body []byte, model string, tries int) *Error {
+	if title, ok := htmlTitle(body); ok {
+		// Not the LLM server's JSON: a reverse proxy (nginx, Caddy, a
+		// tunnel) answered for it.
+		kind := ErrRejected
+		advice := "check the proxy's configuration and the URL"
+		if status >= 500 {
+			kind, advice = ErrServer, "the LLM server behind it is down, still loading or too slow: start it or wait, then try again (and check the proxy's timeouts)"
+		}
+		return c.errorf(kind, status, title, "llm: the proxy in front of the LLM server at %s answered HTTP %d %s (page title %q) — %s", c.URL(), status, http.StatusText(status), title, advice)
+	}
 	msg := c.redact(serverMessage(body))
 	kind := classify(status, msg)
 	switch kind {
 	case ErrNoModelLoaded:
 		return c.noModelError(c.cachedInfo(), msg)
 	case ErrContextLength:
+		if n := statedContext(msg); n > 0 {
+			// The server said how long its context really is: plan with
+			// that from now on (ContextLength), so a retry can fit.
+			c.learnedContext.Store(int64(n))
+			return c.errorf(kind, status, msg,
+				"llm: the prompt does not fit the model's context at %s: the server says it is %d tokens (server said: %q) — load the model with a larger context, or pass --context-length %d", c.URL(), n, msg, n)
+		}
 		return c.errorf(kind, status, msg,
 			"llm: the prompt does not fit the model's context at %s (server said: %q) — shorten the input, lower --max-tokens, or load the model with a larger context length (and pass --context-length to match)", c.URL(), msg)
 	case ErrUnknownModel:
@@ -237,6 +264,43 @@ func (c *Client) httpError(ctx context.Context, status int, body []byte, model s
 	}
 	return c.errorf(kind, status, msg,
 		"llm: the LLM server at %s rejected the request with HTTP %d (server said: %q)", c.URL(), status, msg)
+}
+
+// contextNumber finds the context length a server's context-overflow
+// message states: LM Studio's "…loaded with context length of only 4096
+// tokens…", OpenAI's and vLLM's "maximum context length is 8192 tokens",
+// llama.cpp's "n_ctx: 4096" / "n_ctx_slot = 4096", Ollama's "context
+// window of 2048".
+var contextNumber = regexp.MustCompile(`(?i)(?:context(?:[ _](?:length|size|window))?(?: is)?(?: of)?(?: only)?|n_ctx(?:_slot)?)\W{0,4}(\d{3,7})\b`)
+
+// statedContext returns the context length msg states, or 0.
+func statedContext(msg string) int {
+	m := contextNumber.FindStringSubmatch(msg)
+	if m == nil {
+		return 0
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil || n < 256 {
+		return 0
+	}
+	return n
+}
+
+// htmlTitle reports whether body is an HTML page (a proxy's error page)
+// and returns its <title>, or its first words.
+func htmlTitle(body []byte) (string, bool) {
+	t := strings.TrimSpace(string(body))
+	lt := strings.ToLower(t)
+	if !strings.HasPrefix(lt, "<!doctype html") && !strings.HasPrefix(lt, "<html") && !strings.HasPrefix(lt, "<head") && !strings.HasPrefix(lt, "<body") {
+		return "", false
+	}
+	if i := strings.Index(lt, "<title>"); i >= 0 {
+		if j := strings.Index(lt[i:], "</title>"); j > 0 {
+			return Printable(strings.Join(strings.Fields(t[i+7:i+j]), " ")), true
+		}
+	}
+	text := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(t, " ")
+	return Printable(shorten(strings.Join(strings.Fields(text), " "), 80)), true
 }
 
 func (c *Client) malformed(format string, args ...any) *Error {

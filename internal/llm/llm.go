@@ -29,6 +29,7 @@ package llm
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -48,6 +49,12 @@ const (
 	DefaultTries         = 3
 	DefaultBackoff       = 500 * time.Millisecond
 	DefaultContextLength = 4096 // the seed's assumption when the server does not say
+	// OllamaDefaultContext is the context Ollama gives a model whose
+	// num_ctx nobody set (OLLAMA_CONTEXT_LENGTH, a Modelfile's PARAMETER
+	// num_ctx): it keeps only the last that many tokens of a longer prompt
+	// (https://github.com/ollama/ollama/blob/main/docs/faq.md, "How can I
+	// specify the context window size?").
+	OllamaDefaultContext = 2048
 )
 
 // Environment variables read by ConfigFromEnv.
@@ -81,9 +88,14 @@ type Config struct {
 	Tries int
 	// Backoff is the wait before the first retry; it doubles each time.
 	Backoff time.Duration
-	// ContextLength is used when the server does not tell the model's
-	// context length.
+	// ContextLength, when above 0, is the model's context length, and wins
+	// over what the server reports (LM Studio has reported a model's
+	// maximum for a model loaded with less). 0: the server's figure, else
+	// DefaultContextLength.
 	ContextLength int
+	// Notice, when set, is told things the user should know once per
+	// client (the model put its answer in its reasoning, say).
+	Notice func(msg string)
 	// HTTPClient replaces the default client (tests, proxies).
 	HTTPClient *http.Client
 }
@@ -110,6 +122,14 @@ type Client struct {
 
 	// noStreamOptions is set once the server has rejected stream_options.
 	noStreamOptions atomic.Bool
+	// noSchema is set once the server has refused response_format: the
+	// schema then goes in the instructions (see Client.chat).
+	noSchema atomic.Bool
+	// learnedContext is the context length a server's context-overflow
+	// message stated (0: none); it wins over what the server reports.
+	learnedContext atomic.Int64
+	// noticed makes each notice (Config.Notice) be said once.
+	noticed sync.Map
 }
 
 // New returns a client for cfg with defaults filled in. It does not contact
@@ -130,9 +150,6 @@ func New(cfg Config) *Client {
 	if cfg.Backoff <= 0 {
 		cfg.Backoff = DefaultBackoff
 	}
-	if cfg.ContextLength <= 0 {
-		cfg.ContextLength = DefaultContextLength
-	}
 	base := normaliseURL(cfg.URL)
 	c := &Client{cfg: cfg, base: base, root: strings.TrimSuffix(base, "/v1")}
 	c.hc = cfg.HTTPClient
@@ -145,9 +162,27 @@ func New(cfg Config) *Client {
 		// to localhost or loopback addresses, so local servers are not
 		// affected, and a remote API behind a proxy still works.
 		tr.DialContext = (&net.Dialer{Timeout: cfg.ProbeTimeout, KeepAlive: 30 * time.Second}).DialContext
-		c.hc = &http.Client{Transport: tr}
+		c.hc = &http.Client{Transport: tr, CheckRedirect: keepPost}
 	}
 	return c
+}
+
+// keepPost follows a redirect only where the request stays what it was:
+// 307 and 308 keep a POST and its body (RFC 9110 §15.4.8, §15.4.9); 301,
+// 302 and 303 would make it a GET (Go's http.Client does, as browsers do),
+// which a chat endpoint answers with a confusing error. Those are returned
+// to the caller, who names the new URL (see Client.attempt).
+func keepPost(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return fmt.Errorf("stopped after 10 redirects")
+	}
+	if via[0].Method == http.MethodPost && req.Response != nil {
+		switch req.Response.StatusCode {
+		case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther:
+			return http.ErrUseLastResponse
+		}
+	}
+	return nil
 }
 
 // URL is the server's base URL as shown to users (without credentials).
@@ -178,15 +213,34 @@ func (c *Client) Model(ctx context.Context) (string, error) {
 	return info.Model, nil
 }
 
-// ContextLength returns the context length to plan prompts with: what the
-// server reports for the model, else Config.ContextLength. It never fails:
-// when the server cannot be asked, the configured value is the answer.
+// ContextLength returns the context length to plan prompts with, the first
+// of: the length a server's context-overflow answer stated (the server
+// knows best what it will take), Config.ContextLength (--context-length:
+// the user knows better than a server that reports a model's maximum),
+// what the server reports for the model, DefaultContextLength. It never
+// fails.
 func (c *Client) ContextLength(ctx context.Context) int {
-	info, err := c.Probe(ctx)
-	if err != nil || info.ContextLength <= 0 {
+	if n := c.learnedContext.Load(); n > 0 {
+		return int(n)
+	}
+	if c.cfg.ContextLength > 0 {
 		return c.cfg.ContextLength
 	}
+	info, err := c.Probe(ctx)
+	if err != nil || info.ContextLength <= 0 {
+		return DefaultContextLength
+	}
 	return info.ContextLength
+}
+
+// notice tells Config.Notice msg, once per key.
+func (c *Client) notice(key, msg string) {
+	if c.cfg.Notice == nil {
+		return
+	}
+	if _, said := c.noticed.LoadOrStore(key, true); !said {
+		c.cfg.Notice(msg)
+	}
 }
 
 func normaliseURL(s string) string {

@@ -164,8 +164,16 @@ func (c *Client) probe(ctx context.Context) (*Info, error) {
 			info.ContextLength, info.ContextSource = m.MaxContextLength, "LM Studio max_context_length"
 		}
 	}
-	if info.ContextLength == 0 {
-		info.ContextLength, info.ContextSource = c.cfg.ContextLength, "default (--context-length)"
+	switch {
+	case c.cfg.ContextLength > 0:
+		// The user's figure wins over the server's (see ContextLength).
+		info.ContextLength, info.ContextSource = c.cfg.ContextLength, "--context-length"
+	case info.ContextLength == 0 && info.Kind == KindOllama:
+		// Ollama keeps only the last num_ctx tokens of a longer prompt,
+		// silently; unset, that is its default, 2048 in most versions.
+		info.ContextLength, info.ContextSource = OllamaDefaultContext, "Ollama's default (no num_ctx set, no model running)"
+	case info.ContextLength == 0:
+		info.ContextLength, info.ContextSource = DefaultContextLength, "default (the server does not say)"
 	}
 
 	// Embeddings: the configured model, else one the server lists as such.

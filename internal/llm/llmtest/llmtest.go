@@ -51,6 +51,10 @@ type Options struct {
 	// LogDir, when set, receives every chat request body as chat-N.json
 	// and last-chat.json, for command-line scripts to grep.
 	LogDir string
+	// OllamaIdle makes an Ollama server have no model running (/api/ps
+	// lists none) and no num_ctx in the model's parameters: its context is
+	// then Ollama's default, which it does not report.
+	OllamaIdle bool
 	// NoUsage makes the server report no token counts at all: no usage in
 	// answers and no usage chunk in streams, even when asked, as servers
 	// that omit it do (LM Studio before it honoured stream_options).
@@ -89,6 +93,18 @@ type Reply struct {
 	// Hang keeps the connection open without answering until the client
 	// gives up.
 	Hang bool
+	// Reasoning is sent as the answer's reasoning_content (streamed as
+	// reasoning_content deltas before the content), as LM Studio does for
+	// thinking models; with Content "" the answer is only there.
+	Reasoning string
+	// Finish is the finish_reason; default "stop" ("length": cut at
+	// max_tokens).
+	Finish string
+	// BreakOff ends a streamed answer after its chunks by closing the
+	// connection: no finish_reason, no [DONE].
+	BreakOff bool
+	// Header is added to the response (a redirect's Location, say).
+	Header http.Header
 }
 
 // Request is one recorded HTTP request.
@@ -231,13 +247,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"models": ms})
 	case o.Kind == llm.KindOllama && p == "/api/ps":
 		ms := []map[string]any{}
-		if !o.NoneLoaded {
+		if !o.NoneLoaded && !o.OllamaIdle {
 			ms = append(ms, map[string]any{"name": o.Loaded, "model": o.Loaded, "context_length": o.ContextLength})
 		}
 		writeJSON(w, 200, map[string]any{"models": ms})
 	case o.Kind == llm.KindOllama && p == "/api/show":
+		params := fmt.Sprintf("stop \"<|eot_id|>\"\nnum_ctx %d", o.ContextLength)
+		if o.OllamaIdle {
+			params = "stop \"<|eot_id|>\""
+		}
 		writeJSON(w, 200, map[string]any{
-			"parameters": fmt.Sprintf("stop \"<|eot_id|>\"\nnum_ctx %d", o.ContextLength),
+			"parameters": params,
 			"model_info": map[string]any{"general.architecture": "llama", "llama.context_length": 131072}})
 	case o.Kind == llm.KindLlamaCpp:
 		writeJSON(w, 404, map[string]any{"error": map[string]any{"code": 404, "message": "File Not Found", "type": "not_found_error"}})
@@ -319,10 +339,17 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 			return
 		}
 	}
+	for k, vs := range rep.Header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
 	if rep.Body != "" || (rep.Status != 0 && rep.Status != 200) {
 		ct := "application/json"
-		if strings.HasPrefix(rep.Body, "data:") {
+		if strings.HasPrefix(rep.Body, "data:") || strings.HasPrefix(rep.Body, "error:") {
 			ct = "text/event-stream"
+		} else if strings.HasPrefix(strings.TrimSpace(rep.Body), "<") {
+			ct = "text/html"
 		}
 		w.Header().Set("Content-Type", ct)
 		w.WriteHeader(cmp.Or(rep.Status, 200))
@@ -331,10 +358,15 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	id := fmt.Sprintf("chatcmpl-%d", cr.N)
 	usage := map[string]any{"prompt_tokens": size / 4, "completion_tokens": len(rep.Content) / 4, "total_tokens": (size + len(rep.Content)) / 4}
+	finish := cmp.Or(rep.Finish, "stop")
 	if !req.Stream {
+		msg := map[string]any{"role": "assistant", "content": rep.Content}
+		if rep.Reasoning != "" {
+			msg["reasoning_content"] = rep.Reasoning
+		}
 		answer := map[string]any{
 			"id": id, "object": "chat.completion", "created": 1, "model": req.Model,
-			"choices": []any{map[string]any{"index": 0, "message": map[string]any{"role": "assistant", "content": rep.Content}, "finish_reason": "stop"}},
+			"choices": []any{map[string]any{"index": 0, "message": msg, "finish_reason": finish}},
 		}
 		if !o.NoUsage {
 			answer["usage"] = usage
@@ -362,6 +394,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 			"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}}
 	}
 	send(chunk(map[string]any{"role": "assistant", "content": ""}, nil))
+	for _, r := range splitWords(rep.Reasoning) {
+		send(chunk(map[string]any{"reasoning_content": r}, nil))
+	}
 	for i, c := range chunks {
 		if i > 0 && rep.ChunkDelay > 0 {
 			select {
@@ -372,7 +407,16 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 		}
 		send(chunk(map[string]any{"content": c}, nil))
 	}
-	send(chunk(map[string]any{}, "stop"))
+	if rep.BreakOff {
+		// The connection just closes: no finish_reason, no [DONE].
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+			}
+		}
+		return
+	}
+	send(chunk(map[string]any{}, finish))
 	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && !o.NoUsage {
 		// As OpenAI specifies for stream_options.include_usage: one more
 		// chunk with no choices and the whole request's usage.

@@ -1,0 +1,118 @@
+package gen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pxos-dev/pxos/internal/llm"
+	"github.com/pxos-dev/pxos/internal/llm/llmtest"
+)
+
+// Issue 14 at the generator: small contexts, cut answers, a context the
+// server reports wrong.
+
+func maxTokensOf(t *testing.T, body []byte) int {
+	t.Helper()
+	var b struct {
+		MaxTokens int `json:"max_tokens"`
+	}
+	if err := json.Unmarshal(body, &b); err != nil {
+		t.Fatal(err)
+	}
+	return b.MaxTokens
+}
+
+// Case 4: at 4096 tokens a code request on a build with the default
+// features leaves at least 1,000 tokens for the answer.
+func TestAnswerRoomAt4096(t *testing.T) {
+	srv := llmtest.New(t, llmtest.Options{ContextLength: 4096, Reply: func(llmtest.ChatRequest) llmtest.Reply {
+		return llmtest.Reply{Content: answerJSON(verAsm, map[string]string{"cmd_head": "ver_entry"}, verScenario)}
+	}})
+	net := openNet(t)
+	base := kbBase(t, net, "backspace", "command parser", "help command", "clear screen")
+	g := &Generator{Base: base, API: api(t), Network: net, Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})}}
+	if _, _, err := g.Generate(context.Background(), Request{Feature: "Add a 'ver' command that prints the version"}); err != nil {
+		t.Fatal(err)
+	}
+	c := srv.Chats()[0]
+	if n := maxTokensOf(t, c.Body); n < 1000 {
+		t.Errorf("max_tokens %d at 4096", n)
+	}
+	if p := llm.EstimateMessages(c.Messages); p+maxTokensOf(t, c.Body) > 4096 {
+		t.Errorf("prompt %d + answer %d > 4096", p, maxTokensOf(t, c.Body))
+	}
+}
+
+// Case 2: an idle Ollama keeps 2,048 tokens: pxos warns when it chooses the
+// provider, and sends no prompt Ollama would cut.
+func TestOllamaSmallContext(t *testing.T) {
+	srv := llmtest.New(t, llmtest.Options{Kind: llm.KindOllama, Models: []string{"qwen2.5-coder:7b"}, OllamaIdle: true})
+	client := llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})
+	var notice bytes.Buffer
+	prov, err := ChooseProvider(context.Background(), ProviderOpenAI, client, openNet(t), &notice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := notice.String(); !strings.Contains(w, "is 2048 tokens (Ollama's default") || !strings.Contains(w, "OLLAMA_CONTEXT_LENGTH") || !strings.Contains(w, "at least 4096") {
+		t.Errorf("warning: %q", w)
+	}
+	g := &Generator{Base: loadBase(t), API: api(t), Provider: prov}
+	_, _, err = g.Generate(context.Background(), Request{Feature: "Add a 'ver' command that prints the version"})
+	if !errors.Is(err, llm.ErrContextLength) || len(srv.Chats()) != 0 {
+		t.Errorf("err = %v after %d requests; want a context error before any", err, len(srv.Chats()))
+	}
+}
+
+// Case 9: an answer cut at its budget is asked once more with twice the
+// room; cut again, the step ends with the reason.
+func TestCutAnswerRetried(t *testing.T) {
+	good := answerJSON(verAsm, map[string]string{"cmd_head": "ver_entry"}, verScenario)
+	srv := llmtest.New(t, llmtest.Options{ContextLength: 16384, Reply: func(r llmtest.ChatRequest) llmtest.Reply {
+		if r.N == 1 {
+			return llmtest.Reply{Content: good[:len(good)/2], Finish: "length"}
+		}
+		return llmtest.Reply{Content: good}
+	}})
+	g := &Generator{Base: parserBase(t), API: api(t), Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})}}
+	if _, _, err := g.Generate(context.Background(), Request{Feature: "Add a 'ver' command that prints the version", MaxTokens: 600}); err != nil {
+		t.Fatal(err)
+	}
+	chats := srv.Chats()
+	if len(chats) != 2 || maxTokensOf(t, chats[1].Body) != 1200 {
+		t.Errorf("%d requests; the second with max_tokens %d, want 1200", len(chats), maxTokensOf(t, chats[len(chats)-1].Body))
+	}
+	always := llmtest.New(t, llmtest.Options{ContextLength: 16384, Reply: func(llmtest.ChatRequest) llmtest.Reply {
+		return llmtest.Reply{Content: good[:20], Finish: "length"}
+	}})
+	g = &Generator{Base: parserBase(t), API: api(t), Provider: &OpenAI{Client: llm.New(llm.Config{URL: always.URL, Timeout: 10 * time.Second})}}
+	_, _, err := g.Generate(context.Background(), Request{Feature: "Add a 'ver' command that prints the version", MaxTokens: 600})
+	if !errors.Is(err, llm.ErrCutOff) || !strings.Contains(err.Error(), "cut at 1200 tokens") || len(always.Chats()) != 2 {
+		t.Errorf("err = %v after %d requests", err, len(always.Chats()))
+	}
+}
+
+// Case 3: LM Studio reports a model's maximum (165,120) for a model loaded
+// with 4096; the refusal states 4096, and the request is fitted to it and
+// sent once more.
+func TestContextRefusalRefitted(t *testing.T) {
+	good := answerJSON(verAsm, map[string]string{"cmd_head": "ver_entry"}, verScenario)
+	srv := llmtest.New(t, llmtest.Options{ContextLength: 165120, Reply: func(r llmtest.ChatRequest) llmtest.Reply {
+		if mt := maxTokensOf(t, r.Body); mt > 1500 {
+			return llmtest.Reply{Status: 400, Body: `{"error":"Trying to keep the first 6656 tokens when context the overflows. However, the model is loaded with context length of only 4096 tokens, which is not enough. Try to load the model with a larger context length, or provide a shorter input"}`}
+		}
+		return llmtest.Reply{Content: good}
+	}})
+	g := &Generator{Base: parserBase(t), API: api(t), Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})}}
+	if _, _, err := g.Generate(context.Background(), Request{Feature: "Add a 'ver' command that prints the version"}); err != nil {
+		t.Fatal(err)
+	}
+	chats := srv.Chats()
+	if len(chats) != 2 || maxTokensOf(t, chats[1].Body) > 1024 {
+		t.Errorf("%d requests, the second with max_tokens %d", len(chats), maxTokensOf(t, chats[len(chats)-1].Body))
+	}
+}
