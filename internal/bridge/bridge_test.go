@@ -267,3 +267,23 @@ func TestAskWithEmbeddings(t *testing.T) {
 		t.Errorf("%d embedding requests, %d records used\n%s", embeds, len(a.Used), out)
 	}
 }
+
+// Issue 14, cases 9 and 10: an answer cut at max_tokens or a stream that
+// breaks off is said so and never stored.
+func TestCutOrBrokenNotStored(t *testing.T) {
+	for _, rep := range []llmtest.Reply{
+		{Content: "int 10h with AH=0Eh prints the character in", Finish: "length"},
+		{Content: "int 10h with AH=0Eh prints", BreakOff: true},
+	} {
+		s := newSetup(t, llmtest.Options{Reply: func(llmtest.ChatRequest) llmtest.Reply { return rep }}, false)
+		_, err := s.b.Ask(context.Background(), "How do I print a character?")
+		if !errors.Is(err, llm.ErrCutOff) && !errors.Is(err, llm.ErrBrokenOff) {
+			t.Errorf("err = %v", err)
+		}
+		for _, r := range s.store.Records() {
+			if r.Kind == pixnet.KindQA {
+				t.Errorf("stored #%d: %q", r.ID, r.Body)
+			}
+		}
+	}
+}
