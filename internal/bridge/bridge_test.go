@@ -287,3 +287,13 @@ func TestCutOrBrokenNotStored(t *testing.T) {
 		}
 	}
 }
+
+// Issue 14, case 2 and 4: doctor says when the context is too small for
+// pxos, with the figure it needs and where the small one came from.
+func TestDoctorSmallContext(t *testing.T) {
+	srv := llmtest.New(t, llmtest.Options{Kind: llm.KindOllama, Models: []string{"qwen2.5-coder:7b"}, OllamaIdle: true})
+	r := bridge.Doctor(context.Background(), bridge.DoctorOptions{Client: llm.New(llm.Config{URL: srv.URL}), Networks: []string{}})
+	if r.LLM.ContextLength != llm.OllamaDefaultContext || !strings.Contains(r.LLM.Fix, "pxos needs at least 4096") || !strings.Contains(r.LLM.Fix, "Ollama's default") {
+		t.Errorf("context %d, fix %q", r.LLM.ContextLength, r.LLM.Fix)
+	}
+}

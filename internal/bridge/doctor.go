@@ -123,6 +123,9 @@ func checkLLM(ctx context.Context, c *llm.Client) LLMCheck {
 		l.Fix = "download a model (LM Studio: Discover tab, or `lms get qwen2.5-coder-7b-instruct`; Ollama: `ollama pull qwen2.5-coder:7b`)"
 	case l.Model == "":
 		l.Fix = "load a model (LM Studio: Developer tab → Select a model to load, or `lms load MODEL`), or pass --model / PXOS_MODEL"
+	case info.ContextLength < llm.MinContext:
+		l.Fix = fmt.Sprintf("the model's context is %d tokens (%s); pxos needs at least %d: load the model with a larger context — LM Studio: the context length when loading; Ollama: OLLAMA_CONTEXT_LENGTH=8192 or PARAMETER num_ctx 8192; llama-server: -c 8192 — or pass --context-length if the server misreports it",
+			info.ContextLength, info.ContextSource, llm.MinContext)
 	}
 	return l
 }

@@ -159,10 +159,9 @@ func (o *OpenAI) Propose(ctx context.Context, req *Request, pc *PromptContext, p
 	return cand, err
 }
 
-// MinContext is the least context, in tokens, pxos works well in: the
-// instructions and the API page (about 1,650), an answer of
-// minAnswerBudget, and room for a repair's error and some knowledge.
-const MinContext = 4096
+// MinContext is the least context, in tokens, pxos works well in (see
+// llm.MinContext).
+const MinContext = llm.MinContext
 
 // minAnswerBudget is the answer budget pxos keeps at MinContext: correct
 // features took 510–1,049 tokens of JSON with real models.

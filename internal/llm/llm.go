@@ -55,6 +55,11 @@ const (
 	// (https://github.com/ollama/ollama/blob/main/docs/faq.md, "How can I
 	// specify the context window size?").
 	OllamaDefaultContext = 2048
+	// MinContext is the least context, in tokens, pxos works well in: its
+	// instructions and the pxOS API page (about 1,650), an answer of about
+	// 1,000, and room for a repair's error and some knowledge. pxos auto
+	// and pxos doctor warn below it.
+	MinContext = 4096
 )
 
 // Environment variables read by ConfigFromEnv.
