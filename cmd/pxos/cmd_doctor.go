@@ -6,9 +6,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pxos-dev/pxos/internal/bridge"
+	"github.com/pxos-dev/pxos/internal/llm"
 )
 
 func init() { register(newDoctorCmd) }
+
+// doctorCandidates are the base URLs doctor probes when nothing answers at
+// the configured one. Tests replace them so that no test reaches a real
+// server on the developer's machine.
+var doctorCandidates = llm.LocalCandidates
 
 func newDoctorCmd(e *env) *cobra.Command {
 	var lf llmFlags
@@ -23,12 +29,17 @@ the loaded model, its context length, embeddings), qemu-system-i386, nasm, and
 the pixel network files with their record counts. Each missing piece comes
 with what to do about it.
 
+When nothing answers at the configured URL, doctor looks on the usual local
+ports (127.0.0.1: 1234 LM Studio, 11434 Ollama, 8080 llama-server, 8000
+vLLM; at most 300ms, all at once) and gives the --url to use for each LLM
+server it finds there. It never looks beyond 127.0.0.1.
+
 It is a report: the exit status is 0 even when pieces are missing, and
 non-zero only for a bad command line. Nothing is changed.`,
 		Example: "  pxos doctor\n  pxos doctor --url http://localhost:11434/v1 --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			r := bridge.Doctor(e.ctx, bridge.DoctorOptions{Client: lf.client(false), Networks: networks})
+			r := bridge.Doctor(e.ctx, bridge.DoctorOptions{Client: lf.client(false), Networks: networks, Candidates: doctorCandidates})
 			if asJSON {
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -41,6 +42,10 @@ type LLMCheck struct {
 	EmbeddingModel string `json:"embedding_model,omitempty"`
 	Error          string `json:"error,omitempty"`
 	Fix            string `json:"fix,omitempty"`
+	// Probed lists the local addresses (host:port) asked because nothing
+	// answered at URL; Found, the LLM servers there (see llm.Discover).
+	Probed []string    `json:"probed,omitempty"`
+	Found  []llm.Found `json:"found,omitempty"`
 }
 
 // ToolCheck describes one external program.
@@ -70,6 +75,10 @@ type DoctorOptions struct {
 	Client *llm.Client
 	// Networks to check; nil means Networks.
 	Networks []string
+	// Candidates are the base URLs to look at when nothing answers at the
+	// client's URL (llm.LocalCandidates: the usual local ports); nil for
+	// none.
+	Candidates []string
 }
 
 // tools are the external programs pxos can use, and what for.
@@ -85,6 +94,9 @@ var tools = []struct{ name, versionFlag, use, fix string }{
 // The networks are opened read-only; Doctor changes nothing.
 func Doctor(ctx context.Context, o DoctorOptions) *Report {
 	r := &Report{LLM: checkLLM(ctx, o.Client)}
+	if !r.LLM.Reachable {
+		discover(ctx, o.Client, &r.LLM, o.Candidates)
+	}
 	for _, t := range tools {
 		r.Tools = append(r.Tools, checkTool(ctx, t.name, t.versionFlag, t.use, t.fix))
 	}
@@ -96,6 +108,52 @@ func Doctor(ctx context.Context, o DoctorOptions) *Report {
 		r.Networks = append(r.Networks, checkNetwork(p))
 	}
 	return r
+}
+
+// discover looks at the candidates other than the client's own URL and,
+// when it finds an LLM server, replaces the check's generic fix with the
+// --url to use.
+func discover(ctx context.Context, client *llm.Client, l *LLMCheck, candidates []string) {
+	var cands []string
+	for _, u := range candidates {
+		c := llm.New(llm.Config{URL: u})
+		if c.URL() == client.URL() {
+			continue // asked already
+		}
+		cands = append(cands, u)
+		l.Probed = append(l.Probed, hostPort(c.URL()))
+	}
+	if len(cands) == 0 {
+		return
+	}
+	l.Found = llm.Discover(ctx, cands, llm.DefaultDiscoverTimeout)
+	if len(l.Found) > 0 {
+		l.Fix = fmt.Sprintf("no LLM server at %s; %s or %s", client.URL(), foundLine(l.Found[0]), llm.EnvURL)
+	}
+}
+
+// foundLine says what was found and the flag that selects it.
+func foundLine(f llm.Found) string {
+	if f.NeedsAPIKey {
+		return fmt.Sprintf("found a server that asks for an API key at %s — set %s and use --url %s", f.URL, llm.EnvAPIKey, f.URL)
+	}
+	models := "no models"
+	if ids := f.ModelIDs(); len(ids) > 0 {
+		const show = 5
+		if len(ids) > show {
+			models = fmt.Sprintf("models: %s and %d more", strings.Join(ids[:show], ", "), len(ids)-show)
+		} else {
+			models = "models: " + strings.Join(ids, ", ")
+		}
+	}
+	return fmt.Sprintf("found %s at %s (%s) — use --url %s", f.Kind, f.URL, models, f.URL)
+}
+
+func hostPort(u string) string {
+	if p, err := url.Parse(u); err == nil && p.Host != "" {
+		return p.Host
+	}
+	return u
 }
 
 func checkLLM(ctx context.Context, c *llm.Client) LLMCheck {
@@ -228,6 +286,14 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	if l.Fix != "" {
 		fmt.Fprintf(w, "  fix: %s\n", l.Fix)
+	}
+	switch {
+	case len(l.Found) > 1:
+		for _, f := range l.Found[1:] {
+			fmt.Fprintf(w, "  also %s\n", foundLine(f))
+		}
+	case len(l.Found) == 0 && len(l.Probed) > 0:
+		fmt.Fprintf(w, "  nothing answers on the usual local ports either (%s)\n", strings.Join(l.Probed, ", "))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Tools")
