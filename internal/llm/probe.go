@@ -233,6 +233,11 @@ func (c *Client) sendJSON(ctx context.Context, method, url string, body, v any) 
 	if resp.StatusCode == 401 || resp.StatusCode == 403 {
 		return false, c.httpError(ctx, resp.StatusCode, data, "", 1)
 	}
+	if _, page := htmlTitle(data); page && resp.StatusCode >= 500 {
+		// A reverse proxy's error page: the server behind it is not
+		// answering; that, not a wrong URL, is what to say.
+		return false, c.httpError(ctx, resp.StatusCode, data, "", 1)
+	}
 	if resp.StatusCode != 200 {
 		return false, nil
 	}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -108,6 +110,18 @@ func TestProxyHTML(t *testing.T) {
 	if !errors.Is(err, llm.ErrServer) || !strings.Contains(msg, "the proxy in front of the LLM server") || !strings.Contains(msg, `"502 Bad Gateway"`) ||
 		strings.Contains(msg, "/v1") && strings.Contains(msg, "should end") || strings.Contains(msg, "load the model") {
 		t.Errorf("err = %v", err)
+	}
+	// Discovery through the same proxy says the same, not "the URL should
+	// end in /v1".
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(502)
+		io.WriteString(w, page)
+	}))
+	defer proxy.Close()
+	_, err = client(proxy.URL + "/v1").Probe(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "the proxy in front of the LLM server") || strings.Contains(err.Error(), "should end in /v1") {
+		t.Errorf("probe: %v", err)
 	}
 }
 
