@@ -116,3 +116,39 @@ func TestContextRefusalRefitted(t *testing.T) {
 		t.Errorf("%d requests, the second with max_tokens %d", len(chats), maxTokensOf(t, chats[len(chats)-1].Body))
 	}
 }
+
+// Cases 7 and 8: a small model's JSON with raw line breaks in the assembly
+// and a trailing comma, after prose, is repaired and used; a gpt-oss answer
+// whose analysis sketches JSON is read from its final channel.
+func TestSmallModelJSONAndHarmony(t *testing.T) {
+	good := answerJSON(verAsm, map[string]string{"cmd_head": "ver_entry"}, verScenario)
+	var a map[string]any
+	if err := json.Unmarshal([]byte(good), &a); err != nil {
+		t.Fatal(err)
+	}
+	// The assembly with its line breaks raw inside the string, and a
+	// trailing comma: what Ollama's small models write.
+	asm, _ := json.Marshal(a["assembly"])
+	raw := strings.ReplaceAll(string(asm), `\n`, "\n")
+	rest := strings.Replace(good, string(asm), raw, 1)
+	broken := "Sure! Here is the feature:\n```json\n" + strings.TrimSuffix(rest, "}") + ",\n}\n```\nHope this helps."
+	harmony := `analysis The user wants a ver command. Sketch: {"slot": "cmd_head", "handler": "x"} done.assistantfinal` + good
+	for name, answer := range map[string]string{"small model": broken, "harmony": harmony} {
+		srv := llmtest.New(t, llmtest.Options{ContextLength: 8192, Reply: func(llmtest.ChatRequest) llmtest.Reply { return llmtest.Reply{Content: answer} }})
+		g := &Generator{Base: parserBase(t), API: api(t), Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})}}
+		res, atts, err := g.Generate(context.Background(), Request{Feature: "Add a 'ver' command that prints the version", MaxAttempts: 1})
+		if err != nil || res.Spec.Name != "ver" {
+			t.Errorf("%s: %v; attempts %+v", name, err, atts)
+		}
+	}
+	// A defect that cannot be repaired is named, with where it is, for the
+	// repair prompt.
+	srv := llmtest.New(t, llmtest.Options{ContextLength: 8192, Reply: func(llmtest.ChatRequest) llmtest.Reply {
+		return llmtest.Reply{Content: "```json\n{\"name\": \"ver\", \"assembly\": \"mov ax, 1\n```"}
+	}})
+	g := &Generator{Base: parserBase(t), API: api(t), Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})}}
+	_, atts, _ := g.Generate(context.Background(), Request{Feature: "Add a 'ver' command that prints the version", MaxAttempts: 1})
+	if len(atts) != 1 || !strings.Contains(atts[0].Error, "unterminated string") || !strings.Contains(atts[0].Error, "line 2") {
+		t.Errorf("attempts %+v", atts)
+	}
+}

@@ -235,10 +235,12 @@ func (c *Client) ChatJSON(ctx context.Context, r Request, schema Schema, out any
 	return resp, nil
 }
 
-// DecodeJSON extracts the JSON value from a model's answer (see ExtractJSON)
-// and unmarshals it into out. Failures wrap ErrMalformed.
+// DecodeJSON extracts the JSON value from a model's answer, repairing the
+// defects small models make (see ExtractJSONFor; an object when out is a
+// struct or a map), and unmarshals it into out. Failures wrap ErrMalformed
+// and name the defect and where it is.
 func (c *Client) DecodeJSON(answer string, out any) error {
-	raw, err := ExtractJSON(answer)
+	raw, err := ExtractJSONFor(answer, wantsObject(out))
 	if err != nil {
 		return c.malformed("%v", err)
 	}
