@@ -39,7 +39,7 @@ func addGenFlags(c *cobra.Command, f *genFlags) {
 	// let the provider size the answer to the context unless told.
 	f.llm.maxTokens = 0
 	mt := fs.Lookup("max-tokens")
-	mt.DefValue, mt.Usage = "0", "longest answer, in tokens (0: a fifth of the model's context, 512 to 2048)"
+	mt.DefValue, mt.Usage = "0", "longest answer, in tokens (0: a quarter of the model's context, 1024 to 2048)"
 	fs.StringVar(&f.provider, "provider", gen.ProviderAuto, "who writes the code: auto (the LLM server if it answers, else kb), openai, or kb (offline: verified solutions from the network)")
 	fs.StringVar(&f.network, "network", defaultNetwork, "pixel network: retrieved knowledge in, every attempt and verdict out")
 	fs.StringVar(&f.pxosDir, "pxos-dir", "pxos-v1.0", "directory holding pxos_commands.txt and its API page README.md")

@@ -167,6 +167,9 @@ func checkLLM(ctx context.Context, c *llm.Client) LLMCheck {
 		case errors.Is(err, llm.ErrAuth):
 			l.Reachable = true
 			l.Fix = "set PXOS_API_KEY to the server's API key"
+		case strings.Contains(err.Error(), "the proxy in front of"):
+			l.Reachable = true
+			l.Fix = "the LLM server behind the proxy is not answering: start it (or wait while it loads the model), then check the proxy's upstream address and timeouts"
 		default:
 			l.Reachable = !errors.Is(err, llm.ErrTimeout)
 			l.Fix = "check that --url points at an OpenAI-compatible server (the URL usually ends in /v1)"
@@ -182,8 +185,8 @@ func checkLLM(ctx context.Context, c *llm.Client) LLMCheck {
 	case l.Model == "":
 		l.Fix = "load a model (LM Studio: Developer tab → Select a model to load, or `lms load MODEL`), or pass --model / PXOS_MODEL"
 	case info.ContextLength < llm.MinContext:
-		l.Fix = fmt.Sprintf("the model's context is %d tokens (%s); pxos needs at least %d: load the model with a larger context — LM Studio: the context length when loading; Ollama: OLLAMA_CONTEXT_LENGTH=8192 or PARAMETER num_ctx 8192; llama-server: -c 8192 — or pass --context-length if the server misreports it",
-			info.ContextLength, info.ContextSource, llm.MinContext)
+		l.Fix = fmt.Sprintf("the model's context is %d tokens (%s); pxos needs at least %d: %s",
+			info.ContextLength, info.ContextSource, llm.MinContext, c.ContextAdvice(ctx))
 	}
 	return l
 }

@@ -216,6 +216,10 @@ func (o *OpenAI) propose(ctx context.Context, req *Request, pc *PromptContext, p
 		fitted, err = p.Fit(ctxLen, maxTokens)
 	}
 	if err != nil {
+		if errors.Is(err, llm.ErrContextLength) {
+			// Nothing was sent: say how to give this server more room.
+			return nil, fmt.Errorf("%w; %s", err, o.Client.ContextAdvice(ctx))
+		}
 		return nil, err
 	}
 	if o.Used != nil {

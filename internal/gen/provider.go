@@ -62,6 +62,6 @@ func warnSmallContext(ctx context.Context, client *llm.Client, w io.Writer) {
 	if info, err := client.Probe(ctx); err == nil && info.ContextSource != "" {
 		src = " (" + info.ContextSource + ")"
 	}
-	fmt.Fprintf(w, "warning: the model's context at %s is %d tokens%s; pxos needs at least %d (its instructions and the API page take about 1,650, an answer up to %d, a repair more): load the model with a larger context — LM Studio: the context length when loading; Ollama: OLLAMA_CONTEXT_LENGTH=8192 or PARAMETER num_ctx 8192; llama-server: -c 8192 — or pass --context-length if the server misreports it\n",
-		client.URL(), n, src, MinContext, minAnswerBudget)
+	fmt.Fprintf(w, "warning: the model's context at %s is %d tokens%s; pxos needs at least %d (its instructions and the API page take about 1,650, an answer up to %d, a repair more): %s\n",
+		client.URL(), n, src, MinContext, minAnswerBudget, client.ContextAdvice(ctx))
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -84,8 +85,10 @@ type Response struct {
 	// retries or when the server rejected stream_options.
 	Tries int
 	// FromReasoning says the content was empty and the answer is the
-	// model's reasoning (see finish).
+	// model's reasoning field (see finish).
 	FromReasoning bool
+
+	fieldReasoning string // what came in reasoning_content or reasoning fields
 }
 
 // wire types
@@ -324,9 +327,20 @@ func (c *Client) finish(resp *Response, maxTokens int) (*Response, error) {
 		}
 		return resp, c.errorf(ErrCutOff, 0, "", "llm: the answer from %s was cut at %d tokens (finish_reason \"length\"), so it is not used — raise --max-tokens, or load the model with a larger context", c.URL(), n)
 	}
+	if strings.TrimSpace(resp.Content) == "" && strings.TrimSpace(resp.fieldReasoning) != "" {
+		resp.Content, resp.FromReasoning = resp.fieldReasoning, true
+		c.notice("reasoning", fmt.Sprintf("the model at %s put its answer in its reasoning field and left the answer empty: pxos uses the reasoning as the answer", c.URL()))
+	}
+	if t := strings.TrimSpace(resp.Raw); strings.HasPrefix(t, "analysis") && len(t) > 8 && t[8] >= 'A' && t[8] <= 'Z' && !strings.Contains(t, "assistantfinal") {
+		// A harmony analysis channel with its markers stripped
+		// ("analysisThe user wants…") and no final channel after it.
+		resp.Content, resp.Reasoning = "", t
+	}
 	if strings.TrimSpace(resp.Content) == "" && strings.TrimSpace(resp.Reasoning) != "" {
-		resp.Content, resp.FromReasoning = resp.Reasoning, true
-		c.notice("reasoning", fmt.Sprintf("the model at %s put its answer in its reasoning (reasoning_content) and left the answer empty: pxos uses the reasoning as the answer", c.URL()))
+		// Only reasoning in the text itself: a <think> that never closed,
+		// or a harmony analysis channel with no final one. That is no
+		// answer, however it ended.
+		return nil, c.errorf(ErrMalformed, 0, "", "llm: the model at %s wrote only its reasoning (an unclosed <think>, or an analysis channel with no final one) and no answer; nothing of it is used — try again, or raise --max-tokens if it ran out of room", c.URL())
 	}
 	return resp, nil
 }
@@ -421,17 +435,26 @@ func (c *Client) attempt(ctx context.Context, payload []byte, model string, onTo
 		to := resp.Header.Get("Location")
 		if u, err := resp.Request.URL.Parse(to); err == nil {
 			to = u.String()
+			if path, ok := strings.CutSuffix(strings.TrimRight(u.Path, "/"), "/chat/completions"); ok && u.RawQuery == "" {
+				fix := (&url.URL{Scheme: u.Scheme, User: u.User, Host: u.Host, Path: path}).String()
+				return nil, resp.StatusCode, nil, c.errorf(ErrRejected, resp.StatusCode, "",
+					"llm: the LLM server at %s redirects (HTTP %d) to %s, and a redirected request is no longer a POST — use --url %s (or PXOS_LLM_URL)", c.URL(), resp.StatusCode, redactURL(to), redactURL(fix))
+			}
 		}
-		fix := strings.TrimSuffix(to, "/chat/completions")
 		return nil, resp.StatusCode, nil, c.errorf(ErrRejected, resp.StatusCode, "",
-			"llm: the LLM server at %s redirects (HTTP %d) to %s, and a redirected request is no longer a POST — use --url %s (or PXOS_LLM_URL)", c.URL(), resp.StatusCode, redactURL(to), redactURL(fix))
+			"llm: %s redirects (HTTP %d) to %s, which is not a chat API (a login page?) — check --url and what stands in front of the server", c.URL(), resp.StatusCode, redactURL(to))
 	}
 	if resp.StatusCode != 200 {
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		if err != nil {
 			return nil, 0, nil, c.transportError(ctx, err, c.cfg.Timeout)
 		}
-		if resp.StatusCode >= 500 && classify(resp.StatusCode, serverMessage(data)) == ErrServer {
+		_, page := htmlTitle(data)
+		if resp.StatusCode >= 500 && classify(resp.StatusCode, serverMessage(data)) == ErrServer &&
+			!mentionsResponseFormat(serverMessage(data)) && !(page && resp.StatusCode == http.StatusGatewayTimeout) {
+			// A schema refusal is not retried as it is (Client.chat asks
+			// without the schema), nor a proxy's timeout (each try waits
+			// as long again).
 			return nil, resp.StatusCode, data, errRetry
 		}
 		return nil, resp.StatusCode, data, c.httpError(ctx, resp.StatusCode, data, model, 1)
@@ -441,7 +464,9 @@ func (c *Client) attempt(ctx context.Context, payload []byte, model string, onTo
 		// wrong: events start with "data:", ":" or "event:"; a server that
 		// ignores stream: true answers with one JSON object.
 		br := bufio.NewReaderSize(resp.Body, 64<<10)
-		if head, _ := br.Peek(1); string(head) != "{" {
+		if head, _ := br.Peek(1); string(head) == "<" {
+			resp.Body = io.NopCloser(br) // an HTML page: parseAnswer names it
+		} else if string(head) != "{" {
 			out, err := c.readStream(ctx, br, model, onToken, touch)
 			return out, 200, nil, err
 		}
@@ -459,6 +484,9 @@ func (c *Client) attempt(ctx context.Context, payload []byte, model string, onTo
 }
 
 func (c *Client) parseAnswer(data []byte, model string) (*Response, error) {
+	if title, page := htmlTitle(data); page {
+		return nil, c.errorf(ErrRejected, 200, title, "llm: %s answered with an HTML page (title %q), not the chat API — check --url: a login page or a proxy may be in front of the server", c.URL(), title)
+	}
 	var a chatAnswer
 	if err := json.Unmarshal(data, &a); err != nil {
 		return nil, c.malformed("the answer is not JSON (%v): %s", err, shorten(string(data), 200))
@@ -467,11 +495,15 @@ func (c *Client) parseAnswer(data []byte, model string) (*Response, error) {
 		// LM Studio has answered errors with status 200.
 		return nil, c.httpError(context.Background(), 200, data, model, 1)
 	}
-	if len(a.Choices) == 0 || a.Choices[0].Message == nil || a.Choices[0].Message.Content == nil {
+	if len(a.Choices) == 0 || a.Choices[0].Message == nil ||
+		a.Choices[0].Message.Content == nil && a.Choices[0].Message.ReasoningContent == "" && a.Choices[0].Message.Reasoning == "" {
 		return nil, c.malformed("no choices[0].message.content in %s", shorten(string(data), 200))
 	}
 	ch := a.Choices[0]
-	out := &Response{Raw: *ch.Message.Content, Model: a.Model}
+	out := &Response{Model: a.Model, fieldReasoning: ch.Message.ReasoningContent + ch.Message.Reasoning}
+	if ch.Message.Content != nil {
+		out.Raw = *ch.Message.Content // null with the answer in reasoning_content: vLLM's reasoning parser
+	}
 	if ch.FinishReason != nil {
 		out.FinishReason = *ch.FinishReason
 	}
@@ -508,7 +540,11 @@ func (c *Client) readStream(ctx context.Context, body io.Reader, model string, o
 			} else if !strings.Contains(data, `"error"`) {
 				data = `{"error":` + data + `}`
 			}
-			return nil, c.httpError(ctx, 200, []byte(data), model, 1)
+			if e := c.httpError(ctx, 200, []byte(data), model, 1); e.Kind != ErrRejected {
+				return nil, e
+			}
+			msg := c.redact(serverMessage([]byte(data)))
+			return nil, c.errorf(ErrServer, 200, msg, "llm: the LLM server at %s stopped the answer with an error: %q — check the server's log", c.URL(), msg)
 		}
 		if strings.HasPrefix(line, "data:") {
 			data := strings.TrimSpace(strings.TrimPrefix(line, "data:"))
@@ -559,7 +595,8 @@ func (c *Client) readStream(ctx context.Context, body io.Reader, model string, o
 	}
 	out.Raw = raw.String()
 	out.Content, out.Reasoning = SplitThink(out.Raw)
-	out.Reasoning = joinNonEmpty(reasoning.String(), out.Reasoning)
+	out.fieldReasoning = reasoning.String()
+	out.Reasoning = joinNonEmpty(out.fieldReasoning, out.Reasoning)
 	return out, nil
 }
 

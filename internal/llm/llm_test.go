@@ -319,7 +319,7 @@ func TestFailures(t *testing.T) {
 		{name: "timeout", opts: llmtest.Options{Reply: hang}, want: llm.ErrTimeout, says: []string{"within 300ms", "--timeout"}, chats: 1},
 		{name: "timeout/stream", opts: llmtest.Options{Reply: hang}, stream: true, want: llm.ErrTimeout, says: []string{"--timeout"}, chats: 1},
 		{name: "5xx", opts: llmtest.Options{Reply: always500}, want: llm.ErrServer, says: []string{"HTTP 500 after 3 tries", "out of memory"}, chats: 3},
-		{name: "malformed/not-json", opts: llmtest.Options{Reply: notJSON}, want: llm.ErrMalformed, says: []string{"not JSON", "<html>"}, chats: 1},
+		{name: "html-page-200", opts: llmtest.Options{Reply: notJSON}, want: llm.ErrRejected, says: []string{"HTML page", "check --url"}, chats: 1},
 		{name: "malformed/no-choices", opts: llmtest.Options{Reply: noChoices}, want: llm.ErrMalformed, says: []string{"no choices"}, chats: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -167,6 +168,10 @@ func (c *Client) probe(ctx context.Context) (*Info, error) {
 	switch {
 	case c.cfg.ContextLength > 0:
 		// The user's figure wins over the server's (see ContextLength).
+		if info.Kind == KindOllama && info.ContextLength == 0 {
+			c.notice("ollama-context", fmt.Sprintf("pxos trusts --context-length %d, but Ollama at %s does not say what it keeps: unless it runs with OLLAMA_CONTEXT_LENGTH=%d or more (or the model's num_ctx is), it keeps only the last %d tokens of each prompt, silently",
+				c.cfg.ContextLength, c.URL(), c.cfg.ContextLength, OllamaDefaultContext))
+		}
 		info.ContextLength, info.ContextSource = c.cfg.ContextLength, "--context-length"
 	case info.ContextLength == 0 && info.Kind == KindOllama:
 		// Ollama keeps only the last num_ctx tokens of a longer prompt,
@@ -441,6 +446,24 @@ func (c *Client) probeOllama(ctx context.Context, info *Info) (bool, error) {
 	return true, nil
 }
 
+// ContextAdvice says how to give the model a larger context on this kind
+// of server, for messages about a context too small.
+func (c *Client) ContextAdvice(ctx context.Context) string {
+	kind := Kind("")
+	if info, err := c.Probe(ctx); err == nil {
+		kind = info.Kind
+	}
+	switch kind {
+	case KindOllama:
+		return "Ollama keeps only its num_ctx: restart it with OLLAMA_CONTEXT_LENGTH=8192, or set PARAMETER num_ctx 8192 in the model's Modelfile (--context-length only tells pxos what a server keeps)"
+	case KindLMStudio:
+		return "reload the model in LM Studio with a larger context length (model settings, or lms load MODEL --context-length 8192)"
+	case KindLlamaCpp:
+		return "restart llama-server with a larger context, e.g. -c 8192"
+	}
+	return "load the model with a larger context, and pass --context-length to match if the server does not report it"
+}
+
 // numCtx finds "num_ctx N" in an Ollama parameters block.
 func numCtx(params string) int {
 	for _, line := range strings.Split(params, "\n") {
@@ -461,6 +484,7 @@ func (c *Client) listOpenAIModels(ctx context.Context) ([]ModelInfo, error) {
 			Meta *struct {
 				NCtxTrain int `json:"n_ctx_train"`
 			} `json:"meta"`
+			MaxModelLen int `json:"max_model_len"` // vLLM: the context it serves the model with
 		} `json:"data"`
 	}
 	found, err := c.getJSON(ctx, c.base+"/models", &list)
@@ -475,6 +499,9 @@ func (c *Client) listOpenAIModels(ctx context.Context) ([]ModelInfo, error) {
 		m := ModelInfo{ID: d.ID}
 		if d.Meta != nil {
 			m.MaxContextLength = d.Meta.NCtxTrain
+		}
+		if d.MaxModelLen > 0 {
+			m.ContextLength = d.MaxModelLen // vLLM serves every request within it
 		}
 		ms = append(ms, m)
 	}

@@ -220,3 +220,58 @@ func TestOllamaDefaultContext(t *testing.T) {
 		t.Errorf("running model: context %d, want 8192", n)
 	}
 }
+
+// The break test's findings: a harmony analysis with no final channel, or a
+// <think> that never closes, is no answer; vLLM's content null with the
+// answer in reasoning_content is the answer; a schema refusal with 500 and
+// a proxy's 504 are not retried as they are; a redirect to a login page is
+// not offered as --url; a non-JSON error: line names the error; vLLM's
+// max_model_len is its context.
+func TestQuirksSecondRound(t *testing.T) {
+	for _, content := range []string{
+		"<|channel|>analysis<|message|>The user wants {\"name\": \"x\"} so I will",
+		`analysisThe user wants {"name": "x"} so I will`,
+		"<think>thinking and thinking",
+	} {
+		s := fake(t, llmtest.Options{Reply: func(llmtest.ChatRequest) llmtest.Reply { return llmtest.Reply{Content: content} }})
+		for _, stream := range []bool{false, true} {
+			if _, err := ask(t, client(s.URL), stream); !errors.Is(err, llm.ErrMalformed) || !strings.Contains(err.Error(), "wrote only its reasoning") {
+				t.Errorf("%.30q stream %v: err = %v", content, stream, err)
+			}
+		}
+	}
+	null := fake(t, llmtest.Options{Reply: func(llmtest.ChatRequest) llmtest.Reply {
+		return llmtest.Reply{Body: `{"id":"x","object":"chat.completion","model":"test-model","choices":[{"index":0,"message":{"role":"assistant","content":null,"reasoning_content":"{\"name\": \"ver\"}"},"finish_reason":"stop"}]}`}
+	}})
+	if resp, err := ask(t, client(null.URL), false); err != nil || resp.Content != `{"name": "ver"}` {
+		t.Errorf("content null: %v %v", resp, err)
+	}
+	s500 := fake(t, llmtest.Options{Reply: func(r llmtest.ChatRequest) llmtest.Reply {
+		if bytes.Contains(r.Body, []byte("response_format")) {
+			return llmtest.Reply{Status: 500, Body: `{"error":{"message":"JSON schema conversion failed: Unrecognized schema"}}`}
+		}
+		return llmtest.Reply{Content: `{"name": "ver"}`}
+	}})
+	var out struct{ Name string }
+	if _, err := client(s500.URL).ChatJSON(context.Background(), llm.Request{Messages: []llm.Message{llm.User("x")}}, schema, &out); err != nil || len(s500.Chats()) != 2 {
+		t.Errorf("500 schema refusal: %v after %d requests, want 2", err, len(s500.Chats()))
+	}
+	s504 := fake(t, llmtest.Options{Reply: func(llmtest.ChatRequest) llmtest.Reply {
+		return llmtest.Reply{Status: 504, Body: "<html><body><h1>504 Gateway Time-out</h1>The server didn't respond in time.</body></html>"}
+	}})
+	if _, err := ask(t, client(s504.URL), false); err == nil || !strings.Contains(err.Error(), "504 Gateway Time-out") || len(s504.Chats()) != 1 {
+		t.Errorf("504: %v after %d requests, want 1", err, len(s504.Chats()))
+	}
+	login := fake(t, llmtest.Options{Reply: func(llmtest.ChatRequest) llmtest.Reply {
+		return llmtest.Reply{Status: 302, Header: http.Header{"Location": {"/oauth2/sign_in?rd=/v1/chat/completions"}}}
+	}})
+	if _, err := ask(t, client(login.URL), false); err == nil || strings.Contains(err.Error(), "use --url") || !strings.Contains(err.Error(), "not a chat API") {
+		t.Errorf("redirect to a login page: %v", err)
+	}
+	oom := fake(t, llmtest.Options{Reply: func(llmtest.ChatRequest) llmtest.Reply {
+		return llmtest.Reply{Body: "error: CUDA error: out of memory\n\ndata: [DONE]\n\n"}
+	}})
+	if _, err := ask(t, client(oom.URL), true); !errors.Is(err, llm.ErrServer) || !strings.Contains(err.Error(), `stopped the answer with an error: "CUDA error: out of memory"`) {
+		t.Errorf("error: line: %v", err)
+	}
+}
