@@ -159,3 +159,22 @@ WRITE 0x8003 0x90 COMMENT align 4
 		t.Errorf("Primitives:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+// Issue 15, item 2: an expression nested 130,000 levels deep (a model's
+// answer did it) is a positioned error, not a stack overflow.
+func TestDeepExpression(t *testing.T) {
+	for _, src := range []string{
+		"mov ax, " + strings.Repeat("(", 130000) + "1" + strings.Repeat(")", 130000) + "\n",
+		"mov ax, " + strings.Repeat("-", 130000) + "1\n",
+		"dw " + strings.Repeat("1 ? ", 130000) + "1" + strings.Repeat(" : 2", 130000) + "\n",
+	} {
+		_, err := Assemble("deep.asm", []byte(src), Options{Org: 0x7C00})
+		if err == nil || !strings.Contains(err.Error(), "nested deeper than 256 levels") || !strings.Contains(err.Error(), "deep.asm:1") {
+			t.Errorf("err = %.200v", err)
+		}
+	}
+	// Real nesting still assembles.
+	if _, err := Assemble("ok.asm", []byte("mov ax, ((((1+2)*3)-4)<<1)\n"), Options{Org: 0x7C00}); err != nil {
+		t.Error(err)
+	}
+}

@@ -52,8 +52,26 @@ type exprParser struct {
 	// local is the current global label, prefixed to .local names.
 	local string
 	exprs *slab[expr] // nil: allocate one by one
-
+	depth int         // nesting of parentheses, unary operators and ?: now
 }
+
+// maxExprDepth bounds how deeply an expression may nest (parentheses,
+// unary operators, ?:). Real code nests a handful of levels; without a
+// bound, an answer of 130,000 parentheses overflowed the parser's stack.
+const maxExprDepth = 256
+
+// enter counts one more level of nesting and reports whether it is
+// allowed; leave undoes it.
+func (p *exprParser) enter() bool {
+	p.depth++
+	if p.depth > maxExprDepth {
+		p.fail("expression nested deeper than %d levels", maxExprDepth)
+		return false
+	}
+	return true
+}
+
+func (p *exprParser) leave() { p.depth-- }
 
 // slab hands out expressions in blocks: a program has thousands of them
 // and they live as long as the assembly.
@@ -106,6 +124,10 @@ var precedence = [][]string{
 
 // expr parses an expression, with NASM's c ? a : b at the top.
 func (p *exprParser) expr() *expr {
+	if !p.enter() {
+		return p.newExpr(expr{k: eNum})
+	}
+	defer p.leave()
 	c := p.binary(0)
 	if t := p.peek(); p.err == nil && t.k == tIdent && t.s == "?" {
 		p.next()
@@ -150,7 +172,11 @@ func (p *exprParser) unary() *expr {
 	t := p.peek()
 	if t.k == tOp && (t.s == "-" || t.s == "+" || t.s == "~" || t.s == "!") {
 		p.next()
+		if !p.enter() {
+			return p.newExpr(expr{k: eNum})
+		}
 		x := p.unary()
+		p.leave()
 		if t.s == "+" {
 			return x
 		}

@@ -66,7 +66,22 @@ func New(o Options) *Bridge {
 	if o.K <= 0 {
 		o.K = 5
 	}
+	if o.Out != nil {
+		o.Out = printable{o.Out}
+	}
 	return &Bridge{o: o}
+}
+
+// printable writes text made safe for a terminal (llm.Printable): the
+// bridge prints model answers and network records, untrusted text that
+// could carry escape sequences.
+type printable struct{ w io.Writer }
+
+func (p printable) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, llm.Printable(string(b))); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // Ref names a record that went into a prompt.

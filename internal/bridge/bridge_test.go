@@ -297,3 +297,17 @@ func TestDoctorSmallContext(t *testing.T) {
 		t.Errorf("context %d, fix %q", r.LLM.ContextLength, r.LLM.Fix)
 	}
 }
+
+// Issue 15, item 5: a model's answer with escape sequences reaches the
+// terminal made printable.
+func TestAnswerPrintable(t *testing.T) {
+	s := newSetup(t, llmtest.Options{Reply: func(llmtest.ChatRequest) llmtest.Reply {
+		return llmtest.Reply{Chunks: []string{"int 10h\x1b]0;PWNED\x07", "\x1b[2J done"}}
+	}}, false)
+	if _, err := s.b.Ask(context.Background(), "How do I print a character?"); err != nil {
+		t.Fatal(err)
+	}
+	if out := s.out.String(); strings.ContainsAny(out, "\x1b\x07") || !strings.Contains(out, "int 10h") {
+		t.Errorf("output %q", out)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Max is the number of errors an ErrorList prints before "too many errors".
@@ -44,12 +45,69 @@ type Error struct {
 
 // Error renders "file:line: message" and, if Src is set, the source line
 // indented on the next line.
+//
+// Both come from input files and model answers, so they are bounded and
+// safe on a terminal: the message is cut after MaxMsg bytes and the source
+// after MaxSrc, each with how much was left out, and control characters
+// (escape sequences that could retitle or clear a terminal) are shown as
+// \xNN.
 func (e *Error) Error() string {
-	s := e.Pos.String() + ": " + e.Msg
+	s := e.Pos.String() + ": " + Visible(Cut(e.Msg, MaxMsg))
 	if src := strings.TrimSpace(e.Src); src != "" {
-		s += "\n\t" + src
+		s += "\n\t" + Visible(Cut(src, MaxSrc))
 	}
 	return s
+}
+
+// Bounds of a printed error: its message and the source text it quotes.
+const (
+	MaxMsg = 400
+	MaxSrc = 200
+)
+
+// Cut returns s cut to at most n bytes (not splitting a UTF-8 sequence)
+// with "…[N more bytes]" when it was longer.
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	k := n
+	for k > 0 && !utf8.RuneStart(s[k]) {
+		k--
+	}
+	return s[:k] + fmt.Sprintf("…[%d more bytes]", len(s)-k)
+}
+
+// Visible shows the control characters in s (but tabs) as \xNN, and
+// invalid UTF-8 as \xNN too, so that text from files and models cannot
+// move or reprogram a terminal.
+func Visible(s string) string {
+	clean := true
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n <= 1 || r != '\t' && (r < 0x20 || r >= 0x7f && r < 0xa0) {
+			clean = false
+			break
+		}
+		i += n
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case r != '\t' && (r < 0x20 || r >= 0x7f && r < 0xa0):
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // ErrorList is a list of positioned errors. The zero value is ready to use.
@@ -81,7 +139,7 @@ func (l ErrorList) Error() string {
 	var b strings.Builder
 	for i, e := range l {
 		if i == Max {
-			fmt.Fprintf(&b, "too many errors (%d more)", len(l)-Max)
+			fmt.Fprintf(&b, "\ntoo many errors (%d more)", len(l)-Max)
 			return b.String()
 		}
 		if i > 0 {

@@ -45,3 +45,20 @@ func TestPos(t *testing.T) {
 		}
 	}
 }
+
+// Issue 15, items 5 and 8: an error quotes text from files and models, so
+// it is bounded and shows control characters instead of sending them.
+func TestErrorBoundedAndVisible(t *testing.T) {
+	e := &Error{Pos: Pos{File: "f.txt", Line: 3}, Msg: "bad token " + strings.Repeat("x", 10<<20), Src: "db \x1b]0;PWNED\x07\x1b[2J" + strings.Repeat("y", 10<<20)}
+	out := e.Error()
+	if len(out) > MaxMsg+MaxSrc+200 || strings.ContainsAny(out, "\x1b\x07") || !strings.Contains(out, `\x1b]0;PWNED\x07\x1b[2J`) || !strings.Contains(out, "more bytes]") {
+		t.Errorf("%d bytes: %.300q", len(out), out)
+	}
+	var l ErrorList
+	for i := range Max + 1 {
+		l.Add(Pos{File: "f", Line: i + 1}, "", "e%d", i)
+	}
+	if s := l.Error(); !strings.Contains(s, "e19\ntoo many errors (1 more)") {
+		t.Errorf("%q", s[len(s)-60:])
+	}
+}
