@@ -43,14 +43,15 @@ pxos_dev.png and learning_network.png (the bridge's default).`,
 	}
 	c.PersistentFlags().StringVar(&network, "network", netDefault, "network `file` (its first PNG segment)")
 	open := func() (*pixnet.Store, error) { return gen.OpenNetwork(network) }
+	read := func() (*pixnet.Store, error) { return gen.OpenNetworkRead(network) } // works on a read-only file or mount
 	c.AddCommand(
-		netStatsCmd(e, open),
-		netShowCmd(e, open),
+		netStatsCmd(e, read),
+		netShowCmd(e, read),
 		netAddCmd(e, open),
-		netSearchCmd(e, open),
-		netExportCmd(e, open),
+		netSearchCmd(e, read),
+		netExportCmd(e, read),
 		netVerifyCmd(e, &network),
-		netRenderCmd(e, open),
+		netRenderCmd(e, read),
 		netSeedCmd(e, &network),
 	)
 	return c

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -207,21 +208,21 @@ func ShippedSolutions() ([]pixnet.Record, error) {
 	return out, nil
 }
 
-// OpenNetwork opens the pixel network at path. A network that does not exist
-// yet is created from the built-in knowledge and the shipped solutions; an
-// existing one that lacks any of this binary's shipped records (a network
-// made by an older pxos) gets those appended once.
+// OpenNetwork opens the pixel network at path. A network that does not
+// exist yet is created from the built-in knowledge and the shipped
+// solutions, atomically: built in a temporary file beside it and linked
+// into place, so a process killed while creating it leaves nothing half
+// made (and of two processes creating it, one wins). A network that lacks
+// any of the built-in knowledge or of this binary's shipped records (one
+// made by an older pxos, or a file left empty or bare by a crash before
+// this) gets them appended once.
 func OpenNetwork(path string) (*pixnet.Store, error) {
 	shipped, err := ShippedSolutions()
 	if err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		s, err := pixnet.SeedNew(path, false, shipped...)
-		if err == nil {
-			return s, nil
-		}
-		if !errors.Is(err, pixnet.ErrExists) {
+		if err := createNetwork(path, shipped); err != nil {
 			return nil, err
 		}
 	}
@@ -229,25 +230,65 @@ func OpenNetwork(path string) (*pixnet.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	have := map[string]bool{}
-	for _, r := range s.Records() {
-		if hasTag(r.Tags, TagShipped) {
-			have[r.Title+"\x00"+string(r.Payload)+"\x00"+r.Body] = true
-		}
-	}
-	var missing []pixnet.Record
-	for _, r := range shipped {
-		if !have[r.Title+"\x00"+string(r.Payload)+"\x00"+r.Body] {
-			missing = append(missing, r)
-		}
-	}
-	if len(missing) > 0 {
+	if missing := missingRecords(s, append(pixnet.SeedRecords(), shipped...)); len(missing) > 0 {
 		if _, err := s.AppendBatch(missing); err != nil {
 			s.Close()
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// OpenNetworkRead opens the network at path for reading: read-only when it
+// exists (a read-only file or mount works, and nothing is changed), else
+// created as OpenNetwork does.
+func OpenNetworkRead(path string) (*pixnet.Store, error) {
+	if _, err := os.Stat(path); err == nil {
+		return pixnet.OpenWith(path, pixnet.Options{ReadOnly: true})
+	}
+	return OpenNetwork(path)
+}
+
+// createNetwork seeds a new network in a temporary file beside path and
+// links it into place; when another process got there first, its network
+// stays.
+func createNetwork(path string, shipped []pixnet.Record) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("gen: %w", err)
+	}
+	tmp := filepath.Join(dir, fmt.Sprintf(".%s.creating-%d.png", filepath.Base(path), os.Getpid()))
+	defer os.Remove(tmp)
+	st, err := pixnet.SeedNew(tmp, true, shipped...)
+	if err != nil {
+		return err
+	}
+	if err := st.Close(); err != nil {
+		return err
+	}
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("gen: creating the network %s: %w", path, err)
+	}
+	return nil
+}
+
+// missingRecords returns the records of want that s does not hold (by kind,
+// title, body and payload).
+func missingRecords(s *pixnet.Store, want []pixnet.Record) []pixnet.Record {
+	key := func(r pixnet.Record) string {
+		return string(r.Kind) + "\x00" + r.Title + "\x00" + string(r.Payload) + "\x00" + r.Body
+	}
+	have := map[string]bool{}
+	for _, r := range s.Records() {
+		have[key(r)] = true
+	}
+	var out []pixnet.Record
+	for _, r := range want {
+		if !have[key(r)] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Reflection is what one failed attempt at a goal teaches, kept short for

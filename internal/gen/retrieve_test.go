@@ -1,8 +1,12 @@
 package gen
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -115,5 +119,58 @@ func TestReusable(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(c.want) {
 			t.Errorf("Reusable(%q) = %v, want %v", c.goal, got, c.want)
 		}
+	}
+}
+
+// Issue 15, items 3 and 4: a network left empty, or as a bare segment, by
+// a process killed while creating it gets all its seed knowledge on the
+// next open; reading opens read-only and changes nothing.
+func TestNetworkCreationRepaired(t *testing.T) {
+	shipped, err := ShippedSolutions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := len(pixnet.SeedRecords()) + len(shipped)
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.png")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bare := filepath.Join(dir, "bare.png")
+	b, err := pixnet.Open(bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	for _, p := range []string{empty, bare, filepath.Join(dir, "new", "fresh.png")} {
+		s, err := OpenNetwork(p)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if n := len(s.Records()); n != want {
+			t.Errorf("%s: %d records, want the %d of the seed", filepath.Base(p), n, want)
+		}
+		s.Close()
+		// Opened again, nothing is appended twice.
+		s, _ = OpenNetwork(p)
+		if n := len(s.Records()); n != want {
+			t.Errorf("%s reopened: %d records", filepath.Base(p), n)
+		}
+		s.Close()
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 3 {
+		t.Errorf("leftovers in the directory: %v", ents)
+	}
+	before, _ := os.ReadFile(bare)
+	r, err := OpenNetworkRead(bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Append(pixnet.Record{Kind: pixnet.KindQA, Title: "x"}); !errors.Is(err, pixnet.ErrReadOnly) {
+		t.Errorf("append on a read opener: %v", err)
+	}
+	r.Close()
+	if after, _ := os.ReadFile(bare); !bytes.Equal(before, after) {
+		t.Error("reading changed the file")
 	}
 }
