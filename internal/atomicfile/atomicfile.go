@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 )
 
 // WriteFile writes data to path atomically with permissions perm, creating
@@ -113,4 +115,33 @@ func WriteAll(perm os.FileMode, files ...File) (err error) {
 		}
 	}
 	return nil
+}
+
+// StaleAge is how old a temporary file of Write must be to count as left
+// behind by a killed process: a write takes milliseconds.
+const StaleAge = 10 * time.Minute
+
+// CleanStale removes the temporary files Write leaves beside path when the
+// process is killed mid-write (".NAME.tmp…") that are older than age, and
+// returns their names.
+func CleanStale(path string, age time.Duration) []string {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, e := range ents {
+		if e.IsDir() || !strings.HasPrefix(e.Name(), "."+base+".tmp") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || time.Since(info.ModTime()) < age {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, e.Name())) == nil {
+			removed = append(removed, e.Name())
+		}
+	}
+	return removed
 }

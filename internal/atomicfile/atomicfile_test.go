@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestWriteFileReplaces(t *testing.T) {
@@ -56,5 +57,32 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 			got = append(got, e.Name())
 		}
 		t.Fatalf("dir holds %v, want %v", got, names)
+	}
+}
+
+// Issue 15, item 6: temporaries a killed writer left are removed once they
+// are old; a fresh one (a writer at work) stays.
+func TestCleanStale(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "pxos_commands.txt")
+	old := filepath.Join(dir, ".pxos_commands.txt.tmp123")
+	fresh := filepath.Join(dir, ".pxos_commands.txt.tmp456")
+	other := filepath.Join(dir, ".other.txt.tmp789")
+	for _, p := range []string{old, fresh, other} {
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := time.Now().Add(-time.Hour)
+	os.Chtimes(old, long, long)
+	os.Chtimes(other, long, long)
+	got := CleanStale(path, StaleAge)
+	if len(got) != 1 || got[0] != filepath.Base(old) {
+		t.Errorf("removed %v", got)
+	}
+	for p, want := range map[string]bool{old: false, fresh: true, other: true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s: exists %v, want %v", filepath.Base(p), err == nil, want)
+		}
 	}
 }

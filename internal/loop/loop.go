@@ -107,12 +107,19 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Backend == "" {
 		o.Backend = "emu"
 	}
+	// One writer at a time on the pxOS directory, from the analysis that
+	// reads the commands file to the last commit that replaces it.
+	lock, err := o.Workspace.Lock()
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
 	r := &runner{o: o, rep: &Report{Started: time.Now(), Provider: o.Provider.Name(), Backend: o.Backend,
 		Commands: o.Workspace.Commands, Network: networkPath(o.Network), Goals: []*GoalReport{}}}
 	for _, m := range repeats {
 		r.logf("%s\n", m)
 	}
-	err := r.run(ctx)
+	err = r.run(ctx)
 	r.rep.Duration = time.Since(r.rep.Started).Round(time.Millisecond)
 	interrupted := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	r.rep.Interrupted = interrupted
@@ -153,6 +160,10 @@ type runner struct {
 	// before a model was asked, and triedNote what they showed (see reuse).
 	tried     map[string][]AttemptReport
 	triedNote map[string]string
+	// changed is set when a commit found the commands file changed on
+	// disk (gen.ErrChanged): every later commit would be refused too, so
+	// the run stops.
+	changed error
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -162,6 +173,10 @@ func (r *runner) logf(format string, args ...any) {
 }
 
 func (r *runner) run(ctx context.Context) error {
+	// Temporaries a killed pxos left beside the commands file go first.
+	if gone := atomicfile.CleanStale(r.o.Workspace.Commands, atomicfile.StaleAge); len(gone) > 0 {
+		r.logf("removed %d temporary file%s an interrupted pxos left beside %s: %s\n", len(gone), plural(len(gone)), r.o.Workspace.Commands, strings.Join(gone, ", "))
+	}
 	// ANALYZE
 	base, err := r.o.Workspace.Base()
 	if err != nil {
@@ -208,7 +223,7 @@ func (r *runner) run(ctx context.Context) error {
 	reused := map[string]*GoalReport{}
 	var toPlan []string
 	for _, goal := range open {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || r.changed != nil {
 			break
 		}
 		if r.base != base {
@@ -229,7 +244,7 @@ func (r *runner) run(ctx context.Context) error {
 
 	// PLAN
 	var plans []goalPlan
-	if len(toPlan) > 0 && ctx.Err() == nil {
+	if len(toPlan) > 0 && ctx.Err() == nil && r.changed == nil {
 		plans = group(r.plan(ctx, toPlan), toPlan)
 	}
 
@@ -242,8 +257,8 @@ func (r *runner) run(ctx context.Context) error {
 	for _, p := range plans {
 		byGoal[p.goal] = p
 	}
-	interrupted := func(from int) error {
-		// Every goal not reached is in the report too, as interrupted.
+	notReached := func(from int, result, note string) {
+		// Every goal not reached is in the report too.
 		for _, goal := range r.o.Goals[from:] {
 			if reused[goal] != nil {
 				continue // reported when it was reused
@@ -252,14 +267,21 @@ func (r *runner) run(ctx context.Context) error {
 				r.rep.Goals = append(r.rep.Goals, g) // found present before the stop
 				continue
 			}
-			r.rep.Goals = append(r.rep.Goals, &GoalReport{Goal: goal, Role: RoleGoal, Result: ResultInterrupted, Attempts: []AttemptReport{},
-				Note: "the run stopped before this goal"})
+			r.rep.Goals = append(r.rep.Goals, &GoalReport{Goal: goal, Role: RoleGoal, Result: result, Attempts: []AttemptReport{},
+				Note: note})
 		}
+	}
+	interrupted := func(from int) error {
+		notReached(from, ResultInterrupted, "the run stopped before this goal")
 		return ctx.Err()
 	}
 	for i, goal := range r.o.Goals {
 		if ctx.Err() != nil {
 			return interrupted(i)
+		}
+		if r.changed != nil {
+			notReached(i, ResultFailed, "not tried: "+r.changed.Error())
+			return r.changed
 		}
 		if reused[goal] != nil {
 			continue
@@ -298,6 +320,10 @@ func (r *runner) run(ctx context.Context) error {
 		}
 	}
 
+	if r.changed != nil {
+		return r.changed // the last goal's commit found it
+	}
+
 	// Final state.
 	suite, err = r.regression(r.base)
 	if err != nil {
@@ -332,10 +358,23 @@ func (r *runner) run(ctx context.Context) error {
 }
 
 // flush writes what the goal's steps staged: their kept scenarios and the
-// commands file, all renamed into place only when all were written.
+// commands file, all renamed into place only when all were written. It
+// first re-reads the commands file: one that is no longer the committed
+// build's source was written by someone else, and is not overwritten
+// (gen.ErrChanged, which also stops the run). Nor is a build where an
+// appended block overlaps another.
 func (r *runner) flush() error {
 	if r.base == r.committed {
 		return nil
+	}
+	if err := r.o.Workspace.CheckUnchanged(r.committed.Src); err != nil {
+		if errors.Is(err, gen.ErrChanged) {
+			r.changed = err
+		}
+		return err
+	}
+	if err := r.base.CheckAppended(r.committed); err != nil {
+		return err
 	}
 	files := append(r.pending, atomicfile.File{Path: r.o.Workspace.Commands, Data: r.base.Src})
 	if err := atomicfile.WriteAll(0o644, files...); err != nil {

@@ -35,6 +35,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/pxos-dev/pxos/internal/machine"
@@ -107,8 +108,11 @@ func Start(ctx context.Context, img []byte, opts Options) (*Machine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("qemu: %s not found (install qemu-system-x86): %w", opts.Binary, err)
 	}
-	// Unix socket paths are limited to about 108 bytes: keep the directory short.
-	dir, err := os.MkdirTemp("", "pxos-qemu-")
+	// Unix socket paths are limited to about 108 bytes: keep the directory
+	// short. Its name holds this process's pid, so that a later run can
+	// tell a directory left by a killed pxos (CleanStale).
+	CleanStale()
+	dir, err := os.MkdirTemp("", fmt.Sprintf("pxos-qemu-%d-", os.Getpid()))
 	if err != nil {
 		return nil, fmt.Errorf("qemu: %w", err)
 	}
@@ -599,4 +603,39 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// CleanStale removes the working directories (floppy image, QMP socket) of
+// QEMU machines whose pxos process is gone: "pxos-qemu-PID-…" in the
+// temporary directory where no process PID runs, and older unnamed ones
+// ("pxos-qemu-…", before pids were in the name) a day old. It returns
+// their paths. A pxos killed with SIGKILL cannot remove its own.
+func CleanStale() []string {
+	tmp := os.TempDir()
+	ents, err := os.ReadDir(tmp)
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, e := range ents {
+		name, ok := strings.CutPrefix(e.Name(), "pxos-qemu-")
+		if !e.IsDir() || !ok {
+			continue
+		}
+		stale := false
+		if pid, rest, found := strings.Cut(name, "-"); found && rest != "" {
+			if n, err := strconv.Atoi(pid); err == nil && n > 0 {
+				stale = n != os.Getpid() && syscall.Kill(n, 0) == syscall.ESRCH
+			}
+		} else if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > 24*time.Hour {
+			stale = true
+		}
+		if stale {
+			p := filepath.Join(tmp, e.Name())
+			if os.RemoveAll(p) == nil {
+				removed = append(removed, p)
+			}
+		}
+	}
+	return removed
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -308,5 +309,25 @@ func TestStartCancelled(t *testing.T) {
 	}
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+// Issue 15, item 6: the working directory of a QEMU machine whose pxos was
+// killed is removed by the next one; a live process's stays.
+func TestCleanStaleDirs(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	dead := filepath.Join(os.TempDir(), "pxos-qemu-999999999-123")
+	live := filepath.Join(os.TempDir(), fmt.Sprintf("pxos-qemu-%d-456", os.Getpid()))
+	for _, d := range []string{dead, live} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := CleanStale()
+	if len(got) != 1 || got[0] != dead {
+		t.Errorf("removed %v", got)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Error("a live process's directory was removed")
 	}
 }
