@@ -94,6 +94,12 @@ type Record struct {
 	Payload json.RawMessage // structured data; may be nil
 }
 
+// MaxRecord is the most bytes one record may hold (title, tags, body and
+// payload, framed): 8 MiB, about 13,000 rows, so that a record always fits
+// in one segment (MaxRows) and no model answer or file grows a segment
+// past it. Records are text; a solution or a reflection is a few KiB.
+const MaxRecord = 8 << 20
+
 // Errors callers test for.
 var (
 	// ErrCorrupt is wrapped by every error that reports damaged records.

@@ -395,8 +395,8 @@ func (s *Store) appendBatch(rs []Record, onlyIfEmpty bool) (_ []Record, err erro
 			return nil, fmt.Errorf("pixnet: record %d of batch: unknown kind %s", i+1, quote(string(r.Kind)))
 		}
 		// The frame adds a few varints per field to the content.
-		if n := RawSize(r) + int64(len(r.Kind)) + 10*int64(len(r.Tags)+8); n > maxFrameBody {
-			return nil, fmt.Errorf("pixnet: record %d of batch: %d bytes, more than the %d a frame holds", i+1, n, maxFrameBody)
+		if n := RawSize(r) + int64(len(r.Kind)) + 10*int64(len(r.Tags)+8); n > MaxRecord {
+			return nil, fmt.Errorf("pixnet: record %d of batch: %d bytes, more than the %d a record may hold", i+1, n, MaxRecord)
 		}
 	}
 	s.mu.Lock()

@@ -10,6 +10,7 @@ import (
 	"image"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -799,5 +800,23 @@ func TestFlipEveryByte(t *testing.T) {
 			}
 		}
 		s.Close()
+	}
+}
+
+// Issue 15, item 8: a record over MaxRecord is refused with its size, and
+// nothing is written.
+func TestMaxRecord(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "n.png")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, err = s.Append(Record{Kind: KindQA, Title: "big", Body: strings.Repeat("x", 50<<20)})
+	if err == nil || !strings.Contains(err.Error(), "more than the 8388608 a record may hold") {
+		t.Errorf("err = %v", err)
+	}
+	if st := s.Stats(); st.Records != 0 || st.Rows > 100 {
+		t.Errorf("records %d rows %d after a refused record", st.Records, st.Rows)
 	}
 }
