@@ -178,3 +178,12 @@ func TestDeepExpression(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Issue 15, item 8: a source over MaxSource is refused with its size,
+// before anything is allocated for it.
+func TestSourceTooLarge(t *testing.T) {
+	_, err := Assemble("big.asm", make([]byte, MaxSource+1), Options{Org: 0x7C00})
+	if err == nil || !strings.Contains(err.Error(), "big.asm: the source is 4194305 bytes; pxos assembles at most 4194304 (4 MiB)") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -137,9 +137,19 @@ type assembler struct {
 	fillers   []Line
 }
 
+// MaxSource is the largest source Assemble takes, in bytes: assembling a
+// long list of db values costs up to about 220 times the source in memory,
+// and the largest pxOS program (a 1.44 MB floppy) is far smaller.
+const MaxSource = 4 << 20
+
 // Assemble assembles src (named file, for error positions). The error, if
 // any, is a diag.ErrorList with every problem found.
 func Assemble(file string, src []byte, opts Options) (*Result, error) {
+	if len(src) > MaxSource {
+		var errs diag.ErrorList
+		errs.Add(diag.Pos{File: file}, "", "the source is %d bytes; pxos assembles at most %d (%d MiB)", len(src), MaxSource, MaxSource>>20)
+		return nil, errs.Err()
+	}
 	a := &assembler{file: file, opts: opts, syms: map[string]*symbol{}, undef: map[string]bool{}}
 	a.sect = &section{name: ".text", align: 1}
 	a.sections = []*section{a.sect}

@@ -98,6 +98,11 @@ type pending struct {
 	stmt  int
 }
 
+// MaxSource is the largest primitives file Parse takes, in bytes: parsing
+// costs about 26 times the input in memory, and a whole floppy written one
+// WRITE per byte with a comment is under 64 MiB.
+const MaxSource = 64 << 20
+
 // Parse parses and resolves src, naming it file in errors. The error, when not
 // nil, is a diag.ErrorList holding every problem in line order; the Program is
 // returned even then, with the statements in error marked Bad, so that later
@@ -107,6 +112,11 @@ type pending struct {
 // the caller must not modify src afterwards.
 func Parse(file string, src []byte) (*Program, error) {
 	p := &Program{File: file, Symbols: make(map[string]*Symbol)}
+	if len(src) > MaxSource {
+		var errs diag.ErrorList
+		errs.Add(diag.Pos{File: file}, "", "the file is %d bytes; a primitives file is at most %d (%d MiB): a 1.44 MB image written one byte per line takes about 40 MB", len(src), MaxSource, MaxSource>>20)
+		return p, errs.Err()
+	}
 	var errs diag.ErrorList
 	var todo []pending
 	bad := make(map[int]bool)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -81,4 +82,13 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Issue 15, item 8: a primitives file over MaxSource is refused with its
+// size, not parsed.
+func TestSourceTooLarge(t *testing.T) {
+	_, err := Parse("big.txt", make([]byte, MaxSource+1))
+	if err == nil || !strings.Contains(err.Error(), "big.txt: the file is 67108865 bytes; a primitives file is at most 67108864 (64 MiB)") {
+		t.Errorf("err = %v", err)
+	}
 }
