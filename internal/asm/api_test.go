@@ -3,6 +3,7 @@ package asm
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -185,5 +186,17 @@ func TestSourceTooLarge(t *testing.T) {
 	_, err := Assemble("big.asm", make([]byte, MaxSource+1), Options{Org: 0x7C00})
 	if err == nil || !strings.Contains(err.Error(), "big.asm: the source is 4194305 bytes; pxos assembles at most 4194304 (4 MiB)") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// Issue 15, item 9: shift counts are taken modulo 64, as nasm does
+// (nasm -f bin of the same lines gives 01 00 02 00 00 01 fe ff).
+func TestShiftModulo64(t *testing.T) {
+	res, err := Assemble("sh.asm", []byte("dw 1<<64\ndw 1<<65\ndw 256>>64\ndw -8>>>66\n"), Options{Org: 0x7C00})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprintf("% x", res.Bytes), "01 00 02 00 00 01 fe ff"; got != want {
+		t.Errorf("bytes %s, want %s", got, want)
 	}
 }

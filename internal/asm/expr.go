@@ -352,16 +352,12 @@ func (e *expr) eval(c evalCtx) (value, error) {
 			case "%%":
 				r.n = x.n % y.n
 			}
+		// NASM shifts by the count modulo 64, as the x86 shift
+		// instructions do: 1<<64 is 1, 256>>64 is 256.
 		case "<<", "<<<":
 			r.n = x.n << uint64(y.n&63)
-			if uint64(y.n) > 63 {
-				r.n = 0
-			}
 		case ">>":
 			r.n = int64(uint64(x.n) >> uint64(y.n&63))
-			if uint64(y.n) > 63 {
-				r.n = 0
-			}
 		case ">>>":
 			r.n = x.n >> uint64(y.n&63)
 		case "&":
