@@ -13,6 +13,8 @@ import (
 
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/gen"
+	"github.com/pxos-dev/pxos/internal/wslock"
 	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
 )
 
@@ -116,6 +118,15 @@ installed.`,
 			if err != nil {
 				return err
 			}
+			if filepath.Base(out) == pxosv1.CommandsFile {
+				// Writing a pxOS directory's commands file: one writer at
+				// a time there (pxos auto, pxos gen --append).
+				lock, err := wslock.Acquire(filepath.Dir(out))
+				if err != nil {
+					return err
+				}
+				defer lock.Release()
+			}
 			src, err := os.ReadFile(in)
 			if err != nil {
 				return fmt.Errorf("feature install: %w", err)
@@ -151,6 +162,12 @@ installed.`,
 				fmt.Fprintf(&report, "installed %s at 0x%04X-0x%04X (%d bytes)\n", f.Name, inst.Addr, inst.End-1, inst.End-inst.Addr)
 				for _, h := range inst.Hooks {
 					fmt.Fprintf(&report, "  %s -> %s 0x%04X (previous: 0x%04X)\n", h.Slot, h.Handler, h.New, h.Old)
+				}
+			}
+			if filepath.Clean(out) == filepath.Clean(in) {
+				ws := &gen.Workspace{Dir: filepath.Dir(out), Commands: out}
+				if err := ws.CheckUnchanged(src); err != nil {
+					return err
 				}
 			}
 			if err := atomicfile.WriteFile(out, base.Src, 0o644); err != nil {

@@ -5,17 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pxos-dev/pxos/internal/atomicfile"
-	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
 	"github.com/pxos-dev/pxos/internal/llm"
 	"github.com/pxos-dev/pxos/internal/pixnet"
 	"github.com/pxos-dev/pxos/internal/prim"
+	"github.com/pxos-dev/pxos/internal/wslock"
 )
 
 func init() { register(newGenCmd) }
@@ -148,6 +147,16 @@ pxos auto also boots it and runs its scenario.`,
 			if interactive {
 				return genInteractive(e, ws, one)
 			}
+			if appendTo {
+				// One writer at a time: the base the block is made for is
+				// read under the lock and is still the file when it is
+				// replaced.
+				lock, err := ws.Lock()
+				if err != nil {
+					return err
+				}
+				defer lock.Release()
+			}
 			res, err := one(featureText)
 			if err != nil {
 				return err
@@ -159,7 +168,7 @@ pxos auto also boots it and runs its scenario.`,
 				}
 				fmt.Fprintf(e.stdout, "wrote %s: %s at %s (%d bytes, hooks %s)\n", output, res.Spec.Name, res.Install.Range, len(res.Install.Result.Bytes), hooksText(res))
 			case appendTo:
-				if err := appendBlock(ws.Commands, res.Block); err != nil {
+				if _, err := ws.Append(res.Install.Base, res.Block); err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "appended %s to %s at %s (%d bytes, hooks %s)\n", res.Spec.Name, ws.Commands, res.Install.Range, len(res.Install.Result.Bytes), hooksText(res))
@@ -208,18 +217,22 @@ func printUsed(w io.Writer, labels []string) {
 	}
 }
 
-// appendBlock appends block to the commands file atomically: the new file is
-// written beside it, synced and renamed over it.
-func appendBlock(path string, block []byte) error {
-	src, err := os.ReadFile(path)
+// appendLocked appends res's block to the commands file under the
+// workspace lock, only when the file still holds the base the block was
+// made for.
+func appendLocked(ws *gen.Workspace, res *gen.Result) error {
+	lock, err := ws.Lock()
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(path, feature.Append(src, block), 0o644)
+	defer lock.Release()
+	_, err = ws.Append(res.Install.Base, res.Block)
+	return err
 }
 
 // genInteractive asks for features on stdin, shows each listing and
-// appends the block only when the user answers yes.
+// appends the block only when the user answers yes. The lock is taken for
+// each append, not for the session: a person may take their time.
 func genInteractive(e *env, ws *gen.Workspace, one func(string) (*gen.Result, error)) error {
 	in := bufio.NewScanner(e.stdin)
 	for {
@@ -250,7 +263,12 @@ func genInteractive(e *env, ws *gen.Workspace, one func(string) (*gen.Result, er
 			return in.Err()
 		}
 		if a := strings.ToLower(strings.TrimSpace(in.Text())); a == "y" || a == "yes" {
-			if err := appendBlock(ws.Commands, res.Block); err != nil {
+			if err := appendLocked(ws, res); err != nil {
+				var held *wslock.HeldError
+				if errors.As(err, &held) || errors.Is(err, gen.ErrChanged) {
+					fmt.Fprintf(e.stdout, "not appended: %v\n", err)
+					continue
+				}
 				return err
 			}
 			fmt.Fprintf(e.stdout, "appended %s to %s\n", res.Spec.Name, ws.Commands)
