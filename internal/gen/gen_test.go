@@ -20,7 +20,7 @@ import (
 	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
 )
 
-func loadBase(t *testing.T) *feature.Base {
+func loadBase(t testing.TB) *feature.Base {
 	t.Helper()
 	src, err := fs.ReadFile(pxosv1.FS, pxosv1.CommandsFile)
 	if err != nil {
@@ -35,7 +35,7 @@ func loadBase(t *testing.T) *feature.Base {
 
 // parserBase is the base with the shipped command parser, where commands
 // (what most test answers add) run.
-func parserBase(t *testing.T) *feature.Base {
+func parserBase(t testing.TB) *feature.Base {
 	t.Helper()
 	specs, err := feature.LoadAll(pxosv1.FS, pxosv1.FeatureDir)
 	if err != nil {

@@ -160,7 +160,9 @@ func Solutions(net *pixnet.Store) []Solution {
 			continue
 		}
 		var p solutionPayload
-		if err := json.Unmarshal(r.Payload, &p); err != nil || !p.Verified || p.Name == "" || p.Source == "" {
+		if err := json.Unmarshal(r.Payload, &p); err != nil || !p.Verified || p.Name == "" || p.Source == "" || CleanName(p.Name) != p.Name {
+			// A name that is not [a-z][a-z0-9_]* (a hand-made or damaged
+			// record) would become labels and file names: not a solution.
 			continue
 		}
 		key := p.Name + "\x00" + feature.NormGoal(p.Goal)

@@ -174,3 +174,25 @@ func TestNetworkCreationRepaired(t *testing.T) {
 		t.Error("reading changed the file")
 	}
 }
+
+// Issue 15, item 9: a solution record whose feature name is not a pxos
+// name ([a-z][a-z0-9_]*, at most 24) is no solution: its name would become
+// labels and file names.
+func TestSolutionNamesChecked(t *testing.T) {
+	net := openNet(t)
+	n := len(Solutions(net))
+	for _, name := range []string{"../evil", "Bad Name", "9lives", "x\x1b[2J", "ok_name"} {
+		spec := &feature.Spec{Name: name, Goal: "Add a thing " + name, Hooks: map[string]string{"cmd_head": "e"}, Source: []byte("e: ret\n"), Scenario: []byte(verScenario)}
+		if _, err := net.Append(SolutionRecord(spec, Proven, Provenance{Provider: "openai"})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sols := Solutions(net)
+	if len(sols) != n+1 || sols[0].Spec.Name != "ok_name" {
+		var names []string
+		for _, s := range sols[:len(sols)-n] {
+			names = append(names, s.Spec.Name)
+		}
+		t.Errorf("new solutions %q, want only ok_name", names)
+	}
+}
