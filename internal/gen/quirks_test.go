@@ -152,3 +152,36 @@ func TestSmallModelJSONAndHarmony(t *testing.T) {
 		t.Errorf("attempts %+v", atts)
 	}
 }
+
+// Issue 15, item 2: hostile answers — 130,000 nested parentheses in the
+// assembly, 300,000 '[' — end in positioned rejections, not a stack
+// overflow or minutes of CPU. (The context is a guard against a hang, not
+// a measure of speed.)
+func TestHostileAnswers(t *testing.T) {
+	deep := `{"name": "ver", "assembly": "ver_entry: mov ax, ` + strings.Repeat("(", 130000) + "1" + strings.Repeat(")", 130000) +
+		`", "hooks": [{"slot": "cmd_head", "handler": "ver_entry"}], "requires": [], "scenario": "wait \"pxOS>\"", "infeasible": "", "explanation": ""}`
+	for name, c := range map[string]struct{ answer, says string }{
+		"deep":     {deep, "nested deeper than 256 levels"},
+		"brackets": {strings.Repeat("[", 300000), "malformed answer"},
+	} {
+		srv := llmtest.New(t, llmtest.Options{ContextLength: 8192, Reply: func(llmtest.ChatRequest) llmtest.Reply { return llmtest.Reply{Content: c.answer} }})
+		g := &Generator{Base: parserBase(t), API: api(t), Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 30 * time.Second})}}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		_, atts, err := g.Generate(ctx, Request{Feature: "Add a 'ver' command that prints the version", MaxAttempts: 1})
+		hung := ctx.Err()
+		cancel()
+		if hung != nil || err == nil || len(atts) != 1 || !strings.Contains(atts[0].Error, c.says) || len(atts[0].Error) > 4000 {
+			t.Errorf("%s: err %v, ctx %v, %d attempts, error %.200q (%d bytes)", name, err, hung, len(atts), func() string {
+				if len(atts) > 0 {
+					return atts[0].Error
+				}
+				return ""
+			}(), func() int {
+				if len(atts) > 0 {
+					return len(atts[0].Error)
+				}
+				return 0
+			}())
+		}
+	}
+}
