@@ -352,7 +352,19 @@ func (r *runner) run(ctx context.Context) error {
 		return fmt.Errorf("loop: the final build fails its regression suite:\n%s", suiteText(res))
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("loop: %d of %d goal%s not met: %s", len(failed), goals, plural(goals), strings.Join(failed, "; "))
+		// Each with its reason: a commit that failed for a full disk says so
+		// here, on the terminal, not only in the JSON report.
+		var why []string
+		for _, goal := range failed {
+			w := goal
+			for _, g := range r.rep.Goals {
+				if g.Goal == goal && g.Role == RoleGoal && g.Note != "" {
+					w += " (" + g.Result + ": " + shorten(llm.Printable(firstLine(g.Note)), 160) + ")"
+				}
+			}
+			why = append(why, w)
+		}
+		return fmt.Errorf("loop: %d of %d goal%s not met: %s", len(failed), goals, plural(goals), strings.Join(why, "; "))
 	}
 	return nil
 }

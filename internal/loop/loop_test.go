@@ -443,3 +443,14 @@ func TestBadGoalsRefused(t *testing.T) {
 		}
 	}
 }
+
+// Issue 15, item 7: the run's error names each goal not met with its
+// reason, so the terminal says why (a full disk at commit, say), not only
+// which.
+func TestFailedGoalsSayWhy(t *testing.T) {
+	net := network(t)
+	_, err := Run(context.Background(), Options{Workspace: workspace(t), Network: net, Provider: &gen.KB{Network: net}, Goals: []string{"Add a 'zz' command"}})
+	if err == nil || !strings.Contains(err.Error(), "Add a 'zz' command (no-solution: gen: no verified solution matches") {
+		t.Errorf("err = %v", err)
+	}
+}
