@@ -95,6 +95,9 @@ func netStatsCmd(e *env, open netOpener) *cobra.Command {
 			if st.Damaged > 0 {
 				fmt.Fprintf(e.stdout, "damaged   %d (run pxos net verify)\n", st.Damaged)
 			}
+			if missing, total, err := gen.MissingSeed(s); err == nil && missing > 0 {
+				fmt.Fprintf(e.stdout, "seed      %d of its %d built-in records are missing (a crash while it was made, or an older pxos): the next pxos auto or pxos net add restores them\n", missing, total)
+			}
 			writeRuns(e.stdout, runs)
 			return nil
 		},

@@ -216,3 +216,26 @@ func TestNetShowPrintable(t *testing.T) {
 		t.Errorf("--json does not keep the bytes: %s", out)
 	}
 }
+
+// Issue 15, item 3: a network a crash left empty says that it lacks its
+// seed knowledge (read-only: the file is not changed), and the next write
+// restores it.
+func TestNetStatsSaysSeedMissing(t *testing.T) {
+	network := filepath.Join(t.TempDir(), "n.png")
+	if err := os.WriteFile(network, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ := netRun(t, "", "net", "stats", "--network", network)
+	if !strings.Contains(out, "seed      60 of its 60 built-in records are missing") {
+		t.Errorf("stats:\n%s", out)
+	}
+	if fi, _ := os.Stat(network); fi.Size() != 0 {
+		t.Error("net stats wrote the network")
+	}
+	if code, _, errs := netRun(t, "", "net", "add", "--network", network, "--kind", "qa", "--title", "q", "--text", "a"); code != 0 {
+		t.Fatal(errs)
+	}
+	if _, out, _ = netRun(t, "", "net", "stats", "--network", network); strings.Contains(out, "seed ") || !strings.Contains(out, "records   61") {
+		t.Errorf("after net add:\n%s", out)
+	}
+}

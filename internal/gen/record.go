@@ -241,6 +241,18 @@ func OpenNetwork(path string) (*pixnet.Store, error) {
 	return s, nil
 }
 
+// MissingSeed returns how many of the built-in knowledge and shipped
+// records s lacks, and how many there are: what the next OpenNetwork
+// appends (a network a crash left empty, or one an older pxos made).
+func MissingSeed(s *pixnet.Store) (missing, total int, err error) {
+	shipped, err := ShippedSolutions()
+	if err != nil {
+		return 0, 0, err
+	}
+	want := append(pixnet.SeedRecords(), shipped...)
+	return len(missingRecords(s, want)), len(want), nil
+}
+
 // OpenNetworkRead opens the network at path for reading: read-only when it
 // exists (a read-only file or mount works, and nothing is changed), else
 // created as OpenNetwork does.
