@@ -430,3 +430,24 @@ func TestLoadPaths(t *testing.T) {
 		t.Errorf("empty dir: %v", err)
 	}
 }
+
+// busyOS never goes idle: a guest that keeps printing.
+type busyOS struct{ *fakeOS }
+
+func (b *busyOS) WaitText(ctx context.Context, _ string) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// Issue 15, item 9: a wait that times out because the guest never stops
+// running says so, rather than a bare timeout.
+func TestWaitOnBusyGuest(t *testing.T) {
+	sc, err := Parse("busy.txt", []byte("timeout 100ms\nwait \"pxOS>\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := sc.Run(context.Background(), &busyOS{newFake("testos")})
+	if res.Passed || !res.Timeout || !strings.Contains(res.Error, `"pxOS>" did not appear within 100ms, and the guest never stopped to wait for a key`) {
+		t.Errorf("passed %v timeout %v: %s", res.Passed, res.Timeout, res.Error)
+	}
+}
