@@ -134,6 +134,14 @@ type Machine interface {
 	Close() error
 }
 
+// IdleDetector is a Machine that knows when the guest is idle (waiting
+// for a key with none queued), so a WaitText that ran out of time means
+// the guest never stopped running. The emulator is one; QEMU, which can
+// only watch the screen, is not.
+type IdleDetector interface {
+	DetectsIdle() bool
+}
+
 // MemoryReader is a Machine that can read guest physical memory. Both
 // machines implement it; assert it with m.(machine.MemoryReader).
 //

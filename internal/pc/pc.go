@@ -376,6 +376,10 @@ func (p *PC) Settle(ctx context.Context) error { return p.run(ctx, 0, nil, false
 
 // WaitText runs the guest until text is on the screen. It fails when the
 // guest becomes idle without showing it.
+// DetectsIdle implements machine.IdleDetector: the emulator knows when
+// the guest waits for a key.
+func (p *PC) DetectsIdle() bool { return true }
+
 func (p *PC) WaitText(ctx context.Context, text string) error {
 	has := func() bool { s := p.screen(); return s.Contains(text) }
 	if err := p.run(ctx, 0, has, false); err != nil {

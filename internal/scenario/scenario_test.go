@@ -434,6 +434,8 @@ func TestLoadPaths(t *testing.T) {
 // busyOS never goes idle: a guest that keeps printing.
 type busyOS struct{ *fakeOS }
 
+func (b *busyOS) DetectsIdle() bool { return true }
+
 func (b *busyOS) WaitText(ctx context.Context, _ string) error {
 	<-ctx.Done()
 	return ctx.Err()
