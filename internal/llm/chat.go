@@ -411,6 +411,16 @@ func (c *Client) send(parent context.Context, body chatBody, onToken func(string
 	}
 }
 
+// MaxAnswer bounds one answer, in bytes (content and reasoning): a
+// feature's JSON is a few KiB, and whatever pxos does with an answer
+// (extraction, repair, validation) must stay bounded however much a server
+// sends.
+const MaxAnswer = 4 << 20
+
+func (c *Client) tooLong() *Error {
+	return c.errorf(ErrMalformed, 0, "", "llm: the answer from %s passed %d MiB; nothing of it is used — lower --max-tokens, or check the model", c.URL(), MaxAnswer>>20)
+}
+
 // errRetry means: the server answered 5xx with nothing more specific; try again.
 var errRetry = fmt.Errorf("retry")
 
@@ -472,9 +482,14 @@ func (c *Client) attempt(ctx context.Context, payload []byte, model string, onTo
 		}
 		resp.Body = io.NopCloser(br)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	// JSON escaping can double an answer's bytes; more than that is too
+	// long whatever it holds.
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 2*MaxAnswer+64<<10))
 	if err != nil {
 		return nil, 0, nil, c.transportError(ctx, err, c.cfg.Timeout)
+	}
+	if len(data) > 2*MaxAnswer+32<<10 {
+		return nil, 0, nil, c.tooLong()
 	}
 	out, err := c.parseAnswer(data, model)
 	if err == nil && onToken != nil {
@@ -503,6 +518,9 @@ func (c *Client) parseAnswer(data []byte, model string) (*Response, error) {
 	out := &Response{Model: a.Model, fieldReasoning: ch.Message.ReasoningContent + ch.Message.Reasoning}
 	if ch.Message.Content != nil {
 		out.Raw = *ch.Message.Content // null with the answer in reasoning_content: vLLM's reasoning parser
+	}
+	if len(out.Raw)+len(out.fieldReasoning) > MaxAnswer {
+		return nil, c.tooLong()
 	}
 	if ch.FinishReason != nil {
 		out.FinishReason = *ch.FinishReason
@@ -565,6 +583,9 @@ func (c *Client) readStream(ctx context.Context, body io.Reader, model string, o
 			}
 			if a.Usage != nil {
 				out.Usage = *a.Usage
+			}
+			if raw.Len()+reasoning.Len() > MaxAnswer {
+				return nil, c.tooLong()
 			}
 			for _, ch := range a.Choices {
 				if ch.Delta != nil {

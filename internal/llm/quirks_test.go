@@ -275,3 +275,17 @@ func TestQuirksSecondRound(t *testing.T) {
 		t.Errorf("error: line: %v", err)
 	}
 }
+
+// Issue 15, item 2: an answer past MaxAnswer, streamed or not, is refused,
+// so its handling stays bounded.
+func TestAnswerTooLong(t *testing.T) {
+	big := strings.Repeat("word ", llm.MaxAnswer/5+1000)
+	s := fake(t, llmtest.Options{ContextLength: 1 << 30, Reply: func(llmtest.ChatRequest) llmtest.Reply {
+		return llmtest.Reply{Content: big, Chunks: []string{big[:len(big)/2], big[len(big)/2:]}}
+	}})
+	for _, stream := range []bool{false, true} {
+		if _, err := ask(t, client(s.URL), stream); !errors.Is(err, llm.ErrMalformed) || !strings.Contains(err.Error(), "passed 4 MiB") {
+			t.Errorf("stream %v: err = %v", stream, err)
+		}
+	}
+}
