@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/pxos-dev/pxos/internal/llm/llmtest"
@@ -237,5 +239,33 @@ func TestNetStatsSaysSeedMissing(t *testing.T) {
 	}
 	if _, out, _ = netRun(t, "", "net", "stats", "--network", network); strings.Contains(out, "seed ") || !strings.Contains(out, "records   61") {
 		t.Errorf("after net add:\n%s", out)
+	}
+}
+
+// Issue 15, item 3: a pxos killed (SIGKILL) at any moment while it creates
+// a network leaves either nothing or a whole one: the next run finds all
+// the seed knowledge, and nothing half made beside it.
+func TestKillDuringNetworkCreation(t *testing.T) {
+	bin := buildPxos(t)
+	dir := t.TempDir()
+	for i := range 12 {
+		network := filepath.Join(dir, fmt.Sprintf("n%d", i), "net.png")
+		cmd := exec.Command(bin, "net", "stats", "--network", network)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(i) * 2 * time.Millisecond)
+		cmd.Process.Kill()
+		cmd.Wait()
+		out, err := exec.Command(bin, "net", "stats", "--network", network).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "records   60 ") || strings.Contains(string(out), "missing") {
+			t.Errorf("killed after %d ms: %v\n%s", 2*i, err, out)
+		}
+		ents, _ := os.ReadDir(filepath.Dir(network))
+		for _, e := range ents {
+			if strings.Contains(e.Name(), "creating") {
+				t.Errorf("killed after %d ms: left %s", 2*i, e.Name())
+			}
+		}
 	}
 }

@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/pxos-dev/pxos/internal/feature"
@@ -223,6 +225,7 @@ func OpenNetwork(path string) (*pixnet.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	cleanCreating(path)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		if err := createNetwork(path, shipped); err != nil {
 			return nil, err
@@ -257,6 +260,7 @@ func MissingSeed(s *pixnet.Store) (missing, total int, err error) {
 // exists (a read-only file or mount works, and nothing is changed), else
 // created as OpenNetwork does.
 func OpenNetworkRead(path string) (*pixnet.Store, error) {
+	cleanCreating(path) // best effort: on a read-only mount it does nothing
 	if _, err := os.Stat(path); err == nil {
 		return pixnet.OpenWith(path, pixnet.Options{ReadOnly: true})
 	}
@@ -284,6 +288,26 @@ func createNetwork(path string, shipped []pixnet.Record) error {
 		return fmt.Errorf("gen: creating the network %s: %w", path, err)
 	}
 	return nil
+}
+
+// cleanCreating removes what createNetwork left beside path when its
+// process was killed: ".NAME.creating-PID.png" whose PID is gone.
+func cleanCreating(path string) {
+	dir, prefix := filepath.Dir(path), "."+filepath.Base(path)+".creating-"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSuffix(rest, ".png"))
+		if err == nil && pid > 0 && pid != os.Getpid() && syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // missingRecords returns the records of want that s does not hold (by kind,
