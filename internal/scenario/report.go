@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/pxos-dev/pxos/internal/diag"
 	"io"
 	"strings"
 
@@ -22,7 +23,7 @@ func (r *Result) WriteReport(w io.Writer, verbose bool) {
 	if r.Machine != "" {
 		mach = " [" + r.Machine + "]"
 	}
-	fmt.Fprintf(w, "%s %s%s (%s, %d steps, %.3fs)\n", verdict, r.Scenario, mach, r.File, len(r.Steps), r.Duration.Seconds())
+	fmt.Fprintf(w, "%s %s%s (%s, %d steps, %.3fs)\n", verdict, diag.Visible(r.Scenario), mach, diag.Visible(r.File), len(r.Steps), r.Duration.Seconds())
 	if r.Passed && !verbose {
 		return
 	}
@@ -30,11 +31,11 @@ func (r *Result) WriteReport(w io.Writer, verbose bool) {
 	for _, s := range r.Steps {
 		switch s.Status {
 		case Pass:
-			fmt.Fprintf(w, "  ✓ %d: %s\n", s.Line, s.Step)
+			fmt.Fprintf(w, "  ✓ %d: %s\n", s.Line, diag.Visible(s.Step))
 		case Fail:
-			fmt.Fprintf(w, "  ✗ %d: %s\n", s.Line, s.Step)
+			fmt.Fprintf(w, "  ✗ %d: %s\n", s.Line, diag.Visible(s.Step))
 			for _, l := range strings.Split(s.Msg, "\n") {
-				fmt.Fprintf(w, "      %s\n", l)
+				fmt.Fprintf(w, "      %s\n", diag.Visible(l))
 			}
 		default:
 			notRun++
@@ -44,7 +45,7 @@ func (r *Result) WriteReport(w io.Writer, verbose bool) {
 		fmt.Fprintf(w, "  … %d more steps not run\n", notRun)
 	}
 	if r.Failed < 0 && r.Error != "" {
-		fmt.Fprintf(w, "  error: %s\n", r.Error)
+		fmt.Fprintf(w, "  error: %s\n", diag.Visible(r.Error))
 	}
 	if !r.Passed && r.HasScr {
 		WriteScreen(w, &r.Screen, "  ")

@@ -453,3 +453,12 @@ func TestWaitOnBusyGuest(t *testing.T) {
 		t.Errorf("passed %v timeout %v: %s", res.Passed, res.Timeout, res.Error)
 	}
 }
+
+// Issue 15, item 5: a scenario file's control characters never reach the
+// terminal: the parser refuses them, and its error shows them.
+func TestReportVisible(t *testing.T) {
+	_, err := Parse("esc.txt", []byte("wait \"pxOS\x1b]0;PWNED\x07\"\n"))
+	if err == nil || strings.ContainsAny(err.Error(), "\x1b\x07") || !strings.Contains(err.Error(), `\x1b]0;PWNED\x07`) {
+		t.Errorf("err %q", err)
+	}
+}
