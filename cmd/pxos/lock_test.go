@@ -92,7 +92,7 @@ func runPxos(t *testing.T, bin, dir string, args ...string) (*proc, error) {
 
 // heldMessage is what a writer refused by the holder with pid says.
 func heldMessage(pid int) string {
-	return fmt.Sprintf("pxos: wslock: another pxos (pid %d) is working on pxos-v1.0; wait for it to finish\n", pid)
+	return fmt.Sprintf("pxos: another pxos (pid %d) is working on pxos-v1.0; wait for it to finish\n", pid)
 }
 
 // heldServer is an LLM server whose answers wait until release is called

@@ -42,7 +42,7 @@ func (e *HeldError) Error() string {
 	if e.PID > 0 {
 		who = fmt.Sprintf("another pxos (pid %d)", e.PID)
 	}
-	return fmt.Sprintf("wslock: %s is working on %s; wait for it to finish", who, e.Dir)
+	return fmt.Sprintf("%s is working on %s; wait for it to finish", who, e.Dir)
 }
 
 // Lock is a held lock on a pxOS directory.
@@ -56,9 +56,19 @@ type Lock struct {
 // holder's pid. The caller releases the lock with Release.
 func Acquire(dir string) (*Lock, error) {
 	path := filepath.Join(dir, File)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	// O_NOFOLLOW: a lock file that is a symlink (a cloned repository can
+	// carry one pointing at ~/.bashrc) must never be opened, let alone
+	// truncated; anything but a regular file is refused.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("wslock: %w", err)
+		if errors.Is(err, unix.ELOOP) {
+			return nil, fmt.Errorf("the lock file %s is a symbolic link; pxos does not follow it — remove it", path)
+		}
+		return nil, fmt.Errorf("cannot lock %s: %w", dir, err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("the lock file %s is not a regular file; remove it", path)
 	}
 	deadline := time.Now().Add(pidWait)
 	for {

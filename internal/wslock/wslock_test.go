@@ -73,7 +73,7 @@ func TestAcquireAcrossProcesses(t *testing.T) {
 	if held.PID != h.Process.Pid || held.Dir != dir {
 		t.Errorf("HeldError %+v, want pid %d, dir %s", held, h.Process.Pid, dir)
 	}
-	want := fmt.Sprintf("wslock: another pxos (pid %d) is working on %s; wait for it to finish", h.Process.Pid, dir)
+	want := fmt.Sprintf("another pxos (pid %d) is working on %s; wait for it to finish", h.Process.Pid, dir)
 	if err.Error() != want {
 		t.Errorf("message:\n got %s\nwant %s", err, want)
 	}
@@ -127,7 +127,33 @@ func TestAcquireRelease(t *testing.T) {
 }
 
 func TestAcquireNoDir(t *testing.T) {
-	if _, err := Acquire(filepath.Join(t.TempDir(), "missing")); err == nil || !strings.HasPrefix(err.Error(), "wslock: ") {
+	if _, err := Acquire(filepath.Join(t.TempDir(), "missing")); err == nil || !strings.HasPrefix(err.Error(), "cannot lock ") {
 		t.Errorf("Acquire of a missing directory: %v", err)
+	}
+}
+
+// A lock file that is a symbolic link (a cloned repository may carry one)
+// is refused, and its target is left alone; so is a directory.
+func TestLockSymlinkRefused(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim.txt")
+	if err := os.WriteFile(victim, []byte("VICTIM"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(dir, File)); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := Acquire(dir); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		l.Release()
+		t.Errorf("err = %v", err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "VICTIM" {
+		t.Errorf("the link's target was changed: %q", b)
+	}
+	dir2 := t.TempDir()
+	os.Mkdir(filepath.Join(dir2, File), 0o755)
+	if l, err := Acquire(dir2); err == nil || !strings.Contains(err.Error(), "not a regular file") && !strings.Contains(err.Error(), "is a directory") {
+		l.Release()
+		t.Errorf("directory: err = %v", err)
 	}
 }
