@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -348,7 +349,7 @@ back exactly.`,
 				return err
 			}
 			defer s.Close()
-			enc := json.NewEncoder(e.stdout)
+			enc := json.NewEncoder(jsonOut{e.stdout})
 			enc.SetEscapeHTML(false)
 			for _, r := range s.Records() {
 				if asJSON {
@@ -530,8 +531,32 @@ func netWriteText(w io.Writer, r pixnet.Record) {
 	fmt.Fprintf(w, "body\n%s\n", llm.Printable(body))
 }
 
+// jsonOut escapes, in JSON that goes to a terminal, the C1 control
+// characters (U+0080–U+009F: U+009B is a one-character CSI) that Go's
+// encoder passes through; the JSON means the same.
+type jsonOut struct{ w io.Writer }
+
+func (j jsonOut) Write(b []byte) (int, error) {
+	if !bytes.Contains(b, []byte{0xC2}) {
+		return j.w.Write(b)
+	}
+	var out []byte
+	for i := 0; i < len(b); i++ {
+		if b[i] == 0xC2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9F {
+			out = fmt.Appendf(out, `\u%04x`, b[i+1])
+			i++
+			continue
+		}
+		out = append(out, b[i])
+	}
+	if _, err := j.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
 func netJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(jsonOut{w})
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)

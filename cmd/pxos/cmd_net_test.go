@@ -217,6 +217,15 @@ func TestNetShowPrintable(t *testing.T) {
 	if _, out, _ := netRun(t, "", "net", "export", "--json", "--network", network); !strings.Contains(out, `\u001b[2J`) {
 		t.Errorf("--json does not keep the bytes: %s", out)
 	}
+	// A C1 CSI (U+009B), which Go's JSON encoder passes through, is escaped
+	// too; decoded, the body is what was stored.
+	code, _, errs = netRun(t, "x\u009b2J", "net", "add", "--network", network, "--kind", "qa", "--title", "c1", "--file", "-")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	if _, out, _ := netRun(t, "", "net", "export", "--json", "--network", network); strings.Contains(out, "\u009b") || !strings.Contains(out, `x\u009b2J`) {
+		t.Errorf("C1 in --json: %q", out[len(out)-200:])
+	}
 }
 
 // Issue 15, item 3: a network a crash left empty says that it lacks its

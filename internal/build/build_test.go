@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -221,4 +222,23 @@ func FuzzBuild(f *testing.F) {
 			t.Fatal("built image lacks size or signature")
 		}
 	})
+}
+
+// Issue 15, item 8: the summary lists at most maxPatchesShown patches and
+// says how many more there are.
+func TestSummaryPatchesBounded(t *testing.T) {
+	var b strings.Builder
+	for i := range 200 {
+		// Every other address, so that no two patches merge into one run.
+		fmt.Fprintf(&b, "WRITE %d 1\nWRITE %d 2\n", 0x7C00+2*i, 0x7C00+2*i)
+	}
+	im, err := FromSource("p.txt", []byte(b.String()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	im.Summary.WriteSummary(&out)
+	if n := strings.Count(out.String(), "rewritten at"); n != maxPatchesShown || !strings.Contains(out.String(), "… 150 more (all in --json)") {
+		t.Errorf("%d patches listed:\n%s", n, out.String())
+	}
 }

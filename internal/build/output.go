@@ -82,13 +82,21 @@ func isDataComment(c string) bool {
 	return false
 }
 
+// maxPatchesShown bounds the patches the summary lists: a file can rewrite
+// an address hundreds of thousands of times.
+const maxPatchesShown = 50
+
 // WriteSummary prints the human-readable build summary.
 func (s *Summary) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "operations: %d WRITE, %d DEFINE, %d CALL, %d COMMENT\n", s.Writes, s.Defines, s.Calls, s.Comments)
 	fmt.Fprintf(w, "symbols:    %d\n", s.Symbols)
 	fmt.Fprintf(w, "bytes used: %d (0x%04X-0x%04X, %d sector%s)\n", s.BytesUsed, LoadBase, s.End-1, s.SectorsUsed, plural(s.SectorsUsed))
 	fmt.Fprintf(w, "patches:    %d\n", len(s.Patches))
-	for _, p := range s.Patches {
+	for i, p := range s.Patches {
+		if i == maxPatchesShown {
+			fmt.Fprintf(w, "  … %d more (all in --json)\n", len(s.Patches)-i)
+			break
+		}
 		fmt.Fprintf(w, "  %s\n", p)
 	}
 	var free []string

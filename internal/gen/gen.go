@@ -82,7 +82,7 @@ type InfeasibleError struct {
 	Reason string
 }
 
-func (e *InfeasibleError) Error() string { return "gen: infeasible: " + e.Reason }
+func (e *InfeasibleError) Error() string { return "gen: infeasible: " + llm.Printable(e.Reason) }
 
 // Request is one feature to generate.
 type Request struct {

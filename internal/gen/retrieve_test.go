@@ -196,3 +196,10 @@ func TestSolutionNamesChecked(t *testing.T) {
 		t.Errorf("new solutions %q, want only ok_name", names)
 	}
 }
+
+// Issue 15, item 5: a model's infeasible reason is printable when shown.
+func TestInfeasiblePrintable(t *testing.T) {
+	if s := (&InfeasibleError{Reason: "no \x1b]0;PWNED\a\x1b[2J way"}).Error(); strings.ContainsAny(s, "\x1b\a") {
+		t.Errorf("%q", s)
+	}
+}

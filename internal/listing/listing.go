@@ -7,6 +7,7 @@ package listing
 import (
 	"bufio"
 	"fmt"
+	"github.com/pxos-dev/pxos/internal/diag"
 	"io"
 	"sort"
 	"strings"
@@ -105,7 +106,7 @@ func Write(w io.Writer, in Input) (Stats, error) {
 		}
 		line := fmt.Sprintf("%04X  %-23s %-32s", addr, hexList(in.Mem[o:o+size], " "), text)
 		if src != "" {
-			line += " | " + src
+			line += " | " + diag.Visible(diag.Cut(src, 160)) // source text from a file or a model
 		}
 		bw.WriteString(strings.TrimRight(line, " "))
 		bw.WriteByte('\n')
