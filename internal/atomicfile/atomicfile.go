@@ -145,3 +145,20 @@ func CleanStale(path string, age time.Duration) []string {
 	}
 	return removed
 }
+
+// CleanStaleDir is CleanStale for every file Write may have left in dir
+// (".NAME.tmp…", whatever NAME), older than age.
+func CleanStaleDir(dir string, age time.Duration) []string {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, e := range ents {
+		if e.IsDir() || !strings.HasPrefix(e.Name(), ".") || !strings.Contains(e.Name(), ".tmp") {
+			continue
+		}
+		removed = append(removed, CleanStale(filepath.Join(dir, strings.SplitN(strings.TrimPrefix(e.Name(), "."), ".tmp", 2)[0]), age)...)
+	}
+	return removed
+}

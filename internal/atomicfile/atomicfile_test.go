@@ -86,3 +86,21 @@ func TestCleanStale(t *testing.T) {
 		}
 	}
 }
+
+// CleanStaleDir finds the temporaries of every file in a directory (a
+// workspace's kept scenarios).
+func TestCleanStaleDir(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, ".feature_echo.txt.tmp42")
+	if err := os.WriteFile(old, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	long := time.Now().Add(-time.Hour)
+	os.Chtimes(old, long, long)
+	if got := CleanStaleDir(dir, StaleAge); len(got) != 1 {
+		t.Errorf("removed %v", got)
+	}
+	if _, err := os.Stat(old); err == nil {
+		t.Error("the stale temporary is still there")
+	}
+}

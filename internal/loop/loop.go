@@ -174,8 +174,10 @@ func (r *runner) logf(format string, args ...any) {
 
 func (r *runner) run(ctx context.Context) error {
 	// Temporaries a killed pxos left beside the commands file go first.
-	if gone := atomicfile.CleanStale(r.o.Workspace.Commands, atomicfile.StaleAge); len(gone) > 0 {
-		r.logf("removed %d temporary file%s an interrupted pxos left beside %s: %s\n", len(gone), plural(len(gone)), r.o.Workspace.Commands, strings.Join(gone, ", "))
+	for _, dir := range []string{r.o.Workspace.Dir, filepath.Join(r.o.Workspace.Dir, "scenarios")} {
+		if gone := atomicfile.CleanStaleDir(dir, atomicfile.StaleAge); len(gone) > 0 {
+			r.logf("removed %d temporary file%s an interrupted pxos left in %s: %s\n", len(gone), plural(len(gone)), dir, strings.Join(gone, ", "))
+		}
 	}
 	// ANALYZE
 	base, err := r.o.Workspace.Base()
