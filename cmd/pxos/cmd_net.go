@@ -411,6 +411,9 @@ committed) and removed with --repair. It exits 1 naming each damaged record.`,
 				if t := rep.Torn; t != nil {
 					fmt.Fprintf(e.stdout, "torn tail (never committed): %d bytes after offset %d of %s; pxos net verify --repair removes it\n", t.Bytes, t.Offset, t.Segment)
 				}
+				if missing, total, err := gen.MissingSeed(s); err == nil && missing > 0 {
+					fmt.Fprintf(e.stdout, "%d of its %d built-in records are missing (a crash while it was made, or an older pxos): the next pxos auto or pxos net add restores them\n", missing, total)
+				}
 			}
 			if verr != nil {
 				if !asJSON {

@@ -243,6 +243,9 @@ func TestNetStatsSaysSeedMissing(t *testing.T) {
 	if fi, _ := os.Stat(network); fi.Size() != 0 {
 		t.Error("net stats wrote the network")
 	}
+	if _, out, _ = netRun(t, "", "net", "verify", "--network", network); !strings.Contains(out, "60 of its 60 built-in records are missing") {
+		t.Errorf("verify:\n%s", out)
+	}
 	if code, _, errs := netRun(t, "", "net", "add", "--network", network, "--kind", "qa", "--title", "q", "--text", "a"); code != 0 {
 		t.Fatal(errs)
 	}

@@ -53,7 +53,8 @@ type Lock struct {
 
 // Acquire takes the lock on the pxOS directory dir without waiting. When
 // another process holds it, the error is a *HeldError naming dir and the
-// holder's pid. The caller releases the lock with Release.
+// holder's pid. On a read-only file system it holds nothing and succeeds:
+// nobody can write there. The caller releases the lock with Release.
 func Acquire(dir string) (*Lock, error) {
 	path := filepath.Join(dir, File)
 	// O_NOFOLLOW: a lock file that is a symlink (a cloned repository can
@@ -61,6 +62,12 @@ func Acquire(dir string) (*Lock, error) {
 	// truncated; anything but a regular file is refused.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o644)
 	if err != nil {
+		if errors.Is(err, unix.EROFS) {
+			// Nothing can write a read-only directory, so nothing needs
+			// keeping out: a run that only finds its goals present goes
+			// on, and a commit fails with the file system's own reason.
+			return &Lock{dir: dir}, nil
+		}
 		if errors.Is(err, unix.ELOOP) {
 			return nil, fmt.Errorf("the lock file %s is a symbolic link; pxos does not follow it — remove it", path)
 		}
