@@ -331,11 +331,6 @@ func (c *Client) finish(resp *Response, maxTokens int) (*Response, error) {
 		resp.Content, resp.FromReasoning = resp.fieldReasoning, true
 		c.notice("reasoning", fmt.Sprintf("the model at %s put its answer in its reasoning field and left the answer empty: pxos uses the reasoning as the answer", c.URL()))
 	}
-	if t := strings.TrimSpace(resp.Raw); strings.HasPrefix(t, "analysis") && len(t) > 8 && t[8] >= 'A' && t[8] <= 'Z' && !strings.Contains(t, "assistantfinal") {
-		// A harmony analysis channel with its markers stripped
-		// ("analysisThe user wants…") and no final channel after it.
-		resp.Content, resp.Reasoning = "", t
-	}
 	if strings.TrimSpace(resp.Content) == "" && strings.TrimSpace(resp.Reasoning) != "" {
 		// Only reasoning in the text itself: a <think> that never closed,
 		// or a harmony analysis channel with no final one. That is no

@@ -36,8 +36,11 @@ const (
 //     "analysis…assistantfinal…": a text that starts with "analysis"
 //     (after white space) and contains "assistantfinal" is read as that
 //     form, the final channel being what follows the first
-//     "assistantfinal"; any other text is left alone, so prose that merely
-//     mentions an analysis or a final answer is not touched.
+//     "assistantfinal"; a text that starts "analysis" glued to a capital
+//     ("analysisThe user…") and has no "assistantfinal" is an analysis cut
+//     off before its final channel (reasoning, empty content); any other
+//     text is left alone, so prose that merely mentions an analysis or a
+//     final answer is not touched.
 //
 // Harmony is undone first, then <think> blocks within what is left.
 // Content is trimmed of surrounding white space; reasoning joins the
@@ -245,7 +248,16 @@ func (h *harmonyStage) write(tok string) string {
 
 func (h *harmonyStage) flush() string {
 	var out strings.Builder
-	if h.mode != harmonyPlain {
+	switch t := h.held[min(h.lead, len(h.held)):]; {
+	case h.mode == harmonyHeld && len(t) > len(harmonyAnalysis) && t[len(harmonyAnalysis)] >= 'A' && t[len(harmonyAnalysis)] <= 'Z':
+		// "analysisThe user wants…" with no "assistantfinal" after it: the
+		// stripped form's analysis glued to its first word, and no final
+		// channel. It is reasoning, not an answer.
+		if h.collect {
+			h.cur.Write(t[len(harmonyAnalysis):])
+		}
+		h.held, h.mode = nil, harmonyPlain
+	case h.mode != harmonyPlain:
 		h.release(&out)
 	}
 	if p := h.pending; p != "" {

@@ -153,6 +153,7 @@ var harmonyCases = []struct{ name, in, content, reasoning string }{
 		`{"name": "ver"}`, `The user wants a ver command. Sketch: {"slot": 1}.`},
 	{"stripped, after white space", "\n analysis think assistantfinal  Hello", "Hello", "think"},
 	{"starts with analysis, no assistantfinal", "analysis of the boot sector: the final answer is 42", "analysis of the boot sector: the final answer is 42", ""},
+	{"stripped, cut in the analysis", "analysisThe user wants {\"name\": \"x\"} so I will", "", `The user wants {"name": "x"} so I will`},
 	{"assistantfinal, not at the start", "My analysis: assistantfinal is a token.", "My analysis: assistantfinal is a token.", ""},
 	{"final without analysis", "The final answer: analysis", "The final answer: analysis", ""},
 	{"not a special token", "a <|b|> c <| d", "a <|b|> c <| d", ""},
