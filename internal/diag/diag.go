@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -78,31 +79,60 @@ func Cut(s string, n int) string {
 	return s[:k] + fmt.Sprintf("…[%d more bytes]", len(s)-k)
 }
 
-// Visible shows the control characters in s (but tabs) as \xNN, and
-// invalid UTF-8 as \xNN too, so that text from files and models cannot
-// move or reprogram a terminal.
+// Visible shows the control characters in s (but tabs) as \xNN (the line
+// and paragraph separators as \u2028, \u2029), and invalid UTF-8 as \xNN
+// too, so that text from files and models cannot move or reprogram a
+// terminal.
 func Visible(s string) string {
-	clean := true
+	return MapUnsafe(s, false, func(b *strings.Builder, r rune, raw string) {
+		switch {
+		case r == utf8.RuneError && len(raw) <= 1:
+			fmt.Fprintf(b, "\\x%02x", raw[0])
+		case r > 0xff:
+			fmt.Fprintf(b, "\\u%04x", r)
+		default:
+			fmt.Fprintf(b, "\\x%02x", r)
+		}
+	})
+}
+
+// Unsafe reports whether a rune of size bytes must not reach a terminal as
+// it is: a byte of invalid UTF-8, or a control character (C0, DEL, C1, the
+// line and paragraph separators) but a tab, and but a new line when
+// newlines is set.
+func Unsafe(r rune, size int, newlines bool) bool {
+	if r == utf8.RuneError && size <= 1 {
+		return true
+	}
+	if r == '\t' || newlines && r == '\n' {
+		return false
+	}
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+}
+
+// MapUnsafe returns s with each unsafe rune (Unsafe) written by show
+// instead, given the rune and its bytes; s itself when it has none.
+func MapUnsafe(s string, newlines bool, show func(b *strings.Builder, r rune, raw string)) string {
+	first := -1
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n <= 1 || r != '\t' && (r < 0x20 || r >= 0x7f && r < 0xa0) {
-			clean = false
+		if Unsafe(r, n, newlines) {
+			first = i
 			break
 		}
 		i += n
 	}
-	if clean {
+	if first < 0 {
 		return s
 	}
 	var b strings.Builder
-	for i := 0; i < len(s); {
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:first])
+	for i := first; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n <= 1:
-			fmt.Fprintf(&b, "\\x%02x", s[i])
-		case r != '\t' && (r < 0x20 || r >= 0x7f && r < 0xa0):
-			fmt.Fprintf(&b, "\\x%02x", r)
-		default:
+		if Unsafe(r, n, newlines) {
+			show(&b, r, s[i:i+n])
+		} else {
 			b.WriteString(s[i : i+n])
 		}
 		i += n

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"unicode/utf8"
 
+	"github.com/pxos-dev/pxos/internal/diag"
 	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/llm"
 	"github.com/pxos-dev/pxos/internal/pixnet"
@@ -366,9 +367,7 @@ func FailureRecord(r Reflection) pixnet.Record {
 	for i, row := range r.Screen {
 		r.Screen[i] = llm.Printable(row)
 	}
-	if len(r.Error) > maxReflectionError {
-		r.Error = cutUTF8(r.Error, maxReflectionError) + fmt.Sprintf(" …[%d more bytes]", len(r.Error)-maxReflectionError)
-	}
+	r.Error = diag.Cut(r.Error, maxReflectionError)
 	if len(r.Screen) > maxReflectionRows {
 		r.Screen = r.Screen[len(r.Screen)-maxReflectionRows:] // the end of the screen is where the attempt acted
 	}

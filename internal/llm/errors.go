@@ -286,6 +286,8 @@ func statedContext(msg string) int {
 	return n
 }
 
+var htmlTag = regexp.MustCompile(`<[^>]*>`)
+
 // htmlTitle reports whether body is an HTML page (a proxy's error page)
 // and returns its <title>, or its first words.
 func htmlTitle(body []byte) (string, bool) {
@@ -299,7 +301,7 @@ func htmlTitle(body []byte) (string, bool) {
 			return Printable(strings.Join(strings.Fields(t[i+7:i+j]), " ")), true
 		}
 	}
-	text := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(t, " ")
+	text := htmlTag.ReplaceAllString(t, " ")
 	return Printable(shorten(strings.Join(strings.Fields(text), " "), 80)), true
 }
 

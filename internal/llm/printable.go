@@ -2,8 +2,9 @@ package llm
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/pxos-dev/pxos/internal/diag"
 )
 
 // Printable returns model text made safe to show on a terminal: control
@@ -11,35 +12,5 @@ import (
 // reprogram the user's terminal) and invalid UTF-8 become U+FFFD; new
 // lines and tabs stay. A model's answer is untrusted text.
 func Printable(s string) string {
-	clean := true
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if bad(r, n) {
-			clean = false
-			break
-		}
-		i += n
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if bad(r, n) {
-			b.WriteRune(utf8.RuneError)
-		} else {
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
-
-func bad(r rune, n int) bool {
-	if r == utf8.RuneError && n <= 1 {
-		return true
-	}
-	return r != '\n' && r != '\t' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029')
+	return diag.MapUnsafe(s, true, func(b *strings.Builder, _ rune, _ string) { b.WriteRune(utf8.RuneError) })
 }
