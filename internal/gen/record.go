@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"unicode/utf8"
 
@@ -155,6 +156,33 @@ func Solutions(net *pixnet.Store) []Solution {
 		return nil
 	}
 	recs := net.Records()
+	if len(recs) == 0 {
+		return nil
+	}
+	memo := &solutionsMemo
+	memo.Lock()
+	defer memo.Unlock()
+	if memo.net == net && memo.n == len(recs) && memo.last == recs[len(recs)-1].ID {
+		return slices.Clone(memo.sols)
+	}
+	memo.net, memo.n, memo.last, memo.sols = net, len(recs), recs[len(recs)-1].ID, decodeSolutions(recs)
+	return slices.Clone(memo.sols)
+}
+
+// solutionsMemo keeps the last network's decoded solutions: a step asks
+// for them several times (presence, reuse, generation, prerequisites), and
+// a network changes only by appends, which change its count and last id.
+// The specs are shared; nothing changes them after decoding.
+var solutionsMemo struct {
+	sync.Mutex
+	net  *pixnet.Store
+	n    int
+	last uint64
+	sols []Solution
+}
+
+// decodeSolutions is Solutions over the records recs.
+func decodeSolutions(recs []pixnet.Record) []Solution {
 	seen := map[string]bool{}
 	var out []Solution
 	for i := len(recs) - 1; i >= 0; i-- {
