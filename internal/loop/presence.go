@@ -21,9 +21,10 @@ import (
 // block records that very goal, or when a scenario proven for the goal
 // (a shipped solution's, or a learned one that passed fail-to-pass) passes
 // on the current build and fails when stubs of its feature shadow what the
-// build has (see presence); so does one proven for an equivalent goal (gen.Reusable: the goals a proven solution is reused for). Never by
-// shared words: after the default
-// features, "Add an 'echo' command" is not present because a parser is.
+// build has (see presence); so does one proven for an equivalent goal
+// (gen.Reusable: the goals a proven solution is reused for). Never by
+// shared words: after the default features, "Add an 'echo' command" is
+// not present because a parser is.
 func (r *runner) presentGoal(ctx context.Context, goal string) *GoalReport {
 	p := r.presence(ctx, goal)
 	if p == nil {
