@@ -29,6 +29,15 @@ pxos_bin() {
 	echo "$bin"
 }
 
+# The options are checked, and --help answered, before pxos is resolved:
+# help needs no Go toolchain and no build.
+usage() { sed -n '2,${/^#/!q;s/^# \{0,1\}//;p;}' "$0"; }
+case "${1:-}" in
+--auto|--demo|--interactive|"") ;;
+-h|--help) usage; exit 0 ;;
+*) echo "run_ai_build.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+esac
+
 PXOS=$(pxos_bin)
 
 run() {
@@ -49,9 +58,6 @@ case "${1:-}" in
 --auto) shift; automated "$@"; exit ;;
 --demo) shift; demo "$@"; exit ;;
 --interactive) shift; interactive "$@"; exit ;;
--h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-"") ;;
-*) echo "run_ai_build.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
 esac
 
 while true; do

@@ -76,8 +76,8 @@ func TestAutoSIGINT(t *testing.T) {
 	if rep, err := net.Verify(); err != nil {
 		t.Errorf("network verify: %v (%+v)", err, rep)
 	}
-	if _, err := os.Stat(filepath.Join(work, "build_report.json")); err != nil {
-		t.Errorf("no report: %v", err)
+	if reps, _ := filepath.Glob(filepath.Join(work, "reports", "*Z", "build_report.json")); len(reps) != 1 {
+		t.Errorf("reports %v, want one run folder's", reps)
 	}
 	matches, _ := filepath.Glob(filepath.Join(work, "pxos-v1.0", ".*tmp*"))
 	if len(matches) > 0 {

@@ -11,13 +11,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pxos-dev/pxos/internal/asm"
-	"github.com/pxos-dev/pxos/internal/atomicfile"
+	"github.com/pxos-dev/pxos/internal/feature"
 )
 
 func init() { register(newAsmCmd) }
 
 func newAsmCmd(e *env) *cobra.Command {
 	var orgFlag, out, bin string
+	var force bool
 	c := &cobra.Command{
 		Use:   "asm FILE.asm|-",
 		Short: "Assemble 16-bit NASM-syntax source into pxOS primitives or raw bytes",
@@ -30,13 +31,28 @@ name of - reads the source from standard input.
 
 --org gives the address of the first byte when the source has no org line
 (default 0x7E00, where pxOS loads the sectors after the boot sector). Every
-error is printed as file:line: message; on any error no output is written.`,
+error is printed as file:line: message; on any error no output is written.
+
+An output of - is standard output (at most one may be -; the summary then
+goes to standard error); a device or a FIFO is written in place. -o refuses
+to overwrite a commands file that holds feature blocks (one that pxos auto,
+gen --append or feature install grew): regenerating it from the base source
+would drop them. --force overwrites it anyway.`,
 		Example: "  pxos asm feature.asm --org 0x8000 -o feature.txt\n  pxos asm boot.asm --bin boot.bin",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			org, err := asmParseOrg(orgFlag)
 			if err != nil {
 				return usagef("asm: --org %q: %v", orgFlag, err)
+			}
+			sum, err := summaryTo(e, "asm", out, bin)
+			if err != nil {
+				return err
+			}
+			if !force {
+				if err := asmCheckGrown(out); err != nil {
+					return err
+				}
 			}
 			path := args[0]
 			var src []byte
@@ -57,33 +73,62 @@ error is printed as file:line: message; on any error no output is written.`,
 			if err := res.Primitives(&prims); err != nil {
 				return err
 			}
-			var files []atomicfile.File
+			var outs []outputFile
 			if out != "" {
-				files = append(files, atomicfile.File{Path: out, Data: prims.Bytes()})
+				outs = append(outs, outputFile{Path: out, Data: prims.Bytes()})
 			}
 			if bin != "" {
-				files = append(files, atomicfile.File{Path: bin, Data: res.Bytes})
+				outs = append(outs, outputFile{Path: bin, Data: res.Bytes})
 			}
-			if len(files) == 0 {
+			if len(outs) == 0 {
 				_, err := e.stdout.Write(prims.Bytes())
 				return err
 			}
-			if err := atomicfile.WriteAll(0o644, files...); err != nil {
+			if err := writeOutputs(e, outs...); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "assembled %s: %d bytes at 0x%04X-0x%04X, %d labels\n",
+			fmt.Fprintf(sum, "assembled %s: %d bytes at 0x%04X-0x%04X, %d labels\n",
 				path, len(res.Bytes), res.Org, res.Org+uint32(max(len(res.Bytes), 1))-1, len(res.Labels))
-			for _, f := range files {
-				fmt.Fprintf(e.stdout, "wrote %s\n", f.Path)
+			for _, o := range outs {
+				fmt.Fprintf(sum, "wrote %s\n", outputName(o.Path))
 			}
 			return nil
 		},
 	}
 	f := c.Flags()
 	f.StringVar(&orgFlag, "org", "0x7E00", "address of the first byte when the source has no org line (0x7E00 or decimal)")
-	f.StringVarP(&out, "output", "o", "", "write primitives (DEFINE/WRITE/COMMENT) to this file")
-	f.StringVar(&bin, "bin", "", "write the raw bytes to this file")
+	f.StringVarP(&out, "output", "o", "", "write primitives (DEFINE/WRITE/COMMENT) to this file"+stdoutHelp)
+	f.StringVar(&bin, "bin", "", "write the raw bytes to this file"+stdoutHelp)
+	f.BoolVar(&force, "force", false, "let -o overwrite a commands file that holds feature blocks")
 	return c
+}
+
+// asmCheckGrown refuses an -o path that is a regular file holding feature
+// blocks: the README's `pxos asm pxos.asm --org 0x7C00 -o pxos_commands.txt`,
+// run after pxos auto grew that file, would silently drop every feature. A
+// path that does not exist, is "-", a device or a FIFO (which must not be
+// read) is fine.
+func asmCheckGrown(path string) error {
+	if path == "" || path == stdoutPath {
+		return nil
+	}
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("asm: %w", err)
+	}
+	blocks := feature.Blocks(src)
+	if len(blocks) == 0 {
+		return nil
+	}
+	names := make([]string, len(blocks))
+	for i, b := range blocks {
+		names[i] = b.Name
+	}
+	return fmt.Errorf("asm: %s holds %d feature block%s (%s) that -o would overwrite; write elsewhere, or give --force",
+		path, len(blocks), map[bool]string{true: "", false: "s"}[len(blocks) == 1], strings.Join(names, ", "))
 }
 
 // asmParseOrg reads a real-mode linear address: 0x7E00, 7E00h or decimal.

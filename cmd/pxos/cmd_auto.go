@@ -12,6 +12,7 @@ import (
 	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
 	"github.com/pxos-dev/pxos/internal/loop"
+	"github.com/pxos-dev/pxos/internal/workspace"
 )
 
 func init() { register(newAutoCmd) }
@@ -20,8 +21,8 @@ func newAutoCmd(e *env) *cobra.Command {
 	var f genFlags
 	var goals []string
 	var maxIter int
-	var report, backendName, image string
-	var auto, test, noReuse bool
+	var report, reports, backendName, image string
+	var auto, test, noReuse, jsonOut bool
 	c := &cobra.Command{
 		Use:   "auto [--goals G ...] [GOAL ...]",
 		Short: "Grow pxOS goal by goal: plan, generate, validate, build, test in an emulator, learn, commit",
@@ -51,13 +52,20 @@ for the goal) or interrupted; the exit status is 0 only when every goal is
 passed or present.
 
 Without goals it uses the seed's four default goals. Without an LLM server
-(--provider auto) it says so once and works offline. It writes a JSON report
-and an HTML report with each verdict's evidence (scenario lines, the runs
-without and with the feature, before/after screenshots, byte maps).`,
+(--provider auto) it says so once and works offline. Each run writes a JSON
+report and an HTML report with each verdict's evidence (scenario lines, the
+runs without and with the feature, before/after screenshots, byte maps) to a
+folder of its own, reports/<start time in UTC>/, and updates reports/index.html
+(every run, newest first) and the link reports/latest; --report F writes
+them to F and beside it instead. A run whose goals were all present already
+changes nothing and records nothing: no report, no build record in the
+network; it names the last report. --json prints the JSON report instead of
+the table (progress stays on stderr).`,
 		Example: `  pxos auto
   pxos auto --goals "backspace" "help command" "clear screen"
   pxos auto --provider openai --url http://localhost:1234/v1 --goals "Add an 'echo' command"
-  pxos auto --backend both`,
+  pxos auto --backend both
+  pxos auto --json > report.json`,
 		RunE: func(c *cobra.Command, args []string) error {
 			goals = append(goals, args...)
 			for i := range goals {
@@ -77,24 +85,45 @@ without and with the feature, before/after screenshots, byte maps).`,
 			}
 			_ = auto // the seed's flag: pxos auto never asks questions
 			_ = test // the seed's flag: testing is always on
-			ss, err := f.open(e)
+			ss, err := f.open(e, true)
 			if err != nil {
 				return err
 			}
 			defer ss.net.Close()
 			ws := ss.ws
+			// Defaults are the workspace's, wherever in it pxos runs.
+			if !c.Flags().Changed("image") {
+				image = ss.root.Path(workspace.Image)
+			}
+			if !c.Flags().Changed("reports") {
+				reports = ss.root.Path(workspace.Reports)
+			}
 			o := loop.Options{Goals: goals, MaxIterations: maxIter, MaxAttempts: f.maxAttempts, Workspace: ws, Network: ss.net,
-				Provider: ss.prov, Embedder: ss.emb, Backend: backendName, Report: report, Image: image,
+				Provider: ss.prov, Embedder: ss.emb, Backend: backendName, Image: image,
 				Temperature: f.llm.temperature, MaxTokens: f.llm.maxTokens, NoReuse: noReuse, Log: e.stderr}
+			if c.Flags().Changed("report") {
+				o.Report = report // one report file, as asked; no run folder, no index
+			} else {
+				o.Reports = reports
+			}
 			if _, ok := ss.prov.(*gen.OpenAI); ok {
 				o.Client = ss.client // the model plans too
 			}
 			rep, err := loop.Run(e.ctx, o)
-			if rep != nil {
+			if rep != nil && jsonOut {
+				js, jerr := rep.MarshalReport()
+				if jerr != nil {
+					return errors.Join(err, jerr)
+				}
+				e.stdout.Write(js)
+			} else if rep != nil {
 				rep.WriteTable(e.stdout)
 				fmt.Fprintln(e.stdout, rep.Summary())
-				if report != "" && rep.HTML != "" {
-					fmt.Fprintf(e.stdout, "reports: %s, %s\n", report, rep.HTML)
+				if rep.JSON != "" && rep.HTML != "" {
+					fmt.Fprintf(e.stdout, "reports: %s, %s\n", rep.JSON, rep.HTML)
+				}
+				if rep.Index != "" {
+					fmt.Fprintf(e.stdout, "all runs: %s\n", rep.Index)
 				}
 				if rep.Image != "" && rep.ImageSHA256 != "" {
 					fmt.Fprintf(e.stdout, "image: %s (sha256 %.16s…)\n", rep.Image, rep.ImageSHA256)
@@ -110,11 +139,17 @@ without and with the feature, before/after screenshots, byte maps).`,
 	fs := c.Flags()
 	fs.StringArrayVar(&goals, "goals", nil, "a goal in words (repeatable; more goals may follow as arguments); default: the seed's four goals")
 	fs.IntVar(&maxIter, "max-iterations", 10, "generate attempts in all, across every goal")
-	fs.StringVar(&report, "report", "build_report.json", "JSON report; the HTML report and its images go beside it (\"\" for none)")
+	fs.StringVar(&reports, "reports", defaultReports(), "directory with one report folder per run, an index.html listing them and a latest link (\"\" for none)")
+	fs.StringVar(&report, "report", "", "write the JSON report to this file instead, the HTML report and its images beside it, and no run folder (\"\" for none)")
+	fs.BoolVar(&jsonOut, "json", false, "print the JSON report on stdout instead of the table (for scripts); the exit status is the same")
 	fs.StringVar(&backendName, "backend", "emu", "machine that tests each step: emu (built in), qemu, or both (they must agree)")
-	fs.StringVar(&image, "image", "pxos.img", "write the final bootable image here (\"\" for none)")
+	fs.StringVar(&image, "image", workspace.Image, "write the final bootable image here (\"\" for none; default: the workspace's)")
 	fs.BoolVar(&noReuse, "no-reuse", false, "ask the model for every goal, even one a proven solution in the network meets")
 	fs.BoolVar(&auto, "auto", false, "accepted for the seed's run_ai_build.sh: pxos auto never asks questions")
 	fs.BoolVar(&test, "test", true, "accepted for the seed's scripts: every step is always tested")
 	return c
 }
+
+// defaultReports is where pxos auto keeps its run folders unless told
+// otherwise: reports in the current directory.
+func defaultReports() string { return "reports" }

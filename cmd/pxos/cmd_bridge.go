@@ -9,8 +9,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/pxos-dev/pxos/internal/bridge"
+	"github.com/pxos-dev/pxos/internal/gen"
 	"github.com/pxos-dev/pxos/internal/llm"
-	"github.com/pxos-dev/pxos/internal/pixnet"
+	"github.com/pxos-dev/pxos/internal/workspace"
 )
 
 func init() { register(newBridgeCmd) }
@@ -78,8 +79,10 @@ what you teach it is in the next prompt.
   --interactive  chat on standard input; "stats" shows the network, "exit" quits
   --ask Q        one question with retrieved context
 
-The network is created and seeded with the built-in reference knowledge
-when it does not exist.`,
+A network that does not exist is created as pxos net creates one: from the
+built-in reference knowledge, the pxOS API page and the verified solutions of
+the default features. The demo prints the network's record count before and
+after it (it stores the reference record it teaches, once, and no answers).`,
 		Example: `  pxos bridge --demo
   pxos bridge --ask "How do I print a character with int 10h?"
   PXOS_LLM_URL=http://localhost:11434/v1 pxos bridge --interactive`,
@@ -97,7 +100,13 @@ when it does not exist.`,
 			if c.Flags().Changed("ask") && ask == "" {
 				return usagef("bridge: --ask needs a question")
 			}
-			store, err := pixnet.OpenOrSeed(network)
+			netPath, err := networkFile(network, nil, workspace.Learning)
+			if err != nil {
+				return err
+			}
+			// Made as every network is (pxos net, auto, gen): the seed
+			// knowledge, the API page and the shipped solutions.
+			store, err := gen.OpenNetwork(netPath)
 			if err != nil {
 				return err
 			}
@@ -120,7 +129,7 @@ when it does not exist.`,
 	fs.BoolVar(&demo, "demo", false, "show an answer without and with the network's knowledge")
 	fs.BoolVar(&interactive, "interactive", false, "chat on standard input")
 	fs.StringVar(&ask, "ask", "", "ask one question")
-	fs.StringVar(&network, "network", bridge.DefaultNetwork, "pixel network file")
+	fs.StringVar(&network, "network", "", "pixel network file (default: the workspace's "+workspace.NetworkDir+"/"+workspace.Learning+")")
 	fs.IntVarP(&k, "k", "k", 5, "records retrieved per question")
 	fs.BoolVar(&embeddings, "embeddings", false, "also rank records with the server's embeddings (needs an embedding model)")
 	addLLMFlags(fs, &lf, true)

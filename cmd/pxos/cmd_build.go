@@ -3,12 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/build"
+	"github.com/pxos-dev/pxos/internal/workspace"
 )
 
 func init() { register(newBuildCmd) }
@@ -26,10 +27,32 @@ may target 0x7C00-0xFFFF. The boot signature 55 AA is added at 0x7DFE.
 
 A second WRITE to an address is a patch: it is reported and allowed, unless
 --strict. Every error is printed as file:line: message; on any error no output
-file is written.`,
-		Example: "  pxos build -i pxos-v1.0/pxos_commands.txt -o pxos.img --listing pxos.lst",
+file is written.
+
+An output path that names a device or a FIFO (/dev/null, a named pipe) is
+written in place rather than replaced. An output of - is standard output
+(at most one may be -); the summary then goes to standard error.`,
+		Example: "  pxos build -i pxos-v1.0/pxos_commands.txt -o pxos.img --listing pxos.lst\n  pxos build -o - --bin '' | sha256sum",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if in == "" {
+				// The workspace's commands file, built to its image.
+				w, file, err := defaultCommands()
+				if err != nil {
+					return err
+				}
+				in = file
+				if w != nil && !c.Flags().Changed("output") {
+					out = w.Path(workspace.Image)
+				}
+				if w != nil && !c.Flags().Changed("bin") {
+					bin = w.Path("pxos.bin")
+				}
+			}
+			sum, err := summaryTo(e, "build", out, bin, mapFile, listFile)
+			if err != nil {
+				return err
+			}
 			src, err := os.ReadFile(in)
 			if err != nil {
 				return fmt.Errorf("build: %w", err)
@@ -38,31 +61,23 @@ file is written.`,
 			if err != nil {
 				return err
 			}
-			// The floppy is the raw image followed by zeros: write the raw
-			// part and let Truncate extend the file with a hole, which saves
-			// copying 1.4 MB of zeros on every build.
-			outs := []atomicfile.File{{Path: out, NoSync: true, Fill: func(f *os.File) error {
-				if _, err := f.Write(im.Bin); err != nil {
-					return err
-				}
-				return f.Truncate(build.FloppySize)
-			}}}
+			outs := []outputFile{{Path: out, NoSync: true, Write: func(w io.Writer) error { return writeFloppy(w, im) }}}
 			if bin != "" {
-				outs = append(outs, atomicfile.File{Path: bin, Data: im.Bin, NoSync: true})
+				outs = append(outs, outputFile{Path: bin, Data: im.Bin, NoSync: true})
 			}
 			var st *listingStats
 			if mapFile != "" {
-				outs = append(outs, atomicfile.File{Path: mapFile, NoSync: true, Fill: func(f *os.File) error { return im.WriteMap(f) }})
+				outs = append(outs, outputFile{Path: mapFile, NoSync: true, Write: func(w io.Writer) error { return im.WriteMap(w) }})
 			}
 			if listFile != "" {
 				st = new(listingStats)
-				outs = append(outs, atomicfile.File{Path: listFile, NoSync: true, Fill: func(f *os.File) error {
-					s, err := im.WriteListing(f)
+				outs = append(outs, outputFile{Path: listFile, NoSync: true, Write: func(w io.Writer) error {
+					s, err := im.WriteListing(w)
 					st.Invalid = s.Invalid
 					return err
 				}})
 			}
-			if err := atomicfile.WriteAll(0o644, outs...); err != nil {
+			if err := writeOutputs(e, outs...); err != nil {
 				return err
 			}
 			if asJSON {
@@ -77,30 +92,47 @@ file is written.`,
 				if st != nil {
 					j.Invalid = &st.Invalid
 				}
-				enc := json.NewEncoder(e.stdout)
+				enc := json.NewEncoder(sum)
 				enc.SetIndent("", "  ")
 				return enc.Encode(j)
 			}
-			fmt.Fprintf(e.stdout, "built %s from %s\n", out, in)
-			im.Summary.WriteSummary(e.stdout)
+			fmt.Fprintf(sum, "built %s from %s\n", outputName(out), in)
+			im.Summary.WriteSummary(sum)
 			for _, o := range outs {
-				fmt.Fprintf(e.stdout, "wrote %s\n", o.Path)
+				fmt.Fprintf(sum, "wrote %s\n", outputName(o.Path))
 			}
 			if st != nil && st.Invalid > 0 {
-				fmt.Fprintf(e.stdout, "listing: %d byte%s do not decode as x86 (marked !! in %s)\n", st.Invalid, map[bool]string{true: "", false: "s"}[st.Invalid == 1], listFile)
+				fmt.Fprintf(sum, "listing: %d byte%s do not decode as x86 (marked !! in %s)\n", st.Invalid, map[bool]string{true: "", false: "s"}[st.Invalid == 1], outputName(listFile))
 			}
 			return nil
 		},
 	}
 	f := c.Flags()
-	f.StringVarP(&in, "input", "i", "pxos_commands.txt", "primitives file to build")
-	f.StringVarP(&out, "output", "o", "pxos.img", "floppy image to write (1.44 MB)")
-	f.StringVar(&bin, "bin", "pxos.bin", "trimmed raw image to write (\"\" to skip)")
-	f.StringVar(&mapFile, "map", "", "write the symbol table, sorted by address, to this file")
-	f.StringVar(&listFile, "listing", "", "write a listing (address, bytes, disassembly, source line) to this file")
+	f.StringVarP(&in, "input", "i", "", "primitives file to build (default: the workspace's pxos-v1.0/pxos_commands.txt, to its pxos.img and pxos.bin)")
+	f.StringVarP(&out, "output", "o", "pxos.img", "floppy image to write (1.44 MB)"+stdoutHelp)
+	f.StringVar(&bin, "bin", "pxos.bin", "trimmed raw image to write (\"\" to skip)"+stdoutHelp)
+	f.StringVar(&mapFile, "map", "", "write the symbol table, sorted by address, to this file"+stdoutHelp)
+	f.StringVar(&listFile, "listing", "", "write a listing (address, bytes, disassembly, source line) to this file"+stdoutHelp)
 	f.BoolVar(&strict, "strict", false, "make a second write to an address (a patch) an error")
 	f.BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	return c
 }
 
 type listingStats struct{ Invalid int }
+
+// writeFloppy writes the 1.44 MB floppy image of im to w. A regular file
+// gets the raw image and is extended by Truncate with a hole, which saves
+// copying 1.4 MB of zeros on every build; a device, a FIFO or standard
+// output, which cannot be truncated, gets the zeros.
+func writeFloppy(w io.Writer, im *build.Image) error {
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			if _, err := f.Write(im.Bin); err != nil {
+				return err
+			}
+			return f.Truncate(build.FloppySize)
+		}
+	}
+	_, err := w.Write(im.Floppy)
+	return err
+}

@@ -23,7 +23,11 @@ func newDisasmCmd(e *env) *cobra.Command {
 the listing shows the source line behind every instruction and only the
 addresses the file writes. Any other file is a raw image loaded at 0x7C00
 (a floppy image or pxos.bin); runs of zero bytes are collapsed. Bytes that do
-not decode as x86 are marked with !!.`,
+not decode as x86 are marked with !!.
+
+The disassembly is NASM syntax ("mov byte [0x7c9a], 0x0", "jmp 0x0:0x7c05",
+"je short 0x7c2e"): pxos asm, or nasm -f bin, assembles a row at its address
+back to the row's bytes. Branch targets are absolute addresses.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			path := args[0]

@@ -2,6 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
+
+	"github.com/pxos-dev/pxos/internal/diag"
+	"github.com/pxos-dev/pxos/internal/workspace"
 
 	"github.com/spf13/cobra"
 
@@ -39,7 +43,11 @@ non-zero only for a bad command line. Nothing is changed.`,
 		Example: "  pxos doctor\n  pxos doctor --url http://localhost:11434/v1 --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			r := bridge.Doctor(e.ctx, bridge.DoctorOptions{Client: lf.client(false), Networks: networks, Candidates: doctorCandidates})
+			wc, nets := checkWorkspace()
+			if len(networks) == 0 {
+				networks = nets
+			}
+			r := bridge.Doctor(e.ctx, bridge.DoctorOptions{Workspace: wc, Client: lf.client(false), Networks: networks, Candidates: doctorCandidates})
 			if asJSON {
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
@@ -50,7 +58,29 @@ non-zero only for a bad command line. Nothing is changed.`,
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "machine-readable report")
-	c.Flags().StringArrayVar(&networks, "network", nil, "network file to check (repeatable; default the three networks under pxvm/networks)")
+	c.Flags().StringArrayVar(&networks, "network", nil, "network file to check (repeatable; default the workspace's three networks under pxvm/networks)")
 	addLLMFlags(c.Flags(), &lf, false)
 	return c
+}
+
+// checkWorkspace finds the workspace pxos would use here, and its networks
+// (none when there is no workspace).
+func checkWorkspace() (*bridge.WorkspaceCheck, []string) {
+	w, err := here()
+	if err != nil {
+		return &bridge.WorkspaceCheck{Fix: "pxos init makes one here from the base inside pxos (pxos auto makes one on first use)"}, []string{}
+	}
+	abs, _ := filepath.Abs(w.Root)
+	wc := &bridge.WorkspaceCheck{Found: true, Root: abs, Commands: w.Commands()}
+	if b, err := w.Build(); err != nil {
+		wc.Error = diag.Cut(err.Error(), 400)
+		wc.Fix = "pxos build names every problem in " + w.Commands() + "; pxos reset goes back to the base"
+	} else {
+		wc.Features = b.Installed()
+	}
+	var nets []string
+	for _, n := range []string{workspace.Autobuild, workspace.Dev, workspace.Learning} {
+		nets = append(nets, w.Network(n))
+	}
+	return wc, nets
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,9 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
+	"github.com/pxos-dev/pxos/internal/workspace"
 	"github.com/pxos-dev/pxos/internal/wslock"
 	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
 )
@@ -29,7 +28,7 @@ func newFeatureCmd(e *env) *cobra.Command {
 and scenario.txt. The four default features (backspace, command_parser, help,
 clear) ship inside pxos; --dir DIR reads features from DIR/<name>/ instead.`,
 	}
-	c.AddCommand(newFeatureListCmd(e), newFeatureInstallCmd(e), newFeatureExportCmd(e))
+	c.AddCommand(newFeatureListCmd(e), newFeatureInstallCmd(e), newFeatureRemoveCmd(e), newFeatureExportCmd(e))
 	return c
 }
 
@@ -111,6 +110,13 @@ installed.`,
 				}
 				addr = uint32(v)
 			}
+			if in == "" {
+				_, file, err := defaultCommands()
+				if err != nil {
+					return err
+				}
+				in = file
+			}
 			if out == "" {
 				out = in
 			}
@@ -170,16 +176,17 @@ installed.`,
 					return err
 				}
 			}
-			if err := atomicfile.WriteFile(out, base.Src, 0o644); err != nil {
+			if err := writeOutputs(e, outputFile{Path: out, Data: base.Src}); err != nil {
 				return err
 			}
-			fmt.Fprint(e.stdout, report.String())
-			fmt.Fprintf(e.stdout, "wrote %s\n", out)
+			sum, _ := summaryTo(e, "feature install", out) // one path: never an error
+			fmt.Fprint(sum, report.String())
+			fmt.Fprintf(sum, "wrote %s\n", outputName(out))
 			return nil
 		},
 	}
-	c.Flags().StringVarP(&in, "input", "i", "pxos_commands.txt", "the primitives `FILE` to install into")
-	c.Flags().StringVarP(&out, "output", "o", "", "where to write the result (`FILE`; default: the input file)")
+	c.Flags().StringVarP(&in, "input", "i", "", "the primitives `FILE` to install into (default: the workspace's pxos-v1.0/pxos_commands.txt)")
+	c.Flags().StringVarP(&out, "output", "o", "", "where to write the result (`FILE`; default: the input file)"+stdoutHelp)
 	c.Flags().StringVar(&dir, "dir", "", "read features from `DIR`/<name>/ instead of the shipped ones")
 	c.Flags().StringVar(&addrFlag, "addr", "", "install the one named feature at `ADDR` instead of the first free range")
 	return c
@@ -192,24 +199,9 @@ func newFeatureExportCmd(e *env) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			dir := args[0]
-			n := 0
-			err := fs.WalkDir(pxosv1.FS, ".", func(p string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				target := filepath.Join(dir, filepath.FromSlash(p))
-				if d.IsDir() {
-					return os.MkdirAll(target, 0o755)
-				}
-				data, err := pxosv1.FS.ReadFile(p)
-				if err != nil {
-					return err
-				}
-				n++
-				return atomicfile.WriteFile(target, data, 0o644)
-			})
+			n, err := workspace.Export(dir)
 			if err != nil {
-				return fmt.Errorf("feature export: %w", err)
+				return err
 			}
 			fmt.Fprintf(e.stdout, "wrote %d files to %s\n", n, dir)
 			return nil

@@ -9,18 +9,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pxos-dev/pxos/internal/atomicfile"
+	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
 	"github.com/pxos-dev/pxos/internal/llm"
 	"github.com/pxos-dev/pxos/internal/pixnet"
 	"github.com/pxos-dev/pxos/internal/prim"
+	"github.com/pxos-dev/pxos/internal/workspace"
 	"github.com/pxos-dev/pxos/internal/wslock"
 )
 
 func init() { register(newGenCmd) }
-
-// defaultNetwork is the network of the build loop and the generator.
-const defaultNetwork = "pxvm/networks/pxos_autobuild.png"
 
 // genFlags are the flags gen and auto share.
 type genFlags struct {
@@ -40,14 +38,15 @@ func addGenFlags(c *cobra.Command, f *genFlags) {
 	mt := fs.Lookup("max-tokens")
 	mt.DefValue, mt.Usage = "0", "longest answer, in tokens (0: a quarter of the model's context, 1024 to 2048)"
 	fs.StringVar(&f.provider, "provider", gen.ProviderAuto, "who writes the code: auto (the LLM server if it answers, else kb), openai, or kb (offline: verified solutions from the network)")
-	fs.StringVar(&f.network, "network", defaultNetwork, "pixel network: retrieved knowledge in, every attempt and verdict out")
-	fs.StringVar(&f.pxosDir, "pxos-dir", "pxos-v1.0", "directory holding pxos_commands.txt and its API page README.md")
+	fs.StringVar(&f.network, "network", "", "pixel network: retrieved knowledge in, every attempt and verdict out (default: the workspace's "+workspace.NetworkDir+"/"+workspace.Autobuild+")")
+	fs.StringVar(&f.pxosDir, "pxos-dir", "", "directory holding pxos_commands.txt and its API page README.md (default: the workspace's "+workspace.PxosDir+"/)")
 	fs.IntVar(&f.maxAttempts, "max-attempts", 3, "answers to try per feature (each rejected answer becomes a repair prompt quoting the error)")
 }
 
 // session is what gen and auto work with: the pxOS directory, the network,
 // the LLM client and the provider chosen for this run.
 type session struct {
+	root   *workspace.Workspace // where the image, reports and networks go
 	ws     *gen.Workspace
 	net    *pixnet.Store
 	client *llm.Client
@@ -55,15 +54,25 @@ type session struct {
 	emb    pixnet.Embedder // the server's embeddings, when it offers them
 }
 
-// open opens the session the flags describe. A model provider streams its
-// answer and lists the network records it was given on stderr. The caller
-// closes ss.net.
-func (f *genFlags) open(e *env) (*session, error) {
-	ws, err := gen.OpenWorkspace(f.pxosDir)
+// open opens the session the flags describe: the pxOS directory of
+// --pxos-dir or of the workspace the current directory is in (with create,
+// one made here when there is none), and the network. A model provider
+// streams its answer and lists the network records it was given on stderr.
+// The caller closes ss.net.
+func (f *genFlags) open(e *env, create bool) (*session, error) {
+	root, err := workspaceFor(e, f.pxosDir, create)
 	if err != nil {
 		return nil, err
 	}
-	net, err := gen.OpenNetwork(f.network)
+	ws, err := gen.OpenWorkspace(root.Dir())
+	if err != nil {
+		return nil, err
+	}
+	netPath, err := networkFile(f.network, root, workspace.Autobuild)
+	if err != nil {
+		return nil, err
+	}
+	net, err := gen.OpenNetwork(netPath)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +83,7 @@ func (f *genFlags) open(e *env) (*session, error) {
 		net.Close()
 		return nil, err
 	}
-	ss := &session{ws: ws, net: net, client: client, prov: prov}
+	ss := &session{root: root, ws: ws, net: net, client: client, prov: prov}
 	if o, ok := prov.(*gen.OpenAI); ok {
 		o.Stream = e.stderr
 		o.Used = func(labels []string) { printUsed(e.stderr, labels) }
@@ -126,7 +135,7 @@ pxos auto also boots it and runs its scenario.`,
 				}
 				addr = v
 			}
-			ss, err := f.open(e)
+			ss, err := f.open(e, false)
 			if err != nil {
 				return err
 			}
@@ -158,15 +167,22 @@ pxos auto also boots it and runs its scenario.`,
 				defer lock.Release()
 			}
 			res, err := one(featureText)
+			var installed *feature.InstalledError
+			if errors.As(err, &installed) && !appendTo {
+				// What was asked for is in the commands file already: its
+				// block is the answer, and nothing is generated again.
+				return writeInstalled(e, ws, installed.Name, output)
+			}
 			if err != nil {
 				return err
 			}
 			switch {
 			case output != "":
-				if err := atomicfile.WriteFile(output, res.Block, 0o644); err != nil {
+				if err := writeOutputs(e, outputFile{Path: output, Data: res.Block}); err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "wrote %s: %s at %s (%d bytes, hooks %s)\n", output, res.Spec.Name, res.Install.Range, len(res.Install.Result.Bytes), hooksText(res))
+				sum, _ := summaryTo(e, "gen", output) // one path: never an error
+				fmt.Fprintf(sum, "wrote %s: %s at %s (%d bytes, hooks %s)\n", outputName(output), res.Spec.Name, res.Install.Range, len(res.Install.Result.Bytes), hooksText(res))
 			case appendTo:
 				if _, err := ws.Append(res.Install.Base, res.Block); err != nil {
 					return err
@@ -182,11 +198,43 @@ pxos auto also boots it and runs its scenario.`,
 	fs := c.Flags()
 	fs.StringVar(&featureText, "feature", "", "the feature to add, in words")
 	fs.StringVar(&addrText, "addr", "", "address to place the feature at (default: the first free range big enough)")
-	fs.StringVarP(&output, "output", "o", "", "write the block of primitives to this file")
+	fs.StringVarP(&output, "output", "o", "", "write the block of primitives to this file"+stdoutHelp)
 	fs.BoolVar(&appendTo, "append", false, "append the block to the commands file (pxos-dir/pxos_commands.txt)")
 	fs.BoolVar(&interactive, "interactive", false, "ask for features in a loop, show each listing and append on yes")
 	fs.StringVar(&format, "format", string(gen.FormatAsm), "what the model writes: asm (assembled by pxos) or primitives (the seed's JSON bytes)")
 	return c
+}
+
+// writeInstalled writes the installed block of feature name, as it stands
+// in the commands file, where gen would have written a new one: to output,
+// or to stdout when output is "".
+func writeInstalled(e *env, ws *gen.Workspace, name, output string) error {
+	base, err := ws.Base()
+	if err != nil {
+		return err
+	}
+	blocks, err := feature.ParseBlocks(base.Src)
+	if err != nil {
+		return err
+	}
+	for _, bl := range blocks {
+		if bl.Name != name {
+			continue
+		}
+		note := fmt.Sprintf("%s is installed already (%s, line %d): its installed block", name, ws.Commands, bl.Line)
+		if output == "" {
+			fmt.Fprintf(e.stderr, "pxos gen: %s follows\n", note)
+			_, err := e.stdout.Write(bl.Text)
+			return err
+		}
+		if err := writeOutputs(e, outputFile{Path: output, Data: bl.Text}); err != nil {
+			return err
+		}
+		sum, _ := summaryTo(e, "gen", output)
+		fmt.Fprintf(sum, "wrote %s: %s at 0x%04X (%d bytes) — %s, not a new one\n", outputName(output), name, bl.Addr, bl.Size, note)
+		return nil
+	}
+	return fmt.Errorf("%s is installed already, but %s has no block of it to write (installed by hand?)", name, ws.Commands)
 }
 
 // parseAddr reads 0x-hex or decimal.

@@ -17,17 +17,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/gen"
 	"github.com/pxos-dev/pxos/internal/llm"
 	"github.com/pxos-dev/pxos/internal/loop"
 	"github.com/pxos-dev/pxos/internal/pixnet"
+	"github.com/pxos-dev/pxos/internal/workspace"
 )
 
 func init() { register(newNetCmd) }
-
-// netDefault is the network the autobuild loop uses (named by the seed).
-const netDefault = "pxvm/networks/pxos_autobuild.png"
 
 func newNetCmd(e *env) *cobra.Command {
 	var network string
@@ -36,15 +33,28 @@ func newNetCmd(e *env) *cobra.Command {
 		Short: "Inspect and teach the pixel network (the PNG knowledge store)",
 		Long: `The pixel network is pxos's knowledge store: PNG files that show every
 record's title to a person and hold its exact bytes in data rows. A network
-that does not exist yet is created from the built-in seed knowledge, the pxOS
-API page and the verified solutions of the default features.
+that does not exist yet is created (by pxos auto, gen, net add or net seed)
+from the built-in seed knowledge, the pxOS API page and the verified
+solutions of the default features.
 The seed names three networks: pxvm/networks/pxos_autobuild.png (the loop),
-pxos_dev.png and learning_network.png (the bridge's default).`,
+pxos_dev.png and learning_network.png (the bridge's default), in the
+workspace. The read commands (stats, show, search, export, verify, render)
+create nothing: a network that does not exist is an error.`,
 		Args: cobra.NoArgs,
 	}
-	c.PersistentFlags().StringVar(&network, "network", netDefault, "network `file` (its first PNG segment)")
+	c.PersistentFlags().StringVar(&network, "network", "", "network `file` (its first PNG segment; default: the workspace's "+workspace.NetworkDir+"/"+workspace.Autobuild+")")
+	c.PersistentPreRunE = func(*cobra.Command, []string) error {
+		p, err := networkFile(network, nil, workspace.Autobuild)
+		network = p
+		return err
+	}
 	open := func() (*pixnet.Store, error) { return gen.OpenNetwork(network) }
-	read := func() (*pixnet.Store, error) { return gen.OpenNetworkRead(network) } // works on a read-only file or mount
+	read := func() (*pixnet.Store, error) { // creates nothing; works on a read-only file or mount
+		if err := readNetwork(network); err != nil {
+			return nil, err
+		}
+		return gen.OpenNetworkRead(network)
+	}
 	c.AddCommand(
 		netStatsCmd(e, read),
 		netShowCmd(e, read),
@@ -318,6 +328,8 @@ the two rankings; without an embedding model it says so and ranks by words.`,
 			}
 			if len(hits) == 0 {
 				fmt.Fprintln(e.stdout, "no matching records")
+			} else {
+				fmt.Fprintf(e.stdout, "%6s  %7s  %-9s  %s\n", "ID", "SCORE", "KIND", "TITLE")
 			}
 			for _, h := range hits {
 				fmt.Fprintf(e.stdout, "%6d  %7.3f  %-9s  %s\n", h.Record.ID, h.Score, h.Record.Kind, llm.Printable(h.Record.Title))
@@ -449,15 +461,16 @@ func netRenderCmd(e *env, open netOpener) *cobra.Command {
 				return err
 			}
 			img := pixnet.Render(r)
-			err = atomicfile.WriteAll(0o644, atomicfile.File{Path: out, NoSync: true, Fill: func(f *os.File) error { return png.Encode(f, img) }})
+			err = writeOutputs(e, outputFile{Path: out, NoSync: true, Write: func(w io.Writer) error { return png.Encode(w, img) }})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "wrote %s (%dx%d)\n", out, img.Rect.Dx(), img.Rect.Dy())
+			sum, _ := summaryTo(e, "net render", out) // one path: never an error
+			fmt.Fprintf(sum, "wrote %s (%dx%d)\n", outputName(out), img.Rect.Dx(), img.Rect.Dy())
 			return nil
 		},
 	}
-	c.Flags().StringVarP(&out, "output", "o", "", "output PNG `file`")
+	c.Flags().StringVarP(&out, "output", "o", "", "output PNG `file`"+stdoutHelp)
 	return c
 }
 

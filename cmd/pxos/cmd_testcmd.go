@@ -18,6 +18,7 @@ import (
 	"github.com/pxos-dev/pxos/internal/machine"
 	"github.com/pxos-dev/pxos/internal/scenario"
 	"github.com/pxos-dev/pxos/internal/screen"
+	"github.com/pxos-dev/pxos/internal/workspace"
 )
 
 func init() { register(newTestCmd) }
@@ -31,10 +32,12 @@ func newTestCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "test [IMAGE]",
 		Short: "Boot a pxOS image and run scenario files against it (emu, qemu or both)",
-		Long: `Test boots IMAGE (default pxos.img) once per scenario on a fresh machine and
-runs the scenario's steps: wait for text, type keys, expect text on the screen
-or on a row, expect the cursor. Scenario files are plain text, one step per
-line:
+		Long: `Test boots IMAGE (default: the workspace's current build) once per scenario
+on a fresh machine and runs the scenario's steps: wait for text, type keys,
+expect text on the screen or on a row, expect the cursor. Without --scenario
+it runs the workspace's regression suite (pxos-v1.0/scenarios: the base
+scenarios and the kept scenarios of the installed features). Scenario files
+are plain text, one step per line:
 
   # comment
   wait "TEXT"           until TEXT is on the screen
@@ -54,24 +57,33 @@ two must agree (verdict and final screen) or the run fails.
 
 Exit status: 0 when every scenario passes, 1 when one fails (or the machines
 disagree), 2 for a bad command line or a scenario file that does not parse.`,
-		Example: "  pxos test pxos.img --scenario pxos-v1.0/scenarios --backend both --screenshot shots",
+		Example: "  pxos test\n  pxos test pxos.img --scenario pxos-v1.0/scenarios --backend both --screenshot shots",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			image := "pxos.img"
-			if len(args) == 1 {
-				image = args[0]
-			}
-			var names []string
-			switch backendName {
-			case "emu", "qemu":
-				names = []string{backendName}
-			case "both":
-				names = []string{"emu", "qemu"}
-			default:
-				return usagef("test: unknown backend %q (want emu, qemu or both)", backendName)
+			names, err := backendNames(backendName, true)
+			if err != nil {
+				return err
 			}
 			if len(paths) == 0 {
-				return usagef("test: no scenarios (give --scenario FILE or DIR)")
+				// The workspace's regression suite, of its current build.
+				w, err := here()
+				if err != nil {
+					return usagef("no scenarios (give --scenario FILE or DIR) and %v", err)
+				}
+				b, err := w.Build()
+				if err != nil {
+					return err
+				}
+				var orphans []string
+				if paths, orphans, err = workspace.Suite(w.Scenarios(), b); err != nil {
+					return err
+				}
+				for _, o := range orphans {
+					fmt.Fprintf(e.stderr, "pxos test: %s left out: its feature is not installed\n", o)
+				}
+				if len(paths) == 0 {
+					return usagef("no scenarios in %s (give --scenario FILE or DIR)", w.Scenarios())
+				}
 			}
 			scs, err := scenario.LoadPaths(paths)
 			if err != nil {
@@ -81,18 +93,9 @@ disagree), 2 for a bad command line or a scenario file that does not parse.`,
 				}
 				return usageError{err}
 			}
-			img, err := os.ReadFile(image)
+			_, img, err := bootImage(args)
 			if err != nil {
-				return fmt.Errorf("test: %w", err)
-			}
-			var backends []scenario.Backend
-			for _, n := range names {
-				if !backend.Available(n) {
-					return fmt.Errorf("test: backend %s is not available in this build", n)
-				}
-				backends = append(backends, scenario.Backend{Name: n, Open: func(ctx context.Context) (machine.Machine, error) {
-					return backend.Open(ctx, n, img, backend.Options{Budget: budget})
-				}})
+				return err
 			}
 			opts := scenario.SuiteOptions{Timeout: timeout}
 			if shotDir != "" {
@@ -113,7 +116,10 @@ disagree), 2 for a bad command line or a scenario file that does not parse.`,
 					return screen.WriteFile(filepath.Join(shotDir, name+".png"), &res.Screen, screen.Options{})
 				}
 			}
-			sr := scenario.RunSuite(e.ctx, scs, backends, opts)
+			sr, err := runSuite(e.ctx, img, scs, names, budget, opts)
+			if err != nil {
+				return err
+			}
 			if asJSON {
 				enc := json.NewEncoder(e.stdout)
 				enc.SetEscapeHTML(false)
@@ -131,7 +137,7 @@ disagree), 2 for a bad command line or a scenario file that does not parse.`,
 		},
 	}
 	f := c.Flags()
-	f.StringArrayVarP(&paths, "scenario", "s", nil, "scenario file, or directory of *.txt scenarios (repeatable)")
+	f.StringArrayVarP(&paths, "scenario", "s", nil, "scenario file, or directory of *.txt scenarios (repeatable; default: the workspace's regression suite)")
 	f.StringVarP(&backendName, "backend", "b", backend.Default(), "machine to run on: emu, qemu or both")
 	f.StringVar(&shotDir, "screenshot", "", "write each scenario's final screen as PNG into this directory")
 	f.BoolVar(&asJSON, "json", false, "print the results as JSON")

@@ -68,6 +68,7 @@ func silentURL(t *testing.T) string {
 // doctor runs `pxos doctor args...` in-process with no network files.
 func doctor(t *testing.T, args ...string) (stdout string, code int) {
 	t.Helper()
+	t.Chdir(t.TempDir()) // in no workspace, whatever the test's directory is in
 	var out, errb bytes.Buffer
 	args = append([]string{"doctor", "--network", filepath.Join(t.TempDir(), "n.png")}, args...)
 	code = run(args, strings.NewReader(""), &out, &errb)

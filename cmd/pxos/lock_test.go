@@ -90,9 +90,10 @@ func runPxos(t *testing.T, bin, dir string, args ...string) (*proc, error) {
 	return p, p.wait(t)
 }
 
-// heldMessage is what a writer refused by the holder with pid says.
-func heldMessage(pid int) string {
-	return fmt.Sprintf("pxos: another pxos (pid %d) is working on pxos-v1.0; wait for it to finish\n", pid)
+// heldMessage is what the writer cmd ("gen", "feature install"), refused by
+// the holder with pid, says.
+func heldMessage(cmd string, pid int) string {
+	return fmt.Sprintf("pxos %s: another pxos (pid %d) is working on pxos-v1.0; wait for it to finish\n", cmd, pid)
 }
 
 // heldServer is an LLM server whose answers wait until release is called
@@ -177,7 +178,7 @@ func TestGenAppendOneWriter(t *testing.T) {
 	if err == nil {
 		t.Fatalf("a second writer succeeded while the first held the directory:\n%s", b.stdout.String())
 	}
-	if got, want := b.stderr.String(), heldMessage(a.cmd.Process.Pid); !strings.Contains(got, want) {
+	if got, want := b.stderr.String(), heldMessage("gen", a.cmd.Process.Pid); !strings.Contains(got, want) {
 		t.Errorf("refused writer's stderr:\n%s\nwant %q", got, want)
 	}
 	if d := time.Since(start); d > 10*time.Second {
@@ -185,7 +186,7 @@ func TestGenAppendOneWriter(t *testing.T) {
 	}
 	// pxos feature install writing the commands file is a writer too.
 	fi, err := runPxos(t, bin, work, "feature", "install", "backspace", "-i", "pxos-v1.0/pxos_commands.txt")
-	if err == nil || !strings.Contains(fi.stderr.String(), heldMessage(a.cmd.Process.Pid)) {
+	if err == nil || !strings.Contains(fi.stderr.String(), heldMessage("feature install", a.cmd.Process.Pid)) {
 		t.Errorf("feature install while the directory is held: %v\n%s%s", err, fi.stdout.String(), fi.stderr.String())
 	}
 	if after, _ := os.ReadFile(cmds); !bytes.Equal(before, after) {
@@ -225,7 +226,7 @@ func TestAutoOneWriter(t *testing.T) {
 	if err == nil {
 		t.Fatalf("a second pxos auto succeeded while the first ran:\n%s", b.stdout.String())
 	}
-	if got, want := b.stderr.String(), heldMessage(a.cmd.Process.Pid); !strings.Contains(got, want) {
+	if got, want := b.stderr.String(), heldMessage("auto", a.cmd.Process.Pid); !strings.Contains(got, want) {
 		t.Errorf("refused run's stderr:\n%s\nwant %q", got, want)
 	}
 
@@ -252,14 +253,15 @@ func TestConcurrentWriters(t *testing.T) {
 		var committed []string
 		for _, w := range []struct {
 			p       *proc
+			cmd     string
 			feature string
 			pid     int // the other writer
-		}{{gen, "backspace", auto.cmd.Process.Pid}, {auto, "command_parser", gen.cmd.Process.Pid}} {
+		}{{gen, "gen", "backspace", auto.cmd.Process.Pid}, {auto, "auto", "command_parser", gen.cmd.Process.Pid}} {
 			err := w.p.wait(t)
 			switch {
 			case err == nil:
 				committed = append(committed, w.feature)
-			case strings.Contains(w.p.stderr.String(), heldMessage(w.pid)):
+			case strings.Contains(w.p.stderr.String(), heldMessage(w.cmd, w.pid)):
 				refused++
 			default:
 				t.Errorf("round %d: %s failed, and not for the lock: %v\n%s", round, w.feature, err, w.p.stderr.String())
@@ -297,7 +299,7 @@ func TestGenAppendChangedOnDisk(t *testing.T) {
 	if err == nil {
 		t.Fatalf("appended over a changed file:\n%s", p.stdout.String())
 	}
-	want := "pxos: gen: pxos-v1.0/pxos_commands.txt changed on disk since this run read it; nothing was written — run again\n"
+	want := "pxos gen: pxos-v1.0/pxos_commands.txt changed on disk since this run read it; nothing was written — run again\n"
 	if !strings.HasSuffix(p.stderr.String(), want) {
 		t.Errorf("stderr:\n%s\nwant it to end with %q", p.stderr.String(), want)
 	}

@@ -58,3 +58,45 @@ func TestRunAIBuildScript(t *testing.T) {
 		t.Errorf("--bogus: %v\n%s", err, out)
 	}
 }
+
+// run_ai_build.sh --help prints the comment block at its top and nothing
+// else, before it resolves pxos: no build, no Go toolchain needed. The
+// script runs from a directory of its own, without PXOS_BIN, where
+// resolving pxos would mean building it.
+func TestRunAIBuildScriptHelp(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	src, err := os.ReadFile("../../run_ai_build.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "run_ai_build.sh")
+	if err := os.WriteFile(script, src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PXOS_BIN=") {
+			env = append(env, kv)
+		}
+	}
+	for _, arg := range []string{"--help", "-h"} {
+		cmd := exec.Command("bash", script, arg)
+		cmd.Dir, cmd.Env = dir, env
+		b, err := cmd.CombinedOutput()
+		out := string(b)
+		if err != nil || !strings.HasPrefix(out, "run_ai_build.sh - ") || !strings.Contains(out, "./run_ai_build.sh --auto [ARGS]") || !strings.HasSuffix(out, "PXOS_MODEL, PXOS_API_KEY.\n") {
+			t.Errorf("%s: %v\n%s", arg, err, out)
+		}
+		for _, bad := range []string{"building", "set -euo", "#"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s prints %q:\n%s", arg, bad, out)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bin")); err == nil {
+		t.Error("--help built pxos")
+	}
+}

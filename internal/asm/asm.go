@@ -545,7 +545,7 @@ func (r *Result) Primitives(w io.Writer) error {
 	for _, ls := range [][]Line{r.fillers, r.Lines} {
 		for _, l := range ls {
 			if len(l.Bytes) > 0 {
-				comment[l.Addr] = strings.Join(strings.Fields(l.Text), " ")
+				comment[l.Addr] = squeeze(l.Text)
 			}
 		}
 	}
@@ -558,6 +558,36 @@ func (r *Result) Primitives(w io.Writer) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// squeeze puts a source line on one line for a COMMENT: runs of blanks
+// become one space and the ends are trimmed, except inside quotes, whose
+// text is the bytes (db "  ", 0), so that the comments of a block give back
+// its source.
+func squeeze(text string) string {
+	var b strings.Builder
+	var quote byte
+	blank := false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'' || c == '`':
+			quote = c
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f':
+			blank = true
+			continue
+		}
+		if blank && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		blank = false
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // primLabel reports whether name is a valid label in the primitive

@@ -3,10 +3,32 @@
 // temporary file in the same directory, is synced, and is renamed over the
 // target. On any error the temporary file is removed and the target is
 // untouched.
+//
+// A path is resolved as open(2) resolves it, through symbolic links (os.Stat,
+// not os.Lstat), and what it names decides how it is written:
+//
+//   - nothing, or a regular file: temporary file and rename, as above. A
+//     symbolic link to a regular file stays a link: the temporary goes beside
+//     the file it names, which is replaced. A dangling link is replaced by
+//     the new file.
+//   - anything else that exists (a character or block device such as
+//     /dev/null, a FIFO, a socket): written in place, as `cat > PATH` would.
+//     It is opened for writing, without O_TRUNC, and nothing is created,
+//     renamed, chmod-ed or synced: renaming a temporary over /dev/null would
+//     turn it into a regular file (issue 16, item 4). Opening a FIFO blocks
+//     until a reader opens it; a socket cannot be opened and is an error.
+//     Such a write is not atomic: on an error the target may have received
+//     part of the data.
+//   - a directory: an error ("PATH is a directory"); nothing is written.
+//
+// This package does not own the "-" (standard output) convention of the
+// command line: that is cmd/pxos's.
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +36,9 @@ import (
 )
 
 // WriteFile writes data to path atomically with permissions perm, creating
-// parent directories as needed.
+// parent directories as needed. A path that names a device or a FIFO is
+// written in place (see the package comment); perm is then not applied.
+// Errors start with "atomicfile:" and name path.
 func WriteFile(path string, data []byte, perm os.FileMode) error {
 	return Write(path, perm, func(f *os.File) error {
 		_, err := f.Write(data)
@@ -23,39 +47,13 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 }
 
 // Write creates a temporary file beside path, lets fill write it, then syncs
-// and renames it over path. When fill fails nothing is left behind.
-func Write(path string, perm os.FileMode, fill func(*os.File) error) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("atomicfile: %w", err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("atomicfile: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = fill(f); err != nil {
-		return err
-	}
-	if err = f.Chmod(perm); err != nil {
-		return fmt.Errorf("atomicfile: %w", err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("atomicfile: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("atomicfile: %w", err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("atomicfile: %w", err)
-	}
-	return nil
+// and renames it over path. When fill fails nothing is left behind and the
+// target is untouched; the error wraps fill's. A path that names a device or
+// a FIFO is opened for writing and given to fill instead (see the package
+// comment): fill must then not rely on f being a regular file (Truncate and
+// Seek fail on a FIFO).
+func Write(path string, perm os.FileMode, fill func(*os.File) error) error {
+	return WriteAll(perm, File{Path: path, Fill: fill})
 }
 
 // File is one file for WriteAll: its content is Data, or what Fill writes.
@@ -72,30 +70,49 @@ type File struct {
 // WriteAll writes every file to a temporary beside it first and renames them
 // into place only when all were written, so a failure leaves every target as
 // it was and no temporary behind.
+//
+// Targets that name a device or a FIFO (see the package comment) are written
+// in place, in their order in files, after every temporary is written and
+// closed and before any rename: a failure while a temporary is written
+// leaves the devices unwritten, and a failure while a device is written
+// leaves the regular targets as they were (that device may have received
+// part of its data). Errors start with "atomicfile:" and name the path.
 func WriteAll(perm os.FileMode, files ...File) (err error) {
-	tmps := make([]string, 0, len(files))
+	type job struct {
+		File
+		name    string // what is renamed over: Path with its symbolic links resolved
+		inPlace bool
+		tmp     string
+	}
+	jobs := make([]job, len(files))
 	defer func() {
 		if err != nil {
-			for _, t := range tmps {
-				os.Remove(t)
+			for _, j := range jobs {
+				if j.tmp != "" {
+					os.Remove(j.tmp)
+				}
 			}
 		}
 	}()
-	for _, fl := range files {
-		dir := filepath.Dir(fl.Path)
+	for i, fl := range files {
+		j := &jobs[i]
+		j.File = fl
+		if j.name, j.inPlace, err = resolve(fl.Path); err != nil {
+			return fmt.Errorf("atomicfile: %w", err)
+		}
+		if j.inPlace {
+			continue
+		}
+		dir := filepath.Dir(j.name)
 		if err = os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("atomicfile: %w", err)
 		}
 		var f *os.File
-		if f, err = os.CreateTemp(dir, "."+filepath.Base(fl.Path)+".tmp*"); err != nil {
+		if f, err = os.CreateTemp(dir, "."+filepath.Base(j.name)+".tmp*"); err != nil {
 			return fmt.Errorf("atomicfile: %w", err)
 		}
-		tmps = append(tmps, f.Name())
-		if fl.Fill != nil {
-			err = fl.Fill(f)
-		} else {
-			_, err = f.Write(fl.Data)
-		}
+		j.tmp = f.Name()
+		err = fill(f, fl)
 		if err == nil {
 			err = f.Chmod(perm)
 		}
@@ -109,12 +126,66 @@ func WriteAll(perm os.FileMode, files ...File) (err error) {
 			return fmt.Errorf("atomicfile: %s: %w", fl.Path, err)
 		}
 	}
-	for i, fl := range files {
-		if err = os.Rename(tmps[i], fl.Path); err != nil {
+	for _, j := range jobs {
+		if !j.inPlace {
+			continue
+		}
+		var f *os.File
+		if f, err = os.OpenFile(j.name, os.O_WRONLY, 0); err != nil {
 			return fmt.Errorf("atomicfile: %w", err)
 		}
+		err = fill(f, j.File)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("atomicfile: %s: %w", j.Path, err)
+		}
+	}
+	for i := range jobs {
+		j := &jobs[i]
+		if j.inPlace {
+			continue
+		}
+		if err = os.Rename(j.tmp, j.name); err != nil {
+			return fmt.Errorf("atomicfile: %w", err)
+		}
+		j.tmp = ""
 	}
 	return nil
+}
+
+// fill writes fl's content to f.
+func fill(f *os.File, fl File) error {
+	if fl.Fill != nil {
+		return fl.Fill(f)
+	}
+	_, err := f.Write(fl.Data)
+	return err
+}
+
+// resolve says where path's content goes: name is path, or the regular file
+// a symbolic link at path names; inPlace is true when path names an
+// existing file that is neither regular nor a directory (a device, a FIFO,
+// a socket), which must be written where it is rather than replaced. A
+// directory is an error.
+func resolve(path string) (name string, inPlace bool, err error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return path, false, nil // a new file, or a dangling link replaced
+	case err != nil:
+		return "", false, err
+	case fi.IsDir():
+		return "", false, fmt.Errorf("%s is a directory", path)
+	case !fi.Mode().IsRegular():
+		return path, true, nil
+	}
+	if li, err := os.Lstat(path); err != nil || li.Mode()&fs.ModeSymlink == 0 {
+		return path, false, err
+	}
+	name, err = filepath.EvalSymlinks(path)
+	return name, false, err
 }
 
 // StaleAge is how old a temporary file of Write must be to count as left

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -45,17 +47,31 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 	assertOnly(t, dir, "out.bin")
 }
 
+// A directory is not replaced: the error names it and no temporary is left.
+func TestWriteFileDirectory(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out")
+	if err := os.Mkdir(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteFile(p, []byte("x"), 0o644)
+	if err == nil || !strings.Contains(err.Error(), p+" is a directory") {
+		t.Fatalf("err = %v, want %s is a directory", err, p)
+	}
+	assertOnly(t, dir, "out")
+}
+
 func assertOnly(t *testing.T, dir string, names ...string) {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ents) != len(names) {
-		var got []string
-		for _, e := range ents {
-			got = append(got, e.Name())
-		}
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	if !slices.Equal(got, names) {
 		t.Fatalf("dir holds %v, want %v", got, names)
 	}
 }

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -206,5 +209,88 @@ func TestConsoleEOFAndCrash(t *testing.T) {
 	defer pw2.Close()
 	if err := Console(ctx, &echoMachine{}, pr2, io.Discard, ConsoleOptions{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancel: err = %v", err)
+	}
+}
+
+// TestFit reads testdata/fit.txt: a terminal size => the layout Console
+// uses and the message pxos run shows.
+func TestFit(t *testing.T) {
+	data, err := os.ReadFile("testdata/fit.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[Layout]string{LayoutFull: "full", LayoutNoStatus: "no status", LayoutTooSmall: "too small"}
+	for i, l := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		if strings.HasPrefix(l, "#") {
+			continue
+		}
+		size, want, ok := strings.Cut(l, " => ")
+		var cols, rows int
+		if _, err := fmt.Sscanf(size, "%dx%d", &cols, &rows); err != nil || !ok {
+			t.Fatalf("fit.txt:%d: bad line %q", i+1, l)
+		}
+		layout, msg := Fit(cols, rows)
+		got := names[layout]
+		if msg != "" {
+			got += ": " + msg
+		}
+		if got != want {
+			t.Errorf("fit.txt:%d: Fit(%d, %d) = %s\nwant %s", i+1, cols, rows, got, want)
+		}
+	}
+}
+
+// TestConsoleResize: the console lays the screen out for the terminal's
+// size, shows a notice while the terminal is too small, and redraws in
+// full (without the status line at 25 rows) after each resize.
+func TestConsoleResize(t *testing.T) {
+	// Size is asked at the start and after each resize: 80x26, then the
+	// terminal shrinks to 70x20, grows to 80x25, then to 100x30.
+	sizes := [][2]int{{80, 26}, {70, 20}, {80, 25}, {100, 30}}
+	var calls atomic.Int32
+	resize := make(chan os.Signal)
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	m := &echoMachine{}
+	m.s.Cells[0][0] = machine.Cell{Ch: 'A', Attr: 7}
+	var out bytes.Buffer
+	done := make(chan error)
+	go func() {
+		done <- Console(context.Background(), m, pr, &out, ConsoleOptions{
+			Status: "STATUS", Resize: resize,
+			Size: func() (int, int) { s := sizes[min(int(calls.Add(1))-1, len(sizes)-1)]; return s[0], s[1] },
+		})
+	}()
+	for range sizes[1:] {
+		resize <- syscall.SIGWINCH // received after the previous layout is drawn
+	}
+	pw.Write([]byte{QuitKey}) // read after the last redraw
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	o := out.String()
+	notice := "pxOS needs 80x25, this is 70x20: enlarge the terminal; Ctrl-] quits"
+	// The parts in order: screen with status, notice, screen without
+	// status, screen with status.
+	parts := strings.Split(o, "\x1b[2J")[1:]
+	if len(parts) != 4 {
+		t.Fatalf("%d full clears, want 4 (start and three resizes):\n%q", len(parts), o)
+	}
+	for i, want := range []struct {
+		screen, status, notice bool
+	}{{true, true, false}, {false, false, true}, {true, false, false}, {true, true, false}} {
+		p := parts[i]
+		if i == 3 {
+			p = strings.TrimSuffix(p, "\x1b[0m\x1b[27;1H\r\n")
+		}
+		if got := strings.Contains(p, "mA"); got != want.screen {
+			t.Errorf("part %d: screen drawn = %v:\n%q", i, got, p)
+		}
+		if got := strings.Contains(p, "STATUS"); got != want.status {
+			t.Errorf("part %d: status drawn = %v:\n%q", i, got, p)
+		}
+		if got := strings.Contains(p, notice); got != want.notice {
+			t.Errorf("part %d: notice shown = %v:\n%q", i, got, p)
+		}
 	}
 }

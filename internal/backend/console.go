@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/pxos-dev/pxos/internal/machine"
@@ -16,6 +17,43 @@ import (
 // ordinary key including Ctrl-C.
 const QuitKey = 0x1D
 
+// Layout is how Console fits the guest's 80x25 text screen into a
+// terminal.
+type Layout int
+
+const (
+	// LayoutFull draws the screen and the status line below it: a terminal
+	// of at least 80x26, or one whose size is unknown.
+	LayoutFull Layout = iota
+	// LayoutNoStatus draws the screen alone: a terminal of 25 rows.
+	LayoutNoStatus
+	// LayoutTooSmall draws a one-line notice instead of the screen: a
+	// terminal narrower than 80 columns or shorter than 25 rows, where the
+	// screen's rows would wrap and scroll into a garble.
+	LayoutTooSmall
+)
+
+// Fit decides the layout for a terminal of cols x rows (0 for a dimension
+// that is not known) and, for any but LayoutFull, says why in msg: what the
+// terminal lacks, for the user to read before the session starts.
+func Fit(cols, rows int) (l Layout, msg string) {
+	switch {
+	case cols > 0 && cols < machine.Cols, rows > 0 && rows < machine.Rows:
+		return LayoutTooSmall, fmt.Sprintf("pxos run needs a terminal of at least %dx%d (%dx%d with the status line); this one is %sx%s: enlarge the window or lower the font size",
+			machine.Cols, machine.Rows, machine.Cols, machine.Rows+1, dim(cols), dim(rows))
+	case rows == machine.Rows:
+		return LayoutNoStatus, fmt.Sprintf("pxos run: the terminal has %d rows, so the status line is hidden (it needs %d); Ctrl-] quits", rows, machine.Rows+1)
+	}
+	return LayoutFull, ""
+}
+
+func dim(n int) string {
+	if n <= 0 {
+		return "?"
+	}
+	return fmt.Sprint(n)
+}
+
 // ConsoleOptions tune Console.
 type ConsoleOptions struct {
 	// Settle makes the console call Settle before each screen read (for an
@@ -23,14 +61,23 @@ type ConsoleOptions struct {
 	Settle bool
 	// Refresh is the screen polling interval; default 30ms.
 	Refresh time.Duration
-	// Status is shown below the screen (row 26); empty for none.
+	// Status is shown below the screen (row 26) when the terminal has room
+	// (see Fit); empty for none.
 	Status string
+	// Size returns the terminal's columns and rows (0 when not known); nil
+	// for a terminal of unknown size, drawn as LayoutFull.
+	Size func() (cols, rows int)
+	// Resize delivers a value (SIGWINCH) whenever the terminal's size may
+	// have changed: the console asks Size again and redraws in full.
+	Resize <-chan os.Signal
 }
 
 // Console runs m interactively: bytes from in (a terminal in raw mode) are
 // decoded into keys and pressed, and the screen is drawn on out with ANSI
-// escapes whenever it changes. It returns nil when QuitKey is read or in
-// ends, the machine's crash when the guest crashes, or ctx's error.
+// escapes whenever it changes, laid out as Fit decides for the terminal's
+// size (a terminal too small shows a one-line notice until it is resized).
+// It returns nil when QuitKey is read or in ends, the machine's crash when
+// the guest crashes, or ctx's error.
 func Console(ctx context.Context, m machine.Machine, in io.Reader, out io.Writer, opts ConsoleOptions) error {
 	if opts.Refresh <= 0 {
 		opts.Refresh = 30 * time.Millisecond
@@ -62,26 +109,28 @@ func Console(ctx context.Context, m machine.Machine, in io.Reader, out io.Writer
 		}
 	}()
 
+	size := func() (int, int) {
+		if opts.Size == nil {
+			return 0, 0
+		}
+		return opts.Size()
+	}
+	cols, rows := size()
+	layout, _ := Fit(cols, rows)
 	fmt.Fprint(out, "\x1b[2J\x1b[H")
-	defer fmt.Fprintf(out, "\x1b[0m\x1b[%d;1H\r\n", machine.Rows+2)
+	defer func() {
+		// Leave the cursor on a fresh line below what was drawn.
+		last := machine.Rows + 2
+		if rows > 0 && rows < last {
+			last = rows
+		}
+		fmt.Fprintf(out, "\x1b[0m\x1b[%d;1H\r\n", last)
+	}()
 	var last machine.Screen
-	drawn := false
+	drawn, quit := false, false
 	tick := time.NewTicker(opts.Refresh)
 	defer tick.Stop()
 	for {
-		quit := false
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case in := <-inputs:
-			if len(in.keys) > 0 {
-				if err := m.Press(ctx, in.keys...); err != nil {
-					return err
-				}
-			}
-			quit = in.quit
-		case <-tick.C:
-		}
 		if opts.Settle {
 			sctx, cancel := context.WithTimeout(ctx, settleSlice)
 			err := m.Settle(sctx)
@@ -95,16 +144,57 @@ func Console(ctx context.Context, m machine.Machine, in io.Reader, out io.Writer
 			return err
 		}
 		if !drawn || s != last {
-			io.WriteString(out, screen.ANSI(&s))
-			if opts.Status != "" {
-				fmt.Fprintf(out, "\x1b[%d;1H\x1b[0;7m %s \x1b[0m\x1b[%d;%dH", machine.Rows+1, opts.Status, s.CursorRow+1, s.CursorCol+1)
+			switch layout {
+			case LayoutTooSmall:
+				if !drawn {
+					// One line, cut to the terminal's width, so it cannot wrap.
+					fmt.Fprintf(out, "\x1b[H\x1b[0;7m%s\x1b[0m", cut(fmt.Sprintf("pxOS needs %dx%d, this is %sx%s: enlarge the terminal; Ctrl-] quits", machine.Cols, machine.Rows, dim(cols), dim(rows)), cols))
+				}
+			default:
+				io.WriteString(out, screen.ANSI(&s))
+				if opts.Status != "" && layout == LayoutFull {
+					status := opts.Status
+					if cols > 0 {
+						status = cut(status, cols-2)
+					}
+					fmt.Fprintf(out, "\x1b[%d;1H\x1b[0;7m %s \x1b[0m\x1b[%d;%dH", machine.Rows+1, status, s.CursorRow+1, s.CursorCol+1)
+				}
 			}
 			last, drawn = s, true
 		}
 		if quit {
 			return nil
 		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-opts.Resize:
+			cols, rows = size()
+			layout, _ = Fit(cols, rows)
+			fmt.Fprint(out, "\x1b[0m\x1b[2J\x1b[H")
+			drawn = false
+		case in := <-inputs:
+			if len(in.keys) > 0 {
+				if err := m.Press(ctx, in.keys...); err != nil {
+					return err
+				}
+			}
+			quit = in.quit
+		case <-tick.C:
+		}
 	}
+}
+
+// cut shortens s to at most n runes (n <= 0: no limit).
+func cut(s string, n int) string {
+	if n <= 0 {
+		return s
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
 }
 
 // KeyDecoder turns terminal input (xterm/VT100 and Linux console escape

@@ -237,11 +237,13 @@ const demoFact = `pxOS is a tiny x86 real-mode operating system. Its image is bu
 // Demo shows why the network matters: it asks DemoQuestion without context,
 // teaches the network a reference record about pxOS (once: a network that
 // already has it reuses it), asks again with retrieved context and shows
-// both answers and the records used. The demo's answers are not stored.
+// both answers and the records used. The demo's answers are not stored, so
+// the network's record count (shown before and after) grows by the taught
+// record at most.
 func (b *Bridge) Demo(ctx context.Context) error {
 	out := b.o.Out
 	st := b.o.Store.Stats()
-	fmt.Fprintf(out, "pxos bridge demo: LLM at %s, network %s (%d records)\n\n", b.o.Client.URL(), st.Path, st.Records)
+	fmt.Fprintf(out, "pxos bridge demo: LLM at %s, network %s (%d records before the demo)\n\n", b.o.Client.URL(), st.Path, st.Records)
 
 	fmt.Fprintf(out, "== 1. Without context ==\nQ: %s\n", DemoQuestion)
 	first, err := b.ask(ctx, DemoQuestion, false, false)
@@ -250,7 +252,7 @@ func (b *Bridge) Demo(ctx context.Context) error {
 	}
 
 	fmt.Fprintf(out, "\n== 2. Teaching the network ==\n")
-	taught, err := b.teach(ctx)
+	taught, stored, err := b.teach(ctx)
 	if err != nil {
 		return err
 	}
@@ -274,23 +276,29 @@ func (b *Bridge) Demo(ctx context.Context) error {
 	if !used {
 		fmt.Fprintf(out, "note: the taught record #%d was not among the records retrieved\n", taught.ID)
 	}
+	how := fmt.Sprintf("#%d taught by this demo", taught.ID)
+	if !stored {
+		how = fmt.Sprintf("#%d was there before; the answers are not stored", taught.ID)
+	}
+	fmt.Fprintf(out, "network %s: %d records after the demo (%s)\n", st.Path, b.o.Store.Stats().Records, how)
 	return nil
 }
 
-// teach stores the demo's reference record unless the network has it.
-func (b *Bridge) teach(ctx context.Context) (pixnet.Record, error) {
+// teach stores the demo's reference record unless the network has it, and
+// reports whether it stored it.
+func (b *Bridge) teach(ctx context.Context) (pixnet.Record, bool, error) {
 	for _, h := range b.o.Store.Search(demoTitle, pixnet.SearchOptions{K: 10, Kinds: []pixnet.Kind{pixnet.KindReference}, Context: ctx}) {
 		if h.Record.Title == demoTitle && h.Record.Body == demoFact {
 			fmt.Fprintf(b.o.Out, "the network already knows it: record #%d reference %q\n", h.Record.ID, h.Record.Title)
-			return h.Record, nil
+			return h.Record, false, nil
 		}
 	}
 	r, err := b.o.Store.Append(pixnet.Record{Kind: pixnet.KindReference, Tags: []string{"pxos", "overview", "bridge-demo"}, Title: demoTitle, Body: demoFact})
 	if err != nil {
-		return r, err
+		return r, false, err
 	}
 	fmt.Fprintf(b.o.Out, "stored record #%d reference %q:\n  %s\n", r.ID, r.Title, oneLine(r.Body, 160))
-	return r, nil
+	return r, true, nil
 }
 
 // Interactive runs a chat loop on in: each line is a question answered with

@@ -118,10 +118,18 @@ func TestAskStreamsAnswer(t *testing.T) {
 
 func TestDemo(t *testing.T) {
 	s := newSetup(t, llmtest.Options{}, true)
+	seeded := s.store.Len()
 	if err := s.b.Demo(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	out := s.out.String()
+	// The counts are the network's, before and after the taught record.
+	if want := fmt.Sprintf("(%d records before the demo)", seeded); !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+	if want := fmt.Sprintf(": %d records after the demo (#%d taught by this demo)\n", s.store.Len(), seeded+1); s.store.Len() != seeded+1 || !strings.Contains(out, want) {
+		t.Errorf("%d records after the demo; output lacks %q:\n%s", s.store.Len(), want, out)
+	}
 	chats := s.srv.Chats()
 	if len(chats) != 2 {
 		t.Fatalf("%d chat requests, want 2", len(chats))
@@ -150,6 +158,9 @@ func TestDemo(t *testing.T) {
 	}
 	if s.store.Len() != before || !strings.Contains(s.out.String(), "already knows it: record #"+m[1]) {
 		t.Errorf("second demo: %d -> %d records\n%s", before, s.store.Len(), s.out)
+	}
+	if want := fmt.Sprintf("(%d records before the demo)", before); !strings.Contains(s.out.String(), want) || !strings.Contains(s.out.String(), fmt.Sprintf(": %d records after the demo (#%s was there before", before, m[1])) {
+		t.Errorf("second demo: counts not %d and %d:\n%s", before, before, s.out)
 	}
 }
 

@@ -24,9 +24,10 @@ var Networks = []string{
 
 // Report is what Doctor found. Every missing piece carries a Fix.
 type Report struct {
-	LLM      LLMCheck       `json:"llm"`
-	Tools    []ToolCheck    `json:"tools"`
-	Networks []NetworkCheck `json:"networks"`
+	LLM       LLMCheck        `json:"llm"`
+	Tools     []ToolCheck     `json:"tools"`
+	Workspace *WorkspaceCheck `json:"workspace,omitempty"`
+	Networks  []NetworkCheck  `json:"networks"`
 }
 
 // LLMCheck describes the LLM server.
@@ -70,9 +71,22 @@ type NetworkCheck struct {
 	Fix     string         `json:"fix,omitempty"`
 }
 
+// WorkspaceCheck describes the pxOS workspace a command run here would use
+// (package workspace); the caller finds it.
+type WorkspaceCheck struct {
+	Found    bool     `json:"found"`
+	Root     string   `json:"root,omitempty"`     // absolute
+	Commands string   `json:"commands,omitempty"` // its commands file
+	Features []string `json:"features,omitempty"` // installed, in file order
+	Error    string   `json:"error,omitempty"`    // its commands file does not build, say
+	Fix      string   `json:"fix,omitempty"`
+}
+
 // DoctorOptions say what to check.
 type DoctorOptions struct {
-	Client *llm.Client
+	// Workspace is reported as given; nil for no section.
+	Workspace *WorkspaceCheck
+	Client    *llm.Client
 	// Networks to check; nil means Networks.
 	Networks []string
 	// Candidates are the base URLs to look at when nothing answers at the
@@ -93,7 +107,7 @@ var tools = []struct{ name, versionFlag, use, fix string }{
 // fails: a missing piece is part of the report, with what to do about it.
 // The networks are opened read-only; Doctor changes nothing.
 func Doctor(ctx context.Context, o DoctorOptions) *Report {
-	r := &Report{LLM: checkLLM(ctx, o.Client)}
+	r := &Report{Workspace: o.Workspace, LLM: checkLLM(ctx, o.Client)}
 	if !r.LLM.Reachable {
 		discover(ctx, o.Client, &r.LLM, o.Candidates)
 	}
@@ -307,8 +321,27 @@ func (r *Report) WriteText(w io.Writer) {
 			fmt.Fprintf(w, "  [missing] %s: needed to %s\n    fix: %s\n", t.Name, t.Use, t.Fix)
 		}
 	}
+	if ws := r.Workspace; ws != nil {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Workspace")
+		switch {
+		case !ws.Found:
+			fmt.Fprintf(w, "  [missing] none here or in a parent directory\n    fix: %s\n", ws.Fix)
+		case ws.Error != "":
+			fmt.Fprintf(w, "  [error] %s: %s\n    fix: %s\n", ws.Root, ws.Error, ws.Fix)
+		default:
+			feats := "the base alone"
+			if len(ws.Features) > 0 {
+				feats = fmt.Sprintf("%d feature%s: %s", len(ws.Features), map[bool]string{true: "", false: "s"}[len(ws.Features) == 1], strings.Join(ws.Features, ", "))
+			}
+			fmt.Fprintf(w, "  [ok] %s: %s holds %s\n", ws.Root, ws.Commands, feats)
+		}
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Pixel networks")
+	if len(r.Networks) == 0 {
+		fmt.Fprintln(w, "  none to check (no workspace, no --network)")
+	}
 	for _, n := range r.Networks {
 		switch {
 		case n.Error != "":

@@ -273,15 +273,27 @@ func (s *Spec) Serves(goal string) bool {
 	return false
 }
 
-// Block is the header of one installed feature block in a commands file:
+// Block is one installed feature block in a commands file, as Install
+// renders it: the lines from its header to its end line,
 //
 //	# ==== feature NAME: GOAL
+//	...
+//	# ==== end of feature NAME
 //
-// written by Install (render). GOAL is the goal the block meets.
+// GOAL is the goal the block meets. Blocks fills in the header fields only;
+// ParseBlocks all of them.
 type Block struct {
 	Name string
 	Goal string
 	Line int // 1-based line of the header
+
+	Start    int      // byte offset of the header line in the source
+	End      int      // byte offset just past the end line (and its newline)
+	Addr     uint32   // first byte of its code
+	Size     uint32   // bytes of code
+	Requires []string // features it needs, from its COMMENT line; nil when it does not say
+	Hooks    []Hook   // the slot patches its "COMMENT install" lines record (Slot, Handler, Old)
+	Text     []byte   // the block's lines
 }
 
 // blockPrefix starts a block header line.

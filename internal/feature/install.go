@@ -40,6 +40,16 @@ const MarkerPrefix = "feature_"
 // ErrInstalled is returned (wrapped) when a feature is installed twice.
 var ErrInstalled = errors.New("feature: already installed")
 
+// InstalledError is the error (wrapping ErrInstalled) for a feature that
+// is installed already: Name is the feature, Detail where it comes from.
+type InstalledError struct{ Name, Detail string }
+
+func (e *InstalledError) Error() string {
+	return fmt.Sprintf("%v: %s (%s)", ErrInstalled, e.Name, e.Detail)
+}
+
+func (e *InstalledError) Unwrap() error { return ErrInstalled }
+
 // Base is a built pxOS program that features are installed into.
 type Base struct {
 	File  string       // names Src in errors
@@ -126,7 +136,7 @@ type Installation struct {
 func (b *Base) Install(f *Spec, addr uint32) (*Installation, error) {
 	if b.Present(f.Name) {
 		s := b.Image.Program.Symbols[MarkerPrefix+f.Name]
-		return nil, fmt.Errorf("%w: %s (DEFINE %s at %s)", ErrInstalled, f.Name, s.Name, s.Pos)
+		return nil, &InstalledError{Name: f.Name, Detail: fmt.Sprintf("DEFINE %s at %s", s.Name, s.Pos)}
 	}
 	if len(bytes.TrimSpace(f.Source)) == 0 {
 		return nil, fmt.Errorf("feature: %s: no source", f.Name)
@@ -335,6 +345,11 @@ func render(inst *Installation) []byte {
 			hs = append(hs, h.Slot)
 		}
 		fmt.Fprintf(&w, ", hooks %s", strings.Join(hs, ", "))
+	}
+	if len(f.Requires) == 0 {
+		fmt.Fprintf(&w, "; requires %s", noRequires)
+	} else {
+		fmt.Fprintf(&w, "; requires %s", strings.Join(f.Requires, ", "))
 	}
 	w.WriteString("\n")
 	fmt.Fprintf(&w, "DEFINE %s%s 0x%04X\n", MarkerPrefix, f.Name, inst.Addr)

@@ -191,7 +191,7 @@ func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 		return nil, err
 	}
 	if c.Verified && base.Present(name) {
-		return nil, fmt.Errorf("%w: %s (the verified solution of network record #%d, proven for %q)", feature.ErrInstalled, name, c.SolutionID, c.SolutionGoal)
+		return nil, &feature.InstalledError{Name: name, Detail: fmt.Sprintf("the verified solution of network record #%d, proven for %q", c.SolutionID, c.SolutionGoal)}
 	}
 	spec.Requires = Requires(base, spec.Hooks, c.Requires, name)
 	if !c.Verified {

@@ -23,7 +23,7 @@ func OpenWorkspace(dir string) (*Workspace, error) {
 	w := &Workspace{Dir: dir, Commands: filepath.Join(dir, pxosv1.CommandsFile)}
 	if _, err := os.Stat(w.Commands); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("gen: %s does not exist: run pxos from the repository root or pass --pxos-dir (the shipped base is exported by `pxos feature export`)", w.Commands)
+			return nil, fmt.Errorf("%s does not exist: --pxos-dir names the directory that holds pxos_commands.txt (leave it out to use the workspace you are in; pxos init makes one)", w.Commands)
 		}
 		return nil, fmt.Errorf("gen: %w", err)
 	}

@@ -1,6 +1,7 @@
 // Package listing prints 16-bit x86 code as a listing: address, bytes,
-// disassembly (golang.org/x/arch/x86/x86asm in 16-bit mode, Intel syntax) and
-// the source line that wrote the bytes. It flags bytes that do not decode.
+// disassembly (decoded by golang.org/x/arch/x86/x86asm in 16-bit mode,
+// printed in the NASM syntax package asm assembles back to the same bytes:
+// see NASM) and the source line that wrote the bytes. It flags bytes that do not decode.
 // It knows nothing of how the bytes were produced.
 package listing
 
@@ -92,7 +93,7 @@ func Write(w io.Writer, in Input) (Stats, error) {
 				st.Invalid++
 			} else {
 				size = inst.Len
-				text = strings.ToLower(x86asm.IntelSyntax(unsigned16(inst), uint64(addr), nil))
+				text = NASM(inst, in.Mem[o:o+size], addr)
 				st.Instructions++
 			}
 		}
@@ -113,35 +114,6 @@ func Write(w io.Writer, in Input) (Stats, error) {
 		o += size
 	}
 	return st, bw.Flush()
-}
-
-// unsigned16 shows 16-bit immediates and absolute addresses as the unsigned
-// values a real-mode programmer writes: x86asm sign-extends them, so
-// "mov si, 0x8002" would print as "mov si, -0x7ffe" and "mov [0x8000], ax"
-// as "mov [-0x8000], ax" — and pxOS features live at 0x7F76 and up.
-func unsigned16(inst x86asm.Inst) x86asm.Inst {
-	if inst.Mode != 16 {
-		return inst
-	}
-	for i, a := range inst.Args {
-		switch a := a.(type) {
-		case x86asm.Imm:
-			if a < 0 {
-				switch {
-				case inst.DataSize == 16 && a >= -0x8000:
-					inst.Args[i] = x86asm.Imm(uint16(a))
-				case inst.DataSize == 8 && a >= -0x80:
-					inst.Args[i] = x86asm.Imm(uint8(a))
-				}
-			}
-		case x86asm.Mem:
-			if a.Base == 0 && a.Index == 0 && a.Disp < 0 && a.Disp >= -0x8000 && inst.AddrSize == 16 {
-				a.Disp = int64(uint16(a.Disp))
-				inst.Args[i] = a
-			}
-		}
-	}
-	return inst
 }
 
 func startsItem(in Input, addr uint32) bool {

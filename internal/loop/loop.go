@@ -67,7 +67,8 @@ type Options struct {
 	Client        *llm.Client     // for planning with a model; nil offline
 	Embedder      pixnet.Embedder // ranks retrieved records by meaning too; nil for words only
 	Backend       string          // "emu" (default), "qemu" or "both"
-	Report        string          // JSON report path; the HTML report and images go beside it
+	Report        string          // JSON report path; the HTML report and images go beside it; Reports is then not used
+	Reports       string          // directory holding one folder per run, its index.html and latest link (reports.go); "" for none
 	Image         string          // where to write the final image; "" for none
 	Temperature   float64
 	MaxTokens     int
@@ -80,7 +81,10 @@ type Options struct {
 }
 
 // Run executes the loop. It returns the report (also written to
-// Options.Report) and an error when a goal was not met or the run stopped.
+// Options.Report, or to a new run folder under Options.Reports) and an
+// error when a goal was not met or the run stopped. A run that changed
+// nothing and tried nothing, every goal being present already, records
+// nothing: no build record in the network, no run folder (Report.Recorded).
 func Run(ctx context.Context, o Options) (*Report, error) {
 	if len(o.Goals) == 0 {
 		o.Goals = DefaultGoals
@@ -123,7 +127,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	r.rep.Duration = time.Since(r.rep.Started).Round(time.Millisecond)
 	interrupted := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	r.rep.Interrupted = interrupted
-	if len(r.rep.Goals) > 0 {
+	r.rep.Recorded = err != nil || !r.rep.nothingDone()
+	if len(r.rep.Goals) > 0 && r.rep.Recorded {
 		// What the run cost and met, for `pxos net stats` (see Figures).
 		r.record(r.buildRecord())
 	}

@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -61,7 +62,16 @@ type Report struct {
 	Image               string        `json:"image,omitempty"`
 	ImageSHA256         string        `json:"image_sha256,omitempty"`
 	Interrupted         bool          `json:"interrupted,omitempty"`
-	HTML                string        `json:"html_report,omitempty"`
+	// Recorded says the run is kept: its build record is in the network
+	// and its report written. A run that changed nothing and tried nothing
+	// (every goal was present already) records nothing (see nothingDone).
+	Recorded bool `json:"recorded"`
+	// LastReport is, for a run that recorded nothing, the HTML report of
+	// the newest run in the reports directory, when there is one.
+	LastReport string `json:"last_report,omitempty"`
+	JSON       string `json:"json_report,omitempty"`  // where this report was written
+	HTML       string `json:"html_report,omitempty"`  // and its HTML report
+	Index      string `json:"report_index,omitempty"` // the page listing every run (Options.Reports)
 }
 
 // GoalReport is one row of the report: a goal, a step that prepares one,
@@ -260,15 +270,37 @@ func (rep *Report) Summary() string {
 	if prereqs > 0 {
 		s += fmt.Sprintf("; %d prerequisite%s installed", prereqs, plural(prereqs))
 	}
-	if rep.Changed {
+	switch {
+	case rep.Changed:
 		s += "; " + rep.Commands + " updated"
-	} else {
+	case !rep.Recorded && rep.nothingDone():
+		s += "; nothing changed, nothing recorded"
+		if rep.LastReport != "" {
+			s += " (last report: " + rep.LastReport + ")"
+		}
+	default:
 		s += "; " + rep.Commands + " unchanged"
 	}
 	if rep.Interrupted {
 		s += "; interrupted"
 	}
 	return s + "."
+}
+
+// nothingDone says the run changed nothing and tried nothing: every goal
+// was present already, so nothing was planned, no model asked, no step
+// run, nothing committed, and the run was not interrupted. Such a run
+// records nothing: no build record, no run folder (issue 16).
+func (rep *Report) nothingDone() bool {
+	if rep.Changed || rep.Interrupted || len(rep.Goals) == 0 || len(rep.Plan) > 0 || rep.PlanCalls > 0 || rep.PlanError != "" {
+		return false
+	}
+	for _, g := range rep.Goals {
+		if g.Role != RoleGoal || g.Result != ResultPresent || len(g.Attempts) > 0 || g.ModelCalls > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func dash(s string) string {
@@ -278,15 +310,41 @@ func dash(s string) string {
 	return s
 }
 
+// MarshalReport is the JSON report as written to its file: indented, with
+// a final newline (what `pxos auto --json` prints).
+func (rep *Report) MarshalReport() ([]byte, error) {
+	js, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(js, '\n'), nil
+}
+
 // writeReports writes the JSON report, the screenshots and byte maps, and
-// the HTML report beside it.
+// the HTML report beside it: to Options.Report when it is set, else to a
+// new run folder under Options.Reports, whose index and latest link it then
+// updates (see reports.go). A run that recorded nothing writes no run
+// folder; it names the last report instead.
 func (r *runner) writeReports() error {
-	if r.o.Report == "" {
+	rep := r.rep
+	path, runDir := r.o.Report, ""
+	if path == "" && r.o.Reports != "" {
+		if !rep.Recorded {
+			rep.LastReport = lastReport(r.o.Reports)
+			return nil
+		}
+		var err error
+		if runDir, err = newRunDir(r.o.Reports, rep.Started); err != nil {
+			return err
+		}
+		path = filepath.Join(runDir, ReportName)
+		rep.Index = filepath.Join(r.o.Reports, IndexName)
+	}
+	if path == "" {
 		return nil
 	}
-	rep := r.rep
-	dir := filepath.Dir(r.o.Report)
-	base := strings.TrimSuffix(filepath.Base(r.o.Report), filepath.Ext(r.o.Report))
+	dir := filepath.Dir(path)
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	assets := base + "_files"
 	var files []atomicfile.File
 	for i, g := range rep.Goals {
@@ -313,8 +371,8 @@ func (r *runner) writeReports() error {
 		}
 	}
 	htmlPath := filepath.Join(dir, base+".html")
-	rep.HTML = htmlPath
-	js, err := json.MarshalIndent(rep, "", "  ")
+	rep.JSON, rep.HTML = path, htmlPath
+	js, err := rep.MarshalReport()
 	if err != nil {
 		return err
 	}
@@ -323,13 +381,22 @@ func (r *runner) writeReports() error {
 		return err
 	}
 	files = append(files,
-		atomicfile.File{Path: r.o.Report, Data: append(js, '\n'), NoSync: true},
+		atomicfile.File{Path: path, Data: js, NoSync: true},
 		// Model text may hold control characters (escape sequences, CR, C1
 		// bytes): a page shows them as U+FFFD, never raw.
 		atomicfile.File{Path: htmlPath, Data: []byte(llm.Printable(html.String())), NoSync: true})
 	if err := atomicfile.WriteAll(0o644, files...); err != nil {
-		rep.HTML = "" // nothing was written: say so by naming nothing
+		rep.JSON, rep.HTML, rep.Index = "", "", "" // nothing was written: say so by naming nothing
+		if runDir != "" {
+			os.Remove(runDir) // empty: WriteAll left nothing behind
+		}
 		return fmt.Errorf("loop: writing the reports: %w", err)
+	}
+	if runDir != "" {
+		if err := updateIndex(r.o.Reports); err != nil {
+			rep.Index = ""
+			return fmt.Errorf("loop: writing the reports index: %w", err)
+		}
 	}
 	return nil
 }

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/pxos-dev/pxos/internal/backend"
+	"github.com/pxos-dev/pxos/internal/machine"
+	"github.com/pxos-dev/pxos/internal/scenario"
+	"github.com/pxos-dev/pxos/internal/workspace"
+	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
+)
+
+// The workspace: every command that reads or grows pxOS uses the one it is
+// run in (package workspace: the current directory or the nearest parent
+// holding pxos-v1.0/pxos_commands.txt). A path given on the command line is
+// taken as typed; a default is the workspace's.
+
+// here returns the workspace the current directory is in; its error says
+// how to make one.
+func here() (*workspace.Workspace, error) { return workspace.Find(".") }
+
+// defaultCommands returns the commands file a command works on when none
+// is named: the workspace's, else (the seed's layout, outside any
+// workspace) ./pxos_commands.txt with a nil workspace.
+func defaultCommands() (*workspace.Workspace, string, error) {
+	w, err := here()
+	if err == nil {
+		return w, w.Commands(), nil
+	}
+	if st, serr := os.Stat(pxosv1.CommandsFile); serr == nil && st.Mode().IsRegular() {
+		return nil, pxosv1.CommandsFile, nil
+	}
+	return nil, "", err
+}
+
+// workspaceFor returns the workspace of an explicit pxOS directory, or the
+// one the current directory is in. With create, a missing workspace is made
+// in the current directory, and said so on e.stderr.
+func workspaceFor(e *env, pxosDir string, create bool) (*workspace.Workspace, error) {
+	if pxosDir != "" {
+		return workspace.At(pxosDir), nil
+	}
+	w, err := here()
+	if err == nil || !create || !workspace.IsNotFound(err) {
+		return w, err
+	}
+	w, n, err := workspace.Init(".")
+	if err != nil {
+		return nil, err
+	}
+	abs, _ := filepath.Abs(w.Root)
+	fmt.Fprintf(e.stderr, "no pxOS workspace here or above: made one in %s (%s/, %d files of the base pxOS v1.0 inside pxos)\n", abs, workspace.PxosDir, n)
+	return w, nil
+}
+
+// networkFile returns the network to use: flag when given, whose directory
+// must exist (a mistyped path is not a new tree of directories), else the
+// network called name in w (or in the current directory's workspace when w
+// is nil).
+func networkFile(flag string, w *workspace.Workspace, name string) (string, error) {
+	if flag != "" {
+		dir := filepath.Dir(flag)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return "", fmt.Errorf("--network %s: the directory %s does not exist (give a network in an existing directory; a workspace's own networks are made under %s by themselves)", flag, dir, workspace.NetworkDir)
+		}
+		return flag, nil
+	}
+	if w == nil {
+		var err error
+		if w, err = here(); err != nil {
+			return "", err
+		}
+	}
+	return w.Network(name), nil
+}
+
+// readNetwork checks that the network a read-only command (net stats,
+// show, search, export, render, verify) names exists: reading creates
+// nothing.
+func readNetwork(path string) error {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no pixel network at %s yet: pxos auto, pxos gen and pxos net add make it (pxos net seed makes one from the built-in knowledge alone)", path)
+	}
+	return nil
+}
+
+// runSuite boots img once per scenario on each named machine ("emu",
+// "qemu") and runs it; budget is the emulator's instruction budget per
+// step (0: its default).
+func runSuite(ctx context.Context, img []byte, scs []*scenario.Scenario, names []string, budget uint64, opts scenario.SuiteOptions) (*scenario.SuiteResult, error) {
+	var backends []scenario.Backend
+	for _, n := range names {
+		if !backend.Available(n) {
+			return nil, fmt.Errorf("backend %s is not available in this build", n)
+		}
+		backends = append(backends, scenario.Backend{Name: n, Open: func(ctx context.Context) (machine.Machine, error) {
+			return backend.Open(ctx, n, img, backend.Options{Budget: budget})
+		}})
+	}
+	return scenario.RunSuite(ctx, scs, backends, opts), nil
+}
+
+// backendNames returns the machines a --backend value names: emu, qemu, or
+// (when both is allowed) both of them.
+func backendNames(name string, both bool) ([]string, error) {
+	switch {
+	case name == "emu" || name == "qemu":
+		return []string{name}, nil
+	case name == "both" && both:
+		return []string{"emu", "qemu"}, nil
+	case both:
+		return nil, usagef("unknown backend %q (want emu, qemu or both)", name)
+	}
+	return nil, usagef("unknown backend %q (want emu or qemu)", name)
+}
+
+// bootImage returns the image a command boots: the file args names, else
+// the current build of the workspace (its commands file built now, so it
+// is never a stale pxos.img), with a name for messages.
+func bootImage(args []string) (string, []byte, error) {
+	if len(args) > 0 {
+		img, err := os.ReadFile(args[0])
+		return args[0], img, err
+	}
+	w, err := here()
+	if err != nil {
+		return "", nil, fmt.Errorf("no IMAGE given and %w", err)
+	}
+	b, err := w.Build()
+	if err != nil {
+		return "", nil, err
+	}
+	return w.Commands(), b.Image.Floppy, nil
+}

@@ -1,0 +1,147 @@
+package workspace
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/pxos-dev/pxos/internal/atomicfile"
+	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/wslock"
+	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
+)
+
+// Suite returns the scenario files of build b's regression suite in the
+// scenario directory dir, sorted: the base scenarios and the kept
+// scenarios of the features b holds. A kept scenario of a feature b does
+// not hold (scenarios/feature_NAME.txt left by a checkout of the commands
+// file alone, say) is no test of b: it is returned in orphans instead.
+func Suite(dir string, b *feature.Base) (paths, orphans []string, err error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, err
+	}
+	for _, e := range ents {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".txt") {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if name, ok := KeptFeature(e.Name()); ok && !b.Present(name) {
+			orphans = append(orphans, p)
+			continue
+		}
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	sort.Strings(orphans)
+	return paths, orphans, nil
+}
+
+// KeptFeature returns the feature whose kept scenario the file called
+// name is (scenarios/feature_NAME.txt).
+func KeptFeature(name string) (string, bool) {
+	f, ok := strings.CutPrefix(strings.TrimSuffix(name, ".txt"), feature.MarkerPrefix)
+	return f, ok && strings.HasSuffix(name, ".txt")
+}
+
+// Build reads and builds the workspace's commands file.
+func (w *Workspace) Build() (*feature.Base, error) {
+	src, err := os.ReadFile(w.Commands())
+	if err != nil {
+		return nil, err
+	}
+	return feature.NewBase(w.Commands(), src)
+}
+
+// Reset is what Reset did.
+type Reset struct {
+	Removed   []string // the features whose blocks were dropped, in file order
+	Scenarios []string // the kept scenarios deleted
+	Networks  []string // the network files deleted (forget)
+	Image     string   // the image written: the base's build
+}
+
+// Reset takes the workspace back to its base: the commands file loses its
+// feature blocks (pxosv1.BaseOf: what comes before the first one, so a
+// workspace keeps its own base), the kept scenarios of the features go, and
+// the image becomes the base's build. With forget, the workspace's pixel
+// networks are deleted too (everything learned); without, they stay, and
+// pxos auto can bring the features back from them with no model call.
+//
+// It holds the workspace's writer lock (a *wslock.HeldError when another
+// pxos holds it). The commands file and the image are replaced together
+// (atomicfile.WriteAll) before anything is deleted: a failure leaves the
+// workspace as it was, and a kept scenario left behind by a crash after that
+// is no part of the suite (Suite).
+func (w *Workspace) Reset(forget bool) (*Reset, error) {
+	lock, err := wslock.Acquire(w.Dir())
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	cur, err := w.Build()
+	if err != nil {
+		return nil, err
+	}
+	base, err := feature.NewBase(w.Commands(), pxosv1.BaseOf(cur.Src))
+	if err != nil {
+		return nil, err
+	}
+	r := &Reset{Image: w.Path(Image)}
+	for _, bl := range feature.Blocks(cur.Src) {
+		r.Removed = append(r.Removed, bl.Name)
+	}
+	err = atomicfile.WriteAll(0o644,
+		atomicfile.File{Path: w.Commands(), Data: base.Src},
+		atomicfile.File{Path: r.Image, Data: base.Image.Floppy, NoSync: true})
+	if err != nil {
+		return nil, err
+	}
+	_, kept, err := Suite(w.Scenarios(), base)
+	if err != nil {
+		return r, err
+	}
+	for _, p := range kept {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return r, err
+		}
+		r.Scenarios = append(r.Scenarios, p)
+	}
+	if forget {
+		r.Networks, err = w.removeNetworks()
+	}
+	return r, err
+}
+
+// removeNetworks deletes the segments of the workspace's networks
+// (NAME.png, NAME.1.png, …) and returns their paths.
+func (w *Workspace) removeNetworks() ([]string, error) {
+	var gone []string
+	dir := w.Path(NetworkDir)
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range []string{Autobuild, Learning, Dev} {
+		seg := regexp.MustCompile(`^` + regexp.QuoteMeta(strings.TrimSuffix(name, ".png")) + `(\.\d+)?\.png$`)
+		for _, e := range ents {
+			if !seg.MatchString(e.Name()) {
+				continue
+			}
+			p := filepath.Join(dir, e.Name())
+			if err := os.Remove(p); err != nil {
+				return gone, fmt.Errorf("forgetting %s: %w", p, err)
+			}
+			gone = append(gone, p)
+		}
+	}
+	return gone, nil
+}
