@@ -22,11 +22,12 @@ func init() { register(newFeatureCmd) }
 func newFeatureCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "feature",
-		Short: "List, install and export pxOS features (the default ones ship inside pxos)",
+		Short: "List, install, remove and export pxOS features (the default ones ship inside pxos)",
 		Long: `A feature is assembly that plugs into pxOS v1.0 through its hook slots
 (hook_key, hook_line, cmd_head): a directory with feature.asm, feature.json
 and scenario.txt. The four default features (backspace, command_parser, help,
-clear) ship inside pxos; --dir DIR reads features from DIR/<name>/ instead.`,
+clear) ship inside pxos; --dir DIR reads features from DIR/<name>/ instead.
+remove NAME takes one out of the workspace again.`,
 	}
 	c.AddCommand(newFeatureListCmd(e), newFeatureInstallCmd(e), newFeatureRemoveCmd(e), newFeatureExportCmd(e))
 	return c

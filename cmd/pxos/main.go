@@ -97,7 +97,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 (WRITE addr byte / DEFINE label addr / COMMENT ...), assembles 16-bit NASM-style
 source into primitives, boots images in a built-in PC emulator or QEMU, asks a
 local LLM (LM Studio, Ollama, llama.cpp) for new features, and records
-everything in a PNG "pixel network".`,
+everything in a PNG "pixel network".
+
+Commands work on the pxOS workspace they are run in: the current directory
+or the nearest parent holding pxos-v1.0/pxos_commands.txt. pxos init makes
+one anywhere; pxos auto makes one when there is none. Start with:
+
+  pxos auto      grow pxOS (offline from proven solutions without an LLM)
+  pxos run       boot the current build in the terminal
+  pxos reset     back to the base`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version(),
