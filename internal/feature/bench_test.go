@@ -58,3 +58,24 @@ func BenchmarkScenariosEmu(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRemove: help taken out of the four default features, clear
+// installed again past it (what pxos feature remove does before it proves
+// the result).
+func BenchmarkRemove(b *testing.B) {
+	specs := v1Specs(b)
+	var order []*Spec
+	for _, n := range []string{"backspace", "command_parser", "help", "clear"} {
+		order = append(order, byName(b, specs, n))
+	}
+	four, _, err := v1Base(b).InstallAll(order)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := four.Remove("help", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

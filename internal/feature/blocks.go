@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pxos-dev/pxos/internal/build"
 	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
 )
 
@@ -80,11 +81,7 @@ func ParseBlocks(src []byte) ([]Block, error) {
 const noRequires = "no other feature"
 
 func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
-		out = append(out, f)
-	}
-	return out
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
 }
 
 var sourceLabelRE = regexp.MustCompile(`^([A-Za-z_.?$][A-Za-z0-9_.?$@~#]*):`)
@@ -128,6 +125,9 @@ func (bl *Block) Spec() (*Spec, map[uint32]byte, error) {
 	}
 	if bl.Size == 0 || len(bytesAt) == 0 {
 		return nil, nil, fmt.Errorf("feature %s: its block records no code", bl.Name)
+	}
+	if bl.Addr < build.LoadBase || bl.Size > build.LoadEnd || bl.Addr+bl.Size > build.LoadEnd {
+		return nil, nil, fmt.Errorf("feature %s: its block says it lies at 0x%X (%d bytes), outside 0x%04X-0x%04X", bl.Name, bl.Addr, bl.Size, build.LoadBase, build.LoadEnd-1)
 	}
 	end := bl.Addr + bl.Size
 	var src strings.Builder

@@ -41,3 +41,30 @@ func FuzzParseMeta(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRemove: a commands file of any shape (hand-edited blocks, lying
+// COMMENT lines) never makes ParseBlocks, Block.Spec or Remove panic or
+// hang; a removal that succeeds leaves a build without the feature.
+func FuzzRemove(f *testing.F) {
+	base, err := pxosv1.FS.ReadFile(pxosv1.CommandsFile)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add([]byte("\n# ==== feature a: g\nCOMMENT feature a at 0x7F76-0x7F76 (1 bytes), hooks hook_key; requires no other feature\nDEFINE feature_a 0x7F76\nDEFINE a_key 0x7F76\nWRITE 0x7F76 0xC3 COMMENT a_key: ret\nCOMMENT install hook_key -> a_key (previous: 0x7E10)\nWRITE hook_key 0x76\nWRITE hook_key+1 0x7F\n# ==== end of feature a\n"), "a")
+	f.Add([]byte("\n# ==== feature a: g\nCOMMENT feature a at 0xFFFFFFFF-0x0 (4294967295 bytes)\nDEFINE feature_a 0x7F76\nWRITE 0x7F76 0xC3\n# ==== end of feature a\n"), "a")
+	f.Fuzz(func(t *testing.T, blocks []byte, name string) {
+		b, err := NewBase("f.txt", append(append([]byte{}, base...), blocks...))
+		if err != nil {
+			return
+		}
+		if bls, err := ParseBlocks(b.Src); err == nil {
+			for _, bl := range bls {
+				bl.Spec()
+			}
+		}
+		next, _, err := b.Remove(name, nil)
+		if err == nil && next.Present(name) {
+			t.Errorf("%s is still installed after its removal", name)
+		}
+	})
+}

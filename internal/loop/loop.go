@@ -30,7 +30,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -46,6 +45,7 @@ import (
 	"github.com/pxos-dev/pxos/internal/machine"
 	"github.com/pxos-dev/pxos/internal/pixnet"
 	"github.com/pxos-dev/pxos/internal/scenario"
+	ws "github.com/pxos-dev/pxos/internal/workspace"
 )
 
 // DefaultGoals are the seed's four default goals (auto_build_pxos.py).
@@ -502,26 +502,23 @@ type Step struct {
 // scenarios and the acceptance scenarios of the features it holds, those
 // kept on disk and those staged by this goal's steps (not written yet).
 func (r *runner) regression(b *feature.Base) ([]*scenario.Scenario, error) {
-	dir := filepath.Join(r.o.Workspace.Dir, "scenarios")
-	files := map[string][]byte{} // path -> staged content, nil to read
-	ents, err := os.ReadDir(dir)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	// On disk: the suite of b (a kept scenario of a feature b lacks is
+	// none of its tests); staged: this goal's steps' scenarios.
+	onDisk, _, err := ws.Suite(filepath.Join(r.o.Workspace.Dir, "scenarios"), b)
+	if err != nil {
 		return nil, err
 	}
-	for _, e := range ents {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".txt") {
-			files[filepath.Join(dir, e.Name())] = nil
-		}
+	files := map[string][]byte{} // path -> staged content, nil to read
+	for _, p := range onDisk {
+		files[p] = nil
 	}
 	for _, f := range r.pending {
-		files[f.Path] = f.Data
-	}
-	var paths []string
-	for path := range files {
-		name := filepath.Base(path)
-		if f, ok := strings.CutPrefix(strings.TrimSuffix(name, ".txt"), feature.MarkerPrefix); ok && !b.Present(f) {
-			continue
+		if name, ok := ws.KeptFeature(filepath.Base(f.Path)); !ok || b.Present(name) {
+			files[f.Path] = f.Data
 		}
+	}
+	paths := make([]string, 0, len(files))
+	for path := range files {
 		paths = append(paths, path)
 	}
 	sort.Strings(paths)
