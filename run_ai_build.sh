@@ -8,13 +8,20 @@
 #   ./run_ai_build.sh --interactive   interactive generation (pxos gen --interactive)
 #
 # Environment: PXOS_BIN (a pxos binary to use; default: build ./bin/pxos from
-# this checkout when it is missing or older than the sources), PXOS_DIR (the
-# pxOS directory, default pxos-v1.0), and pxos's own PXOS_LLM_URL,
-# PXOS_MODEL, PXOS_API_KEY.
+# this checkout when it is missing or older than the sources), PXOS_DIR (a
+# pxOS directory to use; default: the workspace pxos finds, as every pxos
+# command does, from the current directory up), and pxos's own
+# PXOS_LLM_URL, PXOS_MODEL, PXOS_API_KEY.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-pxos_dir=${PXOS_DIR:-pxos-v1.0}
+# With PXOS_DIR, every command names it; without, pxos uses its workspace.
+dir_flag=() in_flag=() scen_flag=()
+if [[ -n "${PXOS_DIR:-}" ]]; then
+	dir_flag=(--pxos-dir "$PXOS_DIR")
+	in_flag=(-i "$PXOS_DIR/pxos_commands.txt" -o pxos.img --bin pxos.bin)
+	scen_flag=(pxos.img --scenario "$PXOS_DIR/scenarios")
+fi
 
 pxos_bin() {
 	if [[ -n "${PXOS_BIN:-}" ]]; then
@@ -45,13 +52,13 @@ run() {
 	"$PXOS" "$@"
 }
 
-automated() { run auto --pxos-dir "$pxos_dir" "$@"; }
+automated() { run auto ${dir_flag[@]+"${dir_flag[@]}"} "$@"; }
 demo() { run bridge --demo "$@"; }
-interactive() { run gen --interactive --pxos-dir "$pxos_dir" "$@"; }
-build_only() { run build -i "$pxos_dir/pxos_commands.txt" -o pxos.img --bin pxos.bin; }
+interactive() { run gen --interactive ${dir_flag[@]+"${dir_flag[@]}"} "$@"; }
+build_only() { run build ${in_flag[@]+"${in_flag[@]}"}; }
 test_only() {
-	[[ -f pxos.img ]] || build_only
-	run test pxos.img --scenario "$pxos_dir/scenarios" --backend emu
+	if [[ -n "${PXOS_DIR:-}" && ! -f pxos.img ]]; then build_only; fi
+	run test ${scen_flag[@]+"${scen_flag[@]}"} --backend emu
 }
 
 case "${1:-}" in

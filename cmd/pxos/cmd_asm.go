@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pxos-dev/pxos/internal/asm"
-	"github.com/pxos-dev/pxos/internal/feature"
 )
 
 func init() { register(newAsmCmd) }
@@ -49,11 +48,6 @@ would drop them. --force overwrites it anyway.`,
 			if err != nil {
 				return err
 			}
-			if !force {
-				if err := asmCheckGrown(out); err != nil {
-					return err
-				}
-			}
 			path := args[0]
 			var src []byte
 			if path == "-" {
@@ -75,7 +69,7 @@ would drop them. --force overwrites it anyway.`,
 			}
 			var outs []outputFile
 			if out != "" {
-				outs = append(outs, outputFile{Path: out, Data: prims.Bytes()})
+				outs = append(outs, outputFile{Path: out, Data: prims.Bytes(), Primitives: true, Force: force})
 			}
 			if bin != "" {
 				outs = append(outs, outputFile{Path: bin, Data: res.Bytes})
@@ -101,34 +95,6 @@ would drop them. --force overwrites it anyway.`,
 	f.StringVar(&bin, "bin", "", "write the raw bytes to this file"+stdoutHelp)
 	f.BoolVar(&force, "force", false, "let -o overwrite a commands file that holds feature blocks")
 	return c
-}
-
-// asmCheckGrown refuses an -o path that is a regular file holding feature
-// blocks: the README's `pxos asm pxos.asm --org 0x7C00 -o pxos_commands.txt`,
-// run after pxos auto grew that file, would silently drop every feature. A
-// path that does not exist, is "-", a device or a FIFO (which must not be
-// read) is fine.
-func asmCheckGrown(path string) error {
-	if path == "" || path == stdoutPath {
-		return nil
-	}
-	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
-		return nil
-	}
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("asm: %w", err)
-	}
-	blocks := feature.Blocks(src)
-	if len(blocks) == 0 {
-		return nil
-	}
-	names := make([]string, len(blocks))
-	for i, b := range blocks {
-		names[i] = b.Name
-	}
-	return fmt.Errorf("asm: %s holds %d feature block%s (%s) that -o would overwrite; write elsewhere, or give --force",
-		path, len(blocks), map[bool]string{true: "", false: "s"}[len(blocks) == 1], strings.Join(names, ", "))
 }
 
 // asmParseOrg reads a real-mode linear address: 0x7E00, 7E00h or decimal.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -80,6 +81,9 @@ the table (progress stays on stderr).`,
 					return usagef("auto: goal %d is %d bytes; a goal is at most %d: say what pxOS should do in a sentence or two", i+1, len(goals[i]), feature.MaxGoal)
 				}
 			}
+			if maxIter < 1 {
+				return usagef("auto: --max-iterations must be at least 1, not %d", maxIter)
+			}
 			if backendName != "emu" && backendName != "qemu" && backendName != "both" {
 				return usagef("auto: --backend must be emu, qemu or both, not %q", backendName)
 			}
@@ -97,6 +101,12 @@ the table (progress stays on stderr).`,
 			}
 			if !c.Flags().Changed("reports") {
 				reports = ss.root.Path(workspace.Reports)
+			}
+			if err := checkOverwrite(image, false, false); err != nil {
+				return usagef("--image: %v", err)
+			}
+			if st, err := os.Stat(reports); reports != "" && report == "" && err == nil && !st.IsDir() {
+				return usagef("--reports %s is a file, not a directory", reports)
 			}
 			o := loop.Options{Goals: goals, MaxIterations: maxIter, MaxAttempts: f.maxAttempts, Workspace: ws, Network: ss.net,
 				Provider: ss.prov, Embedder: ss.emb, Backend: backendName, Image: image,
@@ -139,17 +149,13 @@ the table (progress stays on stderr).`,
 	fs := c.Flags()
 	fs.StringArrayVar(&goals, "goals", nil, "a goal in words (repeatable; more goals may follow as arguments); default: the seed's four goals")
 	fs.IntVar(&maxIter, "max-iterations", 10, "generate attempts in all, across every goal")
-	fs.StringVar(&reports, "reports", defaultReports(), "directory with one report folder per run, an index.html listing them and a latest link (\"\" for none)")
+	fs.StringVar(&reports, "reports", "", "directory with one report folder per run, an index.html listing them and a latest link (default: the workspace's reports/; \"\" for none)")
 	fs.StringVar(&report, "report", "", "write the JSON report to this file instead, the HTML report and its images beside it, and no run folder (\"\" for none)")
 	fs.BoolVar(&jsonOut, "json", false, "print the JSON report on stdout instead of the table (for scripts); the exit status is the same")
 	fs.StringVar(&backendName, "backend", "emu", "machine that tests each step: emu (built in), qemu, or both (they must agree)")
-	fs.StringVar(&image, "image", workspace.Image, "write the final bootable image here (\"\" for none; default: the workspace's)")
+	fs.StringVar(&image, "image", "", "write the final bootable image here (default: the workspace's pxos.img; \"\" for none)")
 	fs.BoolVar(&noReuse, "no-reuse", false, "ask the model for every goal, even one a proven solution in the network meets")
 	fs.BoolVar(&auto, "auto", false, "accepted for the seed's run_ai_build.sh: pxos auto never asks questions")
 	fs.BoolVar(&test, "test", true, "accepted for the seed's scripts: every step is always tested")
 	return c
 }
-
-// defaultReports is where pxos auto keeps its run folders unless told
-// otherwise: reports in the current directory.
-func defaultReports() string { return "reports" }

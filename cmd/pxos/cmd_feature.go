@@ -38,6 +38,9 @@ func loadFeatures(dir string) ([]*feature.Spec, error) {
 	if dir == "" {
 		return feature.LoadAll(pxosv1.FS, pxosv1.FeatureDir)
 	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("--dir %s: no such directory (it holds one directory per feature: NAME/feature.asm, feature.json, scenario.txt)", dir)
+	}
 	return feature.LoadAll(os.DirFS(dir), ".")
 }
 
@@ -111,12 +114,13 @@ installed.`,
 				}
 				addr = uint32(v)
 			}
+			var ws *workspace.Workspace // set when the workspace's own file is grown
 			if in == "" {
-				_, file, err := defaultCommands()
+				w, file, err := defaultCommands()
 				if err != nil {
 					return err
 				}
-				in = file
+				in, ws = file, w
 			}
 			if out == "" {
 				out = in
@@ -151,6 +155,7 @@ installed.`,
 				named[n] = true
 			}
 			var report strings.Builder
+			var done []*feature.Spec
 			for _, f := range todo {
 				if !named[f.Name] && base.Present(f.Name) {
 					continue // a requirement already there
@@ -166,6 +171,7 @@ installed.`,
 				if base, err = base.Apply(inst); err != nil {
 					return err
 				}
+				done = append(done, f)
 				fmt.Fprintf(&report, "installed %s at 0x%04X-0x%04X (%d bytes)\n", f.Name, inst.Addr, inst.End-1, inst.End-inst.Addr)
 				for _, h := range inst.Hooks {
 					fmt.Fprintf(&report, "  %s -> %s 0x%04X (previous: 0x%04X)\n", h.Slot, h.Handler, h.New, h.Old)
@@ -177,7 +183,23 @@ installed.`,
 					return err
 				}
 			}
-			if err := writeOutputs(e, outputFile{Path: out, Data: base.Src}); err != nil {
+			outs := []outputFile{{Path: out, Data: base.Src, Primitives: true, Force: true}}
+			if ws != nil && out == in {
+				// The workspace grows as pxos auto grows it: its image is
+				// the new build and each feature's scenario joins the
+				// regression suite, all in one write.
+				outs = append(outs, outputFile{Path: ws.Path(workspace.Image), Data: base.Image.Floppy, NoSync: true})
+				for _, f := range done {
+					if len(f.Scenario) == 0 {
+						continue
+					}
+					kept := fmt.Sprintf("# Acceptance scenario of feature %s (%s), kept by pxos feature install as a regression test.\n%s", f.Name, feature.OneLine(f.Goal), f.Scenario)
+					outs = append(outs, outputFile{Path: filepath.Join(ws.Scenarios(), feature.MarkerPrefix+f.Name+".txt"), Data: []byte(kept)})
+					fmt.Fprintf(&report, "kept its scenario as %s\n", outs[len(outs)-1].Path)
+				}
+				fmt.Fprintf(&report, "wrote %s\n", ws.Path(workspace.Image))
+			}
+			if err := writeOutputs(e, outs...); err != nil {
 				return err
 			}
 			sum, _ := summaryTo(e, "feature install", out) // one path: never an error

@@ -60,6 +60,14 @@ type session struct {
 // streams its answer and lists the network records it was given on stderr.
 // The caller closes ss.net.
 func (f *genFlags) open(e *env, create bool) (*session, error) {
+	switch f.provider {
+	case gen.ProviderAuto, gen.ProviderOpenAI, gen.ProviderKB:
+	default:
+		return nil, usagef("unknown provider %q (want auto, openai or kb)", f.provider)
+	}
+	if f.maxAttempts < 1 {
+		return nil, usagef("--max-attempts must be at least 1, not %d", f.maxAttempts)
+	}
 	root, err := workspaceFor(e, f.pxosDir, create)
 	if err != nil {
 		return nil, err
@@ -178,7 +186,7 @@ pxos auto also boots it and runs its scenario.`,
 			}
 			switch {
 			case output != "":
-				if err := writeOutputs(e, outputFile{Path: output, Data: res.Block}); err != nil {
+				if err := writeOutputs(e, outputFile{Path: output, Data: res.Block, Primitives: true}); err != nil {
 					return err
 				}
 				sum, _ := summaryTo(e, "gen", output) // one path: never an error
@@ -227,7 +235,7 @@ func writeInstalled(e *env, ws *gen.Workspace, name, output string) error {
 			_, err := e.stdout.Write(bl.Text)
 			return err
 		}
-		if err := writeOutputs(e, outputFile{Path: output, Data: bl.Text}); err != nil {
+		if err := writeOutputs(e, outputFile{Path: output, Data: bl.Text, Primitives: true}); err != nil {
 			return err
 		}
 		sum, _ := summaryTo(e, "gen", output)

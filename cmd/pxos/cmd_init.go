@@ -20,7 +20,8 @@ func init() {
 }
 
 func newInitCmd(e *env) *cobra.Command {
-	return &cobra.Command{
+	var force bool
+	c := &cobra.Command{
 		Use:   "init [DIR]",
 		Short: "Make a pxOS workspace in DIR (default: here) from the base inside pxos",
 		Long: `Init makes DIR (created when missing; default the current directory) a pxOS
@@ -40,7 +41,7 @@ repository is a workspace already.`,
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			w, n, err := workspace.Init(dir)
+			w, n, err := workspace.Init(dir, force)
 			if err != nil {
 				return err
 			}
@@ -56,16 +57,18 @@ repository is a workspace already.`,
 			fmt.Fprintf(e.stdout, "made a pxOS workspace in %s: %s/ (%d files), %s\n", abs, workspace.PxosDir, n, img)
 			next := "pxos auto"
 			if dir != "." {
-				next = "cd " + dir + " && pxos auto"
+				next = "cd " + shellQuote(dir) + " && pxos auto"
 			}
 			fmt.Fprintf(e.stdout, "next: %s (grows it), pxos run (boots it), pxos reset (back to the base)\n", next)
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&force, "force", false, "make the workspace inside another one, or write the base into a pxos-v1.0/ that lost its pxos_commands.txt")
+	return c
 }
 
 func newResetCmd(e *env) *cobra.Command {
-	var forget bool
+	var forget, shipped bool
 	c := &cobra.Command{
 		Use:   "reset",
 		Short: "Take the workspace back to its base pxOS (the network keeps what was learned)",
@@ -73,6 +76,11 @@ func newResetCmd(e *env) *cobra.Command {
 feature block, the features' kept scenarios (scenarios/feature_*.txt) are
 deleted, and pxos.img becomes the base's build. The commands file and the
 image are replaced together; a failure leaves the workspace as it was.
+
+The commands file need not build: a hand edit that broke it is what a reset
+is for. The base kept is the workspace's own (what comes before the first
+feature block); --shipped puts back the base inside pxos instead, with every
+file of pxos-v1.0/ it ships (the API page, pxos.asm, the base scenarios).
 
 The pixel network keeps every proven solution, so a later pxos auto brings
 the features back without asking a model. --forget deletes the workspace's
@@ -86,7 +94,7 @@ One feature at a time: pxos feature remove NAME.`,
 			if err != nil {
 				return err
 			}
-			r, err := w.Reset(forget)
+			r, err := w.Reset(workspace.ResetOptions{Forget: forget, Shipped: shipped})
 			if err != nil {
 				return err
 			}
@@ -99,6 +107,12 @@ One feature at a time: pxos feature remove NAME.`,
 				fmt.Fprintf(e.stdout, "deleted %d kept scenario%s\n", len(r.Scenarios), plural(len(r.Scenarios)))
 			}
 			fmt.Fprintf(e.stdout, "wrote %s (the base)\n", r.Image)
+			switch {
+			case shipped:
+				fmt.Fprintf(e.stdout, "%s/ holds the base pxOS v1.0 inside pxos again\n", w.Dir())
+			case r.Edited:
+				fmt.Fprintf(e.stdout, "note: the base in %s is not the one inside pxos (edited by hand, or another version); kept as it is: pxos reset --shipped puts back pxos's\n", w.Commands())
+			}
 			if forget {
 				fmt.Fprintf(e.stdout, "forgot %d network file%s\n", len(r.Networks), plural(len(r.Networks)))
 			} else if len(r.Removed) > 0 {
@@ -108,6 +122,7 @@ One feature at a time: pxos feature remove NAME.`,
 		},
 	}
 	c.Flags().BoolVar(&forget, "forget", false, "also delete the workspace's pixel networks (everything learned)")
+	c.Flags().BoolVar(&shipped, "shipped", false, "put back the base inside pxos (every file it ships in pxos-v1.0/), not the workspace's own")
 	return c
 }
 
@@ -150,20 +165,37 @@ later feature uses.`,
 				}
 				return nil
 			}
-			prove := func(b *feature.Base, paths []string) error {
+			prove := func(cur, next *feature.Base, paths []string) error {
 				scs, err := scenario.LoadPaths(paths)
 				if err != nil {
 					return err
 				}
-				sr, err := runSuite(e.ctx, b.Image.Floppy, scs, names, 0, scenario.SuiteOptions{})
+				sr, err := runSuite(e.ctx, next.Image.Floppy, scs, names, 0, scenario.SuiteOptions{})
 				if err != nil {
 					return err
 				}
-				if !sr.Passed {
-					sr.WriteReport(e.stderr, false)
-					return fmt.Errorf("without %s the build fails its regression suite (above); nothing was changed", args[0])
+				if e.ctx.Err() != nil {
+					return errors.New("interrupted before the regression suite ran to its end; nothing was changed")
 				}
-				return nil
+				if sr.Passed {
+					return nil
+				}
+				// Does the removal break them, or were they broken?
+				var failing []*scenario.Scenario
+				var names1 []string
+				for i, r := range sr.Results {
+					if !r.Passed {
+						failing = append(failing, scs[i/len(names)])
+						names1 = append(names1, r.Scenario)
+					}
+				}
+				before, err := runSuite(e.ctx, cur.Image.Floppy, failing, names, 0, scenario.SuiteOptions{})
+				if err == nil && e.ctx.Err() == nil && !before.Passed {
+					before.WriteReport(e.stderr, false)
+					return fmt.Errorf("the current build, with %s, fails %s already (above): that is not the removal's doing — pxos test shows the suite; fix that (or pxos reset) first; nothing was changed", args[0], strings.Join(names1, ", "))
+				}
+				sr.WriteReport(e.stderr, false)
+				return fmt.Errorf("without %s the build fails its regression suite (%s, above); nothing was changed", args[0], strings.Join(names1, ", "))
 			}
 			r, err := w.RemoveFeature(args[0], requires, prove)
 			if err != nil {
@@ -195,4 +227,15 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it, so a hint can be
+// pasted as is.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./+:@%,=", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

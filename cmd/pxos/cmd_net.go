@@ -46,7 +46,10 @@ create nothing: a network that does not exist is an error.`,
 	c.PersistentPreRunE = func(*cobra.Command, []string) error {
 		p, err := networkFile(network, nil, workspace.Autobuild)
 		network = p
-		return err
+		if err != nil {
+			return runError{err} // not a bad command line: exit 1, as elsewhere
+		}
+		return nil
 	}
 	open := func() (*pixnet.Store, error) { return gen.OpenNetwork(network) }
 	read := func() (*pixnet.Store, error) { // creates nothing; works on a read-only file or mount

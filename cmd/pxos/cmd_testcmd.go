@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -68,7 +69,7 @@ disagree), 2 for a bad command line or a scenario file that does not parse.`,
 				// The workspace's regression suite, of its current build.
 				w, err := here()
 				if err != nil {
-					return usagef("no scenarios (give --scenario FILE or DIR) and %v", err)
+					return fmt.Errorf("no --scenario given and %w", err)
 				}
 				b, err := w.Build()
 				if err != nil {
@@ -119,6 +120,11 @@ disagree), 2 for a bad command line or a scenario file that does not parse.`,
 			sr, err := runSuite(e.ctx, img, scs, names, budget, opts)
 			if err != nil {
 				return err
+			}
+			if e.ctx.Err() != nil {
+				// A run cut short failed because it was stopped, not
+				// because of pxOS: no verdict.
+				return errors.New("interrupted: not every scenario ran, so there is no verdict")
 			}
 			if asJSON {
 				enc := json.NewEncoder(e.stdout)

@@ -123,6 +123,7 @@ one anywhere; pxos auto makes one when there is none. Start with:
 	}
 	sort.Slice(subs, func(i, j int) bool { return subs[i].Name() < subs[j].Name() })
 	root.AddCommand(subs...)
+	addCompletions(root)
 	// Cobra would add its completion command inside Execute; added now, it
 	// gets the install help below and the group behaviour of guardGroups.
 	root.InitDefaultCompletionCmd()

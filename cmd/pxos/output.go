@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/pxos-dev/pxos/internal/atomicfile"
+	"github.com/pxos-dev/pxos/internal/feature"
 )
 
 // stdoutPath is the output path that means standard output, as for cat,
@@ -22,6 +26,10 @@ type outputFile struct {
 	Data   []byte
 	Write  func(io.Writer) error
 	NoSync bool // see atomicfile.File
+	// Primitives marks an output in the primitive language (pxos asm -o,
+	// pxos gen --output); Force lets one replace a grown commands file
+	// (see checkOverwrite).
+	Primitives, Force bool
 }
 
 // summaryTo checks a command's output paths ("" for one it does not write)
@@ -58,6 +66,11 @@ func outputName(p string) string {
 // and written last, so standard output gets data only when every file was
 // written.
 func writeOutputs(e *env, outs ...outputFile) error {
+	for _, o := range outs {
+		if err := checkOverwrite(o.Path, o.Primitives, o.Force); err != nil {
+			return err
+		}
+	}
 	var files []atomicfile.File
 	var stream *outputFile
 	for i := range outs {
@@ -91,4 +104,60 @@ func writeOutputs(e *env, outs ...outputFile) error {
 	}
 	_, err := e.stdout.Write(data)
 	return err
+}
+
+// checkOverwrite refuses an output that would destroy a commands file: an
+// existing regular file at path that holds feature blocks (a grown pxOS,
+// `pxos auto`'s work), unless force and the output is primitives too; and
+// a file in the primitive language (WRITE or DEFINE lines) that an image,
+// listing or other non-primitives output would replace. A path that does
+// not exist, "-", a device or a FIFO (never read) is fine.
+func checkOverwrite(path string, primitives, force bool) error {
+	if path == "" || path == stdoutPath {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxCommandsCheck {
+		return nil
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if blocks := feature.Blocks(src); len(blocks) > 0 && !(primitives && force) {
+		names := make([]string, len(blocks))
+		for i, b := range blocks {
+			names[i] = b.Name
+		}
+		how := "write elsewhere"
+		if primitives {
+			how += ", or give --force"
+		}
+		return fmt.Errorf("%s holds %d feature block%s (%s) of a grown pxOS that this output would overwrite; %s",
+			path, len(blocks), plural(len(blocks)), strings.Join(names, ", "), how)
+	}
+	if !primitives && isPrimitives(src) {
+		return fmt.Errorf("%s is a primitives file (WRITE/DEFINE lines), which this output would overwrite; write elsewhere", path)
+	}
+	return nil
+}
+
+// maxCommandsCheck is the largest file checkOverwrite reads: the largest
+// primitives file pxos build accepts.
+const maxCommandsCheck = 64 << 20
+
+// isPrimitives reports whether src reads as the primitive language: text
+// whose first statement is a WRITE or DEFINE (after comments and blank
+// lines).
+func isPrimitives(src []byte) bool {
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") || strings.EqualFold(f[0], "COMMENT") {
+			continue
+		}
+		return strings.EqualFold(f[0], "WRITE") || strings.EqualFold(f[0], "DEFINE")
+	}
+	return false
 }

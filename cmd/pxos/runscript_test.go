@@ -27,20 +27,21 @@ func TestRunAIBuildScript(t *testing.T) {
 	if out, err := exec.Command(bin, "feature", "export", filepath.Join(work, "pxos-v1.0")).CombinedOutput(); err != nil {
 		t.Fatalf("export: %v\n%s", err, out)
 	}
-	run := func(stdin string, args ...string) (string, error) {
+	runIn := func(dir, stdin string, args ...string) (string, error) {
 		cmd := exec.Command("bash", append([]string{script}, args...)...)
-		cmd.Dir = work
+		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "PXOS_BIN="+bin, "PXOS_LLM_URL="+closedURL)
 		cmd.Stdin = strings.NewReader(stdin)
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
+	run := func(stdin string, args ...string) (string, error) { return runIn(work, stdin, args...) }
 
 	out, err := run("4\n5\n6\n")
 	if err != nil {
 		t.Fatalf("menu: %v\n%s", err, out)
 	}
-	for _, want := range []string{"1) automated build", "+ pxos build -i pxos-v1.0/pxos_commands.txt", "+ pxos test pxos.img", "PASS"} {
+	for _, want := range []string{"1) automated build", "+ pxos build\n", "wrote pxos.img", "+ pxos test --backend emu", "ok: 6 of 6 runs passed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("menu output lacks %q:\n%s", want, out)
 		}
@@ -52,6 +53,12 @@ func TestRunAIBuildScript(t *testing.T) {
 	out, err = run("", "--auto", "--goals", "backspace")
 	if err != nil || !strings.Contains(out, "1 goal: 1 passed") {
 		t.Errorf("--auto: %v\n%s", err, out)
+	}
+
+	// From inside the workspace, the script's pxos finds it as pxos does.
+	out, err = runIn(filepath.Join(work, "pxos-v1.0"), "", "--auto", "--goals", "backspace")
+	if err != nil || !strings.Contains(out, "1 goal: 1 present") {
+		t.Errorf("--auto from pxos-v1.0/: %v\n%s", err, out)
 	}
 
 	if out, err := run("", "--bogus"); err == nil || !strings.Contains(out, "unknown option --bogus") {

@@ -7,12 +7,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/pxos-dev/pxos/internal/backend"
+	"github.com/pxos-dev/pxos/internal/gen"
 	"github.com/pxos-dev/pxos/internal/machine"
 	"github.com/pxos-dev/pxos/internal/scenario"
 	"github.com/pxos-dev/pxos/internal/workspace"
 	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
+	"github.com/spf13/cobra"
 )
 
 // The workspace: every command that reads or grows pxOS uses the one it is
@@ -49,12 +52,16 @@ func workspaceFor(e *env, pxosDir string, create bool) (*workspace.Workspace, er
 	if err == nil || !create || !workspace.IsNotFound(err) {
 		return w, err
 	}
-	w, n, err := workspace.Init(".")
+	w, n, err := workspace.Init(".", false)
 	if err != nil {
 		return nil, err
 	}
 	abs, _ := filepath.Abs(w.Root)
-	fmt.Fprintf(e.stderr, "no pxOS workspace here or above: made one in %s (%s/, %d files of the base pxOS v1.0 inside pxos)\n", abs, workspace.PxosDir, n)
+	if n == 0 {
+		fmt.Fprintf(e.stderr, "no pxOS workspace here or above: another pxos made one in %s meanwhile; using it\n", abs)
+	} else {
+		fmt.Fprintf(e.stderr, "no pxOS workspace here or above: made one in %s (%s/, %d files of the base pxOS v1.0 inside pxos)\n", abs, workspace.PxosDir, n)
+	}
 	return w, nil
 }
 
@@ -136,4 +143,50 @@ func bootImage(args []string) (string, []byte, error) {
 		return "", nil, err
 	}
 	return w.Commands(), b.Image.Floppy, nil
+}
+
+// addCompletions teaches shell completion (pxos completion) the values of
+// the flags that take a fixed set, and the feature names feature install
+// and feature remove take.
+func addCompletions(c *cobra.Command) {
+	fixed := map[string][]string{
+		"backend":  {"emu", "qemu", "both"},
+		"provider": {gen.ProviderAuto, gen.ProviderOpenAI, gen.ProviderKB},
+		"format":   {"asm", "primitives"},
+	}
+	for name, values := range fixed {
+		if f := c.Flags().Lookup(name); f != nil {
+			vs := values
+			if name == "backend" && !strings.Contains(f.Usage, "both") {
+				vs = values[:2]
+			}
+			c.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(vs, cobra.ShellCompDirectiveNoFileComp))
+		}
+	}
+	switch c.CommandPath() {
+	case "pxos feature install":
+		c.ValidArgsFunction = func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			specs, _ := loadFeatures("")
+			var names []string
+			for _, s := range specs {
+				names = append(names, s.Name)
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		}
+	case "pxos feature remove":
+		c.ValidArgsFunction = func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			w, err := here()
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			b, err := w.Build()
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return b.Installed(), cobra.ShellCompDirectiveNoFileComp
+		}
+	}
+	for _, sub := range c.Commands() {
+		addCompletions(sub)
+	}
 }

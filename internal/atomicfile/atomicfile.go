@@ -98,18 +98,18 @@ func WriteAll(perm os.FileMode, files ...File) (err error) {
 		j := &jobs[i]
 		j.File = fl
 		if j.name, j.inPlace, err = resolve(fl.Path); err != nil {
-			return fmt.Errorf("atomicfile: %w", err)
+			return fmt.Errorf("%w", err)
 		}
 		if j.inPlace {
 			continue
 		}
 		dir := filepath.Dir(j.name)
 		if err = os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("atomicfile: %w", err)
+			return fmt.Errorf("%w", err)
 		}
 		var f *os.File
 		if f, err = os.CreateTemp(dir, "."+filepath.Base(j.name)+".tmp*"); err != nil {
-			return fmt.Errorf("atomicfile: %w", err)
+			return fmt.Errorf("%w", err)
 		}
 		j.tmp = f.Name()
 		err = fill(f, fl)
@@ -123,7 +123,7 @@ func WriteAll(perm os.FileMode, files ...File) (err error) {
 			err = cerr
 		}
 		if err != nil {
-			return fmt.Errorf("atomicfile: %s: %w", fl.Path, err)
+			return fmt.Errorf("%s: %w", fl.Path, err)
 		}
 	}
 	for _, j := range jobs {
@@ -132,14 +132,14 @@ func WriteAll(perm os.FileMode, files ...File) (err error) {
 		}
 		var f *os.File
 		if f, err = os.OpenFile(j.name, os.O_WRONLY, 0); err != nil {
-			return fmt.Errorf("atomicfile: %w", err)
+			return fmt.Errorf("%w", err)
 		}
 		err = fill(f, j.File)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			return fmt.Errorf("atomicfile: %s: %w", j.Path, err)
+			return fmt.Errorf("%s: %w", j.Path, err)
 		}
 	}
 	for i := range jobs {
@@ -148,7 +148,7 @@ func WriteAll(perm os.FileMode, files ...File) (err error) {
 			continue
 		}
 		if err = os.Rename(j.tmp, j.name); err != nil {
-			return fmt.Errorf("atomicfile: %w", err)
+			return fmt.Errorf("%w", err)
 		}
 		j.tmp = ""
 	}

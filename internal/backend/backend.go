@@ -54,10 +54,10 @@ func Open(ctx context.Context, name string, img []byte, opts Options) (machine.M
 	if !ok {
 		for _, n := range Names {
 			if n == name {
-				return nil, fmt.Errorf("backend: %s is not available in this build", name)
+				return nil, fmt.Errorf("%s is not available in this build", name)
 			}
 		}
-		return nil, fmt.Errorf("backend: unknown backend %q (want %s)", name, strings.Join(Names, " or "))
+		return nil, fmt.Errorf("unknown backend %q (want %s)", name, strings.Join(Names, " or "))
 	}
 	return open(ctx, img, opts)
 }

@@ -84,7 +84,7 @@ func TestKeyDecoderSplit(t *testing.T) {
 
 func TestOpenErrors(t *testing.T) {
 	_, err := Open(context.Background(), "bochs", make([]byte, 512), Options{})
-	if err == nil || !strings.Contains(err.Error(), `backend: unknown backend "bochs"`) {
+	if err == nil || !strings.Contains(err.Error(), `unknown backend "bochs"`) {
 		t.Errorf("unknown backend: %v", err)
 	}
 	if !Available("emu") {

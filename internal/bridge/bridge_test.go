@@ -176,7 +176,7 @@ func TestInteractiveErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := s.out.String()
-	if !strings.Contains(out, "error: llm: malformed answer") || !strings.Contains(out, "ANSWER[") {
+	if !strings.Contains(out, "error: malformed answer") || !strings.Contains(out, "ANSWER[") {
 		t.Errorf("a bad answer should be reported and the loop go on:\n%s", out)
 	}
 

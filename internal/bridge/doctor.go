@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -229,6 +230,10 @@ func checkNetwork(path string) NetworkCheck {
 	fi, err := os.Stat(path)
 	if err != nil {
 		n.Fix = fmt.Sprintf("created and seeded on first use; or now: pxos net seed --network %s", path)
+		if st, derr := os.Stat(filepath.Dir(path)); derr != nil || !st.IsDir() {
+			// pxos refuses a --network in a directory that does not exist.
+			n.Fix = fmt.Sprintf("created and seeded on first use; or now: mkdir -p %s && pxos net seed --network %s", filepath.Dir(path), path)
+		}
 		if !errors.Is(err, os.ErrNotExist) {
 			n.Error = err.Error()
 		}

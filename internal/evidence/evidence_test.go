@@ -28,7 +28,7 @@ func res(kind string) *scenario.Result {
 		r.Failed, r.Error = 2, `text "Time: " not on the screen`
 		r.Steps[2].Status = scenario.Fail
 	case "nostart":
-		r.Error = "qemu: could not start"
+		r.Error = "QEMU: could not start"
 	}
 	return r
 }

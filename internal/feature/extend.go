@@ -32,7 +32,7 @@ func (b *Base) Extend(block []byte) (*Base, error) {
 // them out of a commands file.
 func (b *Base) CheckAppended(prev *Base) error {
 	if !bytes.HasPrefix(b.Src, prev.Src) {
-		return fmt.Errorf("feature: %s is not %s with blocks appended", b.File, prev.File)
+		return fmt.Errorf("%s is not %s with blocks appended", b.File, prev.File)
 	}
 	old := int32(bytes.Count(prev.Src, []byte("\n")))
 	if len(prev.Src) > 0 && prev.Src[len(prev.Src)-1] != '\n' {
@@ -47,7 +47,7 @@ func (b *Base) CheckAppended(prev *Base) error {
 	for _, p := range b.Image.Summary.Patches {
 		for a := p.Range.Start; a < p.Range.End; a++ {
 			if b.Image.Line[a-build.LoadBase] > old && !slot[a] {
-				return fmt.Errorf("feature: %s: %s: an appended block overlaps what is there at 0x%04X; only the hook slot words (%s) may be written twice",
+				return fmt.Errorf("%s: %s: an appended block overlaps what is there at 0x%04X; only the hook slot words (%s) may be written twice",
 					b.File, p, a, strings.Join(Slots, ", "))
 			}
 		}

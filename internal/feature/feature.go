@@ -68,7 +68,7 @@ func Load(fsys fs.FS, dir string) (*Spec, error) {
 	metaFile := path.Join(dir, MetaName)
 	meta, err := fs.ReadFile(fsys, metaFile)
 	if err != nil {
-		return nil, fmt.Errorf("feature: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	s, err := ParseMeta(metaFile, meta)
 	if err != nil {
@@ -76,15 +76,15 @@ func Load(fsys fs.FS, dir string) (*Spec, error) {
 	}
 	s.SourceFile = path.Join(dir, SourceName)
 	if s.Source, err = fs.ReadFile(fsys, s.SourceFile); err != nil {
-		return nil, fmt.Errorf("feature: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	s.ScenarioFile = path.Join(dir, ScenarioName)
 	if s.Scenario, err = fs.ReadFile(fsys, s.ScenarioFile); err != nil {
-		return nil, fmt.Errorf("feature: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	if base := path.Base(dir); base != s.Name {
 		var errs diag.ErrorList
-		errs.Add(diag.Pos{File: metaFile, Line: lineOf(meta, `"name"`)}, "", "feature: name %q differs from its directory %q", s.Name, base)
+		errs.Add(diag.Pos{File: metaFile, Line: lineOf(meta, `"name"`)}, "", "name %q differs from its directory %q", s.Name, base)
 		return nil, errs.Err()
 	}
 	return s, nil
@@ -113,7 +113,7 @@ func ParseMeta(file string, data []byte) (*Spec, error) {
 				line = lineOf(data, strings.Trim(f, `"`))
 			}
 		}
-		errs.Add(diag.Pos{File: file, Line: line}, "", "feature: %s", strings.TrimPrefix(err.Error(), "json: "))
+		errs.Add(diag.Pos{File: file, Line: line}, "", "%s", strings.TrimPrefix(err.Error(), "json: "))
 		return nil, errs.Err()
 	}
 	s.MetaFile, s.metaSrc = file, data
@@ -124,19 +124,19 @@ func ParseMeta(file string, data []byte) (*Spec, error) {
 		s.Requires = nil
 	}
 	if !nameRE.MatchString(s.Name) {
-		errs.Add(diag.Pos{File: file, Line: lineOf(data, `"name"`)}, "", "feature: name %q must match %s", s.Name, nameRE)
+		errs.Add(diag.Pos{File: file, Line: lineOf(data, `"name"`)}, "", "name %q must match %s", s.Name, nameRE)
 	}
 	if strings.TrimSpace(s.Goal) == "" {
-		errs.Add(diag.Pos{File: file, Line: lineOf(data, `"goal"`)}, "", "feature: goal is empty")
+		errs.Add(diag.Pos{File: file, Line: lineOf(data, `"goal"`)}, "", "goal is empty")
 	}
 	for _, slot := range sortedKeys(s.Hooks) {
 		if !IsSlot(slot) {
-			errs.Add(diag.Pos{File: file, Line: lineOf(data, `"`+slot+`"`)}, "", "feature: %q is not a hook slot (slots: %s)", slot, strings.Join(Slots, ", "))
+			errs.Add(diag.Pos{File: file, Line: lineOf(data, `"`+slot+`"`)}, "", "%q is not a hook slot (slots: %s)", slot, strings.Join(Slots, ", "))
 		}
 	}
 	for _, r := range s.Requires {
 		if !nameRE.MatchString(r) {
-			errs.Add(diag.Pos{File: file, Line: lineOf(data, `"requires"`)}, "", "feature: required feature name %q is not valid", r)
+			errs.Add(diag.Pos{File: file, Line: lineOf(data, `"requires"`)}, "", "required feature name %q is not valid", r)
 		}
 	}
 	if err := errs.Err(); err != nil {
@@ -151,7 +151,7 @@ func ParseMeta(file string, data []byte) (*Spec, error) {
 func LoadAll(fsys fs.FS, dir string) ([]*Spec, error) {
 	ents, err := fs.ReadDir(fsys, dir)
 	if err != nil {
-		return nil, fmt.Errorf("feature: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	var specs []*Spec
 	for _, e := range ents {
@@ -186,7 +186,7 @@ func Order(specs []*Spec) ([]*Spec, error) {
 	visit = func(s *Spec, from string) error {
 		switch state[s.Name] {
 		case 1:
-			return fmt.Errorf("feature: requirement cycle through %s", s.Name)
+			return fmt.Errorf("requirement cycle through %s", s.Name)
 		case 2:
 			return nil
 		}
@@ -194,7 +194,7 @@ func Order(specs []*Spec) ([]*Spec, error) {
 		for _, r := range s.Requires {
 			d, ok := byName[r]
 			if !ok {
-				return fmt.Errorf("feature: %s requires %s, which is not available", s.Name, r)
+				return fmt.Errorf("%s requires %s, which is not available", s.Name, r)
 			}
 			if err := visit(d, s.Name); err != nil {
 				return err
@@ -228,7 +228,7 @@ func WithRequires(all []*Spec, names ...string) ([]*Spec, error) {
 		}
 		s, ok := byName[n]
 		if !ok {
-			return fmt.Errorf("feature: no feature named %q", n)
+			return fmt.Errorf("no feature named %q", n)
 		}
 		seen[n] = true
 		for _, r := range s.Requires {

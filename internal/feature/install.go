@@ -38,7 +38,7 @@ const PrevPrefix = "prev_"
 const MarkerPrefix = "feature_"
 
 // ErrInstalled is returned (wrapped) when a feature is installed twice.
-var ErrInstalled = errors.New("feature: already installed")
+var ErrInstalled = errors.New("already installed")
 
 // InstalledError is the error (wrapping ErrInstalled) for a feature that
 // is installed already: Name is the feature, Detail where it comes from.
@@ -139,14 +139,14 @@ func (b *Base) Install(f *Spec, addr uint32) (*Installation, error) {
 		return nil, &InstalledError{Name: f.Name, Detail: fmt.Sprintf("DEFINE %s at %s", s.Name, s.Pos)}
 	}
 	if len(bytes.TrimSpace(f.Source)) == 0 {
-		return nil, fmt.Errorf("feature: %s: no source", f.Name)
+		return nil, fmt.Errorf("%s: no source", f.Name)
 	}
 	syms := b.Symbols()
 	prevs := map[string]int64{}
 	for _, slot := range sortedKeys(f.Hooks) {
 		s, ok := b.Image.Program.Symbols[slot]
 		if !IsSlot(slot) || !ok {
-			return nil, fmt.Errorf("feature: %s: %q is not a hook slot of this build (slots: %s)", f.Name, slot, strings.Join(Slots, ", "))
+			return nil, fmt.Errorf("%s: %q is not a hook slot of this build (slots: %s)", f.Name, slot, strings.Join(Slots, ", "))
 		}
 		prevs[PrevPrefix+slot] = int64(b.Image.Word(s.Value))
 	}
@@ -210,7 +210,7 @@ func (b *Base) InstallAll(specs []*Spec) (*Base, []*Installation, error) {
 			return nil, nil, err
 		}
 		if b, err = b.Apply(inst); err != nil {
-			return nil, nil, fmt.Errorf("feature: %s: the installed block does not build: %w", f.Name, err)
+			return nil, nil, fmt.Errorf("%s: the installed block does not build: %w", f.Name, err)
 		}
 		insts = append(insts, inst)
 	}
@@ -223,7 +223,7 @@ func assemble(f *Spec, addr uint32, syms map[string]int64) (*asm.Result, error) 
 	if loc := orgRE.FindIndex(f.Source); loc != nil {
 		var errs diag.ErrorList
 		line := bytes.Count(f.Source[:loc[0]], []byte("\n")) + 1
-		errs.Add(diag.Pos{File: f.SourceFile, Line: line}, lineText(f.Source, line), "feature: a feature has no org line: it is assembled at its install address")
+		errs.Add(diag.Pos{File: f.SourceFile, Line: line}, lineText(f.Source, line), "a feature has no org line: it is assembled at its install address")
 		return nil, errs.Err()
 	}
 	return asm.Assemble(f.SourceFile, f.Source, asm.Options{Org: addr, Symbols: syms})
@@ -248,7 +248,7 @@ func (b *Base) place(f *Spec, syms map[string]int64) (*asm.Result, uint32, error
 		}
 		largest = max(largest, r.Len())
 	}
-	return nil, 0, fmt.Errorf("feature: %s: no free range holds %d bytes (largest free range: %d bytes)", f.Name, size, largest)
+	return nil, 0, fmt.Errorf("%s: no free range holds %d bytes (largest free range: %d bytes)", f.Name, size, largest)
 }
 
 // check verifies the assembled feature against the base: its labels are new,
@@ -257,17 +257,17 @@ func (b *Base) check(inst *Installation, syms map[string]int64) error {
 	f, res := inst.Spec, inst.Result
 	var errs diag.ErrorList
 	if len(res.Bytes) == 0 {
-		errs.Add(diag.Pos{File: f.SourceFile}, "", "feature: %s assembles to no bytes", f.Name)
+		errs.Add(diag.Pos{File: f.SourceFile}, "", "%s assembles to no bytes", f.Name)
 	}
 	if res.Org != inst.Addr {
-		errs.Add(diag.Pos{File: f.SourceFile}, "", "feature: assembled at 0x%04X, not the install address 0x%04X", res.Org, inst.Addr)
+		errs.Add(diag.Pos{File: f.SourceFile}, "", "assembled at 0x%04X, not the install address 0x%04X", res.Org, inst.Addr)
 	}
 	for _, l := range res.Labels {
 		if v, ok := syms[l.Name]; ok {
-			errs.Add(l.Pos, lineText(f.Source, l.Pos.Line), "feature: label %s is already defined by the build (0x%04X); pick a name starting with %s_", l.Name, v, f.Name)
+			errs.Add(l.Pos, lineText(f.Source, l.Pos.Line), "label %s is already defined by the build (0x%04X); pick a name starting with %s_", l.Name, v, f.Name)
 		}
 		if strings.HasPrefix(l.Name, MarkerPrefix) || strings.HasPrefix(l.Name, PrevPrefix) {
-			errs.Add(l.Pos, lineText(f.Source, l.Pos.Line), "feature: label %s uses a reserved prefix (%s, %s)", l.Name, MarkerPrefix, PrevPrefix)
+			errs.Add(l.Pos, lineText(f.Source, l.Pos.Line), "label %s uses a reserved prefix (%s, %s)", l.Name, MarkerPrefix, PrevPrefix)
 		}
 	}
 	labels := map[string]bool{}
@@ -284,18 +284,18 @@ func (b *Base) check(inst *Installation, syms map[string]int64) error {
 			if file == "" {
 				file = f.SourceFile
 			}
-			errs.Add(diag.Pos{File: file, Line: line}, "", "feature: hook %s names %q, which is not a label in %s", slot, h, f.SourceFile)
+			errs.Add(diag.Pos{File: file, Line: line}, "", "hook %s names %q, which is not a label in %s", slot, h, f.SourceFile)
 		}
 	}
 	if err := errs.Err(); err != nil {
 		return err
 	}
 	if inst.Addr < build.LoadBase+build.SectorSize || inst.End > build.LoadEnd {
-		return fmt.Errorf("feature: %s at %s is outside the feature area 0x7E00-0xFFFF", f.Name, inst.Range)
+		return fmt.Errorf("%s at %s is outside the feature area 0x7E00-0xFFFF", f.Name, inst.Range)
 	}
 	for a := inst.Addr; a < inst.End; a++ {
 		if b.Image.Written[a-build.LoadBase] {
-			return fmt.Errorf("feature: %s at %s overlaps the build at 0x%04X (line %d of %s); free ranges: %s",
+			return fmt.Errorf("%s at %s overlaps the build at 0x%04X (line %d of %s); free ranges: %s",
 				f.Name, inst.Range, a, b.Image.Line[a-build.LoadBase], b.File, rangesString(b.Image.Summary.Free))
 		}
 	}
@@ -307,7 +307,7 @@ func (b *Base) check(inst *Installation, syms map[string]int64) error {
 func (b *Base) verify(inst *Installation) error {
 	im, err := build.FromSource(b.File, Append(b.Src, inst.Block), build.Options{})
 	if err != nil {
-		return fmt.Errorf("feature: %s: the installed block does not build: %w", inst.Spec.Name, err)
+		return fmt.Errorf("%s: the installed block does not build: %w", inst.Spec.Name, err)
 	}
 	allowed := map[uint32]bool{}
 	for _, h := range inst.Hooks {
@@ -322,12 +322,12 @@ func (b *Base) verify(inst *Installation) error {
 	for i, w := range b.Image.Written {
 		a := build.LoadBase + uint32(i)
 		if w && im.Line[i] > baseLines && !allowed[a] {
-			return fmt.Errorf("feature: %s overwrites 0x%04X (line %d of the block), which is not a slot it declares", inst.Spec.Name, a, im.Line[i]-baseLines)
+			return fmt.Errorf("%s overwrites 0x%04X (line %d of the block), which is not a slot it declares", inst.Spec.Name, a, im.Line[i]-baseLines)
 		}
 	}
 	for _, h := range inst.Hooks {
 		if got := im.Word(h.SlotAddr); got != h.New {
-			return fmt.Errorf("feature: %s: slot %s holds 0x%04X after installation, want 0x%04X", inst.Spec.Name, h.Slot, got, h.New)
+			return fmt.Errorf("%s: slot %s holds 0x%04X after installation, want 0x%04X", inst.Spec.Name, h.Slot, got, h.New)
 		}
 	}
 	return nil

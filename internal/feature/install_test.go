@@ -84,12 +84,12 @@ func TestLoadDefaults(t *testing.T) {
 
 func TestParseMetaErrors(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
-		{"{\n\"name\": \"x\",\n\"goal\": \"g\",\n\"hooks\": {},\n\"hoks\": 1}", "x.json:5: feature: unknown field"},
-		{"{\n\"name\": \"Bad Name\",\n\"goal\": \"g\"}", "x.json:2: feature: name \"Bad Name\""},
-		{"{\n\"name\": \"x\",\n\"goal\": \"\"}", "x.json:3: feature: goal is empty"},
-		{"{\n\"name\": \"x\",\n\"goal\": \"g\",\n\"hooks\": {\"hook_disk\": \"x\"}}", "x.json:4: feature: \"hook_disk\" is not a hook slot"},
-		{"{\n\"name\": \"x\",\n\"goal\": \"g\",\n\"hooks\": {\"hook_key\": 5}}", "x.json:4: feature: cannot unmarshal"},
-		{"{\n\"name\": \"x\",\n\"goal\": \"g\",\n", "x.json:4: feature: unexpected EOF"},
+		{"{\n\"name\": \"x\",\n\"goal\": \"g\",\n\"hooks\": {},\n\"hoks\": 1}", "x.json:5: unknown field"},
+		{"{\n\"name\": \"Bad Name\",\n\"goal\": \"g\"}", "x.json:2: name \"Bad Name\""},
+		{"{\n\"name\": \"x\",\n\"goal\": \"\"}", "x.json:3: goal is empty"},
+		{"{\n\"name\": \"x\",\n\"goal\": \"g\",\n\"hooks\": {\"hook_disk\": \"x\"}}", "x.json:4: \"hook_disk\" is not a hook slot"},
+		{"{\n\"name\": \"x\",\n\"goal\": \"g\",\n\"hooks\": {\"hook_key\": 5}}", "x.json:4: cannot unmarshal"},
+		{"{\n\"name\": \"x\",\n\"goal\": \"g\",\n", "x.json:4: unexpected EOF"},
 	} {
 		_, err := ParseMeta("x.json", []byte(c.src))
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -107,6 +107,9 @@ func (b *Base) Remove(name string, requires func(string) []string) (*Base, []str
 		if err != nil || !sameBytes(inst, want) {
 			return nil, nil, fmt.Errorf("feature %s (line %d) cannot be installed again from its block (its COMMENT lines do not give back its bytes), so %s cannot be taken out from under it; remove %s first", bl.Name, bl.Line, name, bl.Name)
 		}
+		if n, text := editedLine(bl, inst.Block); n > 0 {
+			return nil, nil, fmt.Errorf("feature %s's block was edited by hand (line %d: %q is not what pxos writes there); installing it again would lose the edit, so %s stays — undo the edit, or remove %s first", bl.Name, bl.Line+n-1, text, name, bl.Name)
+		}
 		inst, err = cur.Install(spec, bl.Addr)
 		if err != nil {
 			return nil, nil, fmt.Errorf("feature %s (line %d) does not install without %s, so %s stays: %w", bl.Name, bl.Line, name, name, err)
@@ -141,4 +144,25 @@ func sameBytes(inst *Installation, want map[uint32]byte) bool {
 		}
 	}
 	return true
+}
+
+// editedLine compares a block's lines with what Install renders for it
+// again (render), the line that records its size and requirements aside
+// (older blocks do not record requirements), and returns the first that
+// differs, 1-based within the block, with its text; 0 when none does.
+func editedLine(bl Block, rendered []byte) (int, string) {
+	info := "COMMENT feature " + bl.Name + " at "
+	got := strings.Split(strings.TrimSuffix(string(bl.Text), "\n"), "\n")
+	want := strings.Split(strings.TrimSuffix(strings.TrimPrefix(string(rendered), "\n"), "\n"), "\n")
+	for i, g := range got {
+		g = strings.TrimRight(g, "\r")
+		if i < len(want) && (g == want[i] || strings.HasPrefix(g, info) && strings.HasPrefix(want[i], info)) {
+			continue
+		}
+		return i + 1, g
+	}
+	if len(want) > len(got) {
+		return len(got), got[len(got)-1]
+	}
+	return 0, ""
 }

@@ -155,3 +155,21 @@ func TestRemoveUsedCode(t *testing.T) {
 		t.Errorf("remove clear under again: %v", err)
 	}
 }
+
+// A block edited by hand is not silently re-rendered: the edit would be
+// lost. Removing the edited block itself is fine.
+func TestRemoveKeepsHandEdits(t *testing.T) {
+	b := four(t)
+	src := bytes.Replace(b.Src, []byte("# ==== end of feature clear"), []byte("COMMENT my hand note\n# ==== end of feature clear"), 1)
+	eb, err := NewBase(b.File, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = eb.Remove("backspace", nil)
+	if err == nil || !strings.Contains(err.Error(), `feature clear's block was edited by hand`) || !strings.Contains(err.Error(), `"COMMENT my hand note"`) {
+		t.Errorf("remove under an edited block: %v", err)
+	}
+	if _, _, err := eb.Remove("clear", nil); err != nil {
+		t.Errorf("remove the edited block itself: %v", err)
+	}
+}

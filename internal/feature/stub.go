@@ -105,7 +105,7 @@ func Stubs(inst *Installation, into *Base) ([]Variant, error) {
 	words := CommandWords(inst)
 	for _, w := range words {
 		if w == "" {
-			return nil, fmt.Errorf("feature: %s: a command entry's word is not readable text (at most %d printable characters, zero-terminated)", inst.Spec.Name, maxWord)
+			return nil, fmt.Errorf("%s: a command entry's word is not readable text (at most %d printable characters, zero-terminated)", inst.Spec.Name, maxWord)
 		}
 	}
 	hasCmd, hasEvent := false, false

@@ -28,10 +28,10 @@ func (w *Workspace) Lock() (*wslock.Lock, error) { return wslock.Acquire(w.Dir) 
 func (w *Workspace) CheckUnchanged(base []byte) error {
 	src, err := os.ReadFile(w.Commands)
 	if err != nil {
-		return fmt.Errorf("gen: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	if !bytes.Equal(src, base) {
-		return fmt.Errorf("gen: %s %w", w.Commands, ErrChanged)
+		return fmt.Errorf("%s %w", w.Commands, ErrChanged)
 	}
 	return nil
 }
@@ -45,7 +45,7 @@ func (w *Workspace) Append(base *feature.Base, block []byte) (*feature.Base, err
 	}
 	next, err := base.Extend(block)
 	if err != nil {
-		return nil, fmt.Errorf("gen: nothing was written: %w", err)
+		return nil, fmt.Errorf("nothing was written: %w", err)
 	}
 	if err := atomicfile.WriteFile(w.Commands, next.Src, 0o644); err != nil {
 		return nil, err

@@ -76,7 +76,7 @@ func TestAppendChangedOnDisk(t *testing.T) {
 	if !errors.Is(err, ErrChanged) {
 		t.Fatalf("Append over a changed file: %v, want ErrChanged", err)
 	}
-	want := "gen: " + ws.Commands + " changed on disk since this run read it; nothing was written — run again"
+	want := "" + ws.Commands + " changed on disk since this run read it; nothing was written — run again"
 	if err.Error() != want {
 		t.Errorf("message:\n got %s\nwant %s", err, want)
 	}

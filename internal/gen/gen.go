@@ -45,11 +45,11 @@ const (
 
 // ErrNoSolution is returned by the kb provider when no verified solution
 // matches the feature.
-var ErrNoSolution = errors.New("gen: no verified solution matches")
+var ErrNoSolution = errors.New("no verified solution matches")
 
 // ErrMalformedAnswer marks an answer that is not the JSON asked for; the
 // generator asks again with the error.
-var ErrMalformedAnswer = errors.New("gen: malformed answer")
+var ErrMalformedAnswer = errors.New("malformed answer")
 
 // MalformedError is a model's answer that is not the JSON asked for. It
 // wraps ErrMalformedAnswer and keeps the answer, so that what went wrong can
@@ -70,11 +70,11 @@ func (e *MalformedError) Error() string {
 func (e *MalformedError) Unwrap() error { return ErrMalformedAnswer }
 
 // ErrExhausted is returned when every attempt was rejected.
-var ErrExhausted = errors.New("gen: no valid answer")
+var ErrExhausted = errors.New("no valid answer")
 
 // ErrRepeated is returned (wrapped) when a provider answers exactly what it
 // answered before and was rejected for: asking again would only cost time.
-var ErrRepeated = errors.New("gen: the answer repeats a rejected one")
+var ErrRepeated = errors.New("the answer repeats a rejected one")
 
 // InfeasibleError is the answer of a model that says the goal cannot be done
 // within the pxOS API (it needs a change to the base, say), with its reason.
@@ -82,7 +82,7 @@ type InfeasibleError struct {
 	Reason string
 }
 
-func (e *InfeasibleError) Error() string { return "gen: infeasible: " + llm.Printable(e.Reason) }
+func (e *InfeasibleError) Error() string { return "infeasible: " + llm.Printable(e.Reason) }
 
 // Request is one feature to generate.
 type Request struct {
@@ -186,7 +186,7 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("gen: want a number or a string, got %s", b)
+		return fmt.Errorf("want a number or a string, got %s", b)
 	}
 	*v = Value(n.String())
 	return nil
@@ -346,7 +346,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		var missing *MissingError
 		for errors.As(verr, &missing) && req.Prepare != nil {
 			if unknown := unknownFeatures(sols, missing.Required); len(unknown) > 0 {
-				verr = fmt.Errorf("gen: \"requires\" names %s, which is neither installed nor a feature pxos can install (installable: %s); list only those, or nothing", strings.Join(unknown, ", "), listOr(pc.Installable, "none"))
+				verr = fmt.Errorf("\"requires\" names %s, which is neither installed nor a feature pxos can install (installable: %s); list only those, or nothing", strings.Join(unknown, ", "), listOr(pc.Installable, "none"))
 				break
 			}
 			g.logf("attempt %d: %s needs %s first\n", n, missing.Feature, strings.Join(missing.Required, ", "))
@@ -435,7 +435,7 @@ func checkAddr(base *feature.Base, addr uint32) error {
 		}
 		free = append(free, r.String())
 	}
-	return fmt.Errorf("gen: address 0x%04X is not free in this build (free ranges: %s)", addr, strings.Join(free, ", "))
+	return fmt.Errorf("address 0x%04X is not free in this build (free ranges: %s)", addr, strings.Join(free, ", "))
 }
 
 func (g *Generator) logf(format string, args ...any) {

@@ -235,7 +235,7 @@ func TestDirectivesRefused(t *testing.T) {
 	c.Source = "%define TM_UNUSED 1\n" + c.Source
 	g := &Generator{Base: parserBase(t), API: api(t), Provider: &scripted{cands: []*Candidate{c}}}
 	_, atts, err := g.Generate(context.Background(), Request{Feature: "Add a ver command", MaxAttempts: 1})
-	if err == nil || len(atts) != 1 || !strings.Contains(atts[0].Error, "answer.asm:1: gen: %define is not allowed in an answer") {
+	if err == nil || len(atts) != 1 || !strings.Contains(atts[0].Error, "answer.asm:1: %define is not allowed in an answer") {
 		t.Fatalf("err %v, attempts %+v", err, atts)
 	}
 }
@@ -281,6 +281,6 @@ tw_run: mov al, 'D'
 	loop.Source = strings.Replace(two.Source, "tw_time: dw prev_cmd_head", "tw_time: dw tw_date", 1)
 	g.Provider = &scripted{cands: []*Candidate{&loop}}
 	if _, atts, err := g.Generate(context.Background(), Request{Feature: "Add 'date' and 'time' commands", MaxAttempts: 1}); err == nil || !strings.Contains(atts[0].Error, "link in a loop") {
-		t.Errorf("loop: %v %+v", err, atts)
+		t.Errorf("%v %+v", err, atts)
 	}
 }

@@ -30,10 +30,10 @@ func (k *KB) Name() string { return "kb" }
 // Propose implements Provider.
 func (k *KB) Propose(ctx context.Context, req *Request, pc *PromptContext, prev *Attempt) (*Candidate, error) {
 	if prev != nil {
-		return nil, fmt.Errorf("gen: the verified solution for %q was rejected for this build and the offline provider has no other: %s", req.Feature, prev.Error)
+		return nil, fmt.Errorf("the verified solution for %q was rejected for this build and the offline provider has no other: %s", req.Feature, prev.Error)
 	}
 	if req.Format == FormatPrimitives {
-		return nil, fmt.Errorf("gen: the offline provider answers in assembly only (use --format asm)")
+		return nil, fmt.Errorf("the offline provider answers in assembly only (use --format asm)")
 	}
 	sols := Solutions(k.Network)
 	var sol *Solution

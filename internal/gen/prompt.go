@@ -190,7 +190,7 @@ func Question(req *Request, prev *Attempt) string {
 func render(name string, data any) string {
 	var b bytes.Buffer
 	if err := templates.ExecuteTemplate(&b, name, data); err != nil {
-		panic(fmt.Sprintf("gen: template %s: %v", name, err)) // the templates are part of the binary
+		panic(fmt.Sprintf("template %s: %v", name, err)) // the templates are part of the binary
 	}
 	return strings.TrimSpace(b.String())
 }

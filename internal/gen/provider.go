@@ -40,7 +40,7 @@ func ChooseProvider(ctx context.Context, name string, client *llm.Client, net *p
 		}
 		return nil, err
 	}
-	return nil, fmt.Errorf("gen: unknown provider %q (want auto, openai or kb)", name)
+	return nil, fmt.Errorf("unknown provider %q (want auto, openai or kb)", name)
 }
 
 func shortReason(err error) string {

@@ -302,7 +302,7 @@ func OpenNetworkRead(path string) (*pixnet.Store, error) {
 func createNetwork(path string, shipped []pixnet.Record) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("gen: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	tmp := filepath.Join(dir, fmt.Sprintf(".%s.creating-%d.png", filepath.Base(path), os.Getpid()))
 	defer os.Remove(tmp)
@@ -314,7 +314,7 @@ func createNetwork(path string, shipped []pixnet.Record) error {
 		return err
 	}
 	if err := os.Link(tmp, path); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("gen: creating the network %s: %w", path, err)
+		return fmt.Errorf("creating the network %s: %w", path, err)
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ type MissingError struct {
 }
 
 func (e *MissingError) Error() string {
-	return fmt.Sprintf("gen: %s needs the feature %s, which this build does not have: add it first", e.Feature, strings.Join(e.Required, ", "))
+	return fmt.Sprintf("%s needs the feature %s, which this build does not have: add it first", e.Feature, strings.Join(e.Required, ", "))
 }
 
 // checkCommands makes sure the feature provides each command word the goal
@@ -58,7 +58,7 @@ func checkCommands(inst *feature.Installation, want []string, scen []byte) error
 		if len(words) > 0 {
 			adds = "the command " + strings.Join(words, ", ")
 		}
-		return fmt.Errorf("gen: the goal asks for the command %q, but your feature adds %s: add a command table entry whose word is exactly %q (taking cmd_head)", w, adds, w)
+		return fmt.Errorf("the goal asks for the command %q, but your feature adds %s: add a command table entry whose word is exactly %q (taking cmd_head)", w, adds, w)
 	}
 	return nil
 }
@@ -169,7 +169,7 @@ func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 		}
 		spec.Source, spec.SourceFile, starts = src, AnswerPrims, st
 		if addr != 0 && addr != at {
-			return nil, fmt.Errorf("gen: the primitives start at 0x%04X, but the feature must start at 0x%04X", at, addr)
+			return nil, fmt.Errorf("the primitives start at 0x%04X, but the feature must start at 0x%04X", at, addr)
 		}
 		addr = at
 	}
@@ -182,10 +182,10 @@ func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 		}
 	}
 	if len(spec.Hooks) == 0 {
-		return nil, fmt.Errorf("gen: the answer installs no hook: \"hooks\" must name at least one slot (%s) and the label of its handler", strings.Join(feature.Slots, ", "))
+		return nil, fmt.Errorf("the answer installs no hook: \"hooks\" must name at least one slot (%s) and the label of its handler", strings.Join(feature.Slots, ", "))
 	}
 	if strings.TrimSpace(c.Scenario) == "" {
-		return nil, errors.New("gen: the answer has no acceptance scenario")
+		return nil, errors.New("the answer has no acceptance scenario")
 	}
 	if _, err := scenario.Parse(AnswerScenario, spec.Scenario); err != nil {
 		return nil, err
@@ -249,7 +249,7 @@ func checkDirectives(src []byte) error {
 	var errs diag.ErrorList
 	for i, line := range strings.Split(string(src), "\n") {
 		if m := directiveRE.FindStringSubmatch(line); m != nil {
-			errs.Add(diag.Pos{File: AnswerAsm, Line: i + 1}, line, "gen: %%%s is not allowed in an answer: write the value, or a label, where you need it", strings.ToLower(m[1]))
+			errs.Add(diag.Pos{File: AnswerAsm, Line: i + 1}, line, "%%%s is not allowed in an answer: write the value, or a label, where you need it", strings.ToLower(m[1]))
 		}
 	}
 	return errs.Err()
@@ -286,13 +286,13 @@ func checkCode(inst *feature.Installation, starts map[uint32]bool, errs *diag.Er
 		in, err := x86asm.Decode(it.bytes, 16)
 		// x86asm returns Op 0 without an error for a truncated instruction.
 		if err != nil || in.Op == 0 || in.Len != len(it.bytes) {
-			errs.Add(it.pos, it.text, "gen: bytes % X at 0x%04X do not decode as one x86 instruction", it.bytes, it.addr)
+			errs.Add(it.pos, it.text, "bytes % X at 0x%04X do not decode as one x86 instruction", it.bytes, it.addr)
 			continue
 		}
 		code = append(code, decoded{it.addr, in})
 		if target, ok := (decoded{it.addr, in}).target(); ok {
 			if !known[target] {
-				errs.Add(it.pos, it.text, "gen: %s at 0x%04X goes to 0x%04X, which is neither an instruction of this feature nor known pxOS code (a routine, a label or prev_<slot>)", strings.ToLower(in.Op.String()), it.addr, target)
+				errs.Add(it.pos, it.text, "%s at 0x%04X goes to 0x%04X, which is neither an instruction of this feature nor known pxOS code (a routine, a label or prev_<slot>)", strings.ToLower(in.Op.String()), it.addr, target)
 			}
 		}
 	}
@@ -331,7 +331,7 @@ func walkCode(inst *feature.Installation, starts map[uint32]bool, known map[uint
 		for !seen[a] {
 			if !in(a) {
 				if !known[a] {
-					errs.Add(pos, "", "gen: code runs to 0x%04X, outside the feature and not known pxOS code", a)
+					errs.Add(pos, "", "code runs to 0x%04X, outside the feature and not known pxOS code", a)
 				}
 				break
 			}
@@ -339,7 +339,7 @@ func walkCode(inst *feature.Installation, starts map[uint32]bool, known map[uint
 			d, err := x86asm.Decode(res.Bytes[a-inst.Addr:], 16)
 			if err != nil || d.Op == 0 {
 				n := min(4, int(inst.End-a))
-				errs.Add(pos, "", "gen: bytes % X at 0x%04X do not decode as an x86 instruction (reached from an entry point)", res.Bytes[a-inst.Addr:a-inst.Addr+uint32(n)], a)
+				errs.Add(pos, "", "bytes % X at 0x%04X do not decode as an x86 instruction (reached from an entry point)", res.Bytes[a-inst.Addr:a-inst.Addr+uint32(n)], a)
 				break
 			}
 			dc := decoded{a, d}
@@ -348,7 +348,7 @@ func walkCode(inst *feature.Installation, starts map[uint32]bool, known map[uint
 				if in(t) {
 					work = append(work, t)
 				} else if !known[t] {
-					errs.Add(pos, "", "gen: %s at 0x%04X goes to 0x%04X, which is neither code of this feature nor known pxOS code (a routine, a label or prev_<slot>)", strings.ToLower(d.Op.String()), a, t)
+					errs.Add(pos, "", "%s at 0x%04X goes to 0x%04X, which is neither code of this feature nor known pxOS code (a routine, a label or prev_<slot>)", strings.ToLower(d.Op.String()), a, t)
 				}
 			}
 			if endsPath(d.Op) {
@@ -421,7 +421,7 @@ func checkChains(inst *feature.Installation, code []decoded, errs *diag.ErrorLis
 			// block must be the previous cmd_head.
 			in := func(a uint32) bool { return a >= inst.Addr && a+2 <= inst.End }
 			if !in(handler) {
-				errs.Add(pos, "", "gen: the command entry %s is not inside the feature", h.Handler)
+				errs.Add(pos, "", "the command entry %s is not inside the feature", h.Handler)
 				continue
 			}
 			a, seen := handler, map[uint32]bool{}
@@ -433,14 +433,14 @@ func checkChains(inst *feature.Installation, code []decoded, errs *diag.ErrorLis
 			}
 			switch {
 			case in(a):
-				errs.Add(pos, "", "gen: the command entries from %s link in a loop: the last entry's next word must be prev_cmd_head", h.Handler)
+				errs.Add(pos, "", "the command entries from %s link in a loop: the last entry's next word must be prev_cmd_head", h.Handler)
 			case next != h.Old:
-				errs.Add(pos, "", "gen: the command entries from %s must end with dw prev_cmd_head (0x%04X), the previous first entry, but the last next word is 0x%04X: it would cut the other commands off the list", h.Handler, h.Old, next)
+				errs.Add(pos, "", "the command entries from %s must end with dw prev_cmd_head (0x%04X), the previous first entry, but the last next word is 0x%04X: it would cut the other commands off the list", h.Handler, h.Old, next)
 			}
 			continue
 		}
 		if !reaches(code, uint32(h.Old)) {
-			errs.Add(pos, "", "gen: the %s handler %s never jumps to %s%s (0x%04X): a handler that does not handle an event must end with jmp %s%s so the handlers installed before it keep working",
+			errs.Add(pos, "", "the %s handler %s never jumps to %s%s (0x%04X): a handler that does not handle an event must end with jmp %s%s so the handlers installed before it keep working",
 				h.Slot, h.Handler, feature.PrevPrefix, h.Slot, h.Old, feature.PrevPrefix, h.Slot)
 		}
 	}
@@ -494,7 +494,7 @@ func primitivesSource(ps []Primitive) ([]byte, uint32, map[uint32]bool, error) {
 		case "DEFINE":
 			a, err := num(string(p.Addr))
 			if err != nil || p.Label == "" {
-				errs.Add(pos, src, "gen: DEFINE needs a label and a numeric addr")
+				errs.Add(pos, src, "DEFINE needs a label and a numeric addr")
 				continue
 			}
 			labels[a] = append(labels[a], p.Label)
@@ -502,24 +502,24 @@ func primitivesSource(ps []Primitive) ([]byte, uint32, map[uint32]bool, error) {
 			a, err1 := num(string(p.Addr))
 			b, err2 := num(string(p.Byte))
 			if err1 != nil || err2 != nil || b > 255 {
-				errs.Add(pos, src, "gen: WRITE needs a numeric addr and a byte 0-255")
+				errs.Add(pos, src, "WRITE needs a numeric addr and a byte 0-255")
 				continue
 			}
 			writes = append(writes, write{a, byte(b), p.Comment})
 		default:
-			errs.Add(pos, src, "gen: unknown primitive type %q (want WRITE, DEFINE or COMMENT)", p.Type)
+			errs.Add(pos, src, "unknown primitive type %q (want WRITE, DEFINE or COMMENT)", p.Type)
 		}
 	}
 	if err := errs.Err(); err != nil {
 		return nil, 0, nil, err
 	}
 	if len(writes) == 0 {
-		return nil, 0, nil, errors.New("gen: the answer writes no bytes")
+		return nil, 0, nil, errors.New("the answer writes no bytes")
 	}
 	sort.SliceStable(writes, func(i, j int) bool { return writes[i].addr < writes[j].addr })
 	start, end := writes[0].addr, writes[len(writes)-1].addr+1
 	if end-start > 0x4000 {
-		return nil, 0, nil, fmt.Errorf("gen: the primitives span 0x%04X-0x%04X, more than 16 KB", start, end-1)
+		return nil, 0, nil, fmt.Errorf("the primitives span 0x%04X-0x%04X, more than 16 KB", start, end-1)
 	}
 	mem := make([]int, end-start)
 	for i := range mem {
@@ -528,7 +528,7 @@ func primitivesSource(ps []Primitive) ([]byte, uint32, map[uint32]bool, error) {
 	starts := map[uint32]bool{}
 	for _, w := range writes {
 		if mem[w.addr-start] >= 0 {
-			return nil, 0, nil, fmt.Errorf("gen: the primitives write 0x%04X twice", w.addr)
+			return nil, 0, nil, fmt.Errorf("the primitives write 0x%04X twice", w.addr)
 		}
 		mem[w.addr-start] = int(w.val)
 		if c := strings.TrimSpace(w.comment); c != "" && !isData(c) {
@@ -548,7 +548,7 @@ func primitivesSource(ps []Primitive) ([]byte, uint32, map[uint32]bool, error) {
 	}
 	for a, ls := range labels {
 		if a < start || a >= end {
-			return nil, 0, nil, fmt.Errorf("gen: label %s at 0x%04X is outside the bytes written (0x%04X-0x%04X)", ls[0], a, start, end-1)
+			return nil, 0, nil, fmt.Errorf("label %s at 0x%04X is outside the bytes written (0x%04X-0x%04X)", ls[0], a, start, end-1)
 		}
 	}
 	return []byte(b.String()), start, starts, nil

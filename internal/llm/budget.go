@@ -135,7 +135,7 @@ func (p Prompt) Fit(contextLength, maxTokens int) (*Fitted, error) {
 	cost := EstimateMessages(base)
 	if cost > budget {
 		return nil, &Error{Kind: ErrContextLength, Msg: fmt.Sprintf(
-			"llm: the instructions and question alone need about %d tokens, but the model's context is %d tokens with %d kept for the answer — shorten them, lower --max-tokens, or load the model with a larger context (--context-length)",
+			"the instructions and question alone need about %d tokens, but the model's context is %d tokens with %d kept for the answer — shorten them, lower --max-tokens, or load the model with a larger context (--context-length)",
 			cost, contextLength, maxTokens)}
 	}
 	var kept []ContextItem

@@ -325,7 +325,7 @@ func (c *Client) finish(resp *Response, maxTokens int) (*Response, error) {
 		if maxTokens > 0 {
 			n = maxTokens
 		}
-		return resp, c.errorf(ErrCutOff, 0, "", "llm: the answer from %s was cut at %d tokens (finish_reason \"length\"), so it is not used — raise --max-tokens, or load the model with a larger context", c.URL(), n)
+		return resp, c.errorf(ErrCutOff, 0, "", "the answer from %s was cut at %d tokens (finish_reason \"length\"), so it is not used — raise --max-tokens, or load the model with a larger context", c.URL(), n)
 	}
 	if strings.TrimSpace(resp.Content) == "" && strings.TrimSpace(resp.fieldReasoning) != "" {
 		resp.Content, resp.FromReasoning = resp.fieldReasoning, true
@@ -335,7 +335,7 @@ func (c *Client) finish(resp *Response, maxTokens int) (*Response, error) {
 		// Only reasoning in the text itself: a <think> that never closed,
 		// or a harmony analysis channel with no final one. That is no
 		// answer, however it ended.
-		return nil, c.errorf(ErrMalformed, 0, "", "llm: the model at %s wrote only its reasoning (an unclosed <think>, or an analysis channel with no final one) and no answer; nothing of it is used — try again, or raise --max-tokens if it ran out of room", c.URL())
+		return nil, c.errorf(ErrMalformed, 0, "", "the model at %s wrote only its reasoning (an unclosed <think>, or an analysis channel with no final one) and no answer; nothing of it is used — try again, or raise --max-tokens if it ran out of room", c.URL())
 	}
 	return resp, nil
 }
@@ -371,7 +371,7 @@ func (c *Client) send(parent context.Context, body chatBody, onToken func(string
 	stream := onToken != nil
 	payload, err := json.Marshal(body)
 	if err != nil {
-		return nil, fmt.Errorf("llm: encoding request: %v", err)
+		return nil, fmt.Errorf("encoding request: %v", err)
 	}
 
 	ctx, cancel := context.WithCancelCause(parent)
@@ -413,7 +413,7 @@ func (c *Client) send(parent context.Context, body chatBody, onToken func(string
 const MaxAnswer = 4 << 20
 
 func (c *Client) tooLong() *Error {
-	return c.errorf(ErrMalformed, 0, "", "llm: the answer from %s passed %d MiB; nothing of it is used — lower --max-tokens, or check the model", c.URL(), MaxAnswer>>20)
+	return c.errorf(ErrMalformed, 0, "", "the answer from %s passed %d MiB; nothing of it is used — lower --max-tokens, or check the model", c.URL(), MaxAnswer>>20)
 }
 
 // errRetry means: the server answered 5xx with nothing more specific; try again.
@@ -422,7 +422,7 @@ var errRetry = fmt.Errorf("retry")
 func (c *Client) attempt(ctx context.Context, payload []byte, model string, onToken func(string), touch func()) (*Response, int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/chat/completions", bytes.NewReader(payload))
 	if err != nil {
-		return nil, 0, nil, c.errorf(ErrUnreachable, 0, "", "llm: bad LLM server URL %s: %v", c.URL(), err)
+		return nil, 0, nil, c.errorf(ErrUnreachable, 0, "", "bad LLM server URL %s: %v", c.URL(), err)
 	}
 	c.header(req)
 	if onToken != nil {
@@ -443,11 +443,11 @@ func (c *Client) attempt(ctx context.Context, payload []byte, model string, onTo
 			if path, ok := strings.CutSuffix(strings.TrimRight(u.Path, "/"), "/chat/completions"); ok && u.RawQuery == "" {
 				fix := (&url.URL{Scheme: u.Scheme, User: u.User, Host: u.Host, Path: path}).String()
 				return nil, resp.StatusCode, nil, c.errorf(ErrRejected, resp.StatusCode, "",
-					"llm: the LLM server at %s redirects (HTTP %d) to %s, and a redirected request is no longer a POST — use --url %s (or PXOS_LLM_URL)", c.URL(), resp.StatusCode, redactURL(to), redactURL(fix))
+					"the LLM server at %s redirects (HTTP %d) to %s, and a redirected request is no longer a POST — use --url %s (or PXOS_LLM_URL)", c.URL(), resp.StatusCode, redactURL(to), redactURL(fix))
 			}
 		}
 		return nil, resp.StatusCode, nil, c.errorf(ErrRejected, resp.StatusCode, "",
-			"llm: %s redirects (HTTP %d) to %s, which is not a chat API (a login page?) — check --url and what stands in front of the server", c.URL(), resp.StatusCode, redactURL(to))
+			"%s redirects (HTTP %d) to %s, which is not a chat API (a login page?) — check --url and what stands in front of the server", c.URL(), resp.StatusCode, redactURL(to))
 	}
 	if resp.StatusCode != 200 {
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -495,7 +495,7 @@ func (c *Client) attempt(ctx context.Context, payload []byte, model string, onTo
 
 func (c *Client) parseAnswer(data []byte, model string) (*Response, error) {
 	if title, page := htmlTitle(data); page {
-		return nil, c.errorf(ErrRejected, 200, title, "llm: %s answered with an HTML page (title %q), not the chat API — check --url: a login page or a proxy may be in front of the server", c.URL(), title)
+		return nil, c.errorf(ErrRejected, 200, title, "%s answered with an HTML page (title %q), not the chat API — check --url: a login page or a proxy may be in front of the server", c.URL(), title)
 	}
 	var a chatAnswer
 	if err := json.Unmarshal(data, &a); err != nil {
@@ -557,7 +557,7 @@ func (c *Client) readStream(ctx context.Context, body io.Reader, model string, o
 				return nil, e
 			}
 			msg := c.redact(serverMessage([]byte(data)))
-			return nil, c.errorf(ErrServer, 200, msg, "llm: the LLM server at %s stopped the answer with an error: %q — check the server's log", c.URL(), msg)
+			return nil, c.errorf(ErrServer, 200, msg, "the LLM server at %s stopped the answer with an error: %q — check the server's log", c.URL(), msg)
 		}
 		if strings.HasPrefix(line, "data:") {
 			data := strings.TrimSpace(strings.TrimPrefix(line, "data:"))
@@ -607,7 +607,7 @@ func (c *Client) readStream(ctx context.Context, body io.Reader, model string, o
 	}
 	if !done && out.FinishReason == "" {
 		// The connection closed mid-answer: no finish_reason, no [DONE].
-		return nil, c.errorf(ErrBrokenOff, 0, "", "llm: the LLM server at %s broke off the answer after %d bytes (no finish_reason, no [DONE]); nothing of it is used — try again, and check the server's log if it keeps happening", c.URL(), raw.Len()+reasoning.Len())
+		return nil, c.errorf(ErrBrokenOff, 0, "", "the LLM server at %s broke off the answer after %d bytes (no finish_reason, no [DONE]); nothing of it is used — try again, and check the server's log if it keeps happening", c.URL(), raw.Len()+reasoning.Len())
 	}
 	out.Raw = raw.String()
 	out.Content, out.Reasoning = SplitThink(out.Raw)

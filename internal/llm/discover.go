@@ -60,7 +60,7 @@ func Discover(ctx context.Context, candidates []string, timeout time.Duration) [
 			Timeout: timeout,
 			Control: func(_, address string, _ syscall.RawConn) error {
 				if !isLoopbackHostPort(address) {
-					return fmt.Errorf("llm: discovery dials loopback addresses only, not %s", address)
+					return fmt.Errorf("discovery dials loopback addresses only, not %s", address)
 				}
 				return nil
 			},

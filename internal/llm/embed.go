@@ -25,7 +25,7 @@ func (c *Client) Embed(ctx context.Context, texts []string) ([][]float32, error)
 	}
 	if model == "" {
 		return nil, c.errorf(ErrNoEmbeddings, 0, "",
-			"llm: the LLM server at %s offers no embedding model — load one (e.g. nomic-embed-text) to rank by meaning; lexical search works without it", c.URL())
+			"the LLM server at %s offers no embedding model — load one (e.g. nomic-embed-text) to rank by meaning; lexical search works without it", c.URL())
 	}
 	return c.embed(ctx, model, texts, c.cfg.Timeout)
 }
@@ -44,7 +44,7 @@ func (c *Client) embed(parent context.Context, model string, texts []string, d t
 	for try := 1; ; try++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/embeddings", bytes.NewReader(payload))
 		if err != nil {
-			return nil, c.errorf(ErrUnreachable, 0, "", "llm: bad LLM server URL %s: %v", c.URL(), err)
+			return nil, c.errorf(ErrUnreachable, 0, "", "bad LLM server URL %s: %v", c.URL(), err)
 		}
 		c.header(req)
 		resp, err := c.hc.Do(req)

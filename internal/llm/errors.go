@@ -17,23 +17,23 @@ import (
 // Sentinel errors. Every error the client returns wraps exactly one of them;
 // test with errors.Is. The *Error that wraps it carries the full message.
 var (
-	ErrUnreachable   = errors.New("llm: cannot reach the LLM server")
-	ErrNoModelLoaded = errors.New("llm: no model loaded")
-	ErrUnknownModel  = errors.New("llm: unknown model")
-	ErrContextLength = errors.New("llm: context length exceeded")
-	ErrTimeout       = errors.New("llm: timed out")
-	ErrServer        = errors.New("llm: server error")
-	ErrMalformed     = errors.New("llm: malformed answer")
-	ErrAuth          = errors.New("llm: not authorised")
-	ErrRejected      = errors.New("llm: request rejected")
-	ErrNoEmbeddings  = errors.New("llm: no embedding model")
+	ErrUnreachable   = errors.New("cannot reach the LLM server")
+	ErrNoModelLoaded = errors.New("no model loaded")
+	ErrUnknownModel  = errors.New("unknown model")
+	ErrContextLength = errors.New("context length exceeded")
+	ErrTimeout       = errors.New("timed out")
+	ErrServer        = errors.New("server error")
+	ErrMalformed     = errors.New("malformed answer")
+	ErrAuth          = errors.New("not authorised")
+	ErrRejected      = errors.New("request rejected")
+	ErrNoEmbeddings  = errors.New("no embedding model")
 	// ErrCutOff: the answer stopped at the answer budget (finish_reason
 	// "length"): what came is not the whole answer. Chat returns the cut
 	// Response with it, for its token counts.
-	ErrCutOff = errors.New("llm: answer cut off")
+	ErrCutOff = errors.New("answer cut off")
 	// ErrBrokenOff: the server stopped sending mid-answer (no
 	// finish_reason, no [DONE]).
-	ErrBrokenOff = errors.New("llm: answer broken off")
+	ErrBrokenOff = errors.New("answer broken off")
 )
 
 // Unavailable reports whether err means no LLM can answer at all (no
@@ -65,7 +65,7 @@ func (e *Error) Unwrap() error { return e.Kind }
 
 // errClientTimeout marks a deadline set by the client itself, as opposed to the
 // caller's context being cancelled.
-var errClientTimeout = errors.New("llm: client timeout")
+var errClientTimeout = errors.New("client timeout")
 
 func (c *Client) errorf(kind error, status int, server, format string, args ...any) *Error {
 	return &Error{Kind: kind, Status: status, Server: server, Msg: fmt.Sprintf(format, args...)}
@@ -73,12 +73,12 @@ func (c *Client) errorf(kind error, status int, server, format string, args ...a
 
 func (c *Client) unreachable() *Error {
 	return c.errorf(ErrUnreachable, 0, "",
-		"llm: cannot reach the LLM server at %s — start LM Studio's server (Developer tab → Start Server), or `ollama serve`, or `llama-server`, or pass --url (PXOS_LLM_URL)", c.URL())
+		"cannot reach the LLM server at %s — start LM Studio's server (Developer tab → Start Server), or `ollama serve`, or `llama-server`, or pass --url (PXOS_LLM_URL)", c.URL())
 }
 
 func (c *Client) timeout(d time.Duration) *Error {
 	return c.errorf(ErrTimeout, 0, "",
-		"llm: no answer from the LLM server at %s within %s — the model may be slow or stuck: raise --timeout (e.g. --timeout 300s) or load a smaller model", c.URL(), d)
+		"no answer from the LLM server at %s within %s — the model may be slow or stuck: raise --timeout (e.g. --timeout 300s) or load a smaller model", c.URL(), d)
 }
 
 func (c *Client) noModelError(info *Info, server string) *Error {
@@ -102,7 +102,7 @@ func (c *Client) noModelError(info *Info, server string) *Error {
 		}
 	}
 	return c.errorf(ErrNoModelLoaded, 0, server,
-		"llm: no model is loaded in the LLM server at %s%s — %s%s, or pass --model (PXOS_MODEL)", c.URL(), said, how, avail)
+		"no model is loaded in the LLM server at %s%s — %s%s, or pass --model (PXOS_MODEL)", c.URL(), said, how, avail)
 }
 
 // transportError turns an error from http.Client.Do (or reading a body) into
@@ -113,7 +113,7 @@ func (c *Client) transportError(ctx context.Context, err error, d time.Duration)
 	}
 	if ctx.Err() != nil {
 		// The caller gave up (Ctrl-C): not the server's fault.
-		return fmt.Errorf("llm: %w", context.Cause(ctx))
+		return fmt.Errorf("%w", context.Cause(ctx))
 	}
 	if isDialError(err) {
 		return c.unreachable()
@@ -122,7 +122,7 @@ func (c *Client) transportError(ctx context.Context, err error, d time.Duration)
 	if errors.As(err, &ne) && ne.Timeout() {
 		return c.timeout(d)
 	}
-	return c.errorf(ErrBrokenOff, 0, "", "llm: the LLM server at %s broke off the answer (%v); nothing of it is used — try again, and check the server's log if it keeps happening", c.URL(), c.redact(err.Error()))
+	return c.errorf(ErrBrokenOff, 0, "", "the LLM server at %s broke off the answer (%v); nothing of it is used — try again, and check the server's log if it keeps happening", c.URL(), c.redact(err.Error()))
 }
 
 func isDialError(err error) bool {
@@ -231,7 +231,7 @@ func (c *Client) httpError(ctx context.Context, status int, body []byte, model s
 		if status >= 500 {
 			kind, advice = ErrServer, "the LLM server behind it is down, still loading or too slow: start it or wait, then try again (and check the proxy's timeouts)"
 		}
-		return c.errorf(kind, status, title, "llm: the proxy in front of the LLM server at %s answered HTTP %d %s (page title %q) — %s", c.URL(), status, http.StatusText(status), title, advice)
+		return c.errorf(kind, status, title, "the proxy in front of the LLM server at %s answered HTTP %d %s (page title %q) — %s", c.URL(), status, http.StatusText(status), title, advice)
 	}
 	msg := c.redact(serverMessage(body))
 	kind := classify(status, msg)
@@ -244,26 +244,26 @@ func (c *Client) httpError(ctx context.Context, status int, body []byte, model s
 			// that from now on (ContextLength), so a retry can fit.
 			c.learnedContext.Store(int64(n))
 			return c.errorf(kind, status, msg,
-				"llm: the prompt does not fit the model's context at %s: the server says it is %d tokens (server said: %q) — load the model with a larger context, or pass --context-length %d", c.URL(), n, msg, n)
+				"the prompt does not fit the model's context at %s: the server says it is %d tokens (server said: %q) — load the model with a larger context, or pass --context-length %d", c.URL(), n, msg, n)
 		}
 		return c.errorf(kind, status, msg,
-			"llm: the prompt does not fit the model's context at %s (server said: %q) — shorten the input, lower --max-tokens, or load the model with a larger context length (and pass --context-length to match)", c.URL(), msg)
+			"the prompt does not fit the model's context at %s (server said: %q) — shorten the input, lower --max-tokens, or load the model with a larger context length (and pass --context-length to match)", c.URL(), msg)
 	case ErrUnknownModel:
 		avail := ""
 		if ids := c.availableModels(ctx); len(ids) > 0 {
 			avail = "; available: " + strings.Join(ids, ", ")
 		}
 		return c.errorf(kind, status, msg,
-			"llm: the LLM server at %s does not know model %q (server said: %q)%s — pass one of them with --model (PXOS_MODEL), or download it first", c.URL(), model, msg, avail)
+			"the LLM server at %s does not know model %q (server said: %q)%s — pass one of them with --model (PXOS_MODEL), or download it first", c.URL(), model, msg, avail)
 	case ErrAuth:
 		return c.errorf(kind, status, msg,
-			"llm: the LLM server at %s refused the request (HTTP %d: %q) — set PXOS_API_KEY to a valid key", c.URL(), status, msg)
+			"the LLM server at %s refused the request (HTTP %d: %q) — set PXOS_API_KEY to a valid key", c.URL(), status, msg)
 	case ErrServer:
 		return c.errorf(kind, status, msg,
-			"llm: the LLM server at %s failed with HTTP %d after %d tries (server said: %q) — check the server's log, or load the model again", c.URL(), status, tries, msg)
+			"the LLM server at %s failed with HTTP %d after %d tries (server said: %q) — check the server's log, or load the model again", c.URL(), status, tries, msg)
 	}
 	return c.errorf(kind, status, msg,
-		"llm: the LLM server at %s rejected the request with HTTP %d (server said: %q)", c.URL(), status, msg)
+		"the LLM server at %s rejected the request with HTTP %d (server said: %q)", c.URL(), status, msg)
 }
 
 // contextNumber finds the context length a server's context-overflow
@@ -306,7 +306,7 @@ func htmlTitle(body []byte) (string, bool) {
 }
 
 func (c *Client) malformed(format string, args ...any) *Error {
-	return c.errorf(ErrMalformed, 0, "", "llm: malformed answer from the LLM server at %s: %s", c.URL(), c.redact(fmt.Sprintf(format, args...)))
+	return c.errorf(ErrMalformed, 0, "", "malformed answer from the LLM server at %s: %s", c.URL(), c.redact(fmt.Sprintf(format, args...)))
 }
 
 // redact removes the API key from text that came from elsewhere (a server

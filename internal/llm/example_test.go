@@ -64,5 +64,5 @@ func ExampleErrUnreachable() {
 	fmt.Println(err)
 	// Output:
 	// true
-	// llm: cannot reach the LLM server at http://127.0.0.1:1/v1 — start LM Studio's server (Developer tab → Start Server), or `ollama serve`, or `llama-server`, or pass --url (PXOS_LLM_URL)
+	// cannot reach the LLM server at http://127.0.0.1:1/v1 — start LM Studio's server (Developer tab → Start Server), or `ollama serve`, or `llama-server`, or pass --url (PXOS_LLM_URL)
 }

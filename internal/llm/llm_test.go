@@ -344,8 +344,8 @@ func TestFailures(t *testing.T) {
 					t.Errorf("message %q lacks %q", err, s)
 				}
 			}
-			if !strings.HasPrefix(err.Error(), "llm: ") {
-				t.Errorf("message %q does not start with the package name", err)
+			if strings.HasPrefix(err.Error(), "llm: ") {
+				t.Errorf("message %q names the package: a user reads it", err)
 			}
 			if s != nil && tc.chats >= 0 && len(s.Chats()) != tc.chats {
 				t.Errorf("server saw %d chat requests, want %d", len(s.Chats()), tc.chats)
@@ -469,7 +469,7 @@ func TestUnavailable(t *testing.T) {
 		want bool
 	}{
 		{&llm.Error{Kind: llm.ErrUnreachable}, true},
-		{fmt.Errorf("gen: %w", &llm.Error{Kind: llm.ErrNoModelLoaded}), true},
+		{fmt.Errorf("%w", &llm.Error{Kind: llm.ErrNoModelLoaded}), true},
 		{&llm.Error{Kind: llm.ErrTimeout}, false},
 		{&llm.Error{Kind: llm.ErrMalformed}, false},
 		{context.Canceled, false},

@@ -223,7 +223,7 @@ func (c *Client) sendJSON(ctx context.Context, method, url string, body, v any) 
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
-		return false, c.errorf(ErrUnreachable, 0, "", "llm: bad LLM server URL %s: %v", c.URL(), err)
+		return false, c.errorf(ErrUnreachable, 0, "", "bad LLM server URL %s: %v", c.URL(), err)
 	}
 	c.header(req)
 	resp, err := c.hc.Do(req)

@@ -123,7 +123,7 @@ func (r *runner) guard(b *feature.Base, scs []*scenario.Scenario, own map[string
 		ownRun := own[res.Scenario]
 		msg, err := check(ctx, mr, res.Machine, "the scenario passed, but afterwards", ownRun)
 		if err != nil {
-			return fmt.Errorf("loop: could not check that pxOS is intact after %s: %w", res.Scenario, err)
+			return fmt.Errorf("could not check that pxOS is intact after %s: %w", res.Scenario, err)
 		}
 		if msg != "" {
 			fail(msg)
@@ -151,11 +151,11 @@ func (r *runner) guard(b *feature.Base, scs []*scenario.Scenario, own map[string
 			fail("the scenario passed, but when its keys were typed a second time the machine crashed: " + crash.Error())
 			return nil
 		case err != nil:
-			return fmt.Errorf("loop: could not type %s's keys a second time: %w", res.Scenario, err)
+			return fmt.Errorf("could not type %s's keys a second time: %w", res.Scenario, err)
 		}
 		msg, err = check(ctx, mr, res.Machine, "the scenario passed, but after its keys were typed a second time", ownRun)
 		if err != nil {
-			return fmt.Errorf("loop: could not check that pxOS is intact after %s: %w", res.Scenario, err)
+			return fmt.Errorf("could not check that pxOS is intact after %s: %w", res.Scenario, err)
 		}
 		if msg != "" {
 			fail(msg)
@@ -183,7 +183,7 @@ func (r *runner) bootIVT(ctx context.Context, name string) ([]byte, error) {
 	}
 	mr, ok := m.(machine.MemoryReader)
 	if !ok {
-		return nil, fmt.Errorf("loop: the %s machine cannot read memory", name)
+		return nil, fmt.Errorf("the %s machine cannot read memory", name)
 	}
 	ivt, err := mr.ReadMemory(ctx, 0, ivtSize)
 	if err != nil {

@@ -74,7 +74,7 @@ func TestCommitRefusedWhenChanged(t *testing.T) {
 	if !errors.Is(err, gen.ErrChanged) {
 		t.Fatalf("run: %v, want gen.ErrChanged\n%s", err, log.String())
 	}
-	want := fmt.Sprintf("gen: %s changed on disk since this run read it; nothing was written — run again", ws.Commands)
+	want := fmt.Sprintf("%s changed on disk since this run read it; nothing was written — run again", ws.Commands)
 	if err.Error() != want {
 		t.Errorf("error:\n got %s\nwant %s", err, want)
 	}

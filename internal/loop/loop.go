@@ -39,6 +39,7 @@ import (
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/backend"
 	"github.com/pxos-dev/pxos/internal/build"
+	"github.com/pxos-dev/pxos/internal/diag"
 	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
 	"github.com/pxos-dev/pxos/internal/llm"
@@ -91,16 +92,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	for i, g := range o.Goals {
 		if !utf8.ValidString(g) {
-			return nil, fmt.Errorf("loop: goal %d is not valid UTF-8 text", i+1)
+			return nil, fmt.Errorf("goal %d is not valid UTF-8 text", i+1)
 		}
 		if len(g) > feature.MaxGoal {
-			return nil, fmt.Errorf("loop: goal %d is %d bytes; a goal is at most %d: say what pxOS should do in a sentence or two", i+1, len(g), feature.MaxGoal)
+			return nil, fmt.Errorf("goal %d is %d bytes; a goal is at most %d: say what pxOS should do in a sentence or two", i+1, len(g), feature.MaxGoal)
 		}
 	}
 	var repeats []string
 	o.Goals, repeats = dedupe(o.Goals)
 	if len(o.Goals) == 0 {
-		return nil, errors.New("loop: every goal given is empty: say what pxOS should do")
+		return nil, errors.New("every goal given is empty: say what pxOS should do")
 	}
 	if o.MaxIterations <= 0 {
 		o.MaxIterations = 10
@@ -127,7 +128,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	r.rep.Duration = time.Since(r.rep.Started).Round(time.Millisecond)
 	interrupted := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	r.rep.Interrupted = interrupted
-	r.rep.Recorded = err != nil || !r.rep.nothingDone()
+	if err != nil && !interrupted {
+		r.rep.Error = diag.Cut(err.Error(), 800)
+	}
+	// A run that stopped before any goal (its commands file does not
+	// build, say) has nothing to keep: it is reported, not recorded.
+	r.rep.Recorded = len(r.rep.Goals) > 0 && (err != nil || !r.rep.nothingDone())
 	if len(r.rep.Goals) > 0 && r.rep.Recorded {
 		// What the run cost and met, for `pxos net stats` (see Figures).
 		r.record(r.buildRecord())
@@ -143,6 +149,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	if werr := r.writeReports(); werr != nil && err == nil {
 		err = werr
+		r.rep.Error = diag.Cut(err.Error(), 800)
 	}
 	return r.rep, err
 }
@@ -204,14 +211,14 @@ func (r *runner) run(ctx context.Context) error {
 		r.rep.RegressionBefore = "not run (interrupted)"
 		for _, goal := range r.o.Goals {
 			r.rep.Goals = append(r.rep.Goals, &GoalReport{Goal: goal, Role: RoleGoal, Result: ResultInterrupted, Attempts: []AttemptReport{},
-				Note: "the run stopped before this goal"})
+				Note: "the run stopped before this goal was done"})
 		}
 		return ctx.Err()
 	}
 	r.rep.RegressionBefore = fmt.Sprintf("%d/%d passed", passedCount(res), len(res.Results))
 	r.logf("analyze: regression suite %s\n", r.rep.RegressionBefore)
 	if !res.Passed {
-		return fmt.Errorf("loop: the current build fails its regression suite before any change:\n%s", suiteText(res))
+		return fmt.Errorf("the current build fails its regression suite before any change:\n%s", suiteText(res))
 	}
 	// Goals already met are not planned: a planner's word that a goal is
 	// met counts for nothing, only evidence does.
@@ -279,7 +286,7 @@ func (r *runner) run(ctx context.Context) error {
 		}
 	}
 	interrupted := func(from int) error {
-		notReached(from, ResultInterrupted, "the run stopped before this goal")
+		notReached(from, ResultInterrupted, "the run stopped before this goal was done")
 		return ctx.Err()
 	}
 	for i, goal := range r.o.Goals {
@@ -356,7 +363,7 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	goals := len(r.o.Goals)
 	if !res.Passed {
-		return fmt.Errorf("loop: the final build fails its regression suite:\n%s", suiteText(res))
+		return fmt.Errorf("the final build fails its regression suite:\n%s", suiteText(res))
 	}
 	if len(failed) > 0 {
 		// Each with its reason: a commit that failed for a full disk says so
@@ -371,7 +378,7 @@ func (r *runner) run(ctx context.Context) error {
 			}
 			why = append(why, w)
 		}
-		return fmt.Errorf("loop: %d of %d goal%s not met: %s", len(failed), goals, plural(goals), strings.Join(why, "; "))
+		return fmt.Errorf("%d of %d goal%s not met: %s", len(failed), goals, plural(goals), strings.Join(why, "; "))
 	}
 	return nil
 }

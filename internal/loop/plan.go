@@ -22,7 +22,7 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{"add": fun
 func render(name string, data any) string {
 	var b bytes.Buffer
 	if err := templates.ExecuteTemplate(&b, name, data); err != nil {
-		panic(fmt.Sprintf("loop: template %s: %v", name, err)) // the templates are part of the binary
+		panic(fmt.Sprintf("template %s: %v", name, err)) // the templates are part of the binary
 	}
 	return strings.TrimSpace(b.String())
 }

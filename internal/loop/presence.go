@@ -157,7 +157,7 @@ func (r *runner) scratchInstall(spec *feature.Spec) (*feature.Installation, erro
 	}
 	b, _, err := r.bare.InstallAll(reqs[:len(reqs)-1])
 	if err != nil {
-		return nil, fmt.Errorf("loop: %s's requirements (%s) do not install on the bare base: %w", spec.Name, strings.Join(spec.Requires, ", "), err)
+		return nil, fmt.Errorf("%s's requirements (%s) do not install on the bare base: %w", spec.Name, strings.Join(spec.Requires, ", "), err)
 	}
 	return b.Install(spec, 0)
 }

@@ -62,6 +62,9 @@ type Report struct {
 	Image               string        `json:"image,omitempty"`
 	ImageSHA256         string        `json:"image_sha256,omitempty"`
 	Interrupted         bool          `json:"interrupted,omitempty"`
+	// Error is why the run stopped, when it failed (a commands file that
+	// does not build, a commit refused, a report not written).
+	Error string `json:"error,omitempty"`
 	// Recorded says the run is kept: its build record is in the network
 	// and its report written. A run that changed nothing and tried nothing
 	// (every goal was present already) records nothing (see nothingDone).
@@ -263,6 +266,10 @@ func (rep *Report) Summary() string {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
 		}
 	}
+	if goals == 0 && rep.Error != "" {
+		first, _, _ := strings.Cut(rep.Error, "\n")
+		return "stopped before any goal: " + first + "; nothing changed, nothing recorded."
+	}
 	s := fmt.Sprintf("%d goal%s: %s", goals, plural(goals), listOr(parts, "none"))
 	if reused > 0 && rep.Provider != "kb" {
 		s += fmt.Sprintf("; %d of the passed met by proven solutions from the network, with no model call", reused)
@@ -273,6 +280,8 @@ func (rep *Report) Summary() string {
 	switch {
 	case rep.Changed:
 		s += "; " + rep.Commands + " updated"
+	case !rep.Recorded && rep.nothingDone() && rep.JSON != "":
+		s += "; nothing changed, no build record" // the report asked for (--report) was written
 	case !rep.Recorded && rep.nothingDone():
 		s += "; nothing changed, nothing recorded"
 		if rep.LastReport != "" {
@@ -390,12 +399,12 @@ func (r *runner) writeReports() error {
 		if runDir != "" {
 			os.Remove(runDir) // empty: WriteAll left nothing behind
 		}
-		return fmt.Errorf("loop: writing the reports: %w", err)
+		return fmt.Errorf("writing the reports: %w", err)
 	}
 	if runDir != "" {
 		if err := updateIndex(r.o.Reports); err != nil {
 			rep.Index = ""
-			return fmt.Errorf("loop: writing the reports index: %w", err)
+			return fmt.Errorf("writing the reports index: %w", err)
 		}
 	}
 	return nil

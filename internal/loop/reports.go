@@ -50,7 +50,7 @@ const (
 // folder is created exclusively (os.Mkdir), so two runs never share one.
 func newRunDir(dir string, t time.Time) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("loop: reports directory: %w", err)
+		return "", fmt.Errorf("reports directory: %w", err)
 	}
 	name := t.UTC().Format(runStamp)
 	for n := 1; n <= maxSameSecond; n++ {
@@ -63,10 +63,10 @@ func newRunDir(dir string, t time.Time) (string, error) {
 			return p, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
-			return "", fmt.Errorf("loop: run folder: %w", err)
+			return "", fmt.Errorf("run folder: %w", err)
 		}
 	}
-	return "", fmt.Errorf("loop: run folder: %d runs in %s already started at %s", maxSameSecond, dir, name)
+	return "", fmt.Errorf("run folder: %d runs in %s already started at %s", maxSameSecond, dir, name)
 }
 
 // parseRunName reads a run folder's name: the start time and the N of a
@@ -109,7 +109,7 @@ func runFolders(dir string) ([]runFolder, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("loop: reports directory: %w", err)
+		return nil, fmt.Errorf("reports directory: %w", err)
 	}
 	var out []runFolder
 	for _, e := range ents {

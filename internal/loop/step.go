@@ -641,14 +641,14 @@ func screenNote(title string, runs []evidence.Run) string {
 func (r *runner) prepare(depth int) func(ctx context.Context, name string, missing []string) (*feature.Base, error) {
 	return func(ctx context.Context, name string, missing []string) (*feature.Base, error) {
 		if depth >= maxPrereqDepth {
-			return nil, fmt.Errorf("loop: %s: prerequisites nest deeper than %d", name, maxPrereqDepth)
+			return nil, fmt.Errorf("%s: prerequisites nest deeper than %d", name, maxPrereqDepth)
 		}
 		for _, req := range missing {
 			if r.base.Present(req) {
 				continue
 			}
 			if r.installing[req] {
-				return nil, fmt.Errorf("loop: %s requires %s, which requires it back", name, req)
+				return nil, fmt.Errorf("%s requires %s, which requires it back", name, req)
 			}
 			var goal string
 			for _, sol := range gen.Solutions(r.o.Network) {
@@ -662,7 +662,7 @@ func (r *runner) prepare(depth int) func(ctx context.Context, name string, missi
 			delete(r.installing, req)
 			r.rep.Goals = append(r.rep.Goals, g)
 			if g.Result != ResultPassed {
-				return nil, fmt.Errorf("loop: %s needs %s, which could not be installed (%s: %s)", name, req, g.Result, g.Note)
+				return nil, fmt.Errorf("%s needs %s, which could not be installed (%s: %s)", name, req, g.Result, g.Note)
 			}
 		}
 		return r.base, nil

@@ -171,11 +171,11 @@ const MaxRead = 64 << 10
 func CheckRead(addr uint32, n int) error {
 	switch {
 	case n <= 0:
-		return fmt.Errorf("machine: read memory at 0x%05X: length %d, want at least 1", addr, n)
+		return fmt.Errorf("read memory at 0x%05X: length %d, want at least 1", addr, n)
 	case n > MaxRead:
-		return fmt.Errorf("machine: read memory at 0x%05X: length %d is more than %d bytes", addr, n, MaxRead)
+		return fmt.Errorf("read memory at 0x%05X: length %d is more than %d bytes", addr, n, MaxRead)
 	case uint64(addr)+uint64(n) > MemoryEnd:
-		return fmt.Errorf("machine: read memory: %d bytes at 0x%05X run past the first MiB (0x%05X)", n, addr, MemoryEnd)
+		return fmt.Errorf("read memory: %d bytes at 0x%05X run past the first MiB (0x%05X)", n, addr, MemoryEnd)
 	}
 	return nil
 }
@@ -190,7 +190,7 @@ type Crash struct {
 }
 
 func (c *Crash) Error() string {
-	s := fmt.Sprintf("machine: guest crashed: %s at %04X:%04X", c.Reason, c.CS, c.IP)
+	s := fmt.Sprintf("guest crashed: %s at %04X:%04X", c.Reason, c.CS, c.IP)
 	if len(c.Bytes) > 0 {
 		s += fmt.Sprintf(" (bytes % X)", c.Bytes)
 	}

@@ -57,7 +57,7 @@ func KeyCode(k machine.Key) (uint16, error) {
 		if c, ok := namedKeys[k.Name]; ok {
 			return c, nil
 		}
-		return 0, fmt.Errorf("pc: unknown key name %q", k.Name)
+		return 0, fmt.Errorf("emu: unknown key name %q", k.Name)
 	}
 	switch k.Rune {
 	case '\n', '\r':
@@ -72,7 +72,7 @@ func KeyCode(k machine.Key) (uint16, error) {
 	if c, ok := asciiKeys[k.Rune]; ok {
 		return c, nil
 	}
-	return 0, fmt.Errorf("pc: no key types %q", k.Rune)
+	return 0, fmt.Errorf("emu: no key types %q", k.Rune)
 }
 
 // scanCodes returns the scan codes (set 1, as the keyboard controller

@@ -85,7 +85,7 @@ func TestNewErrors(t *testing.T) {
 	}
 	big := make([]byte, FloppySize+1)
 	big[510], big[511] = 0x55, 0xAA
-	if _, err := New(big, Options{}); err == nil || !strings.HasPrefix(err.Error(), "pc: ") {
+	if _, err := New(big, Options{}); err == nil || !strings.HasPrefix(err.Error(), "emu: ") {
 		t.Errorf("oversized image: got %v", err)
 	}
 }

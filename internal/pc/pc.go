@@ -126,8 +126,8 @@ type PC struct {
 }
 
 var (
-	errIdle  = errors.New("pc: idle")
-	errYield = errors.New("pc: yield")
+	errIdle  = errors.New("emu: idle")
+	errYield = errors.New("emu: yield")
 )
 
 // New boots the floppy image img (a 1.44 MB image, or shorter raw bytes
@@ -136,10 +136,10 @@ var (
 // lacks the 55 AA boot signature, as SeaBIOS refuses such a disk.
 func New(img []byte, opts Options) (*PC, error) {
 	if len(img) > FloppySize {
-		return nil, fmt.Errorf("pc: image is %d bytes, larger than a 1.44 MB floppy (%d bytes)", len(img), FloppySize)
+		return nil, fmt.Errorf("emu: image is %d bytes, larger than a 1.44 MB floppy (%d bytes)", len(img), FloppySize)
 	}
 	if len(img) < SectorSize || img[510] != 0x55 || img[511] != 0xAA {
-		return nil, errors.New("pc: not a bootable disk: sector 0 does not end with the 55 AA signature")
+		return nil, errors.New("emu: not a bootable disk: sector 0 does not end with the 55 AA signature")
 	}
 	c := &cpu.CPU{Mem: memPool.Get().(*[cpu.MemSize]byte)}
 	p := &PC{cpu: c, budget: opts.Budget, disk: img, writable: opts.WritableDisk}
@@ -250,7 +250,7 @@ func (p *PC) Advance(ctx context.Context, n uint64) error {
 // is a runaway crash unless slice is set.
 func (p *PC) run(ctx context.Context, budget uint64, done func() bool, slice bool) error {
 	if p.closed {
-		return errors.New("pc: machine is closed")
+		return errors.New("emu: machine is closed")
 	}
 	if p.crash != nil {
 		return p.crash
@@ -386,7 +386,7 @@ func (p *PC) WaitText(ctx context.Context, text string) error {
 		return err
 	}
 	if !has() {
-		return fmt.Errorf("pc: %q is not on the screen and the guest is waiting for a key", text)
+		return fmt.Errorf("emu: %q is not on the screen and the guest is waiting for a key", text)
 	}
 	return nil
 }
@@ -418,7 +418,7 @@ func (p *PC) Press(ctx context.Context, keys ...machine.Key) error {
 			continue
 		}
 		if !p.PushKey(code) {
-			return fmt.Errorf("pc: keyboard buffer full at key %v", k)
+			return fmt.Errorf("emu: keyboard buffer full at key %v", k)
 		}
 		if err := p.run(ctx, 0, nil, false); err != nil {
 			return err
@@ -430,7 +430,7 @@ func (p *PC) Press(ctx context.Context, keys ...machine.Key) error {
 // Screen returns the active page of the text screen and its cursor.
 func (p *PC) Screen(ctx context.Context) (machine.Screen, error) {
 	if p.closed {
-		return machine.Screen{}, errors.New("pc: machine is closed")
+		return machine.Screen{}, errors.New("emu: machine is closed")
 	}
 	return p.screen(), nil
 }
@@ -448,7 +448,7 @@ func (p *PC) screen() machine.Screen {
 // guest too; after Close, whose memory is recycled, it fails.
 func (p *PC) ReadMemory(ctx context.Context, addr uint32, n int) ([]byte, error) {
 	if p.closed {
-		return nil, errors.New("pc: machine is closed")
+		return nil, errors.New("emu: machine is closed")
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

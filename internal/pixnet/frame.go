@@ -32,7 +32,7 @@ const (
 	maxFrameBody = 1 << 30
 )
 
-var errFrame = errors.New("pixnet: bad frame")
+var errFrame = errors.New("bad frame")
 
 // encodeFrame returns the frame of r.
 func encodeFrame(r *Record) []byte {

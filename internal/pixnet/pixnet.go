@@ -78,7 +78,7 @@ func kindCode(k Kind) byte {
 func ParseKind(s string) (Kind, error) {
 	k := Kind(s)
 	if !k.Valid() {
-		return "", errors.New("pixnet: unknown kind " + quote(s) + " (want qa, build, test, solution, failure or reference)")
+		return "", errors.New("unknown kind " + quote(s) + " (want qa, build, test, solution, failure or reference)")
 	}
 	return k, nil
 }
@@ -103,13 +103,13 @@ const MaxRecord = 8 << 20
 // Errors callers test for.
 var (
 	// ErrCorrupt is wrapped by every error that reports damaged records.
-	ErrCorrupt = errors.New("pixnet: corrupt network")
+	ErrCorrupt = errors.New("corrupt network")
 	// ErrReadOnly is returned by Append on a store opened read-only.
-	ErrReadOnly = errors.New("pixnet: store opened read-only")
+	ErrReadOnly = errors.New("store opened read-only")
 	// ErrClosed is returned by methods of a closed store.
-	ErrClosed = errors.New("pixnet: store closed")
+	ErrClosed = errors.New("store closed")
 	// ErrExists is returned by SeedNew when the network already exists.
-	ErrExists = errors.New("pixnet: network already exists")
+	ErrExists = errors.New("network already exists")
 )
 
 func quote(s string) string {

@@ -227,13 +227,13 @@ func inflateAppend(dst, frag []byte, limit int) ([]byte, error) {
 		n, err := fr.Read(dst[len(dst):cap(dst)])
 		dst = dst[:len(dst)+n]
 		if len(dst)-start > limit {
-			return nil, fmt.Errorf("pixnet: chunk inflates past %d bytes", limit)
+			return nil, fmt.Errorf("chunk inflates past %d bytes", limit)
 		}
 		if err == io.EOF {
 			return dst, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("pixnet: inflate: %v", err)
+			return nil, fmt.Errorf("inflate: %v", err)
 		}
 	}
 }

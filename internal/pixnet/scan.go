@@ -183,7 +183,7 @@ func classify(c chunk) byte {
 func scanSegment(b []byte, path string, index int, expectFirst uint64, mode scanMode) (*segment, []Record, error) {
 	s := &segment{path: path, index: index, firstID: expectFirst}
 	if len(b) < ihdrEnd || string(b[:8]) != pngSig {
-		return nil, nil, fmt.Errorf("pixnet: %s: not a PNG file", path)
+		return nil, nil, fmt.Errorf("%s: not a PNG file", path)
 	}
 	ihdr, ok := readChunk(b, ihdrOff)
 	if !ok && string(b[ihdrOff:ihdrOff+8]) == "\x00\x00\x00\x0dIHDR" {
@@ -194,10 +194,10 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, mode scan
 		defer func() { s.ihdrRows = 0 }()
 	}
 	if !ok || ihdr.typ != "IHDR" || len(ihdr.data) != 13 {
-		return nil, nil, fmt.Errorf("pixnet: %s: damaged IHDR", path)
+		return nil, nil, fmt.Errorf("%s: damaged IHDR", path)
 	}
 	if w := binary.BigEndian.Uint32(ihdr.data); w != Width || ihdr.data[8] != 8 || ihdr.data[9] != 0 || ihdr.data[12] != 0 {
-		return nil, nil, fmt.Errorf("pixnet: %s: not a pixel network segment (want %d-pixel 8-bit greyscale, not interlaced)", path, Width)
+		return nil, nil, fmt.Errorf("%s: not a pixel network segment (want %d-pixel 8-bit greyscale, not interlaced)", path, Width)
 	}
 	s.ihdrRows = binary.BigEndian.Uint32(ihdr.data[4:])
 	damage := func(at int, id uint64, lost bool, format string, args ...any) {
@@ -211,7 +211,7 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, mode scan
 			// and go on with the next intact chunk.
 			next := resync(b, off+1)
 			if next < 0 {
-				return nil, nil, fmt.Errorf("pixnet: %s: damaged header chunk at offset %d", path, off)
+				return nil, nil, fmt.Errorf("%s: damaged header chunk at offset %d", path, off)
 			}
 			damage(off, 0, false, "segment header chunk damaged")
 			off = next
@@ -221,7 +221,7 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, mode scan
 		if c.typ == "tEXt" {
 			if idx, first, ok := parsePxnetText(c.data); ok {
 				if idx != index {
-					return nil, nil, fmt.Errorf("pixnet: %s: holds segment %d, want %d", path, idx, index)
+					return nil, nil, fmt.Errorf("%s: holds segment %d, want %d", path, idx, index)
 				}
 				s.firstID = first
 			}
@@ -229,7 +229,7 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, mode scan
 		if c.typ == "IDAT" {
 			if !bytes.HasPrefix(c.data, zlibHeader) {
 				if len(s.damage) == 0 {
-					return nil, nil, fmt.Errorf("pixnet: %s: first IDAT does not start the zlib stream", path)
+					return nil, nil, fmt.Errorf("%s: first IDAT does not start the zlib stream", path)
 				}
 				// The heading band was the damaged chunk; this is the first
 				// record's title band (deflate data never starts 78 01 here).
@@ -238,7 +238,7 @@ func scanSegment(b []byte, path string, index int, expectFirst uint64, mode scan
 			break
 		}
 		if c.typ == "IEND" {
-			return nil, nil, fmt.Errorf("pixnet: %s: no image data", path)
+			return nil, nil, fmt.Errorf("%s: no image data", path)
 		}
 	}
 

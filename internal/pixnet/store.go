@@ -56,16 +56,16 @@ func OpenWith(path string, o Options) (*Store, error) {
 	if o.ReadOnly {
 		s.lockf, err = os.Open(path)
 		if err != nil {
-			return nil, fmt.Errorf("pixnet: %w", err)
+			return nil, fmt.Errorf("%w", err)
 		}
 		err = s.lock(unix.LOCK_SH)
 	} else {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return nil, fmt.Errorf("pixnet: %w", err)
+			return nil, fmt.Errorf("%w", err)
 		}
 		s.lockf, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 		if err != nil {
-			return nil, fmt.Errorf("pixnet: %w", err)
+			return nil, fmt.Errorf("%w", err)
 		}
 		err = s.lock(unix.LOCK_EX)
 	}
@@ -88,7 +88,7 @@ func (s *Store) lock(how int) error {
 		err := unix.Flock(int(s.lockf.Fd()), how)
 		if err != unix.EINTR {
 			if err != nil {
-				return fmt.Errorf("pixnet: lock %s: %w", s.path, err)
+				return fmt.Errorf("lock %s: %w", s.path, err)
 			}
 			return nil
 		}
@@ -120,7 +120,7 @@ func (s *Store) load() error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("pixnet: %w", err)
+			return fmt.Errorf("%w", err)
 		}
 		if len(b) == 0 || isEmptyPrefix(b, i, s.nextID) {
 			// Never written, or its creation was cut short: it holds no record.
@@ -135,7 +135,7 @@ func (s *Store) load() error {
 				return err
 			}
 			if b, err = os.ReadFile(p); err != nil {
-				return fmt.Errorf("pixnet: %w", err)
+				return fmt.Errorf("%w", err)
 			}
 		}
 		seg, _, err := scanSegment(b, p, i, s.nextID, scanLazy)
@@ -154,7 +154,7 @@ func (s *Store) load() error {
 	} else {
 		f, err := os.OpenFile(last.path, os.O_RDWR, 0)
 		if err != nil {
-			return fmt.Errorf("pixnet: %w", err)
+			return fmt.Errorf("%w", err)
 		}
 		s.last = f
 	}
@@ -272,18 +272,18 @@ func (s *Store) initSegment(p string, i int, reuse bool) error {
 		var err error
 		f, err = os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
 		if err != nil {
-			return fmt.Errorf("pixnet: %w", err)
+			return fmt.Errorf("%w", err)
 		}
 		defer f.Close()
 	}
 	if err := f.Truncate(0); err != nil {
-		return fmt.Errorf("pixnet: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	if _, err := f.WriteAt(b, 0); err != nil {
-		return fmt.Errorf("pixnet: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	if err := unix.Fdatasync(int(f.Fd())); err != nil {
-		return fmt.Errorf("pixnet: sync %s: %w", p, err)
+		return fmt.Errorf("sync %s: %w", p, err)
 	}
 	return syncDir(filepath.Dir(p))
 }
@@ -291,11 +291,11 @@ func (s *Store) initSegment(p string, i int, reuse bool) error {
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("pixnet: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("pixnet: sync %s: %w", dir, err)
+		return fmt.Errorf("sync %s: %w", dir, err)
 	}
 	return nil
 }
@@ -305,7 +305,7 @@ func syncDir(dir string) error {
 func (s *Store) repair(seg *segment) error {
 	b, err := os.ReadFile(seg.path)
 	if err != nil {
-		return fmt.Errorf("pixnet: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	b = b[:seg.tail]
 	// Recompute the checksum over every row from the first IDAT on. A
@@ -340,16 +340,16 @@ func (s *Store) repair(seg *segment) error {
 	rows = max(rows, BandRows)
 	end := appendEnding(nil, adler, rows, uint32(seg.records))
 	if _, err := s.last.WriteAt(end, seg.tail); err != nil {
-		return fmt.Errorf("pixnet: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	if err := s.last.Truncate(seg.tail + int64(len(end))); err != nil {
-		return fmt.Errorf("pixnet: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	if err := s.patchHeight(rows); err != nil {
 		return err
 	}
 	if err := unix.Fdatasync(int(s.last.Fd())); err != nil {
-		return fmt.Errorf("pixnet: sync %s: %w", seg.path, err)
+		return fmt.Errorf("sync %s: %w", seg.path, err)
 	}
 	seg.size = seg.tail + int64(len(end))
 	seg.adler, seg.adlerOK = adler, true
@@ -366,7 +366,7 @@ func (s *Store) patchHeight(rows uint32) error {
 	binary.BigEndian.PutUint32(b[ihdrCRC-ihdrHeight:], crc32.ChecksumIEEE(hdr))
 	copy(b[4:], hdr[4+8:])
 	if _, err := s.last.WriteAt(b[:], ihdrHeight); err != nil {
-		return fmt.Errorf("pixnet: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	return nil
 }
@@ -392,11 +392,11 @@ func (s *Store) AppendBatch(rs []Record) ([]Record, error) {
 func (s *Store) appendBatch(rs []Record, onlyIfEmpty bool) (_ []Record, err error) {
 	for i, r := range rs {
 		if !r.Kind.Valid() {
-			return nil, fmt.Errorf("pixnet: record %d of batch: unknown kind %s", i+1, quote(string(r.Kind)))
+			return nil, fmt.Errorf("record %d of batch: unknown kind %s", i+1, quote(string(r.Kind)))
 		}
 		// The frame adds a few varints per field to the content.
 		if n := RawSize(r) + int64(len(r.Kind)) + 10*int64(len(r.Tags)+8); n > MaxRecord {
-			return nil, fmt.Errorf("pixnet: record %d of batch: %d bytes, more than the %d a record may hold", i+1, n, MaxRecord)
+			return nil, fmt.Errorf("record %d of batch: %d bytes, more than the %d a record may hold", i+1, n, MaxRecord)
 		}
 	}
 	s.mu.Lock()
@@ -435,13 +435,13 @@ func (s *Store) appendBatch(rs []Record, onlyIfEmpty bool) (_ []Record, err erro
 		}
 		buf = appendEnding(buf, adler, rows, uint32(records))
 		if _, err := s.last.WriteAt(buf, seg.tail); err != nil {
-			return fmt.Errorf("pixnet: %w", err)
+			return fmt.Errorf("%w", err)
 		}
 		if err := s.patchHeight(rows); err != nil {
 			return err
 		}
 		if err := unix.Fdatasync(int(s.last.Fd())); err != nil {
-			return fmt.Errorf("pixnet: sync %s: %w", seg.path, err)
+			return fmt.Errorf("sync %s: %w", seg.path, err)
 		}
 		seg.tail += int64(len(buf) - endingLen)
 		seg.size = seg.tail + endingLen
@@ -492,7 +492,7 @@ func (s *Store) refresh() error {
 	seg := s.segs[len(s.segs)-1]
 	fi, err := os.Stat(seg.path)
 	if err != nil {
-		return fmt.Errorf("pixnet: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	_, nerr := os.Stat(segPath(s.path, len(s.segs)))
 	if fi.Size() == seg.size && errors.Is(nerr, fs.ErrNotExist) {
@@ -532,15 +532,15 @@ func (s *Store) newSegment(firstID uint64) error {
 	b, adler := emptySegment(i, firstID)
 	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return fmt.Errorf("pixnet: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	if _, err := f.WriteAt(b, 0); err != nil {
 		f.Close()
-		return fmt.Errorf("pixnet: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	if err := unix.Fdatasync(int(f.Fd())); err != nil {
 		f.Close()
-		return fmt.Errorf("pixnet: sync %s: %w", p, err)
+		return fmt.Errorf("sync %s: %w", p, err)
 	}
 	if err := syncDir(filepath.Dir(p)); err != nil {
 		f.Close()

@@ -41,7 +41,7 @@ func QCodes(k machine.Key) ([]string, error) {
 		if c, ok := namedQCodes[k.Name]; ok {
 			return []string{c}, nil
 		}
-		return nil, fmt.Errorf("qemu: unknown key name %q", k.Name)
+		return nil, fmt.Errorf("QEMU: unknown key name %q", k.Name)
 	}
 	r := k.Rune
 	switch {
@@ -64,5 +64,5 @@ func QCodes(k machine.Key) ([]string, error) {
 		}
 		return []string{s.code}, nil
 	}
-	return nil, fmt.Errorf("qemu: no key types %q", r)
+	return nil, fmt.Errorf("QEMU: no key types %q", r)
 }

@@ -84,13 +84,13 @@ var (
 // the machine runs until Close.
 func Start(ctx context.Context, img []byte, opts Options) (*Machine, error) {
 	if len(img) < 512 {
-		return nil, fmt.Errorf("qemu: image is %d bytes, want at least one 512-byte sector", len(img))
+		return nil, fmt.Errorf("QEMU: image is %d bytes, want at least one 512-byte sector", len(img))
 	}
 	if len(img) > FloppySize {
-		return nil, fmt.Errorf("qemu: image is %d bytes, larger than a 1.44 MB floppy (%d)", len(img), FloppySize)
+		return nil, fmt.Errorf("QEMU: image is %d bytes, larger than a 1.44 MB floppy (%d)", len(img), FloppySize)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("qemu: start: %w", err)
+		return nil, fmt.Errorf("QEMU: start: %w", err)
 	}
 	if opts.Binary == "" {
 		opts.Binary = Binary
@@ -106,7 +106,7 @@ func Start(ctx context.Context, img []byte, opts Options) (*Machine, error) {
 	}
 	bin, err := exec.LookPath(opts.Binary)
 	if err != nil {
-		return nil, fmt.Errorf("qemu: %s not found (install qemu-system-x86): %w", opts.Binary, err)
+		return nil, fmt.Errorf("QEMU: %s not found (install qemu-system-x86): %w", opts.Binary, err)
 	}
 	// Unix socket paths are limited to about 108 bytes: keep the directory
 	// short. Its name holds this process's pid, so that a later run can
@@ -114,7 +114,7 @@ func Start(ctx context.Context, img []byte, opts Options) (*Machine, error) {
 	CleanStale()
 	dir, err := os.MkdirTemp("", fmt.Sprintf("pxos-qemu-%d-", os.Getpid()))
 	if err != nil {
-		return nil, fmt.Errorf("qemu: %w", err)
+		return nil, fmt.Errorf("QEMU: %w", err)
 	}
 	m := &Machine{opts: opts, dir: dir, stderr: new(lockedBuffer), exited: make(chan struct{})}
 	fail := func(err error) (*Machine, error) {
@@ -125,7 +125,7 @@ func Start(ctx context.Context, img []byte, opts Options) (*Machine, error) {
 	copy(disk, img)
 	imgPath := filepath.Join(dir, "floppy.img")
 	if err := os.WriteFile(imgPath, disk, 0o600); err != nil {
-		return fail(fmt.Errorf("qemu: %w", err))
+		return fail(fmt.Errorf("QEMU: %w", err))
 	}
 	sock := filepath.Join(dir, "qmp.sock")
 	args := []string{
@@ -142,7 +142,7 @@ func Start(ctx context.Context, img []byte, opts Options) (*Machine, error) {
 	dieWithParent(m.cmd)
 	if err := m.cmd.Start(); err != nil {
 		close(m.exited)
-		return fail(fmt.Errorf("qemu: start %s: %w", bin, err))
+		return fail(fmt.Errorf("QEMU: start %s: %w", bin, err))
 	}
 	go func() {
 		m.cmd.Wait()
@@ -168,10 +168,10 @@ func Start(ctx context.Context, img []byte, opts Options) (*Machine, error) {
 		// The dial goroutine gives up at its deadline; it holds no resources
 		// the Close below does not release.
 		go drainDial(ch)
-		return fail(m.withStderr(errors.New("qemu: process exited during start")))
+		return fail(m.withStderr(errors.New("QEMU: process exited during start")))
 	case <-ctx.Done():
 		go drainDial(ch)
-		return fail(fmt.Errorf("qemu: start: %w", ctx.Err()))
+		return fail(fmt.Errorf("QEMU: start: %w", ctx.Err()))
 	}
 	return m, nil
 }
@@ -203,7 +203,7 @@ func (m *Machine) alive() error {
 	}
 	select {
 	case <-m.exited:
-		return m.withStderr(errors.New("qemu: process exited"))
+		return m.withStderr(errors.New("QEMU: process exited"))
 	default:
 		return nil
 	}
@@ -294,10 +294,10 @@ func (m *Machine) readMem(addr uint32, size int, name string) ([]byte, error) {
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("qemu: %w", err)
+		return nil, fmt.Errorf("QEMU: %w", err)
 	}
 	if len(b) != size {
-		return nil, fmt.Errorf("qemu: pmemsave at %#x wrote %d bytes, want %d", addr, len(b), size)
+		return nil, fmt.Errorf("QEMU: pmemsave at %#x wrote %d bytes, want %d", addr, len(b), size)
 	}
 	return b, nil
 }
@@ -309,7 +309,7 @@ func (m *Machine) Screen(ctx context.Context) (machine.Screen, error) {
 		return machine.Screen{}, err
 	}
 	if m.q == nil {
-		return machine.Screen{}, errors.New("qemu: machine closed")
+		return machine.Screen{}, errors.New("QEMU: machine closed")
 	}
 	vga, err := m.readMem(0xB8000, machine.Rows*machine.Cols*2, "vga.bin")
 	if err != nil {
@@ -330,7 +330,7 @@ func (m *Machine) ReadMemory(ctx context.Context, addr uint32, n int) ([]byte, e
 		return nil, err
 	}
 	if m.q == nil || m.closed {
-		return nil, errors.New("qemu: machine closed")
+		return nil, errors.New("QEMU: machine closed")
 	}
 	if err := machine.CheckRead(addr, n); err != nil {
 		return nil, err
@@ -383,7 +383,7 @@ func (m *Machine) Settle(ctx context.Context) error {
 		return now.Sub(since) >= m.opts.Quiet
 	})
 	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-		return fmt.Errorf("qemu: screen still changing: %w", err)
+		return fmt.Errorf("QEMU: screen still changing: %w", err)
 	}
 	return err
 }
@@ -392,7 +392,7 @@ func (m *Machine) Settle(ctx context.Context) error {
 func (m *Machine) WaitText(ctx context.Context, text string) error {
 	err := m.poll(ctx, func(s *machine.Screen) bool { return contains(s, text) })
 	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-		return fmt.Errorf("qemu: text %q did not appear: %w", text, err)
+		return fmt.Errorf("QEMU: text %q did not appear: %w", text, err)
 	}
 	return err
 }
@@ -489,11 +489,11 @@ func (m *Machine) Screendump(ctx context.Context, path string) error {
 		return err
 	}
 	if m.q == nil {
-		return errors.New("qemu: machine closed")
+		return errors.New("QEMU: machine closed")
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return fmt.Errorf("qemu: %w", err)
+		return fmt.Errorf("QEMU: %w", err)
 	}
 	_, err = m.q.execute("screendump", map[string]any{"filename": abs, "format": "png"})
 	return err
@@ -536,7 +536,7 @@ func (m *Machine) Close() error {
 		}
 		if !m.opts.KeepTempDir {
 			if err := os.RemoveAll(m.dir); err != nil {
-				m.closeErr = fmt.Errorf("qemu: %w", err)
+				m.closeErr = fmt.Errorf("QEMU: %w", err)
 			}
 		}
 	})

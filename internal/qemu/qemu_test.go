@@ -254,7 +254,7 @@ func TestCloseStopsProcess(t *testing.T) {
 }
 
 func TestStartErrors(t *testing.T) {
-	if _, err := Start(context.Background(), make([]byte, 10), Options{}); err == nil || !strings.HasPrefix(err.Error(), "qemu: ") {
+	if _, err := Start(context.Background(), make([]byte, 10), Options{}); err == nil || !strings.HasPrefix(err.Error(), "QEMU: ") {
 		t.Errorf("tiny image: err = %v", err)
 	}
 	if _, err := Start(context.Background(), make([]byte, FloppySize+1), Options{}); err == nil {

@@ -56,7 +56,7 @@ type qmp struct {
 }
 
 // errClosed reports a command on a connection whose reader has stopped.
-var errClosed = errors.New("qemu: qmp connection closed")
+var errClosed = errors.New("QEMU: qmp connection closed")
 
 // dialQMP connects to the unix socket at path, retrying until deadline
 // because QEMU creates the socket a moment after it starts, reads the
@@ -70,7 +70,7 @@ func dialQMP(path string, deadline time.Time) (*qmp, error) {
 			break
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("qemu: connect to qmp socket: %w", err)
+			return nil, fmt.Errorf("QEMU: connect to qmp socket: %w", err)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -85,12 +85,12 @@ func dialQMP(path string, deadline time.Time) (*qmp, error) {
 	line, err := r.ReadBytes('\n')
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("qemu: read qmp greeting: %w", err)
+		return nil, fmt.Errorf("QEMU: read qmp greeting: %w", err)
 	}
 	var greet message
 	if err := json.Unmarshal(line, &greet); err != nil || greet.QMP == nil {
 		conn.Close()
-		return nil, fmt.Errorf("qemu: bad qmp greeting %q", line)
+		return nil, fmt.Errorf("QEMU: bad qmp greeting %q", line)
 	}
 	conn.SetReadDeadline(time.Time{})
 	go q.read(r)
@@ -112,7 +112,7 @@ func (q *qmp) read(r *bufio.Reader) {
 		}
 		var m message
 		if err := json.Unmarshal(line, &m); err != nil {
-			q.readErr = fmt.Errorf("qemu: bad qmp message %q: %v", line, err)
+			q.readErr = fmt.Errorf("QEMU: bad qmp message %q: %v", line, err)
 			return
 		}
 		if m.Event != "" {
@@ -139,19 +139,19 @@ func (q *qmp) execute(cmd string, args any) (json.RawMessage, error) {
 	}
 	b, err := json.Marshal(req)
 	if err != nil {
-		return nil, fmt.Errorf("qemu: %s: %v", cmd, err)
+		return nil, fmt.Errorf("QEMU: %s: %v", cmd, err)
 	}
 	if _, err := q.conn.Write(append(b, '\n')); err != nil {
-		return nil, fmt.Errorf("qemu: %s: %w", cmd, err)
+		return nil, fmt.Errorf("QEMU: %s: %w", cmd, err)
 	}
 	select {
 	case m := <-q.replies:
 		if m.Error != nil {
-			return nil, fmt.Errorf("qemu: %s: %s: %s", cmd, m.Error.Class, m.Error.Desc)
+			return nil, fmt.Errorf("QEMU: %s: %s: %s", cmd, m.Error.Class, m.Error.Desc)
 		}
 		return m.Return, nil
 	case <-q.done:
-		return nil, fmt.Errorf("qemu: %s: %w", cmd, errClosed)
+		return nil, fmt.Errorf("QEMU: %s: %w", cmd, errClosed)
 	}
 }
 

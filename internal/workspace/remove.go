@@ -27,9 +27,11 @@ type Removal struct {
 // files of its regression suite, the removed feature's own left out; a
 // non-nil error refuses the removal — and only then writes the commands
 // file and the image together (atomicfile.WriteAll) and deletes the
-// feature's kept scenario. requires gives the requirements of a block that
-// does not record them. It holds the workspace's writer lock.
-func (w *Workspace) RemoveFeature(name string, requires func(string) []string, prove func(*feature.Base, []string) error) (*Removal, error) {
+// feature's kept scenario. prove gets the current build too, to tell a
+// failure the removal causes from one that was there before it. requires
+// gives the requirements of a block that does not record them. It holds
+// the workspace's writer lock.
+func (w *Workspace) RemoveFeature(name string, requires func(string) []string, prove func(cur, next *feature.Base, suite []string) error) (*Removal, error) {
 	lock, err := wslock.Acquire(w.Dir())
 	if err != nil {
 		return nil, err
@@ -47,7 +49,7 @@ func (w *Workspace) RemoveFeature(name string, requires func(string) []string, p
 	if err != nil {
 		return nil, err
 	}
-	if err := prove(next, suite); err != nil {
+	if err := prove(cur, next, suite); err != nil {
 		return nil, err
 	}
 	r := &Removal{Name: name, Again: again, Suite: suite, Image: w.Path(Image)}

@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -64,42 +65,76 @@ type Reset struct {
 	Scenarios []string // the kept scenarios deleted
 	Networks  []string // the network files deleted (forget)
 	Image     string   // the image written: the base's build
+	// Edited is set when the base kept is not the one inside pxos (edited
+	// by hand, or another version): Shipped puts that one back.
+	Edited bool
+}
+
+// ResetOptions say how far Reset goes.
+type ResetOptions struct {
+	Forget  bool // also delete the workspace's networks
+	Shipped bool // put back the base inside pxos (every file of pxos-v1.0/ it ships), not the workspace's own
 }
 
 // Reset takes the workspace back to its base: the commands file loses its
 // feature blocks (pxosv1.BaseOf: what comes before the first one, so a
-// workspace keeps its own base), the kept scenarios of the features go, and
-// the image becomes the base's build. With forget, the workspace's pixel
-// networks are deleted too (everything learned); without, they stay, and
-// pxos auto can bring the features back from them with no model call.
+// workspace keeps its own base; with o.Shipped, the base inside pxos and
+// every other file of pxos-v1.0/ it ships), the kept scenarios of the
+// features go, and the image becomes the base's build. The commands file
+// need not build: a hand edit that broke it is what a reset is for. With
+// o.Forget, the workspace's pixel networks are deleted too (everything
+// learned); without, they stay, and pxos auto can bring the features back
+// from them with no model call.
 //
 // It holds the workspace's writer lock (a *wslock.HeldError when another
-// pxos holds it). The commands file and the image are replaced together
-// (atomicfile.WriteAll) before anything is deleted: a failure leaves the
-// workspace as it was, and a kept scenario left behind by a crash after that
-// is no part of the suite (Suite).
-func (w *Workspace) Reset(forget bool) (*Reset, error) {
+// pxos holds it). The commands file, the image and the shipped files are
+// replaced together (atomicfile.WriteAll) before anything is deleted: a
+// failure leaves the workspace as it was, and a kept scenario left behind
+// by a crash after that is no part of the suite (Suite).
+func (w *Workspace) Reset(o ResetOptions) (*Reset, error) {
 	lock, err := wslock.Acquire(w.Dir())
 	if err != nil {
 		return nil, err
 	}
 	defer lock.Release()
-	cur, err := w.Build()
+	src, err := os.ReadFile(w.Commands())
 	if err != nil {
 		return nil, err
 	}
-	base, err := feature.NewBase(w.Commands(), pxosv1.BaseOf(cur.Src))
+	shipped, err := fs.ReadFile(pxosv1.FS, pxosv1.CommandsFile)
 	if err != nil {
 		return nil, err
 	}
-	r := &Reset{Image: w.Path(Image)}
-	for _, bl := range feature.Blocks(cur.Src) {
+	baseSrc := pxosv1.BaseOf(src)
+	if o.Shipped {
+		baseSrc = shipped
+	}
+	base, err := feature.NewBase(w.Commands(), baseSrc)
+	if err != nil {
+		return nil, fmt.Errorf("the base in %s does not build, so there is nothing to go back to (pxos reset --shipped puts back the base inside pxos): %w", w.Commands(), err)
+	}
+	r := &Reset{Image: w.Path(Image), Edited: !bytes.Equal(baseSrc, shipped)}
+	for _, bl := range feature.Blocks(src) {
 		r.Removed = append(r.Removed, bl.Name)
 	}
-	err = atomicfile.WriteAll(0o644,
-		atomicfile.File{Path: w.Commands(), Data: base.Src},
-		atomicfile.File{Path: r.Image, Data: base.Image.Floppy, NoSync: true})
-	if err != nil {
+	files := []atomicfile.File{
+		{Path: w.Commands(), Data: base.Src},
+		{Path: r.Image, Data: base.Image.Floppy, NoSync: true},
+	}
+	if o.Shipped {
+		err := fs.WalkDir(pxosv1.FS, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || p == pxosv1.CommandsFile {
+				return err
+			}
+			data, err := fs.ReadFile(pxosv1.FS, p)
+			files = append(files, atomicfile.File{Path: filepath.Join(w.Dir(), filepath.FromSlash(p)), Data: data})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := atomicfile.WriteAll(0o644, files...); err != nil {
 		return nil, err
 	}
 	_, kept, err := Suite(w.Scenarios(), base)
@@ -112,7 +147,7 @@ func (w *Workspace) Reset(forget bool) (*Reset, error) {
 		}
 		r.Scenarios = append(r.Scenarios, p)
 	}
-	if forget {
+	if o.Forget {
 		r.Networks, err = w.removeNetworks()
 	}
 	return r, err

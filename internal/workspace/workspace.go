@@ -64,9 +64,15 @@ func At(pxosDir string) *Workspace {
 // NotFoundError says that no workspace holds a directory.
 type NotFoundError struct {
 	Dir string // the directory the search started from, absolute
+	// Stray is the nearest pxos-v1.0 directory on the way that holds no
+	// commands file (a workspace whose file was lost), "" for none.
+	Stray string
 }
 
 func (e *NotFoundError) Error() string {
+	if e.Stray != "" {
+		return fmt.Sprintf("no pxOS workspace in %s or any parent: %s has no pxos_commands.txt (deleted or moved?); pxos init --force %s puts the base inside pxos back into it", e.Dir, e.Stray, filepath.Dir(e.Stray))
+	}
 	return fmt.Sprintf("no pxOS workspace in %s or any parent (none holds %s): run `pxos init` to make one here, or `pxos auto`, which makes one on first use", e.Dir, commands)
 }
 
@@ -78,7 +84,11 @@ func Find(dir string) (*Workspace, error) {
 	if err != nil {
 		return nil, fmt.Errorf("finding the workspace: %w", err)
 	}
+	stray := ""
 	for d := abs; ; {
+		if st, err := os.Stat(filepath.Join(d, PxosDir)); stray == "" && err == nil && st.IsDir() && !Is(d) {
+			stray = filepath.Join(d, PxosDir)
+		}
 		if Is(d) {
 			rel, err := filepath.Rel(abs, d)
 			if err != nil {
@@ -88,7 +98,7 @@ func Find(dir string) (*Workspace, error) {
 		}
 		parent := filepath.Dir(d)
 		if parent == d {
-			return nil, &NotFoundError{Dir: abs}
+			return nil, &NotFoundError{Dir: abs, Stray: stray}
 		}
 		d = parent
 	}
@@ -135,16 +145,31 @@ func (e *ExistsError) Error() string {
 // pxOS v1.0 inside the binary (pxosv1.FS) to dir/pxos-v1.0 and returns the
 // workspace and the number of files written. The files go to a temporary
 // directory first, renamed into place when all were written, so a failure
-// leaves no half-made workspace. It refuses (*ExistsError) a dir that is a
-// workspace already, and a dir/pxos-v1.0 that exists without a commands
-// file, rather than mix files.
-func Init(dir string) (*Workspace, int, error) {
+// leaves no half-made workspace; when another pxos made the workspace
+// meanwhile, that one is returned (0 files written).
+//
+// It refuses (*ExistsError) a dir that is a workspace already. Without
+// force it also refuses a dir/pxos-v1.0 that exists without a commands file
+// (with force the shipped files are written into it, replacing those of the
+// same names: the way back for a workspace whose commands file was lost),
+// and a dir inside another workspace (*NestedError: the new one would take
+// over every command run below it).
+func Init(dir string, force bool) (*Workspace, int, error) {
 	if Is(dir) {
 		return nil, 0, &ExistsError{Dir: dir}
 	}
 	target := filepath.Join(dir, PxosDir)
 	if _, err := os.Lstat(target); err == nil {
-		return nil, 0, fmt.Errorf("%s exists but holds no pxos_commands.txt: move it away, or make the workspace elsewhere", target)
+		if !force {
+			return nil, 0, fmt.Errorf("%s exists but holds no pxos_commands.txt: pxos init --force writes the shipped base into it (files of the same names are replaced), or move it away", target)
+		}
+		n, err := Export(target)
+		return &Workspace{Root: dir}, n, err
+	}
+	if !force {
+		if outer, err := Find(dir); err == nil {
+			return nil, 0, &NestedError{Dir: dir, Outer: outer.Root}
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, 0, err
@@ -162,9 +187,19 @@ func Init(dir string) (*Workspace, int, error) {
 		return nil, 0, err
 	}
 	if err := os.Rename(tmp, target); err != nil {
+		if Is(dir) { // another pxos made it meanwhile: use that one
+			return &Workspace{Root: dir}, 0, nil
+		}
 		return nil, 0, err
 	}
 	return &Workspace{Root: dir}, n, nil
+}
+
+// NestedError is Init's refusal of a directory inside another workspace.
+type NestedError struct{ Dir, Outer string }
+
+func (e *NestedError) Error() string {
+	return fmt.Sprintf("%s is inside the workspace %s: a workspace here would take over every pxos command run below it; pxos init --force makes it anyway", e.Dir, e.Outer)
 }
 
 // Export writes the base pxOS v1.0 inside the binary (source, primitives,

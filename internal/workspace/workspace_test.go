@@ -17,7 +17,7 @@ func TestInitFind(t *testing.T) {
 	if _, err := Find(dir); !IsNotFound(err) || !strings.Contains(err.Error(), "pxos init") {
 		t.Fatalf("Find in an empty dir: %v, want not found naming pxos init", err)
 	}
-	w, n, err := Init(filepath.Join(dir, "os"))
+	w, n, err := Init(filepath.Join(dir, "os"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestInitFind(t *testing.T) {
 		t.Errorf("Init left %d entries, want pxos-v1.0 alone", len(ents))
 	}
 	var exists *ExistsError
-	if _, _, err := Init(filepath.Join(dir, "os")); !errors.As(err, &exists) {
+	if _, _, err := Init(filepath.Join(dir, "os"), false); !errors.As(err, &exists) {
 		t.Errorf("Init twice: %v", err)
 	}
 
@@ -64,7 +64,7 @@ func TestInitFind(t *testing.T) {
 func TestInitRefusesAStrayDir(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, PxosDir), 0o755)
-	if _, _, err := Init(dir); err == nil || !strings.Contains(err.Error(), "holds no pxos_commands.txt") {
+	if _, _, err := Init(dir, false); err == nil || !strings.Contains(err.Error(), "holds no pxos_commands.txt") {
 		t.Errorf("Init over a pxos-v1.0 without commands: %v", err)
 	}
 }
@@ -72,7 +72,7 @@ func TestInitRefusesAStrayDir(t *testing.T) {
 // Issue 16, item 2: reset goes back to the base and takes the kept
 // scenarios with it; the network stays unless asked.
 func TestReset(t *testing.T) {
-	w, _, err := Init(t.TempDir())
+	w, _, err := Init(t.TempDir(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestReset(t *testing.T) {
 		t.Errorf("Suite %v", paths)
 	}
 
-	r, err := w.Reset(false)
+	r, err := w.Reset(ResetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestReset(t *testing.T) {
 		t.Error("reset deleted a base scenario")
 	}
 
-	r, err = w.Reset(true)
+	r, err = w.Reset(ResetOptions{Forget: true})
 	if err != nil || len(r.Networks) != 2 || len(r.Removed) != 0 {
 		t.Errorf("reset --forget: %+v %v", r, err)
 	}

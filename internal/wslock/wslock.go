@@ -85,7 +85,7 @@ func Acquire(dir string) (*Lock, error) {
 		}
 		if !errors.Is(err, unix.EWOULDBLOCK) {
 			f.Close()
-			return nil, fmt.Errorf("wslock: lock %s: %w", path, err)
+			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
 		pid := readPID(f)
 		if pid > 0 || time.Now().After(deadline) {
@@ -97,7 +97,7 @@ func Acquire(dir string) (*Lock, error) {
 	l := &Lock{f: f, dir: dir}
 	if err := l.writePID(); err != nil {
 		l.Release()
-		return nil, fmt.Errorf("wslock: %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return l, nil
 }
@@ -113,7 +113,7 @@ func (l *Lock) Release() error {
 	f.Truncate(0) // no pid of a process that no longer holds it
 	flock(f, unix.LOCK_UN)
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("wslock: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	return nil
 }

@@ -127,7 +127,7 @@ func TestMemoryReader(ctx context.Context, t testing.TB, m machine.Machine, addr
 			t.Errorf("ReadMemory(0x%05X, %d) returned %d bytes", r.addr, r.n, len(b))
 		case !r.ok && err == nil:
 			t.Errorf("ReadMemory(0x%05X, %d) succeeded, want an error", r.addr, r.n)
-		case !r.ok && !strings.HasPrefix(err.Error(), "machine: "):
+		case !r.ok && !strings.HasPrefix(err.Error(), "read memory"):
 			t.Errorf("ReadMemory(0x%05X, %d): error %q, want one from machine.CheckRead", r.addr, r.n, err)
 		}
 	}
