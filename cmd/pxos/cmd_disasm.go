@@ -25,9 +25,13 @@ addresses the file writes. Any other file is a raw image loaded at 0x7C00
 (a floppy image or pxos.bin); runs of zero bytes are collapsed. Bytes that do
 not decode as x86 are marked with !!.
 
-The disassembly is NASM syntax ("mov byte [0x7c9a], 0x0", "jmp 0x0:0x7c05",
-"je short 0x7c2e"): pxos asm, or nasm -f bin, assembles a row at its address
-back to the row's bytes. Branch targets are absolute addresses.`,
+The disassembly column (from character 31) is NASM syntax ("mov byte
+[0x7c9a], 0x0", "jmp 0x0:0x7c05", "je short 0x7c2e"): pxos asm assembles
+each row at its address, and the column as one file with org, back to the
+same bytes. An instruction it has no spelling for, and bytes that do not
+decode, are shown as db with the disassembly as a comment; runs of zero
+bytes as times N db 0. Branch targets are absolute addresses. The counts go
+to standard error.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			path := args[0]
@@ -58,7 +62,10 @@ back to the row's bytes. Branch targets are absolute addresses.`,
 					return err
 				}
 			}
-			fmt.Fprintf(w, "; %d instructions, %d data bytes, %d bytes that do not decode\n", st.Instructions, st.DataBytes, st.Invalid)
+			// The figures go to stderr: stdout is the listing alone, whose
+			// disassembly column assembles back to the image.
+			w.Flush()
+			fmt.Fprintf(e.stderr, "%d instructions, %d shown as db (pxos asm has no spelling that gives their bytes), %d data bytes, %d bytes that do not decode\n", st.Instructions, st.AsBytes, st.DataBytes, st.Invalid)
 			return nil
 		},
 	}

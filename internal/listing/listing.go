@@ -1,19 +1,23 @@
 // Package listing prints 16-bit x86 code as a listing: address, bytes,
 // disassembly (decoded by golang.org/x/arch/x86/x86asm in 16-bit mode,
-// printed in the NASM syntax package asm assembles back to the same bytes:
-// see NASM) and the source line that wrote the bytes. It flags bytes that do not decode.
-// It knows nothing of how the bytes were produced.
+// printed in NASM syntax: see NASM) and the source line that wrote the
+// bytes. The disassembly column is source that package asm assembles back
+// to the listed bytes, row by row or as one file: Write checks every
+// instruction with asm and lists as db what asm would not give back, and
+// bytes that do not decode, flagged. It knows nothing of how the bytes were
+// produced.
 package listing
 
 import (
 	"bufio"
 	"fmt"
-	"github.com/pxos-dev/pxos/internal/diag"
 	"io"
 	"sort"
 	"strings"
 
 	"golang.org/x/arch/x86/x86asm"
+
+	"github.com/pxos-dev/pxos/internal/diag"
 )
 
 // Input is what a listing is made of.
@@ -34,16 +38,58 @@ type Input struct {
 
 // Stats counts what a listing found.
 type Stats struct {
-	Instructions int
+	Instructions int // listed as instructions
 	DataBytes    int
 	Invalid      int // bytes that do not decode
+	// AsBytes counts the instructions listed as db because package asm does
+	// not assemble their text back to their bytes (see Write).
+	AsBytes int
 }
 
-// Write prints the listing of in to w. Runs of 16 or more unwritten (or, when
-// Written is nil, zero) bytes are collapsed into one line.
+// rowBytes is the most bytes a row shows: eight fill the bytes column.
+const rowBytes = 8
+
+// A row is one item of the listing: an instruction, data, or a gap.
+type row struct {
+	addr uint32
+	code []byte // the bytes the row stands for
+	text string // the disassembly column
+	note string // a comment after it
+	src  string // the source column
+	inst bool   // text is a decoded instruction (checkRows turns a failing one into db)
+	gap  bool   // a run of zero (or unwritten) bytes: "times n db 0"
+}
+
+// Write prints the listing of in to w: per row the address, the bytes, the
+// disassembly column and the source. Every row's disassembly column is text
+// that package asm (pxos asm) assembles, at the row's address, to exactly
+// the row's bytes, so the column taken alone, with org Base, assembles to
+// Mem. Instructions are in the NASM syntax of NASM; an instruction whose
+// text asm does not assemble back to its bytes (an instruction asm lacks, an
+// encoding NASM syntax cannot ask for), and bytes that do not decode, are
+// listed as db with the instruction, or "!!", in a comment. Runs of 16 or
+// more zero bytes (when Written is nil) and gaps of unwritten bytes are
+// collapsed into one "times n db 0" row. An instruction longer than eight
+// bytes lists the rest of its bytes on a row of their own with no text, as
+// nasm -l does.
 func Write(w io.Writer, in Input) (Stats, error) {
+	rows, st := scan(in)
+	st.AsBytes = checkRows(rows)
+	st.Instructions -= st.AsBytes
 	bw := bufio.NewWriter(w)
+	for _, r := range rows {
+		for _, name := range in.Symbols[r.addr] {
+			fmt.Fprintf(bw, "%s:\n", name)
+		}
+		writeRow(bw, r)
+	}
+	return st, bw.Flush()
+}
+
+// scan cuts in into rows.
+func scan(in Input) ([]*row, Stats) {
 	var st Stats
+	var rows []*row
 	has := func(o int) bool {
 		if in.Written != nil {
 			return in.Written[o]
@@ -52,69 +98,106 @@ func Write(w io.Writer, in Input) (Stats, error) {
 	}
 	n := len(in.Mem)
 	for o := 0; o < n; {
-		// Skip a gap of unwritten bytes, or a long run of zeros in raw images.
-		if !has(o) || (in.Written == nil && zeroRun(in.Mem[o:]) >= 16 && !hasSymbol(in, o)) {
+		addr := in.Base + uint32(o)
+		// A gap of unwritten bytes, or a long run of zeros in raw images.
+		if !has(o) && in.Mem[o] == 0 || in.Written == nil && zeroRun(in.Mem[o:]) >= 16 && !hasSymbol(in, o) {
 			e := o
-			for e < n && (!has(e) || (in.Written == nil && in.Mem[e] == 0)) && (e == o || !hasSymbol(in, e)) {
+			for e < n && (!has(e) || in.Written == nil) && in.Mem[e] == 0 && (e == o || !hasSymbol(in, e)) {
 				e++
 			}
 			what := "unwritten"
 			if in.Written == nil {
 				what = "zero"
 			}
-			fmt.Fprintf(bw, "%04X  ...  %d %s byte%s to %04X\n", in.Base+uint32(o), e-o, what, plural(e-o), in.Base+uint32(e)-1)
+			rows = append(rows, &row{addr: addr, code: in.Mem[o:e], gap: true,
+				text: fmt.Sprintf("times %d db 0", e-o),
+				note: fmt.Sprintf("%s byte%s to %04X", what, plural(e-o), in.Base+uint32(e)-1)})
 			o = e
 			continue
 		}
-		addr := in.Base + uint32(o)
-		for _, name := range in.Symbols[addr] {
-			fmt.Fprintf(bw, "%s:\n", name)
-		}
+		r := &row{addr: addr}
 		// The end of this contiguous written run bounds the decoder, so an
 		// instruction that runs into unwritten memory shows as invalid.
 		end := o + 1
 		for end < n && has(end) && end-o < 15 {
 			end++
 		}
-		var size int
-		var text string
-		if in.Data != nil && in.Data(addr) {
-			size = 1
-			for o+size < end && size < 8 && in.Data(addr+uint32(size)) && !startsItem(in, addr+uint32(size)) && !hasSymbol(in, o+size) {
+		switch {
+		case !has(o):
+			// An unwritten byte that is not zero: the caller's Mem holds it.
+			r.code, r.text, r.note = in.Mem[o:o+1], dbList(in.Mem[o:o+1]), "unwritten"
+			st.DataBytes++
+		case in.Data != nil && in.Data(addr):
+			size := 1
+			for o+size < end && size < rowBytes && in.Data(addr+uint32(size)) && !startsItem(in, addr+uint32(size)) && !hasSymbol(in, o+size) {
 				size++
 			}
-			text = "db " + hexList(in.Mem[o:o+size], ", 0x")
+			r.code, r.text = in.Mem[o:o+size], dbList(in.Mem[o:o+size])
 			st.DataBytes += size
-		} else {
+		default:
 			inst, err := x86asm.Decode(in.Mem[o:end], 16)
 			// x86asm returns Op 0 without an error for a truncated instruction.
 			if err != nil || inst.Op == 0 || inst.Len == 0 {
-				size, text = 1, fmt.Sprintf("(bad)  !! 0x%02X does not decode", in.Mem[o])
+				r.code, r.text, r.note = in.Mem[o:o+1], dbList(in.Mem[o:o+1]), "!! does not decode"
 				st.Invalid++
 			} else {
-				size = inst.Len
-				text = NASM(inst, in.Mem[o:o+size], addr)
+				r.code, r.inst = in.Mem[o:o+inst.Len], true
+				r.text = NASM(inst, r.code, addr)
 				st.Instructions++
 			}
 		}
-		src := ""
 		if in.Source != nil {
 			var item bool
-			src, item = in.Source(addr)
+			r.src, item = in.Source(addr)
 			if !item && in.Data != nil && in.Data(addr) {
-				src = "" // the middle of a data item: its source is on the item's first row
+				r.src = "" // the middle of a data item: its source is on the item's first row
 			}
 		}
-		line := fmt.Sprintf("%04X  %-23s %-32s", addr, hexList(in.Mem[o:o+size], " "), text)
-		if src != "" {
-			line += " | " + diag.Visible(diag.Cut(src, 160)) // source text from a file or a model
+		rows = append(rows, r)
+		o += len(r.code)
+	}
+	return rows, st
+}
+
+// writeRow prints r: address, bytes, disassembly column, source. A row
+// shows eight bytes at most: the rest of a longer instruction goes on rows
+// of their own, with no text, and an instruction listed as db is cut into
+// db rows of eight bytes.
+func writeRow(bw *bufio.Writer, r *row) {
+	code := r.code
+	if r.gap {
+		code = nil
+	}
+	addr := r.addr
+	for first := true; first || len(code) > 0; first = false {
+		part := code[:min(len(code), rowBytes)]
+		bytesCol, text := hexList(part, " "), ""
+		switch {
+		case r.gap:
+			bytesCol, text = "...", r.text
+		case r.inst:
+			if first {
+				text = r.text
+			}
+		default:
+			text = dbList(part)
+		}
+		if r.note != "" && first {
+			text += " ; " + r.note
+		}
+		line := fmt.Sprintf("%04X  %-23s %-32s", addr, bytesCol, text)
+		if r.src != "" && first {
+			line += " | " + diag.Visible(diag.Cut(r.src, 160)) // source text from a file or a model
 		}
 		bw.WriteString(strings.TrimRight(line, " "))
 		bw.WriteByte('\n')
-		o += size
+		code = code[len(part):]
+		addr += uint32(len(part))
 	}
-	return st, bw.Flush()
 }
+
+// dbList is the db directive of b.
+func dbList(b []byte) string { return "db " + hexList(b, ", 0x") }
 
 func startsItem(in Input, addr uint32) bool {
 	if in.Source == nil {

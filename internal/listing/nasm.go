@@ -21,8 +21,9 @@ import (
 // needed, o32/a32 where no operand shows the prefix. Encodings NASM syntax
 // cannot ask for (reg,reg with the direction bit set, the ModRM forms of the
 // accumulator and of inc/dec/push/pop on a register, prefixes in another
-// order) assemble to other bytes of the same instruction; nasmMismatches in
-// nasm_test.go lists every accepted difference with its reason.
+// order) assemble to other bytes of the same instruction, so Write lists
+// them as db; nasmMismatches in nasm_test.go lists every accepted
+// difference with its reason.
 func NASM(inst x86asm.Inst, code []byte, addr uint32) string {
 	f := nasmFormatter{inst: inst, code: code, addr: addr}
 	return f.format()

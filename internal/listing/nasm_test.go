@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/arch/x86/x86asm"
 
 	"github.com/pxos-dev/pxos/internal/asm"
+	"github.com/pxos-dev/pxos/internal/build"
 	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/listing"
 	"github.com/pxos-dev/pxos/internal/tooltest"
@@ -265,38 +267,180 @@ func checkNasm(t *testing.T, rts []*roundTrip) {
 	}
 }
 
-// listingLine is an instruction row of a listing: address, bytes,
-// disassembly (source text cut off).
-var listingLine = regexp.MustCompile(`^([0-9A-F]{4,})  ((?:[0-9A-F]{2} )*[0-9A-F]{2}) +([a-z].*?)\s*(?:\| .*)?$`)
-
-// TestNASMImage lists pxOS v1.0, and pxOS with the default features, as
-// pxos build --listing does, and assembles every row's disassembly at its
-// address: each gives back the row's bytes.
-func TestNASMImage(t *testing.T) {
+// v1Builds builds pxOS v1.0 and pxOS grown with its four default
+// features (backspace, command_parser, help, clear), as pxos feature install
+// does.
+func v1Builds(tb testing.TB) (base, full *feature.Base) {
+	tb.Helper()
 	src, err := fs.ReadFile(pxosv1.FS, pxosv1.CommandsFile)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	base, err := feature.NewBase(pxosv1.CommandsFile, src)
+	base, err = feature.NewBase(pxosv1.CommandsFile, src)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	specs, err := feature.LoadAll(pxosv1.FS, pxosv1.FeatureDir)
 	if err == nil {
 		specs, err = feature.Order(specs)
 	}
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	full, _, err := base.InstallAll(specs)
+	full, _, err = base.InstallAll(specs)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return base, full
+}
+
+// rawInput is the listing input pxos disasm makes of an image file: the
+// image loaded at 0x7C00 without its trailing zeros, the boot signature as
+// data.
+func rawInput(img []byte) listing.Input {
+	end := len(img)
+	for end > 0 && img[end-1] == 0 {
+		end--
+	}
+	sig := func(a uint32) bool { return a == build.SigAddr || a == build.SigAddr+1 }
+	return listing.Input{Base: build.LoadBase, Mem: img[:end], Data: sig}
+}
+
+// rowAddr is the address that starts a row of a listing; the disassembly
+// column starts at byte 30, after the bytes column, and ends at " | ".
+var (
+	rowAddr   = regexp.MustCompile(`^[0-9A-F]{4}  `)
+	labelLine = regexp.MustCompile(`^[^\s:]+:$`)
+)
+
+// checkColumn checks the disassembly column of lst, a listing of mem at
+// base: each row's column, assembled alone with package asm at the row's
+// address, gives the row's bytes (with those of its continuation rows, which
+// have no text); the bytes column shows mem; the rows cover mem in order;
+// and the whole column, as one file with org base, assembles to mem. It
+// returns the number of rows that hold an instruction.
+func checkColumn(t *testing.T, lst string, base uint32, mem []byte) (instructions int) {
+	t.Helper()
+	var file strings.Builder
+	next := base // the address the next row must have
+	end := base  // the end of the bytes of the last row with text
+	for _, l := range strings.Split(strings.TrimSuffix(lst, "\n"), "\n") {
+		if l == "" && lst == "" {
+			break // nothing listed
+		}
+		if !rowAddr.MatchString(l) {
+			if !labelLine.MatchString(l) {
+				t.Errorf("neither a row nor a label: %q", l)
+			}
+			continue
+		}
+		var addr uint32
+		fmt.Sscanf(l[:4], "%X", &addr)
+		col, bytesCol := "", strings.TrimSpace(l[6:min(len(l), 29)])
+		if len(l) > 30 {
+			col, _, _ = strings.Cut(l[30:], " | ")
+		}
+		if len(l) > 29 && l[29] != ' ' {
+			t.Errorf("%s: the bytes column runs into the disassembly column", l)
+		}
+		if addr != next {
+			t.Fatalf("%s: row at %04X, want %04X", l, addr, next)
+		}
+		if col == "" {
+			// The rest of the bytes of the instruction above.
+			code, err := hex.DecodeString(strings.ReplaceAll(bytesCol, " ", ""))
+			if err != nil || len(code) == 0 || addr+uint32(len(code)) > end || !bytes.Equal(code, mem[addr-base:addr-base+uint32(len(code))]) {
+				t.Errorf("%s: a row without text that does not continue the row above", l)
+				return
+			}
+			next += uint32(len(code))
+			file.WriteString("\n")
+			continue
+		}
+		if next != end {
+			t.Fatalf("%s: the row above holds %d more bytes than it shows", l, end-next)
+		}
+		r, err := asm.Assemble("listing.asm", []byte(col+"\n"), asm.Options{Org: addr})
+		if err != nil {
+			t.Errorf("%s: %v", l, err)
+			return
+		}
+		o := addr - base
+		if len(r.Bytes) == 0 || int(o)+len(r.Bytes) > len(mem) || !bytes.Equal(r.Bytes, mem[o:o+uint32(len(r.Bytes))]) {
+			t.Errorf("%s: assembles to % X, want % X...", l, r.Bytes, mem[o:min(int(o)+len(r.Bytes), len(mem))])
+			return
+		}
+		end = addr + uint32(len(r.Bytes))
+		shown := r.Bytes
+		if bytesCol != "..." {
+			code, err := hex.DecodeString(strings.ReplaceAll(bytesCol, " ", ""))
+			if err != nil || !bytes.HasPrefix(r.Bytes, code) || len(code) < min(len(r.Bytes), 8) {
+				t.Errorf("%s: shows bytes %q, assembles to % X", l, bytesCol, r.Bytes)
+			}
+			shown = code
+		} else if !strings.HasPrefix(col, "times ") {
+			t.Errorf("%s: no bytes shown", l)
+		}
+		next = addr + uint32(len(shown))
+		if !strings.HasPrefix(col, "db ") && !strings.HasPrefix(col, "times ") {
+			instructions++
+		}
+		file.WriteString(col + "\n")
+	}
+	if next != end || end != base+uint32(len(mem)) {
+		t.Errorf("the rows end at %04X (bytes shown to %04X), the memory at %04X", end, next, base+uint32(len(mem)))
+	}
+	r, err := asm.Assemble("column.asm", []byte(file.String()), asm.Options{Org: base})
+	switch {
+	case err != nil:
+		t.Errorf("the column as one file: %v", err)
+	case !bytes.Equal(r.Bytes, mem):
+		i := 0
+		for i < len(r.Bytes) && i < len(mem) && r.Bytes[i] == mem[i] {
+			i++
+		}
+		t.Errorf("the column as one file assembles to %d bytes, %d from %04X on, want %d", len(r.Bytes), len(r.Bytes)-i, base+uint32(i), len(mem))
+	}
+	return instructions
+}
+
+// listingOf lists in and checks its disassembly column.
+func listingOf(t *testing.T, in listing.Input) (string, listing.Stats) {
+	t.Helper()
+	var lst bytes.Buffer
+	st, err := listing.Write(&lst, in)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if n := checkColumn(t, lst.String(), in.Base, in.Mem); n != st.Instructions {
+		t.Errorf("%d instruction rows, stats say %d", n, st.Instructions)
+	}
+	return lst.String(), st
+}
+
+// randomBytes are n random bytes, the same on every run.
+func randomBytes(n int, seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, 1))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+// TestNASMImage lists pxOS v1.0, and pxOS grown with the four default
+// features, as pxos build --listing (and pxos disasm FILE.txt) does and as
+// pxos disasm does an image file, and 4 KiB of random bytes at 0x7E00, as
+// an image and as a build with holes, data and labels: every row's
+// disassembly column assembles at its address to the row's bytes, and the
+// column as one file to the whole memory (checkColumn).
+func TestNASMImage(t *testing.T) {
+	base, full := v1Builds(t)
 	for _, c := range []struct {
 		name string
 		b    *feature.Base
 	}{{"base", base}, {"features", full}} {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.name+"/source", func(t *testing.T) {
 			var lst bytes.Buffer
 			st, err := c.b.Image.WriteListing(&lst)
 			if err != nil {
@@ -305,30 +449,75 @@ func TestNASMImage(t *testing.T) {
 			if st.Invalid != 0 {
 				t.Errorf("%d bytes do not decode", st.Invalid)
 			}
-			n := 0
-			for _, l := range strings.Split(lst.String(), "\n") {
-				m := listingLine.FindStringSubmatch(l)
-				if m == nil || strings.HasPrefix(m[3], "db ") {
-					continue
-				}
-				var addr uint32
-				fmt.Sscanf(m[1], "%X", &addr)
-				code, _ := hex.DecodeString(strings.ReplaceAll(m[2], " ", ""))
-				r, err := asm.Assemble("listing.asm", []byte(m[3]+"\n"), asm.Options{Org: addr})
-				switch {
-				case err != nil:
-					t.Errorf("%s: %v", l, err)
-				case !bytes.Equal(r.Bytes, code):
-					t.Errorf("%s: assembles to % X", l, r.Bytes)
-				}
-				n++
+			mem := c.b.Image.Floppy[:c.b.Image.Summary.End-build.LoadBase]
+			if n := checkColumn(t, lst.String(), build.LoadBase, mem); n != st.Instructions {
+				t.Errorf("%d instruction rows, stats say %d", n, st.Instructions)
 			}
-			if n != st.Instructions {
-				t.Errorf("checked %d rows of %d instructions", n, st.Instructions)
-			}
-			t.Logf("%d instructions assemble back to their bytes", n)
+			t.Logf("%d instructions assemble back to their bytes, %d listed as db", st.Instructions, st.AsBytes)
+		})
+		t.Run(c.name+"/image", func(t *testing.T) {
+			_, st := listingOf(t, rawInput(c.b.Image.Floppy))
+			t.Logf("%d instructions assemble back to their bytes, %d listed as db", st.Instructions, st.AsBytes)
 		})
 	}
+	random := randomBytes(4096, 1)
+	t.Run("random/image", func(t *testing.T) {
+		_, st := listingOf(t, listing.Input{Base: 0x7E00, Mem: random})
+		t.Logf("%+v", st)
+		if st.AsBytes == 0 || st.Instructions < 1000 {
+			t.Errorf("random bytes: %+v, want instructions and some listed as db", st)
+		}
+	})
+	t.Run("random/build", func(t *testing.T) {
+		// Unwritten holes (zero, as in a build, and two that are not),
+		// a data item and labels, as a primitives file gives them.
+		mem := append([]byte(nil), random...)
+		written := make([]bool, len(mem))
+		r := rand.New(rand.NewPCG(2, 1))
+		for i := range written {
+			written[i] = true
+		}
+		for i := 0; i < len(mem); i += 30 + r.IntN(100) {
+			for j := i; j < min(len(mem), i+1+r.IntN(20)); j++ {
+				written[j], mem[j] = false, 0
+			}
+		}
+		mem[100], written[100] = 0x90, false
+		mem[len(mem)-1], written[len(mem)-1] = 0xC3, false
+		syms := map[uint32][]string{}
+		for a := uint32(0x7E00); a < 0x7E00+uint32(len(mem)); a += 61 {
+			syms[a] = []string{fmt.Sprintf("l%X", a)}
+		}
+		_, st := listingOf(t, listing.Input{
+			Base: 0x7E00, Mem: mem, Written: written, Symbols: syms,
+			Data: func(a uint32) bool { return a >= 0x7F00 && a < 0x7F40 },
+		})
+		t.Logf("%+v", st)
+	})
+}
+
+// FuzzListing lists arbitrary bytes, seeded with the encodings of
+// testdata/nasm.txt: the disassembly column assembles back to them.
+func FuzzListing(f *testing.F) {
+	data, err := os.ReadFile("testdata/nasm.txt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if h, _, ok := strings.Cut(l, "=>"); ok && !strings.HasPrefix(l, "#") {
+			if code, err := hex.DecodeString(strings.ReplaceAll(h, " ", "")); err == nil {
+				f.Add(code)
+			}
+		}
+	}
+	f.Add([]byte{})
+	f.Add(randomBytes(64, 3))
+	f.Fuzz(func(t *testing.T, mem []byte) {
+		if len(mem) > 1024 {
+			mem = mem[:1024] // each row is assembled alone: keep runs fast
+		}
+		listingOf(t, listing.Input{Base: 0x7E00, Mem: mem})
+	})
 }
 
 // TestNASMSweep decodes every one-byte and 0F opcode, bare and after each
@@ -346,6 +535,7 @@ func TestNASMSweep(t *testing.T) {
 	seen := map[string]bool{}
 	exact := 0
 	byReason := map[string][]string{}
+	lst := newSweepListing(t)
 	for _, pre := range prefixes {
 		for op := 0; op < 512; op++ {
 			opc := []byte{byte(op)}
@@ -367,6 +557,7 @@ func TestNASMSweep(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				lst.add(rt)
 				if rt.same() {
 					exact++
 					continue
@@ -380,6 +571,7 @@ func TestNASMSweep(t *testing.T) {
 			}
 		}
 	}
+	lst.flush()
 	t.Logf("%d of %d encodings round-trip", exact, len(seen))
 	var names []string
 	for n := range byReason {
@@ -388,5 +580,86 @@ func TestNASMSweep(t *testing.T) {
 	sort.Strings(names)
 	for _, n := range names {
 		t.Logf("%s: %d, e.g. %s", n, len(byReason[n]), byReason[n][0])
+	}
+}
+
+// sweepListing lists the encodings of TestNASMSweep one after the other, in
+// blocks of 4 KiB at 0x7E00 (all written, so no zeros are collapsed), and
+// checks each listing: the column assembles as one file to the block, and
+// an instruction without a relative operand (whose text and bytes do not
+// depend on its address) is listed as an instruction exactly when its text
+// assembles alone to its bytes, as db otherwise.
+type sweepListing struct {
+	t     *testing.T
+	mem   []byte
+	rts   []*roundTrip
+	asDB  int
+	lists int
+}
+
+func newSweepListing(t *testing.T) *sweepListing { return &sweepListing{t: t} }
+
+func (s *sweepListing) add(rt *roundTrip) {
+	if len(s.mem)+len(rt.code) > 4096 {
+		s.flush()
+	}
+	s.mem = append(s.mem, rt.code...)
+	s.rts = append(s.rts, rt)
+}
+
+func (s *sweepListing) flush() {
+	t := s.t
+	if len(s.mem) == 0 {
+		return
+	}
+	const base = 0x7E00
+	written := make([]bool, len(s.mem))
+	for i := range written {
+		written[i] = true
+	}
+	var out bytes.Buffer
+	st, err := listing.Write(&out, listing.Input{Base: base, Mem: s.mem, Written: written})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file strings.Builder
+	asDB := map[uint32]bool{}
+	for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		col := ""
+		if len(l) > 30 {
+			col = l[30:]
+		}
+		file.WriteString(col + "\n")
+		if strings.HasPrefix(col, "db ") && strings.Contains(col, " ; ") {
+			var addr uint32
+			fmt.Sscanf(l[:4], "%X", &addr)
+			asDB[addr] = true
+		}
+	}
+	r, err := asm.Assemble("column.asm", []byte(file.String()), asm.Options{Org: base})
+	if err != nil || !bytes.Equal(r.Bytes, s.mem) {
+		t.Fatalf("the column of the listing does not assemble back (%v):\n%s", err, out.String())
+	}
+	addr := uint32(base)
+	for _, rt := range s.rts {
+		branch := false
+		for _, a := range rt.inst.Args {
+			if _, ok := a.(x86asm.Rel); ok {
+				branch = true
+			}
+		}
+		if !branch && asDB[addr] == rt.same() {
+			t.Errorf("%v: at %04X listed as db %v", rt, addr, asDB[addr])
+		}
+		addr += uint32(len(rt.code))
+	}
+	if st.Invalid != 0 || st.Instructions+st.AsBytes != len(s.rts) {
+		t.Errorf("%+v for %d encodings", st, len(s.rts))
+	}
+	s.asDB += st.AsBytes
+	s.lists++
+	s.mem, s.rts = s.mem[:0], s.rts[:0]
+	if s.lists == 1 {
+		t.Cleanup(func() { t.Logf("listed in %d blocks: %d as db", s.lists, s.asDB) })
 	}
 }
