@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -81,6 +83,14 @@ func (f *genFlags) open(e *env, create bool) (*session, error) {
 		return nil, err
 	}
 	net, err := gen.OpenNetwork(netPath)
+	if err != nil && (errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission)) {
+		// A network this user cannot write (a read-only mount, another
+		// user's file) still answers; this run learns nothing, and says so.
+		if ro, rerr := gen.OpenNetworkRead(netPath); rerr == nil {
+			fmt.Fprintf(e.stderr, "the network %s cannot be written (%v): this run uses it and learns nothing\n", netPath, errors.Unwrap(err))
+			net, err = ro, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

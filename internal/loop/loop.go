@@ -24,12 +24,14 @@
 package loop
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -356,8 +358,12 @@ func (r *runner) run(ctx context.Context) error {
 	sum := sha256.Sum256(r.base.Image.Floppy)
 	r.rep.ImageSHA256 = hex.EncodeToString(sum[:])
 	if r.o.Image != "" {
-		if err := atomicfile.WriteAll(0o644, atomicfile.File{Path: r.o.Image, Data: r.base.Image.Floppy, NoSync: true}); err != nil {
-			return err
+		// An image that holds the build already is left alone: a run that
+		// changed nothing writes nothing (and works on a read-only mount).
+		if old, err := os.ReadFile(r.o.Image); err != nil || !bytes.Equal(old, r.base.Image.Floppy) {
+			if err := atomicfile.WriteAll(0o644, atomicfile.File{Path: r.o.Image, Data: r.base.Image.Floppy, NoSync: true}); err != nil {
+				return err
+			}
 		}
 		r.rep.Image = r.o.Image // only once it is there
 	}

@@ -164,7 +164,8 @@ func TestRunFoldersAndNoOp(t *testing.T) {
 	ws := workspace(t)
 	net := network(t)
 	dir := filepath.Join(t.TempDir(), "reports")
-	o := Options{Workspace: ws, Network: net, Provider: &gen.KB{Network: net}, Goals: []string{"Add backspace support to shell"}, Reports: dir}
+	image := filepath.Join(t.TempDir(), "pxos.img")
+	o := Options{Workspace: ws, Network: net, Provider: &gen.KB{Network: net}, Goals: []string{"Add backspace support to shell"}, Reports: dir, Image: image}
 	rep, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatalf("run: %v", err)
@@ -193,6 +194,10 @@ func TestRunFoldersAndNoOp(t *testing.T) {
 	}
 	index := readFile(t, rep.Index)
 	records := len(Runs(net))
+	imageBefore, err := os.Stat(image)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// The second run finds the goal present: nothing changed, nothing recorded.
 	rep2, err := Run(context.Background(), o)
@@ -207,6 +212,11 @@ func TestRunFoldersAndNoOp(t *testing.T) {
 	}
 	if runs, _ := runFolders(dir); len(runs) != 1 {
 		t.Errorf("the no-op run wrote a run folder: %+v", runs)
+	}
+	// The image holds the build already: not written again (a read-only
+	// workspace runs too).
+	if after, err := os.Stat(image); err != nil || !os.SameFile(imageBefore, after) {
+		t.Errorf("the no-op run replaced the image (%v)", err)
 	}
 	if string(readFile(t, filepath.Join(dir, IndexName))) != string(index) {
 		t.Error("the no-op run rewrote the index")
