@@ -126,8 +126,10 @@ func (s *Store) load() error {
 			// Never written, or its creation was cut short: it holds no record.
 			if s.ro {
 				if i == 0 {
+					// Read as the empty segment it would become; its size is
+					// what is on disk (Stats reports bytes on disk).
 					e, adler := emptySegment(0, 1)
-					s.segs = append(s.segs, &segment{path: p, firstID: 1, size: int64(len(e)), tail: int64(len(e) - endingLen), rows: BandRows, ihdrRows: BandRows, adler: adler, adlerOK: true})
+					s.segs = append(s.segs, &segment{path: p, firstID: 1, size: int64(len(b)), tail: int64(len(e) - endingLen), rows: BandRows, ihdrRows: BandRows, adler: adler, adlerOK: true})
 				}
 				break
 			}
