@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -185,5 +186,35 @@ func TestCompletionBash(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("pxos completion bash does not contain %q", want)
 		}
+	}
+}
+
+// TestNoPackagePrefixInMessages: no message text in internal/ starts with
+// the name of an internal package ("gen: ...", `llm: ...`): a person reads
+// these after "pxos COMMAND: ", embedded in notes and reports too, where
+// main's trimming does not reach (issue 16, item 7).
+func TestNoPackagePrefixInMessages(t *testing.T) {
+	names := strings.Join(internalPackages, "|")
+	re := regexp.MustCompile(`["` + "`" + `](` + names + `): `)
+	err := filepath.WalkDir("../../internal", func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if strings.Contains(line, "TrimPrefix") || strings.Contains(line, "HasPrefix") || strings.Contains(line, "Title:") {
+				continue
+			}
+			if m := re.FindString(line); m != "" {
+				t.Errorf("%s:%d: message starts with the package name %s", p, i+1, m[1:])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -69,7 +69,7 @@ would drop them. --force overwrites it anyway.`,
 			}
 			var outs []outputFile
 			if out != "" {
-				outs = append(outs, outputFile{Path: out, Data: prims.Bytes(), Primitives: true, Force: force})
+				outs = append(outs, outputFile{Path: out, Data: prims.Bytes(), Primitives: true, Force: force, CanForce: true})
 			}
 			if bin != "" {
 				outs = append(outs, outputFile{Path: bin, Data: res.Bytes})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -102,11 +103,25 @@ the table (progress stays on stderr).`,
 			if !c.Flags().Changed("reports") {
 				reports = ss.root.Path(workspace.Reports)
 			}
-			if err := checkOverwrite(image, false, false); err != nil {
+			if err := checkOutput(image, false, false, false); err != nil {
 				return usagef("--image: %v", err)
+			}
+			if report != "" {
+				html := strings.TrimSuffix(report, filepath.Ext(report)) + ".html"
+				for _, p := range []string{report, html} {
+					if err := checkOutput(p, false, false, false); err != nil {
+						return usagef("--report: %v", err)
+					}
+				}
+			}
+			if c.Flags().Changed("report") && c.Flags().Changed("reports") {
+				return usagef("--report F and --reports DIR exclude each other")
 			}
 			if st, err := os.Stat(reports); reports != "" && report == "" && err == nil && !st.IsDir() {
 				return usagef("--reports %s is a file, not a directory", reports)
+			}
+			if st, err := os.Stat(filepath.Dir(reports)); c.Flags().Changed("reports") && reports != "" && (err != nil || !st.IsDir()) {
+				return usagef("--reports %s: the directory %s does not exist", reports, filepath.Dir(reports))
 			}
 			o := loop.Options{Goals: goals, MaxIterations: maxIter, MaxAttempts: f.maxAttempts, Workspace: ws, Network: ss.net,
 				Provider: ss.prov, Embedder: ss.emb, Backend: backendName, Image: image,

@@ -45,6 +45,26 @@ func addLLMFlags(fs *pflag.FlagSet, f *llmFlags, chat bool) {
 	}
 }
 
+// check refuses flag values that cannot work: a URL that names no HTTP
+// server, a timeout that is not positive, a temperature outside 0-2, a
+// negative answer size or context length.
+func (f *llmFlags) check() error {
+	if err := llm.CheckURL(f.url); err != nil {
+		return usagef("--url %v", err)
+	}
+	switch {
+	case f.timeout <= 0:
+		return usagef("--timeout must be more than 0, not %s", f.timeout)
+	case f.temperature < 0 || f.temperature > 2:
+		return usagef("--temperature must be between 0 and 2, not %g", f.temperature)
+	case f.maxTokens < 0:
+		return usagef("--max-tokens must be 0 or more, not %d", f.maxTokens)
+	case f.contextLength < 0:
+		return usagef("--context-length must be 0 or more, not %d", f.contextLength)
+	}
+	return nil
+}
+
 // client builds the LLM client. The API key comes only from PXOS_API_KEY.
 func (f *llmFlags) client(chat bool) *llm.Client {
 	cfg := llm.ConfigFromEnv()
@@ -99,6 +119,9 @@ after it (it stores the reference record it teaches, once, and no answers).`,
 			}
 			if c.Flags().Changed("ask") && ask == "" {
 				return usagef("bridge: --ask needs a question")
+			}
+			if err := lf.check(); err != nil {
+				return err
 			}
 			netPath, err := networkFile(network, nil, workspace.Learning)
 			if err != nil {

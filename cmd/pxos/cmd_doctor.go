@@ -43,6 +43,9 @@ non-zero only for a bad command line. Nothing is changed.`,
 		Example: "  pxos doctor\n  pxos doctor --url http://localhost:11434/v1 --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := lf.check(); err != nil {
+				return err
+			}
 			wc, nets := checkWorkspace()
 			if len(networks) == 0 {
 				networks = nets

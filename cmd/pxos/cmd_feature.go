@@ -188,13 +188,14 @@ installed.`,
 				// The workspace grows as pxos auto grows it: its image is
 				// the new build and each feature's scenario joins the
 				// regression suite, all in one write.
-				outs = append(outs, outputFile{Path: ws.Path(workspace.Image), Data: base.Image.Floppy, NoSync: true})
+				outs[0].Grows = true
+				outs = append(outs, outputFile{Path: ws.Path(workspace.Image), Data: base.Image.Floppy, NoSync: true, Grows: true})
 				for _, f := range done {
 					if len(f.Scenario) == 0 {
 						continue
 					}
 					kept := fmt.Sprintf("# Acceptance scenario of feature %s (%s), kept by pxos feature install as a regression test.\n%s", f.Name, feature.OneLine(f.Goal), f.Scenario)
-					outs = append(outs, outputFile{Path: filepath.Join(ws.Scenarios(), feature.MarkerPrefix+f.Name+".txt"), Data: []byte(kept)})
+					outs = append(outs, outputFile{Path: filepath.Join(ws.Scenarios(), feature.MarkerPrefix+f.Name+".txt"), Data: []byte(kept), Grows: true})
 					fmt.Fprintf(&report, "kept its scenario as %s\n", outs[len(outs)-1].Path)
 				}
 				fmt.Fprintf(&report, "wrote %s\n", ws.Path(workspace.Image))
@@ -216,12 +217,27 @@ installed.`,
 }
 
 func newFeatureExportCmd(e *env) *cobra.Command {
-	return &cobra.Command{
+	var force bool
+	c := &cobra.Command{
 		Use:   "export DIR",
 		Short: "Write the shipped pxOS v1.0 (source, primitives, API page, scenarios, features) to DIR",
-		Args:  cobra.ExactArgs(1),
+		Long: `Export writes the base pxOS v1.0 that ships inside pxos to DIR. A file of DIR
+with the same name and other content (a grown pxos_commands.txt, a project's
+README.md) is not written over unless --force: pxos init makes a workspace,
+and pxos reset --shipped takes one back to the shipped base.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			dir := args[0]
+			if !force {
+				diff, err := workspace.Differing(dir)
+				if err != nil {
+					return err
+				}
+				if len(diff) > 0 {
+					shown := diff[:min(len(diff), 4)]
+					return fmt.Errorf("%s holds %d file%s that differ from the shipped ones (%s): export writes over none of them without --force", dir, len(diff), plural(len(diff)), strings.Join(shown, ", "))
+				}
+			}
 			n, err := workspace.Export(dir)
 			if err != nil {
 				return err
@@ -230,4 +246,6 @@ func newFeatureExportCmd(e *env) *cobra.Command {
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&force, "force", false, "write over files of DIR that differ from the shipped ones")
+	return c
 }

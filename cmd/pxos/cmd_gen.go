@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/pxos-dev/pxos/internal/prim"
 	"github.com/pxos-dev/pxos/internal/workspace"
 	"github.com/pxos-dev/pxos/internal/wslock"
+	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
 )
 
 func init() { register(newGenCmd) }
@@ -62,6 +64,9 @@ type session struct {
 // streams its answer and lists the network records it was given on stderr.
 // The caller closes ss.net.
 func (f *genFlags) open(e *env, create bool) (*session, error) {
+	if err := f.llm.check(); err != nil {
+		return nil, err
+	}
 	switch f.provider {
 	case gen.ProviderAuto, gen.ProviderOpenAI, gen.ProviderKB:
 	default:
@@ -93,6 +98,10 @@ func (f *genFlags) open(e *env, create bool) (*session, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if st := net.Stats(); st.Damaged > 0 {
+		fmt.Fprintf(e.stderr, "warning: the network %s has %d damaged record%s: this run reads what is intact; pxos net verify --network %s names them, pxos net seed --force --network %s starts it again\n",
+			netPath, st.Damaged, plural(st.Damaged), netPath, netPath)
 	}
 	f.llm.notice = e.stderr
 	client := f.llm.client(true)
@@ -141,6 +150,9 @@ pxos auto also boots it and runs its scenario.`,
 			}
 			if output != "" && appendTo {
 				return usagef("gen: --output and --append exclude each other")
+			}
+			if filepath.Base(output) == pxosv1.CommandsFile {
+				return usagef("gen: --output writes the block alone, which is no commands file: --append adds it to %s", output)
 			}
 			if format != string(gen.FormatAsm) && format != string(gen.FormatPrimitives) {
 				return usagef("gen: --format must be asm or primitives, not %q", format)

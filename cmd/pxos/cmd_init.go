@@ -99,7 +99,7 @@ One feature at a time: pxos feature remove NAME.`,
 				return err
 			}
 			if len(r.Removed) == 0 {
-				fmt.Fprintf(e.stdout, "%s holds the base already\n", w.Commands())
+				fmt.Fprintf(e.stdout, "%s holds no feature block\n", w.Commands())
 			} else {
 				fmt.Fprintf(e.stdout, "removed %d feature%s from %s: %s\n", len(r.Removed), plural(len(r.Removed)), w.Commands(), strings.Join(r.Removed, ", "))
 			}

@@ -109,7 +109,7 @@ func netStatsCmd(e *env, open netOpener) *cobra.Command {
 			if st.Damaged > 0 {
 				fmt.Fprintf(e.stdout, "damaged   %d (run pxos net verify)\n", st.Damaged)
 			}
-			if missing, total, err := gen.MissingSeed(s); err == nil && missing > 0 {
+			if missing, total, err := gen.MissingSeed(s); err == nil && missing > 0 && st.Damaged == 0 {
 				fmt.Fprintf(e.stdout, "seed      %d of its %d built-in records are missing (a crash while it was made, or an older pxos): the next pxos auto or pxos net add restores them\n", missing, total)
 			}
 			writeRuns(e.stdout, runs)
@@ -317,7 +317,7 @@ the two rankings; without an embedding model it says so and ranks by words.`,
 			defer s.Close()
 			hits := s.Search(strings.Join(args, " "), o)
 			if emb != nil && emb.err != nil {
-				fmt.Fprintf(e.stderr, "pxos: net search: no embeddings, ranked by words only: %v\n", emb.err)
+				fmt.Fprintf(e.stderr, "pxos net search: no embeddings, ranked by words only: %v\n", emb.err)
 			}
 			if asJSON {
 				out := make([]any, len(hits))
@@ -377,7 +377,7 @@ back exactly.`,
 				fmt.Fprintln(e.stdout)
 			}
 			if n := len(s.Damaged()); n > 0 {
-				fmt.Fprintf(e.stderr, "pxos: net export: %d damaged records left out (run pxos net verify)\n", n)
+				fmt.Fprintf(e.stderr, "pxos net export: %d damaged records left out (run pxos net verify)\n", n)
 				return exitError{1}
 			}
 			return nil
@@ -426,14 +426,14 @@ committed) and removed with --repair. It exits 1 naming each damaged record.`,
 				if t := rep.Torn; t != nil {
 					fmt.Fprintf(e.stdout, "torn tail (never committed): %d bytes after offset %d of %s; pxos net verify --repair removes it\n", t.Bytes, t.Offset, t.Segment)
 				}
-				if missing, total, err := gen.MissingSeed(s); err == nil && missing > 0 {
+				if missing, total, err := gen.MissingSeed(s); err == nil && missing > 0 && len(rep.Damaged) == 0 {
 					fmt.Fprintf(e.stdout, "%d of its %d built-in records are missing (a crash while it was made, or an older pxos): the next pxos auto or pxos net add restores them\n", missing, total)
 				}
 			}
 			if verr != nil {
 				if !asJSON {
 					for _, d := range rep.Damaged {
-						fmt.Fprintf(e.stderr, "pxos: net verify: %s\n", d)
+						fmt.Fprintf(e.stderr, "pxos net verify: %s\n", d)
 					}
 				}
 				return exitError{1}

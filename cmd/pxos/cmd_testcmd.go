@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,13 +95,20 @@ disagree), 2 for a bad command line or a scenario file that does not parse.`,
 				}
 				return usageError{err}
 			}
-			_, img, err := bootImage(args)
+			name, img, err := bootImage(args)
 			if err != nil {
 				return err
 			}
+			if len(img) < 512 || img[510] != 0x55 || img[511] != 0xAA {
+				// Said once, not once per scenario: no machine boots it.
+				return fmt.Errorf("%s is not a bootable disk: its first sector does not end with the 55 AA signature", name)
+			}
 			opts := scenario.SuiteOptions{Timeout: timeout}
 			if shotDir != "" {
-				if err := os.MkdirAll(shotDir, 0o755); err != nil {
+				if st, err := os.Stat(filepath.Dir(shotDir)); err != nil || !st.IsDir() {
+					return fmt.Errorf("--screenshot %s: the directory %s does not exist (pxos makes the screenshot directory, not its parents)", shotDir, filepath.Dir(shotDir))
+				}
+				if err := os.Mkdir(shotDir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 					return fmt.Errorf("test: %w", err)
 				}
 				used := map[string]bool{}

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/workspace"
+	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
 )
 
 // stdoutPath is the output path that means standard output, as for cat,
@@ -30,6 +33,12 @@ type outputFile struct {
 	// pxos gen --output); Force lets one replace a grown commands file
 	// (see checkOverwrite).
 	Primitives, Force bool
+	// CanForce says the command has a --force flag to name in a refusal.
+	CanForce bool
+	// Grows marks a file of the workspace's pxOS directory written by the
+	// command that grows it (feature install): exempt from checkOutput's
+	// protection of that directory.
+	Grows bool
 }
 
 // summaryTo checks a command's output paths ("" for one it does not write)
@@ -67,7 +76,10 @@ func outputName(p string) string {
 // written.
 func writeOutputs(e *env, outs ...outputFile) error {
 	for _, o := range outs {
-		if err := checkOverwrite(o.Path, o.Primitives, o.Force); err != nil {
+		if o.Grows {
+			continue
+		}
+		if err := checkOutput(o.Path, o.Primitives, o.Force, o.CanForce); err != nil {
 			return err
 		}
 	}
@@ -106,13 +118,57 @@ func writeOutputs(e *env, outs ...outputFile) error {
 	return err
 }
 
+// checkOutput checks a path given for an output before anything is
+// written: its directory must exist (a mistyped path is an error, not a new
+// tree of directories); a file of a workspace's pxOS directory (pxos-v1.0/:
+// its commands file, API page, source, scenarios, features) is written only
+// by the commands that grow pxOS — an output of the primitive language may
+// go to its commands file, subject to checkOverwrite; and checkOverwrite.
+func checkOutput(path string, primitives, force, canForce bool) error {
+	if path == "" || path == stdoutPath {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("%s: the directory %s does not exist (pxos makes no directories for an output path)", path, dir)
+	}
+	if pdir, ok := inPxosDir(path); ok && !(primitives && filepath.Base(path) == pxosv1.CommandsFile) {
+		return fmt.Errorf("%s is in the pxOS directory %s, whose files only the commands that grow pxOS write; write elsewhere", path, pdir)
+	}
+	return checkOverwrite(path, primitives, force, canForce)
+}
+
+// inPxosDir returns the pxOS directory of a workspace (its pxos-v1.0/) that
+// path lies in, symbolic links resolved, when it lies in one.
+func inPxosDir(path string) (string, bool) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", false
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = r // the file itself, through a link
+	} else if r, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		abs = filepath.Join(r, filepath.Base(abs)) // a new file in a linked directory
+	}
+	for d := filepath.Dir(abs); ; {
+		if filepath.Base(d) == workspace.PxosDir && workspace.Is(filepath.Dir(d)) {
+			return d, true
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", false
+		}
+		d = parent
+	}
+}
+
 // checkOverwrite refuses an output that would destroy a commands file: an
 // existing regular file at path that holds feature blocks (a grown pxOS,
 // `pxos auto`'s work), unless force and the output is primitives too; and
 // a file in the primitive language (WRITE or DEFINE lines) that an image,
 // listing or other non-primitives output would replace. A path that does
 // not exist, "-", a device or a FIFO (never read) is fine.
-func checkOverwrite(path string, primitives, force bool) error {
+func checkOverwrite(path string, primitives, force, canForce bool) error {
 	if path == "" || path == stdoutPath {
 		return nil
 	}
@@ -130,7 +186,7 @@ func checkOverwrite(path string, primitives, force bool) error {
 			names[i] = b.Name
 		}
 		how := "write elsewhere"
-		if primitives {
+		if primitives && canForce {
 			how += ", or give --force"
 		}
 		return fmt.Errorf("%s holds %d feature block%s (%s) of a grown pxOS that this output would overwrite; %s",

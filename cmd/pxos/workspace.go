@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -74,6 +75,12 @@ func networkFile(flag string, w *workspace.Workspace, name string) (string, erro
 		dir := filepath.Dir(flag)
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			return "", fmt.Errorf("--network %s: the directory %s does not exist (give a network in an existing directory; a workspace's own networks are made under %s by themselves)", flag, dir, workspace.NetworkDir)
+		}
+		if pdir, ok := inPxosDir(flag); ok {
+			return "", fmt.Errorf("--network %s is in the pxOS directory %s, which holds pxOS, not networks", flag, pdir)
+		}
+		if head, err := readHead(flag, 8); err == nil && len(head) > 0 && string(head) != "\x89PNG\r\n\x1a\n" {
+			return "", fmt.Errorf("--network %s is not a pixel network (a PNG file); pxos neither reads it as one nor writes over it", flag)
 		}
 		return flag, nil
 	}
@@ -189,4 +196,23 @@ func addCompletions(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		addCompletions(sub)
 	}
+}
+
+// readHead returns the first n bytes of the regular file at path (fewer
+// when it is shorter).
+func readHead(path string, n int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	b := make([]byte, n)
+	k, err := io.ReadFull(f, b)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = nil
+	}
+	return b[:k], err
 }

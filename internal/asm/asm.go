@@ -202,7 +202,7 @@ func Assemble(file string, src []byte, opts Options) (*Result, error) {
 			}
 		}
 		if !circular {
-			a.errs.Add(diag.Pos{File: file}, "", "asm: code does not settle after %d passes", maxPasses)
+			a.errs.Add(diag.Pos{File: file}, "", "code does not settle after %d passes", maxPasses)
 		}
 	}
 	if len(a.errs) > 0 {

@@ -98,18 +98,18 @@ func WriteAll(perm os.FileMode, files ...File) (err error) {
 		j := &jobs[i]
 		j.File = fl
 		if j.name, j.inPlace, err = resolve(fl.Path); err != nil {
-			return fmt.Errorf("%w", err)
+			return err
 		}
 		if j.inPlace {
 			continue
 		}
 		dir := filepath.Dir(j.name)
 		if err = os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("%w", err)
+			return err
 		}
 		var f *os.File
 		if f, err = os.CreateTemp(dir, "."+filepath.Base(j.name)+".tmp*"); err != nil {
-			return fmt.Errorf("%w", err)
+			return fmt.Errorf("cannot write %s: %w", fl.Path, cause(err))
 		}
 		j.tmp = f.Name()
 		err = fill(f, fl)
@@ -132,7 +132,7 @@ func WriteAll(perm os.FileMode, files ...File) (err error) {
 		}
 		var f *os.File
 		if f, err = os.OpenFile(j.name, os.O_WRONLY, 0); err != nil {
-			return fmt.Errorf("%w", err)
+			return err
 		}
 		err = fill(f, j.File)
 		if cerr := f.Close(); err == nil {
@@ -148,7 +148,7 @@ func WriteAll(perm os.FileMode, files ...File) (err error) {
 			continue
 		}
 		if err = os.Rename(j.tmp, j.name); err != nil {
-			return fmt.Errorf("%w", err)
+			return fmt.Errorf("cannot write %s: %w", j.Path, cause(err))
 		}
 		j.tmp = ""
 	}
@@ -232,4 +232,18 @@ func CleanStaleDir(dir string, age time.Duration) []string {
 		removed = append(removed, CleanStale(filepath.Join(dir, strings.SplitN(strings.TrimPrefix(e.Name(), "."), ".tmp", 2)[0]), age)...)
 	}
 	return removed
+}
+
+// cause is err without the file it names when that is a temporary (an
+// *fs.PathError): what a person can act on is the target and the reason.
+func cause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
 }

@@ -128,7 +128,7 @@ type Fault struct {
 }
 
 func (f *Fault) Error() string {
-	return fmt.Sprintf("cpu: %s at %04X:%04X", f.Kind, f.CS, f.IP)
+	return fmt.Sprintf("%s at %04X:%04X", f.Kind, f.CS, f.IP)
 }
 
 // CPU is the processor state plus the memory it addresses.

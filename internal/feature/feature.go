@@ -68,7 +68,7 @@ func Load(fsys fs.FS, dir string) (*Spec, error) {
 	metaFile := path.Join(dir, MetaName)
 	meta, err := fs.ReadFile(fsys, metaFile)
 	if err != nil {
-		return nil, fmt.Errorf("%w", err)
+		return nil, err
 	}
 	s, err := ParseMeta(metaFile, meta)
 	if err != nil {
@@ -76,11 +76,11 @@ func Load(fsys fs.FS, dir string) (*Spec, error) {
 	}
 	s.SourceFile = path.Join(dir, SourceName)
 	if s.Source, err = fs.ReadFile(fsys, s.SourceFile); err != nil {
-		return nil, fmt.Errorf("%w", err)
+		return nil, err
 	}
 	s.ScenarioFile = path.Join(dir, ScenarioName)
 	if s.Scenario, err = fs.ReadFile(fsys, s.ScenarioFile); err != nil {
-		return nil, fmt.Errorf("%w", err)
+		return nil, err
 	}
 	if base := path.Base(dir); base != s.Name {
 		var errs diag.ErrorList
@@ -151,7 +151,7 @@ func ParseMeta(file string, data []byte) (*Spec, error) {
 func LoadAll(fsys fs.FS, dir string) ([]*Spec, error) {
 	ents, err := fs.ReadDir(fsys, dir)
 	if err != nil {
-		return nil, fmt.Errorf("%w", err)
+		return nil, err
 	}
 	var specs []*Spec
 	for _, e := range ents {

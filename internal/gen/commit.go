@@ -28,7 +28,7 @@ func (w *Workspace) Lock() (*wslock.Lock, error) { return wslock.Acquire(w.Dir) 
 func (w *Workspace) CheckUnchanged(base []byte) error {
 	src, err := os.ReadFile(w.Commands)
 	if err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	if !bytes.Equal(src, base) {
 		return fmt.Errorf("%s %w", w.Commands, ErrChanged)

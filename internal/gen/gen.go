@@ -64,7 +64,11 @@ type MalformedError struct {
 }
 
 func (e *MalformedError) Error() string {
-	return fmt.Sprintf("%v: %v; answer with one JSON object with the fields %s", ErrMalformedAnswer, e.Err, "explanation, name, assembly, hooks, requires, scenario, infeasible")
+	msg := e.Err.Error()
+	if !strings.HasPrefix(msg, ErrMalformedAnswer.Error()) { // the server's error says it already
+		msg = ErrMalformedAnswer.Error() + ": " + msg
+	}
+	return fmt.Sprintf("%s; answer with one JSON object with the fields %s", msg, "explanation, name, assembly, hooks, requires, scenario, infeasible")
 }
 
 func (e *MalformedError) Unwrap() error { return ErrMalformedAnswer }

@@ -264,6 +264,12 @@ func OpenNetwork(path string) (*pixnet.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A damaged network lacks records it holds on disk; topping it up
+	// would add the seed again on every open. It is read as it is (the
+	// caller says so; pxos net verify names the damage).
+	if s.Stats().Damaged > 0 {
+		return s, nil
+	}
 	if missing := missingRecords(s, append(pixnet.SeedRecords(), shipped...)); len(missing) > 0 {
 		if _, err := s.AppendBatch(missing); err != nil {
 			s.Close()
@@ -302,7 +308,7 @@ func OpenNetworkRead(path string) (*pixnet.Store, error) {
 func createNetwork(path string, shipped []pixnet.Record) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	tmp := filepath.Join(dir, fmt.Sprintf(".%s.creating-%d.png", filepath.Base(path), os.Getpid()))
 	defer os.Remove(tmp)

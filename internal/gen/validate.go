@@ -174,7 +174,7 @@ func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 		addr = at
 	}
 	if strings.TrimSpace(string(spec.Source)) == "" {
-		return nil, errors.New(`gen: the answer has no assembly; if the goal cannot be done within the pxOS API, say so in "infeasible" with the reason`)
+		return nil, errors.New(`the answer has no assembly; if the goal cannot be done within the pxOS API, say so in "infeasible" with the reason`)
 	}
 	if !c.Verified && req.Format != FormatPrimitives {
 		if err := checkDirectives(spec.Source); err != nil {

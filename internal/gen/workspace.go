@@ -25,7 +25,7 @@ func OpenWorkspace(dir string) (*Workspace, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s does not exist: --pxos-dir names the directory that holds pxos_commands.txt (leave it out to use the workspace you are in; pxos init makes one)", w.Commands)
 		}
-		return nil, fmt.Errorf("%w", err)
+		return nil, err
 	}
 	api, err := os.ReadFile(filepath.Join(dir, pxosv1.APIFile))
 	if err != nil {
@@ -39,7 +39,7 @@ func OpenWorkspace(dir string) (*Workspace, error) {
 func (w *Workspace) Base() (*feature.Base, error) {
 	src, err := os.ReadFile(w.Commands)
 	if err != nil {
-		return nil, fmt.Errorf("%w", err)
+		return nil, err
 	}
 	return feature.NewBase(w.Commands, src)
 }

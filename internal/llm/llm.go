@@ -29,6 +29,7 @@ package llm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -246,6 +247,25 @@ func (c *Client) notice(key, msg string) {
 	if _, said := c.noticed.LoadOrStore(key, true); !said {
 		c.cfg.Notice(msg)
 	}
+}
+
+// CheckURL reports whether s (as --url or PXOS_LLM_URL give it, a scheme
+// and a /v1 path added when missing) names an HTTP server: an error says
+// what is wrong with it.
+func CheckURL(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return nil // the default, DefaultURL
+	}
+	u, err := url.Parse(normaliseURL(s))
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q is not a URL: %v", s, errors.Unwrap(err))
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%q: the scheme must be http or https, not %s", s, u.Scheme)
+	case u.Hostname() == "":
+		return fmt.Errorf("%q names no host", s)
+	}
+	return nil
 }
 
 func normaliseURL(s string) string {

@@ -31,10 +31,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -135,10 +137,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	// A run that stopped before any goal (its commands file does not
 	// build, say) has nothing to keep: it is reported, not recorded.
-	r.rep.Recorded = len(r.rep.Goals) > 0 && (err != nil || !r.rep.nothingDone())
-	if len(r.rep.Goals) > 0 && r.rep.Recorded {
-		// What the run cost and met, for `pxos net stats` (see Figures).
-		r.record(r.buildRecord())
+	r.kept = len(r.rep.Goals) > 0 && (err != nil || !r.rep.nothingDone())
+	if r.kept {
+		// What the run cost and met, for `pxos net stats` (see Figures);
+		// a network that cannot take it (read-only) leaves it unrecorded.
+		r.rep.Recorded = r.record(r.buildRecord()) != 0
 	}
 	if interrupted {
 		if r.rep.Changed && r.o.Image != "" && r.rep.Image == "" {
@@ -159,6 +162,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 type runner struct {
 	o          Options
 	rep        *Report
+	kept       bool // the run did something: it gets a report folder and a build record
 	base       *feature.Base
 	calls      int               // generate attempts so far (for MaxIterations)
 	installing map[string]bool   // prerequisites being installed (cycle guard)
@@ -175,8 +179,9 @@ type runner struct {
 	tried     map[string][]AttemptReport
 	triedNote map[string]string
 	// changed is set when a commit found the commands file changed on
-	// disk (gen.ErrChanged): every later commit would be refused too, so
-	// the run stops.
+	// disk (gen.ErrChanged) or could not write it (a read-only file
+	// system, no permission): every later commit would fail too, so the
+	// run stops.
 	changed error
 }
 
@@ -410,6 +415,9 @@ func (r *runner) flush() error {
 	}
 	files := append(r.pending, atomicfile.File{Path: r.o.Workspace.Commands, Data: r.base.Src})
 	if err := atomicfile.WriteAll(0o644, files...); err != nil {
+		if errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission) {
+			r.changed = err // no later commit can be written either: stop
+		}
 		return err
 	}
 	var names []string

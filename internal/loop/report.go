@@ -65,9 +65,11 @@ type Report struct {
 	// Error is why the run stopped, when it failed (a commands file that
 	// does not build, a commit refused, a report not written).
 	Error string `json:"error,omitempty"`
-	// Recorded says the run is kept: its build record is in the network
-	// and its report written. A run that changed nothing and tried nothing
-	// (every goal was present already) records nothing (see nothingDone).
+	// Recorded says the run's build record is in the network. A run that
+	// changed nothing and tried nothing (every goal was present already)
+	// records nothing and gets no report folder (see nothingDone); a run
+	// whose network cannot be written (read-only) is reported, not
+	// recorded.
 	Recorded bool `json:"recorded"`
 	// LastReport is, for a run that recorded nothing, the HTML report of
 	// the newest run in the reports directory, when there is one.
@@ -267,8 +269,7 @@ func (rep *Report) Summary() string {
 		}
 	}
 	if goals == 0 && rep.Error != "" {
-		first, _, _ := strings.Cut(rep.Error, "\n")
-		return "stopped before any goal: " + first + "; nothing changed, nothing recorded."
+		return "stopped before any goal: " + strings.Join(strings.Fields(rep.Error), " ") + "; nothing changed, nothing recorded."
 	}
 	s := fmt.Sprintf("%d goal%s: %s", goals, plural(goals), listOr(parts, "none"))
 	if reused > 0 && rep.Provider != "kb" {
@@ -338,7 +339,7 @@ func (r *runner) writeReports() error {
 	rep := r.rep
 	path, runDir := r.o.Report, ""
 	if path == "" && r.o.Reports != "" {
-		if !rep.Recorded {
+		if !r.kept {
 			rep.LastReport = lastReport(r.o.Reports)
 			return nil
 		}

@@ -39,7 +39,7 @@ func OpenOrSeedWith(path string, extra ...Record) (*Store, error) {
 		return Open(path)
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w", err)
+		return nil, err
 	}
 	s, err := Open(path)
 	if err != nil {
@@ -66,7 +66,7 @@ func SeedNew(path string, force bool, extra ...Record) (*Store, error) {
 				break
 			}
 			if err != nil {
-				return nil, fmt.Errorf("%w", err)
+				return nil, err
 			}
 		}
 	}

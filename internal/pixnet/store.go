@@ -56,16 +56,16 @@ func OpenWith(path string, o Options) (*Store, error) {
 	if o.ReadOnly {
 		s.lockf, err = os.Open(path)
 		if err != nil {
-			return nil, fmt.Errorf("%w", err)
+			return nil, err
 		}
 		err = s.lock(unix.LOCK_SH)
 	} else {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return nil, fmt.Errorf("%w", err)
+			return nil, err
 		}
 		s.lockf, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 		if err != nil {
-			return nil, fmt.Errorf("%w", err)
+			return nil, err
 		}
 		err = s.lock(unix.LOCK_EX)
 	}
@@ -120,7 +120,7 @@ func (s *Store) load() error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("%w", err)
+			return err
 		}
 		if len(b) == 0 || isEmptyPrefix(b, i, s.nextID) {
 			// Never written, or its creation was cut short: it holds no record.
@@ -137,7 +137,7 @@ func (s *Store) load() error {
 				return err
 			}
 			if b, err = os.ReadFile(p); err != nil {
-				return fmt.Errorf("%w", err)
+				return err
 			}
 		}
 		seg, _, err := scanSegment(b, p, i, s.nextID, scanLazy)
@@ -156,7 +156,7 @@ func (s *Store) load() error {
 	} else {
 		f, err := os.OpenFile(last.path, os.O_RDWR, 0)
 		if err != nil {
-			return fmt.Errorf("%w", err)
+			return err
 		}
 		s.last = f
 	}
@@ -274,15 +274,15 @@ func (s *Store) initSegment(p string, i int, reuse bool) error {
 		var err error
 		f, err = os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
 		if err != nil {
-			return fmt.Errorf("%w", err)
+			return err
 		}
 		defer f.Close()
 	}
 	if err := f.Truncate(0); err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	if _, err := f.WriteAt(b, 0); err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	if err := unix.Fdatasync(int(f.Fd())); err != nil {
 		return fmt.Errorf("sync %s: %w", p, err)
@@ -293,7 +293,7 @@ func (s *Store) initSegment(p string, i int, reuse bool) error {
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
@@ -307,7 +307,7 @@ func syncDir(dir string) error {
 func (s *Store) repair(seg *segment) error {
 	b, err := os.ReadFile(seg.path)
 	if err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	b = b[:seg.tail]
 	// Recompute the checksum over every row from the first IDAT on. A
@@ -342,10 +342,10 @@ func (s *Store) repair(seg *segment) error {
 	rows = max(rows, BandRows)
 	end := appendEnding(nil, adler, rows, uint32(seg.records))
 	if _, err := s.last.WriteAt(end, seg.tail); err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	if err := s.last.Truncate(seg.tail + int64(len(end))); err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	if err := s.patchHeight(rows); err != nil {
 		return err
@@ -368,7 +368,7 @@ func (s *Store) patchHeight(rows uint32) error {
 	binary.BigEndian.PutUint32(b[ihdrCRC-ihdrHeight:], crc32.ChecksumIEEE(hdr))
 	copy(b[4:], hdr[4+8:])
 	if _, err := s.last.WriteAt(b[:], ihdrHeight); err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	return nil
 }
@@ -437,7 +437,7 @@ func (s *Store) appendBatch(rs []Record, onlyIfEmpty bool) (_ []Record, err erro
 		}
 		buf = appendEnding(buf, adler, rows, uint32(records))
 		if _, err := s.last.WriteAt(buf, seg.tail); err != nil {
-			return fmt.Errorf("%w", err)
+			return err
 		}
 		if err := s.patchHeight(rows); err != nil {
 			return err
@@ -494,7 +494,7 @@ func (s *Store) refresh() error {
 	seg := s.segs[len(s.segs)-1]
 	fi, err := os.Stat(seg.path)
 	if err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	_, nerr := os.Stat(segPath(s.path, len(s.segs)))
 	if fi.Size() == seg.size && errors.Is(nerr, fs.ErrNotExist) {
@@ -534,11 +534,11 @@ func (s *Store) newSegment(firstID uint64) error {
 	b, adler := emptySegment(i, firstID)
 	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	if _, err := f.WriteAt(b, 0); err != nil {
 		f.Close()
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	if err := unix.Fdatasync(int(f.Fd())); err != nil {
 		f.Close()

@@ -84,7 +84,7 @@ func (s *Store) Verify() (VerifyReport, error) {
 			break
 		}
 		if err != nil {
-			return rep, fmt.Errorf("%w", err)
+			return rep, err
 		}
 		if len(b) == 0 || isEmptyPrefix(b, i, next) {
 			if len(b) > 0 {

@@ -103,7 +103,7 @@ type Scenario struct {
 func ParseFile(path string) (*Scenario, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w", err)
+		return nil, err
 	}
 	return Parse(path, src)
 }

@@ -53,7 +53,7 @@ func LoadPaths(paths []string) ([]*Scenario, error) {
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("%w", err)
+			return nil, err
 		}
 		if !st.IsDir() {
 			files = append(files, p)
@@ -61,7 +61,7 @@ func LoadPaths(paths []string) ([]*Scenario, error) {
 		}
 		m, err := filepath.Glob(filepath.Join(p, "*.txt"))
 		if err != nil {
-			return nil, fmt.Errorf("%w", err)
+			return nil, err
 		}
 		if len(m) == 0 {
 			return nil, fmt.Errorf("no *.txt scenarios in %s", p)

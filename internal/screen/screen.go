@@ -86,7 +86,7 @@ func Render(s *machine.Screen, opts Options) *image.Paletted {
 // WritePNG writes s rendered as PNG to w.
 func WritePNG(w io.Writer, s *machine.Screen, opts Options) error {
 	if err := png.Encode(w, Render(s, opts)); err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	return nil
 }
@@ -95,7 +95,7 @@ func WritePNG(w io.Writer, s *machine.Screen, opts Options) error {
 func WriteFile(path string, s *machine.Screen, opts Options) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	bw := bufio.NewWriter(f)
 	err = WritePNG(bw, s, opts)

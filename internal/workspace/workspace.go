@@ -21,6 +21,7 @@
 package workspace
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -226,6 +227,29 @@ func Export(dir string) (int, error) {
 		return n, fmt.Errorf("writing the base to %s: %w", dir, err)
 	}
 	return n, nil
+}
+
+// Differing returns the files of the base inside the binary that exist in
+// dir with other content (a grown commands file, a project's README.md):
+// what Export would write over.
+func Differing(dir string) ([]string, error) {
+	var out []string
+	err := fs.WalkDir(pxosv1.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		target := filepath.Join(dir, filepath.FromSlash(p))
+		have, err := os.ReadFile(target)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		want, _ := pxosv1.FS.ReadFile(p)
+		if err != nil || !bytes.Equal(have, want) {
+			out = append(out, target)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // IsNotFound reports whether err says that no workspace was found.

@@ -113,7 +113,7 @@ func (l *Lock) Release() error {
 	f.Truncate(0) // no pid of a process that no longer holds it
 	flock(f, unix.LOCK_UN)
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	return nil
 }
