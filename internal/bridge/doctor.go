@@ -232,7 +232,7 @@ func checkNetwork(path string) NetworkCheck {
 		n.Fix = fmt.Sprintf("created and seeded on first use; or now: pxos net seed --network %s", path)
 		if st, derr := os.Stat(filepath.Dir(path)); derr != nil || !st.IsDir() {
 			// pxos refuses a --network in a directory that does not exist.
-			n.Fix = fmt.Sprintf("created and seeded on first use; or now: mkdir -p %s && pxos net seed --network %s", filepath.Dir(path), path)
+			n.Fix = fmt.Sprintf("its directory %s does not exist: mkdir -p %s && pxos net seed --network %s", filepath.Dir(path), filepath.Dir(path), path)
 		}
 		if !errors.Is(err, os.ErrNotExist) {
 			n.Error = err.Error()
