@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -127,6 +128,12 @@ after it (it stores the reference record it teaches, once, and no answers).`,
 			if err != nil {
 				return err
 			}
+			lf.notice = e.stderr
+			client := lf.client(true)
+			// Nothing is made or printed for a server that is not there.
+			if _, err := client.Probe(e.ctx); errors.Is(err, llm.ErrUnreachable) {
+				return err
+			}
 			// Made as every network is (pxos net, auto, gen): the seed
 			// knowledge, the API page and the shipped solutions.
 			store, err := gen.OpenNetwork(netPath)
@@ -135,7 +142,7 @@ after it (it stores the reference record it teaches, once, and no answers).`,
 			}
 			defer store.Close()
 			b := bridge.New(bridge.Options{
-				Client: func() *llm.Client { lf.notice = e.stderr; return lf.client(true) }(), Store: store, Out: e.stdout,
+				Client: client, Store: store, Out: e.stdout,
 				Temperature: llm.Temp(lf.temperature), MaxTokens: lf.maxTokens, K: k, Embeddings: embeddings,
 			})
 			switch {

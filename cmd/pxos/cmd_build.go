@@ -35,19 +35,24 @@ written in place rather than replaced. An output of - is standard output
 		Example: "  pxos build -i pxos-v1.0/pxos_commands.txt -o pxos.img --listing pxos.lst\n  pxos build -o - --bin '' | sha256sum",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			w, _ := here()
 			if in == "" {
-				// The workspace's commands file, built to its image.
-				w, file, err := defaultCommands()
-				if err != nil {
+				var err error
+				if w, in, err = defaultCommands(); err != nil {
 					return err
 				}
-				in = file
-				if w != nil && !c.Flags().Changed("output") {
-					out = w.Path(workspace.Image)
-				}
-				if w != nil && !c.Flags().Changed("bin") {
-					bin = w.Path("pxos.bin")
-				}
+			}
+			switch {
+			case c.Flags().Changed("output"):
+			case w != nil && sameFile(in, w.Commands()):
+				out = w.Path(workspace.Image) // the workspace's build is its pxos.img
+			default:
+				out = workspace.Image
+			}
+			if !c.Flags().Changed("bin") {
+				// The raw image only when asked for: a pxos.bin nothing
+				// else keeps up to date would go stale.
+				bin = ""
 			}
 			sum, err := summaryTo(e, "build", out, bin, mapFile, listFile)
 			if err != nil {
@@ -109,8 +114,8 @@ written in place rather than replaced. An output of - is standard output
 	}
 	f := c.Flags()
 	f.StringVarP(&in, "input", "i", "", "primitives file to build (default: the workspace's pxos-v1.0/pxos_commands.txt, to its pxos.img and pxos.bin)")
-	f.StringVarP(&out, "output", "o", "pxos.img", "floppy image to write (1.44 MB)"+stdoutHelp)
-	f.StringVar(&bin, "bin", "pxos.bin", "trimmed raw image to write (\"\" to skip)"+stdoutHelp)
+	f.StringVarP(&out, "output", "o", "", "floppy image to write, 1.44 MB (default: the workspace's pxos.img when building its commands file, else ./pxos.img)"+stdoutHelp)
+	f.StringVar(&bin, "bin", "", "also write the trimmed raw image to this file"+stdoutHelp)
 	f.StringVar(&mapFile, "map", "", "write the symbol table, sorted by address, to this file"+stdoutHelp)
 	f.StringVar(&listFile, "listing", "", "write a listing (address, bytes, disassembly, source line) to this file"+stdoutHelp)
 	f.BoolVar(&strict, "strict", false, "make a second write to an address (a patch) an error")

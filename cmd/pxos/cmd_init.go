@@ -116,7 +116,7 @@ One feature at a time: pxos feature remove NAME.`,
 			if forget {
 				fmt.Fprintf(e.stdout, "forgot %d network file%s\n", len(r.Networks), plural(len(r.Networks)))
 			} else if len(r.Removed) > 0 {
-				fmt.Fprintln(e.stdout, "the network keeps their proven solutions: pxos auto brings them back with no model call (--forget deletes them too)")
+				fmt.Fprintln(e.stdout, "the network keeps their proven solutions: pxos auto brings them back with no model call (--forget deletes what it learned; the solutions of the four default features ship inside pxos)")
 			}
 			return nil
 		},

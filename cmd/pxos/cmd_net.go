@@ -398,8 +398,8 @@ intact; a torn tail left by an interrupted append is reported (it was never
 committed) and removed with --repair. It exits 1 naming each damaged record.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if _, err := os.Stat(*network); err != nil {
-				return fmt.Errorf("net verify: %w", err)
+			if err := readNetwork(*network); err != nil {
+				return err
 			}
 			var s *pixnet.Store
 			var err error

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -50,8 +51,7 @@ environment.`,
 			// The size first, so a script (COLUMNS, LINES) can see it.
 			layout, msg := backend.Fit(terminalSize(e.stdout))
 			if layout == backend.LayoutTooSmall {
-				fmt.Fprintln(e.stderr, msg)
-				return exitError{1}
+				return errors.New(strings.TrimPrefix(msg, "pxos run "))
 			}
 			in, ok := e.stdin.(*os.File)
 			if !ok || !term.IsTerminal(int(in.Fd())) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/pxos-dev/pxos/internal/backend"
+	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/gen"
 	"github.com/pxos-dev/pxos/internal/machine"
 	"github.com/pxos-dev/pxos/internal/scenario"
@@ -50,6 +51,10 @@ func workspaceFor(e *env, pxosDir string, create bool) (*workspace.Workspace, er
 		return workspace.At(pxosDir), nil
 	}
 	w, err := here()
+	if err == nil && w.Root != "." {
+		abs, _ := filepath.Abs(w.Root)
+		fmt.Fprintf(e.stderr, "workspace: %s (the nearest one above this directory)\n", abs)
+	}
 	if err == nil || !create || !workspace.IsNotFound(err) {
 		return w, err
 	}
@@ -98,7 +103,7 @@ func networkFile(flag string, w *workspace.Workspace, name string) (string, erro
 // nothing.
 func readNetwork(path string) error {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no pixel network at %s yet: pxos auto, pxos gen and pxos net add make it (pxos net seed makes one from the built-in knowledge alone)", path)
+		return fmt.Errorf("no pixel network at %s yet: pxos net seed makes one from the built-in knowledge (and the command that uses it makes it on first use: pxos auto and gen %s, pxos bridge %s)", path, workspace.Autobuild, workspace.Learning)
 	}
 	return nil
 }
@@ -174,9 +179,15 @@ func addCompletions(c *cobra.Command) {
 	case "pxos feature install":
 		c.ValidArgsFunction = func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			specs, _ := loadFeatures("")
+			var have *feature.Base
+			if w, err := here(); err == nil {
+				have, _ = w.Build()
+			}
 			var names []string
 			for _, s := range specs {
-				names = append(names, s.Name)
+				if have == nil || !have.Present(s.Name) {
+					names = append(names, s.Name)
+				}
 			}
 			return names, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -215,4 +226,14 @@ func readHead(path string, n int) ([]byte, error) {
 		err = nil
 	}
 	return b[:k], err
+}
+
+// sameFile reports whether paths a and b name one existing file.
+func sameFile(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
 }
