@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Rows and Cols are the size of the VGA text screen (mode 3).
@@ -30,7 +31,17 @@ type Screen struct {
 	Cells     [Rows][Cols]Cell
 	CursorRow int
 	CursorCol int
+	// Width is the columns of the text mode the guest set: 80 (0 means 80)
+	// or 40 (int 10h AH=00h AL=00h/01h, BIOS data area word 0x44A); a
+	// 40-column screen uses Cells[r][0:40].
+	Width int
 }
+
+// DefaultClock is the wall clock both machines start with unless told
+// otherwise (a scenario's clock step): the same on the emulator and on
+// QEMU (-rtc base=...,clock=vm), so a program that reads the time (int 1Ah,
+// the CMOS RTC, the BIOS tick count) sees the same value on both.
+var DefaultClock = time.Date(2026, time.January, 1, 12, 0, 0, 0, time.UTC)
 
 // ScreenFromVGA builds a Screen from 4000 bytes of text memory at 0xB8000
 // (character, attribute pairs) and a cursor position.
