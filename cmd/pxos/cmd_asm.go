@@ -11,13 +11,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pxos-dev/pxos/internal/asm"
+	"github.com/pxos-dev/pxos/internal/diag"
 )
 
 func init() { register(newAsmCmd) }
 
 func newAsmCmd(e *env) *cobra.Command {
 	var orgFlag, out, bin string
-	var force bool
+	var force, nasm bool
 	c := &cobra.Command{
 		Use:   "asm FILE.asm|-",
 		Short: "Assemble 16-bit NASM-syntax source into pxOS primitives or raw bytes",
@@ -36,8 +37,15 @@ An output of - is standard output (at most one may be -; the summary then
 goes to standard error); a device or a FIFO is written in place. -o refuses
 to overwrite a commands file that holds feature blocks (one that pxos auto,
 gen --append or feature install grew): regenerating it from the base source
-would drop them. --force overwrites it anyway.`,
-		Example: "  pxos asm feature.asm --org 0x8000 -o feature.txt\n  pxos asm boot.asm --bin boot.bin",
+would drop them. --force overwrites it anyway.
+
+By default pxos asm refuses a few things nasm accepts because in generated
+code they are almost always bugs: a value that does not fit its field (db
+300, the low byte of an address), mov cs and pop cs, and org after code.
+--nasm accepts them as nasm does, with a warning each on standard error
+(the list and the reasons: "Deliberate differences from nasm" in the
+README).`,
+		Example: "  pxos asm feature.asm --org 0x8000 -o feature.txt\n  pxos asm boot.asm --bin boot.bin\n  pxos asm --nasm floppy.asm --bin floppy.img",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			org, err := asmParseOrg(orgFlag)
@@ -59,13 +67,23 @@ would drop them. --force overwrites it anyway.`,
 			if err != nil {
 				return fmt.Errorf("asm: %w", err)
 			}
-			res, err := asm.Assemble(path, src, asm.Options{Org: org})
+			res, err := asm.Assemble(path, src, asm.Options{Org: org, NASM: nasm})
 			if err != nil {
+				if !nasm {
+					if _, nerr := asm.Assemble(path, src, asm.Options{Org: org, NASM: true}); nerr == nil {
+						err = fmt.Errorf("%w\n(nasm -f bin accepts this source; pxos asm --nasm assembles it as nasm does, with a warning at each of these lines)", err)
+					}
+				}
 				return err
 			}
+			asmWarnings(e.stderr, res.Warnings)
 			var prims bytes.Buffer
-			if err := res.Primitives(&prims); err != nil {
-				return err
+			if out != "" || bin == "" {
+				// Only when asked for: a floppy image's primitives are a
+				// million lines.
+				if err := res.Primitives(&prims); err != nil {
+					return err
+				}
 			}
 			var outs []outputFile
 			if out != "" {
@@ -94,7 +112,20 @@ would drop them. --force overwrites it anyway.`,
 	f.StringVarP(&out, "output", "o", "", "write primitives (DEFINE/WRITE/COMMENT) to this file"+stdoutHelp)
 	f.StringVar(&bin, "bin", "", "write the raw bytes to this file"+stdoutHelp)
 	f.BoolVar(&force, "force", false, "let -o overwrite a commands file that holds feature blocks")
+	f.BoolVar(&nasm, "nasm", false, "accept, with a warning, what nasm accepts and pxos refuses by default (truncated values, mov/pop cs, a late org)")
 	return c
+}
+
+// asmWarnings prints the warnings of --nasm as nasm prints its own,
+// "file:line: warning: message", at most diag.Max of them.
+func asmWarnings(w io.Writer, warns diag.ErrorList) {
+	for i, x := range warns {
+		if i == diag.Max {
+			fmt.Fprintf(w, "(%d more warnings)\n", len(warns)-diag.Max)
+			return
+		}
+		fmt.Fprintf(w, "%s: warning: %s\n", x.Pos, diag.Visible(diag.Cut(x.Msg, diag.MaxMsg)))
+	}
 }
 
 // asmParseOrg reads a real-mode linear address: 0x7E00, 7E00h or decimal.

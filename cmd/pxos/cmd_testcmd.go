@@ -49,13 +49,24 @@ are plain text, one step per line:
   expect "TEXT"         TEXT is somewhere on the screen
   expect-not "TEXT"     TEXT is nowhere on the screen
   expect-row N "TEXT"   row N (0-based) contains TEXT ("" : row N is blank)
+  expect-attr R C 1Fh   the cell at row R, column C has colour attribute 1Fh
+                        (also 0x1F; low nibble foreground, high background)
   cursor ROW COL        the cursor is there (0-based)
-  settle                run until the machine is idle
-  timeout 2s            time limit for each following step that waits (default 5s)
+  settle                run until the machine is idle (waits for a key or halted)
+  timeout 2s            time limit for each following step (default 5s)
+  clock 23:59:50 [2026-01-31]
+                        the wall clock the machine starts with (default
+                        2026-01-01 12:00:00); before the steps that run it
   name "TEXT"           the scenario's name in reports
 
+Texts to look for may hold code page 437 characters as Unicode (box drawing
+"╔═╗", blocks "░▒▓", "☺"); screens in reports and --json show them so.
+
 --backend both runs every scenario on the built-in emulator and on QEMU: the
-two must agree (verdict and final screen) or the run fails.
+two must agree (verdict, final screen text and cursor, and colours where a
+person sees them: the whole attribute of a cell that shows a character, the
+background of a blank one) or the run fails. QEMU starts at the same clock
+and, like the emulator, runs the boot sector on a blank screen.
 
 Exit status: 0 when every scenario passes, 1 when one fails (or the machines
 disagree), 2 for a bad command line or a scenario file that does not parse.`,

@@ -112,15 +112,14 @@ func readNetwork(path string) error {
 // "qemu") and runs it; budget is the emulator's instruction budget per
 // step (0: its default).
 func runSuite(ctx context.Context, img []byte, scs []*scenario.Scenario, names []string, budget uint64, opts scenario.SuiteOptions) (*scenario.SuiteResult, error) {
-	var backends []scenario.Backend
 	for _, n := range names {
 		if !backend.Available(n) {
 			return nil, fmt.Errorf("backend %s is not available in this build", n)
 		}
-		backends = append(backends, scenario.Backend{Name: n, Open: func(ctx context.Context) (machine.Machine, error) {
-			return backend.Open(ctx, n, img, backend.Options{Budget: budget})
-		}})
 	}
+	backends := scenario.Machines(names, func(ctx context.Context, n string, so scenario.StartOptions) (machine.Machine, error) {
+		return backend.Open(ctx, n, img, backend.Options{Budget: budget, Clock: so.Clock})
+	})
 	return scenario.RunSuite(ctx, scs, backends, opts), nil
 }
 

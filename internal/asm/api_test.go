@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pxos-dev/pxos/internal/diag"
 )
@@ -198,5 +199,71 @@ func TestShiftModulo64(t *testing.T) {
 	}
 	if got, want := fmt.Sprintf("% x", res.Bytes), "01 00 02 00 00 01 fe ff"; got != want {
 		t.Errorf("bytes %s, want %s", got, want)
+	}
+}
+
+// Issue 17, item 17: the output is bounded by MaxOutput (16 MiB): times,
+// resb and their products beyond it are one positioned error, reported
+// before anything of that size is allocated, and never a hang; up to it,
+// padding is a copy (a 1.44 MB floppy is in the corpus, floppy.asm).
+func TestOutputLimit(t *testing.T) {
+	for _, tc := range []struct{ src, err string }{
+		{"times 16777216 db 0\n", ""},
+		{"times 16777217 db 0\n", "times count 16777217 is larger than the output limit (16777216 bytes, 16 MiB)"},
+		{"times 0x7fffffffffffffff nop\n", "is larger than the output limit"},
+		{"db 1\ntimes 16777216 db 0\n", "the output would be larger than 16777216 bytes (16 MiB)"},
+		{"times 9000000 dw 0\n", "the output would be larger than"},
+		{"times 4000000 db 'abcdefgh'\n", "the output would be larger than"},
+		{"times 100 resb 1000000\n", "the output would be larger than"},
+		{"resq 0x300000\n", "the output would be larger than"},
+		{"resb 0x7fffffffffff\n", "reserve count 140737488355327 out of range"},
+		{"times 6000000 jmp $\n", "the output would be larger than"}, // assembled one by one: relative
+		{"x: times 6000000 jmp x+2\n", "the output would be larger than"},
+		{"section .bss\ntimes 16777216 resb 2\n", "the output would be larger than"},
+	} {
+		start := time.Now()
+		r, err := Assemble("big.asm", []byte(tc.src), Options{Org: 0x7C00})
+		t.Logf("%q: %v", tc.src, time.Since(start))
+		switch {
+		case tc.err == "" && err != nil:
+			t.Errorf("%q: %v", tc.src, err)
+		case tc.err == "" && len(r.Bytes) != MaxOutput:
+			t.Errorf("%q: %d bytes, want %d", tc.src, len(r.Bytes), MaxOutput)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), "big.asm:") || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%q: err = %v, want %q", tc.src, err, tc.err)
+		case tc.err != "" && len(errorList(err)) != 1:
+			t.Errorf("%q: %d errors, want 1:\n%v", tc.src, len(errorList(err)), err)
+		}
+	}
+}
+
+// Issue 17: Options.NASM lets through what nasm accepts, with warnings of
+// the last pass only (one per line and kind), sorted; without it the same
+// lines are refused, and a result has no warnings. An org after code
+// warns each time, the same origin again included.
+func TestNASMOption(t *testing.T) {
+	src := "jmp short fwd\norg 0x7c00\nfwd: db fwd+0x100\nmov cs, ax\nmov al, 300\norg 0x7c00\n"
+	lines := func(l diag.ErrorList) (n []int) {
+		for _, e := range l {
+			n = append(n, e.Pos.Line)
+		}
+		return n
+	}
+	want := []int{2, 3, 4, 5, 6}
+	if _, err := Assemble("n.asm", []byte(src), Options{}); !reflect.DeepEqual(lines(errorList(err)), want) {
+		t.Errorf("default: want errors at lines %v, got\n%v", want, err)
+	}
+	r, err := Assemble("n.asm", []byte(src), Options{NASM: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprintf("% x", r.Bytes), "eb 00 02 8e c8 b0 2c"; got != want {
+		t.Errorf("bytes %s, want %s (nasm -f bin)", got, want)
+	}
+	if got := lines(r.Warnings); !reflect.DeepEqual(got, want) {
+		t.Errorf("warnings at lines %v, want %v:\n%v", got, want, r.Warnings)
+	}
+	if r, err := Assemble("n.asm", []byte("mov al, 3\n"), Options{}); err != nil || r.Warnings != nil {
+		t.Errorf("default: %v, warnings %v", err, r.Warnings)
 	}
 }

@@ -16,25 +16,58 @@
 // all expressions with the label values of the previous pass until no label
 // moves; jumps without a size are short when in range, immediates of plain
 // numbers use the sign-extended imm8 forms (83 /n, 6B, 6A), and forward
-// references are treated optimistically in the first pass. Differences from
-// NASM are listed in nasmDifferences in nasm_test.go.
+// references are treated optimistically in the first pass.
 //
-// Where NASM only warns and truncates (a byte or word value out of range)
-// this assembler reports an error, because a truncated constant in generated
-// code is almost always a bug; likewise for mov cs and pop cs, which NASM
-// emits with a warning and which are invalid after the 8086. Of the preprocessor only single-line %define
-// without parameters is supported; %macro, %include, %if and the rest are
-// errors. Sections are laid out as the bin format does: .text first, then the
-// other sections in declaration order aligned to 4 (or align=N), then the
-// nobits ones such as .bss, which get addresses but no bytes. 32-bit
-// addressing ([ebx+esi*4+8], with the 0x67 prefix) picks base and index as
-// NASM's evaluator does (see ea32.go). The x87 FPU, MMX/SSE and system
+// The cpu directive (cpu 8086, 186, 286, 386, 486, 586, 686 or any, also
+// pentium, p2..p4, x64 and default) holds from its line on, as in NASM: an
+// instruction form of a later processor is an error, and below the 386 a
+// conditional jump out of short range becomes the inverted condition
+// jumping over a near jmp (7x 03 E9 rel16, NASM's 8086 form of Jcc),
+// since 0F 8x needs a 386. Without cpu every form is allowed. Directives,
+// %define included, are case-insensitive, as in NASM.
+//
+// # Deliberate differences from NASM
+//
+// This list is the one place that names them. By default the assembler
+// refuses three things `nasm -f bin` accepts, because in generated code
+// each is almost always a bug. Options.NASM (pxos asm --nasm) accepts them
+// as nasm does, each with a warning, so that real programs assemble:
+//
+//   - A value that does not fit its field: db 300, mov al, 300, dw 70000,
+//     [byte bx+200], and the low byte of an address (db 16+tbl, cmp dl,
+//     16+tbl). NASM truncates it, with a warning for numbers and silently
+//     for addresses; a truncated constant or address is rarely meant.
+//   - mov cs, r/m (8E /1) and pop cs (0F): NASM emits them; both are
+//     invalid opcodes on the 286 and later (0F is the two-byte opcode
+//     escape), and pxOS runs on a 386 or later.
+//   - org after code or data. NASM's bin output has one origin, and an org
+//     anywhere sets it for the whole file, the bytes before it included (a
+//     second org with another value is an error in both modes). Written
+//     after code it usually means MASM's org, which moves the location
+//     counter instead.
+//
+// With or without Options.NASM, every line that assembles gives nasm's
+// bytes: nasm_test.go checks the corpus and random programs against nasm,
+// and its nasmDifferences (empty) would list any accepted exception.
+//
+// The assembler is also more permissive than NASM in a few places that
+// never change bytes NASM would produce: names NASM reserves for
+// instructions it knows and this assembler does not (str, rest) may be
+// labels, times and equ may use forward references, and expressions may
+// mix labels freely.
+//
+// Of the preprocessor only single-line %define without parameters is
+// supported; %macro, %include, %if and the rest are errors. Sections are
+// laid out as the bin format does: .text first, then the other sections in
+// declaration order aligned to 4 (or align=N), then the nobits ones such as
+// .bss, which get addresses but no bytes. 32-bit addressing
+// ([ebx+esi*4+8], with the 0x67 prefix) picks base and index as NASM's
+// evaluator does (see ea32.go). The x87 FPU, MMX/SSE and system
 // instructions (mov cr0, lgdt...) are not supported.
 //
-// The assembler is more permissive than NASM in a few places that never
-// change bytes NASM would produce: names NASM reserves for instructions it
-// knows and this assembler does not (str, rest) may be labels, times and
-// equ may use forward references, and expressions may mix labels freely.
+// The output is at most MaxOutput bytes (16 MiB: a 1.44 MB floppy image
+// fits, with room), and times, resb and align are bounded by it, so that no
+// source makes the assembler allocate without limit.
 //
 // Symbols given in Options are predefined absolute constants; a label or
 // equ in the source with the same name shadows them.
@@ -44,6 +77,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -56,6 +90,10 @@ type Options struct {
 	Org uint32
 	// Symbols are predefined absolute symbols, usable like equ constants.
 	Symbols map[string]int64
+	// NASM accepts, with a warning each, what nasm -f bin accepts and this
+	// assembler refuses by default: see "Deliberate differences from NASM"
+	// in the package comment. Code a model wrote is assembled without it.
+	NASM bool
 }
 
 // Symbol is a label and its address.
@@ -81,6 +119,9 @@ type Result struct {
 	Symbols map[string]int64 // labels and equ values defined by the source (local labels as "global.local")
 	Labels  []Symbol         // labels in address order, not equ constants
 	Lines   []Line           // one per instruction or data line, in source order within each section, sections in layout order
+	// Warnings are the deliberate differences from NASM that Options.NASM
+	// let through, sorted by line.
+	Warnings diag.ErrorList
 
 	fillers []Line // resb and align lines in code: bytes, but not Lines
 }
@@ -89,9 +130,13 @@ type Result struct {
 // once needed their long form keep it, which guarantees termination.
 const (
 	maxPasses  = 60
-	maxOutput  = 1 << 20 // real mode addresses 1 MB
 	stickyPass = 12
 )
+
+// MaxOutput is the largest output Assemble makes, in bytes: a 1.44 MB
+// floppy image (times 1474560-($-$$) db 0) fits, and times, resb and align
+// beyond it are errors rather than allocations of gigabytes.
+const MaxOutput = 16 << 20
 
 type assembler struct {
 	file   string
@@ -106,6 +151,8 @@ type assembler struct {
 	sect     *section
 	// defines are the %define macros seen so far.
 	defines map[string][]token
+	// cpu is the level the last cpu directive set (cpuAny without one).
+	cpu uint8
 
 	parser   exprParser
 	exprs    slab[expr]
@@ -128,6 +175,7 @@ type assembler struct {
 	changed   bool
 	cur       *stmt
 	perrs     diag.ErrorList
+	pwarns    diag.ErrorList
 	undef     map[string]bool
 	args      []*arg
 	argBuf    []arg
@@ -150,7 +198,7 @@ func Assemble(file string, src []byte, opts Options) (*Result, error) {
 		errs.Add(diag.Pos{File: file}, "", "the source is %d bytes; pxos assembles at most %d (%d MiB)", len(src), MaxSource, MaxSource>>20)
 		return nil, errs.Err()
 	}
-	a := &assembler{file: file, opts: opts, syms: map[string]*symbol{}, undef: map[string]bool{}}
+	a := &assembler{file: file, opts: opts, syms: map[string]*symbol{}, undef: map[string]bool{}, cpu: cpuAny}
 	a.sect = &section{name: ".text", align: 1}
 	a.sections = []*section{a.sect}
 	line := 0
@@ -209,7 +257,8 @@ func Assemble(file string, src []byte, opts Options) (*Result, error) {
 		a.errs.Sort()
 		return nil, a.errs
 	}
-	r := &Result{Org: uint32(a.org), Bytes: a.out, Symbols: map[string]int64{}, Lines: a.lines, fillers: a.fillers}
+	a.pwarns.Sort()
+	r := &Result{Org: uint32(a.org), Bytes: a.out, Symbols: map[string]int64{}, Lines: a.lines, fillers: a.fillers, Warnings: a.pwarns}
 	for _, st := range a.stmts {
 		if st.sym == nil {
 			continue
@@ -229,6 +278,7 @@ func Assemble(file string, src []byte, opts Options) (*Result, error) {
 func (a *assembler) runPass() {
 	a.changed, a.unknown = false, false
 	a.perrs = a.perrs[:0]
+	a.pwarns = nil
 	clear(a.undef)
 	a.tooBig = false
 	a.out = a.out[:0]
@@ -306,15 +356,20 @@ func (a *assembler) runSection(sec *section, orgSeen *bool) {
 			switch {
 			case err != nil:
 				a.errorf("%v", err)
-			case *orgSeen:
+			case *orgSeen && v.n != a.nextOrg:
+				// NASM too: "program origin redefined" (the same again is
+				// harmless, and allowed as in NASM).
 				a.errorf("only one org is allowed")
 			case v.unknown || v.rel != 0:
 				a.errorf("org needs a constant")
 			case v.n < 0 || v.n > 0xFFFFF:
 				a.errorf("org %#x out of range", v.n)
-			case a.pc != a.org:
+			case a.pc != a.org && !a.opts.NASM:
 				a.errorf("org must come before any code or data")
 			default:
+				if a.pc != a.org {
+					a.warnf("org after code: the whole output starts at %#x, the bytes before this line too, as in nasm", v.n)
+				}
 				a.nextOrg = v.n
 			}
 			*orgSeen = true
@@ -343,6 +398,11 @@ func (a *assembler) setSym(s *symbol, v value) {
 
 func (a *assembler) errorf(format string, args ...any) {
 	a.perrs.Add(a.cur.pos, a.cur.src, format, args...)
+}
+
+// warnf records a warning of this pass: what Options.NASM accepted.
+func (a *assembler) warnf(format string, args ...any) {
+	a.pwarns.Add(a.cur.pos, a.cur.src, format, args...)
 }
 
 // lookup implements evalCtx.
@@ -406,8 +466,8 @@ func (a *assembler) emitStmt(st *stmt) {
 		case v.n < 0:
 			a.errorf("times count %d is negative", v.n)
 			count = 0
-		case v.n > 1<<20:
-			a.errorf("times count %d is too large", v.n)
+		case v.n > MaxOutput:
+			a.errorf("times count %d is larger than the output limit (%d bytes, %d MiB)", v.n, MaxOutput, MaxOutput>>20)
 			count = 0
 		default:
 			count = v.n
@@ -415,11 +475,7 @@ func (a *assembler) emitStmt(st *stmt) {
 	}
 	for i := int64(0); i < count; i++ {
 		before := len(a.out)
-		if before > maxOutput {
-			if !a.tooBig {
-				a.tooBig = true
-				a.errorf("output larger than %d bytes", maxOutput)
-			}
+		if !a.room(0) {
 			break
 		}
 		switch st.kind {
@@ -429,9 +485,11 @@ func (a *assembler) emitStmt(st *stmt) {
 			a.emitData(st)
 		case sRes:
 			v := a.eval(st.e)
-			if !v.unknown && (v.n < 0 || v.n > maxOutput) {
+			switch {
+			case v.unknown:
+			case v.n < 0 || v.n > MaxOutput:
 				a.errorf("reserve count %d out of range", v.n)
-			} else if !v.unknown {
+			case a.room(v.n * int64(st.width)):
 				a.out = append(a.out, make([]byte, int(v.n)*st.width)...)
 			}
 		case sAlign:
@@ -451,7 +509,17 @@ func (a *assembler) emitStmt(st *stmt) {
 			}
 		}
 		a.pc += int64(len(a.out) - before)
+		if i == 0 && count > 1 && !(st.kind == sInst && a.enc.pcRel) {
+			// The repetitions are the same bytes ($ stays the address of
+			// the first one): copy them rather than assemble each, so a
+			// floppy's worth of padding costs a copy, and its errors are
+			// reported once. Only a relative jump differs from one
+			// repetition to the next.
+			a.repeat(a.out[before:], count-1)
+			break
+		}
 	}
+	a.room(0)
 	switch {
 	case a.nobits:
 	case st.kind == sInst || st.kind == sData:
@@ -461,6 +529,32 @@ func (a *assembler) emitStmt(st *stmt) {
 		// are not Lines, but Primitives names them in its comments.
 		a.fillers = append(a.fillers, Line{Addr: uint32(addr), Bytes: a.out[start:len(a.out):len(a.out)], Pos: st.pos, Text: st.text})
 	}
+}
+
+// room reports whether n more bytes keep the output within MaxOutput, and
+// reports the error (once a pass) when they do not.
+func (a *assembler) room(n int64) bool {
+	if int64(len(a.out))+n <= MaxOutput {
+		return true
+	}
+	if !a.tooBig {
+		a.tooBig = true
+		a.errorf("the output would be larger than %d bytes (%d MiB), the limit", MaxOutput, MaxOutput>>20)
+	}
+	return false
+}
+
+// repeat appends b to the output n more times, within MaxOutput.
+func (a *assembler) repeat(b []byte, n int64) {
+	total := int64(len(b)) * n // at most 2^24 * 2^24: no overflow
+	if total == 0 || !a.room(total) {
+		return
+	}
+	a.out = slices.Grow(a.out, int(total))
+	for ; n > 0; n-- {
+		a.out = append(a.out, b...)
+	}
+	a.pc += total
 }
 
 func (a *assembler) emitInst(st *stmt) {
@@ -495,11 +589,20 @@ func (a *assembler) emitInst(st *stmt) {
 	}
 	a.args = args
 	e := &a.enc
-	*e = encoder{addr: uint32(a.pc), final: true, long: st.long, rep: st.rep, seg: st.pseg, o32: st.o32, a32: st.a32, code: e.code[:0]}
-	if err := st.encode(e, args); err != nil {
+	*e = encoder{addr: uint32(a.pc), final: true, long: st.long, rep: st.rep, seg: st.pseg, o32: st.o32, a32: st.a32,
+		code: e.code[:0], nasm: a.opts.NASM, cpu: st.cpu, warns: e.warns[:0]}
+	err := st.encode(e, args)
+	if need := e.level(); err == nil && need > st.cpu {
+		// NASM: "no instruction for this cpu level".
+		err = fmt.Errorf("this instruction needs cpu %s or later; cpu %s is in effect", cpuNames[need], cpuNames[st.cpu])
+	}
+	if err != nil {
 		// Keep what was encoded (a range error still has its size), so
 		// the addresses of the following lines stay meaningful.
 		a.errorf("%v", err)
+	}
+	for _, w := range e.warns {
+		a.warnf("%s", w)
 	}
 	if e.choseFar && a.pass >= stickyPass {
 		st.long = true
@@ -518,7 +621,11 @@ func (a *assembler) emitData(st *stmt) {
 		}
 		v := a.eval(it.e)
 		if !v.unknown && !fits(v.n, st.width) {
-			a.errorf("value %d out of range for %s", v.n, sizeName(st.width))
+			if a.opts.NASM {
+				a.warnf("value %d out of range for %s: truncated to %#x, as nasm does", v.n, sizeName(st.width), truncate(v.n, st.width))
+			} else {
+				a.errorf("value %d out of range for %s", v.n, sizeName(st.width))
+			}
 		}
 		n := uint64(v.n)
 		for i := 0; i < st.width; i++ {

@@ -21,9 +21,31 @@ import (
 var update = flag.Bool("update", false, "rewrite the corpus's expected bytes from nasm's output")
 
 var (
-	wantBytesRE = regexp.MustCompile(`;\s*=>\s*([0-9a-fA-F ]*)$`)
+	wantBytesRE = regexp.MustCompile(`;\s*=>\s*([0-9a-fA-F ]*?)\s*(;\s*WARNING\s+"(?:[^"\\]|\\.)*"\s*)?$`)
 	wantErrRE   = regexp.MustCompile(`;\s*ERROR\s+("(?:[^"\\]|\\.)*")\s*$`)
+	wantWarnRE  = regexp.MustCompile(`;\s*WARNING\s+("(?:[^"\\]|\\.)*")\s*$`)
 )
+
+// nasmHeader, as the first line of a corpus file, assembles it with
+// Options.NASM. Its lines may end in `; WARNING "text"` (after the bytes, if
+// any): the warning --nasm gives there. The default options must then
+// refuse exactly those lines: each is a deliberate difference from nasm.
+const nasmHeader = "; pxos asm --nasm"
+
+// corpusOptions are the options a corpus file is assembled with.
+func corpusOptions(src []byte) Options {
+	return Options{NASM: bytes.HasPrefix(src, []byte(nasmHeader))}
+}
+
+// warnExpectation returns the warning text a corpus line expects, if any.
+func warnExpectation(line string) (string, bool) {
+	m := wantWarnRE.FindStringSubmatch(line)
+	if m == nil {
+		return "", false
+	}
+	s, err := strconv.Unquote(m[1])
+	return s, err == nil
+}
 
 // expectation returns the expectation a corpus line carries: "=> bytes" as
 // hex, or an error substring, and whether there is one.
@@ -43,7 +65,10 @@ func expectation(line string) (string, bool) {
 
 // TestCorpus runs testdata/*.asm: each line ending in `; => b8 34 12` must
 // assemble to those bytes, each line ending in `; ERROR "text"` must give an
-// error containing text at that line, and no other line may fail.
+// error containing text at that line, and no other line may fail. In a file
+// that starts with nasmHeader, `; WARNING "text"` (alone or after the bytes)
+// is the warning Options.NASM gives at that line, no other line may warn,
+// and without Options.NASM exactly those lines are refused.
 func TestCorpus(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.asm")
 	if len(files) == 0 {
@@ -58,10 +83,15 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			opts := corpusOptions(src)
 			lines := strings.Split(string(src), "\n")
 			wantErr := map[int]string{}
 			wantBytes := map[int]string{}
+			wantWarn := map[int]string{}
 			for i, l := range lines {
+				if s, ok := warnExpectation(l); ok {
+					wantWarn[i+1] = s
+				}
 				if s, ok := expectation(l); ok {
 					if strings.Contains(l, "; ERROR") {
 						wantErr[i+1] = s
@@ -72,9 +102,20 @@ func TestCorpus(t *testing.T) {
 				}
 			}
 			// Without the error lines, everything assembles to the expected bytes.
-			r, err := Assemble(f, []byte(strings.Join(lines, "\n")), Options{})
+			clean := []byte(strings.Join(lines, "\n"))
+			r, err := Assemble(f, clean, opts)
 			if err != nil {
 				t.Fatalf("unexpected errors:\n%v", err)
+			}
+			checkLines(t, f, "warning", r.Warnings, wantWarn)
+			if opts.NASM {
+				// What --nasm warns about, the default refuses.
+				_, err := Assemble(f, clean, Options{})
+				refused := map[int]string{}
+				for line := range wantWarn {
+					refused[line] = ""
+				}
+				checkLines(t, f, "error without --nasm", errorList(err), refused)
 			}
 			seen := map[int]bool{}
 			for _, l := range r.Lines {
@@ -96,30 +137,37 @@ func TestCorpus(t *testing.T) {
 			if len(wantErr) == 0 {
 				return
 			}
-			_, err = Assemble(f, src, Options{})
+			_, err = Assemble(f, src, opts)
 			if errorList(err) == nil {
 				t.Fatalf("want errors at lines %v, got %v", wantErr, err)
 			}
-			got := map[int][]string{}
-			for _, e := range errorList(err) {
-				got[e.Pos.Line] = append(got[e.Pos.Line], e.Msg)
-			}
-			for line, want := range wantErr {
-				msgs := got[line]
-				found := false
-				for _, m := range msgs {
-					found = found || strings.Contains(m, want)
-				}
-				if !found {
-					t.Errorf("%s:%d: want error containing %q, got %q", f, line, want, msgs)
-				}
-			}
-			for line, msgs := range got {
-				if _, ok := wantErr[line]; !ok {
-					t.Errorf("%s:%d: unexpected error %q", f, line, msgs)
-				}
-			}
+			checkLines(t, f, "error", errorList(err), wantErr)
 		})
+	}
+}
+
+// checkLines checks that each line of want has a message of the kind
+// containing its text, and that no other line has one.
+func checkLines(t *testing.T, file, kind string, l diag.ErrorList, want map[int]string) {
+	t.Helper()
+	got := map[int][]string{}
+	for _, e := range l {
+		got[e.Pos.Line] = append(got[e.Pos.Line], e.Msg)
+	}
+	for line, w := range want {
+		msgs := got[line]
+		found := false
+		for _, m := range msgs {
+			found = found || strings.Contains(m, w)
+		}
+		if !found {
+			t.Errorf("%s:%d: want %s containing %q, got %q", file, line, kind, w, msgs)
+		}
+	}
+	for line, msgs := range got {
+		if _, ok := want[line]; !ok {
+			t.Errorf("%s:%d: unexpected %s %q", file, line, kind, msgs)
+		}
 	}
 }
 
@@ -151,7 +199,7 @@ func updateCorpus(t *testing.T, file string) {
 	if err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
-	r, err := Assemble(file, []byte(text), Options{})
+	r, err := Assemble(file, []byte(text), corpusOptions(src))
 	if err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
@@ -168,8 +216,12 @@ func updateCorpus(t *testing.T, file string) {
 		if off+len(l.Bytes) > len(bin) {
 			t.Fatalf("%s: nasm output too short for %q", l.Pos, l.Text)
 		}
+		warn := ""
+		if m[4] >= 0 {
+			warn = " " + strings.TrimSpace(lines[i][m[4]:m[5]])
+		}
 		lines[i] = strings.TrimRight(lines[i][:m[0]], " \t")
-		lines[i] = fmt.Sprintf("%-39s ; => % x", lines[i], bin[off:off+len(l.Bytes)])
+		lines[i] = fmt.Sprintf("%-39s ; => % x%s", lines[i], bin[off:off+len(l.Bytes)], warn)
 		lines[i] = strings.TrimRight(lines[i], " ")
 	}
 	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")), 0o644); err != nil {

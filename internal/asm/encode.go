@@ -40,6 +40,40 @@ type encoder struct {
 	seg      int
 	o32, a32 bool
 	code     []byte
+
+	nasm  bool     // Options.NASM: truncate with a warning instead of refusing
+	warns []string // what nasm mode let through
+	cpu   uint8    // the cpu level in effect
+	need  uint8    // the level a 32-bit operand size (or jecxz) needs
+	pcRel bool     // the bytes depend on the instruction's address
+}
+
+// size32 selects a 32-bit operand size (0x66), which needs a 386. The
+// o32 and a32 prefix words and 32-bit addressing do not count towards the
+// cpu level, as in NASM, which checks only the instruction's template.
+func (e *encoder) size32() {
+	e.o32 = true
+	e.need = max(e.need, cpu386)
+}
+
+// overflow reports a value that does not fit its field: an error, or with
+// Options.NASM a warning, NASM's truncation (-w+number-overflow) having
+// been emitted already by the caller.
+func (e *encoder) overflow(n int64, size int, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if e.nasm {
+		e.warns = append(e.warns, fmt.Sprintf("%s: truncated to %#x, as nasm does", msg, truncate(n, size)))
+		return nil
+	}
+	return fmt.Errorf("%s", msg)
+}
+
+// truncate is n cut to its low size bytes.
+func truncate(n int64, size int) uint64 {
+	if size >= 8 {
+		return uint64(n)
+	}
+	return uint64(n) & (1<<(8*size) - 1)
 }
 
 type encodeFunc func(e *encoder, args []*arg) error
@@ -97,7 +131,7 @@ func (e *encoder) setSize(sz int) error {
 	switch sz {
 	case 1, 2:
 	case 4:
-		e.o32 = true
+		e.size32()
 	case 0:
 		return errNoSize()
 	default:
@@ -146,7 +180,7 @@ func (e *encoder) imm(v value, size int) error {
 		e.code = append(e.code, byte(n>>(8*i)))
 	}
 	if e.final && !v.unknown && !fits(v.n, size) {
-		return fmt.Errorf("value %d out of range for a %s", v.n, sizeName(size))
+		return e.overflow(v.n, size, "value %d out of range for a %s", v.n, sizeName(size))
 	}
 	return nil
 }
@@ -179,7 +213,7 @@ func sbyte(a *arg, sz int) bool {
 func (e *encoder) sbyteImm(a *arg) error {
 	e.code = append(e.code, byte(a.v.n))
 	if e.final && a.size == 1 && !a.v.unknown && !(a.v.n >= -128 && a.v.n <= 255) {
-		return fmt.Errorf("value %d out of range for a signed byte", a.v.n)
+		return e.overflow(a.v.n, 1, "value %d out of range for a signed byte", a.v.n)
 	}
 	return nil
 }
@@ -214,7 +248,7 @@ func (e *encoder) modrm(a *arg, reg int) error {
 	case a.dispSize == 1:
 		e.code = append(e.code, byte(0x40|reg<<3|rm), byte(d16))
 		if e.final && !d.unknown && (d16 < -128 || d16 > 127 || !fits(d.n, 2)) {
-			return fmt.Errorf("displacement %d out of range for a byte", d.n)
+			return e.overflow(d.n, 1, "displacement %d out of range for a byte", d.n)
 		}
 		return nil
 	case a.dispSize == 2:
@@ -224,7 +258,7 @@ func (e *encoder) modrm(a *arg, reg int) error {
 	case d.simple() && d16 >= -128 && d16 <= 127:
 		e.code = append(e.code, byte(0x40|reg<<3|rm), byte(d16))
 		if e.final && !fits(d.n, 2) {
-			return fmt.Errorf("displacement %d out of range", d.n)
+			return e.overflow(d.n, 2, "displacement %d out of range", d.n)
 		}
 		return nil
 	}
@@ -235,7 +269,7 @@ func (e *encoder) modrm(a *arg, reg int) error {
 func (e *encoder) disp16(d value) error {
 	e.code = append(e.code, byte(d.n), byte(d.n>>8))
 	if e.final && !d.unknown && !fits(d.n, 2) {
-		return fmt.Errorf("displacement %d out of range", d.n)
+		return e.overflow(d.n, 2, "displacement %d out of range", d.n)
 	}
 	return nil
 }
@@ -281,7 +315,7 @@ func encFixed(o32 bool, b ...byte) encodeFunc {
 			return errCombo
 		}
 		if o32 {
-			e.o32 = true
+			e.size32()
 		}
 		e.op(b...)
 		return nil
@@ -362,9 +396,12 @@ func encMov(e *encoder, args []*arg) error {
 	switch {
 	case d.isSeg() && (s.isRM()):
 		if d.reg.num == 1 {
-			// NASM emits 8E C8 with a warning; it is an invalid opcode on
-			// every CPU after the 8086, so refuse it.
-			return fmt.Errorf("cannot move into cs (use a far jmp to change cs)")
+			// NASM emits 8E /1; it is an invalid opcode on every CPU
+			// after the 8086, so refuse it unless asked for nasm's way.
+			if !e.nasm {
+				return fmt.Errorf("cannot move into cs (use a far jmp to change cs)")
+			}
+			e.warns = append(e.warns, "mov cs emitted as nasm does; it is an invalid opcode on the 286 and later")
 		}
 		if s.isReg() && s.reg.size == 1 || s.isMem() && s.size != 0 && s.size != 2 {
 			return errSizeMismatch()
@@ -376,7 +413,7 @@ func encMov(e *encoder, args []*arg) error {
 			return errSizeMismatch()
 		}
 		if d.isReg() && d.reg.size == 4 {
-			e.o32 = true
+			e.size32()
 		}
 		e.op(0x8C)
 		return e.modrm(d, s.regNum())
@@ -666,7 +703,11 @@ func encStack(e *encoder, args []*arg, s stackOp) error {
 		if op == nil {
 			// NASM emits 0F with a warning: on a 286 or later that is the
 			// two-byte opcode escape, not pop cs.
-			return fmt.Errorf("cannot pop cs (use retf or a far jmp)")
+			if !e.nasm {
+				return fmt.Errorf("cannot pop cs (use retf or a far jmp)")
+			}
+			e.warns = append(e.warns, "pop cs emitted as nasm does (0F); on the 286 and later that is the two-byte opcode escape")
+			op = []byte{0x0F}
 		}
 		e.op(op...)
 		return nil
@@ -928,6 +969,7 @@ func encShxd(op byte) encodeFunc {
 // rel appends a relative displacement of size bytes to target; total is the
 // whole instruction's length.
 func (e *encoder) rel(t value, size, total int) error {
+	e.pcRel = true
 	d := t.n - (int64(e.addr) + int64(total))
 	if size == 1 {
 		e.code = append(e.code, byte(d))
@@ -955,7 +997,8 @@ func (e *encoder) farPtr(t *arg, op byte) error {
 	}
 	osz := 2
 	if t.size == 4 {
-		e.o32, osz = true, 4
+		e.size32()
+		osz = 4
 	}
 	e.op(op)
 	if err := e.imm(t.v, osz); err != nil {
@@ -979,6 +1022,7 @@ func (e *encoder) short(t *arg, shortLen int) bool {
 	case t.v.rel != 1:
 		return false
 	}
+	e.pcRel = true
 	d := t.v.n - (int64(e.addr) + int64(e.prefixLen()+shortLen))
 	return d >= -128 && d <= 127
 }
@@ -1000,6 +1044,13 @@ func encJcc(cc byte) encodeFunc {
 			return e.rel(t.v, 1, e.prefixLen()+2)
 		}
 		e.choseFar = true
+		if e.cpu < cpu386 && t.jmp != jNear {
+			// Before the 386 there is no 0F 8x: NASM's 8086 form (insns.dat
+			// "71+c jlen e9 rel") jumps over a near jmp on the inverted
+			// condition. An explicit near keeps 0F 8x, refused by level.
+			e.op(0x70+(cc^1), 3, 0xE9)
+			return e.rel(t.v, 2, e.prefixLen()+5)
+		}
 		e.op(0x0F, 0x80+cc)
 		return e.rel(t.v, 2, e.prefixLen()+4)
 	}
@@ -1015,7 +1066,10 @@ func encLoop(op byte, a32 bool) encodeFunc {
 		if !t.isImm() || t.jmp == jNear || t.jmp == jFar {
 			return errCombo
 		}
-		e.a32 = a32
+		e.a32 = e.a32 || a32 // keep an a32 prefix word: a32 loop is 67 E2
+		if a32 {
+			e.need = cpu386 // jecxz
+		}
 		e.op(op)
 		return e.rel(t.v, 1, e.prefixLen()+2)
 	}
@@ -1063,7 +1117,7 @@ func encBranch(e *encoder, args []*arg, b branch) error {
 			return errCombo
 		}
 		if sz == 4 {
-			e.o32 = true
+			e.size32()
 		}
 		e.op(0xFF)
 		return e.modrm(t, b.nearRM)
@@ -1075,7 +1129,7 @@ func encBranch(e *encoder, args []*arg, b branch) error {
 			if t.jmp == jShort {
 				return errCombo
 			}
-			e.o32 = true
+			e.size32()
 			e.op(b.rel)
 			return e.rel(t.v, 4, e.prefixLen()+5)
 		}
@@ -1204,7 +1258,7 @@ func (e *encoder) modrm32(a *arg, reg int) error {
 		e.code = append(e.code, sib...)
 		e.code = append(e.code, byte(d32))
 		if e.final && !d.unknown && (d32 < -128 || d32 > 127 || !fits(d.n, 4)) {
-			return fmt.Errorf("displacement %d out of range for a byte", d.n)
+			return e.overflow(d.n, 1, "displacement %d out of range for a byte", d.n)
 		}
 		return nil
 	case a.dispSize == 0 && d.simple() && d32 == 0:
@@ -1221,7 +1275,7 @@ func (e *encoder) disp32(d value) error {
 	n := uint32(d.n)
 	e.code = append(e.code, byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
 	if e.final && !d.unknown && !fits(d.n, 4) {
-		return fmt.Errorf("displacement %d out of range", d.n)
+		return e.overflow(d.n, 4, "displacement %d out of range", d.n)
 	}
 	return nil
 }

@@ -135,6 +135,8 @@ type stmt struct {
 	e     *expr
 	fill  *expr // align fill value
 
+	cpu uint8 // the level set by the last cpu directive before the line
+
 	// pass state
 	long bool // sticky "use the long jump" flag once passes oscillate
 }
@@ -220,7 +222,7 @@ func (a *assembler) parseLine(pos diag.Pos, line string) {
 	}
 	p := &a.parser
 	*p = exprParser{toks: toks, local: a.global, exprs: &a.exprs}
-	st := a.stmtSlab.new(stmt{pos: pos, src: line, text: text, pseg: -1})
+	st := a.stmtSlab.new(stmt{pos: pos, src: line, text: text, pseg: -1, cpu: a.cpu})
 	// Label.
 	if t := p.peek(); t.k == tIdent && t.s != "$" && t.s != "$$" {
 		colon := p.toks[p.i+1].k == tOp && p.toks[p.i+1].s == ":"
@@ -409,7 +411,11 @@ func (a *assembler) parseStatement(p *exprParser, st *stmt) {
 		a.parseSection(p)
 		st.kind = sLabel
 		return
-	case "use16", "global", "extern", "cpu", "default":
+	case "cpu":
+		a.parseCPU(p)
+		st.kind = sLabel
+		return
+	case "use16", "global", "extern", "default":
 		st.kind = sLabel
 		p.i = len(p.toks) - 1
 		return
@@ -712,11 +718,11 @@ func eaRM(rs []*regInfo) (int, bool) {
 // text, as NASM's preprocessor would.
 func (a *assembler) preprocess(pos diag.Pos, line, text string) {
 	f := strings.Fields(text)
-	if f[0] != "%define" {
+	if !strings.EqualFold(f[0], "%define") { // %DEFINE too, as in NASM
 		a.errs.Add(pos, line, "preprocessor directive %s is not supported", f[0])
 		return
 	}
-	rest := strings.TrimSpace(strings.TrimPrefix(text, "%define"))
+	rest := strings.TrimSpace(text[len(f[0]):])
 	name := rest
 	if i := strings.IndexAny(rest, " \t("); i >= 0 {
 		name, rest = rest[:i], rest[i:]

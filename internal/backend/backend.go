@@ -23,6 +23,10 @@ type Options struct {
 	// Budget is the emulator's instruction budget (0: its default); a guest
 	// that runs longer without waiting for a key is reported as a crash.
 	Budget uint64
+	// Clock is the wall clock the machine starts with, the same on both
+	// backends (a scenario's clock line); zero means machine.DefaultClock.
+	// It overrides QEMU.Clock.
+	Clock time.Time
 	// QEMU are the options of a qemu machine.
 	QEMU qemu.Options
 }
@@ -31,7 +35,11 @@ type Options struct {
 // pc is part of the build (emu.go).
 var openers = map[string]func(ctx context.Context, img []byte, opts Options) (machine.Machine, error){
 	"qemu": func(ctx context.Context, img []byte, opts Options) (machine.Machine, error) {
-		return qemu.Start(ctx, img, opts.QEMU)
+		q := opts.QEMU
+		if !opts.Clock.IsZero() {
+			q.Clock = opts.Clock
+		}
+		return qemu.Start(ctx, img, q)
 	},
 }
 

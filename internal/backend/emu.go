@@ -12,6 +12,6 @@ func init() {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		return pc.New(img, pc.Options{Budget: opts.Budget})
+		return pc.New(img, pc.Options{Budget: opts.Budget, Clock: opts.Clock})
 	}
 }

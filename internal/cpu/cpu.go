@@ -105,6 +105,10 @@ const (
 	// interrupts here, so the machine around the CPU decides what it means
 	// (package pc treats it as idle).
 	WaitInterrupt
+	// Spinning is a jump to itself ("jmp $"), reported only when
+	// CPU.SpinStop is set: the CPU can do nothing else until an interrupt,
+	// like HLT. IP is left on the jump, so execution can resume there.
+	Spinning
 )
 
 func (k Kind) String() string {
@@ -115,6 +119,8 @@ func (k Kind) String() string {
 		return "hlt with interrupts disabled"
 	case WaitInterrupt:
 		return "hlt waiting for an interrupt"
+	case Spinning:
+		return "jmp $ (a jump to itself)"
 	}
 	return fmt.Sprintf("stop %d", int(k))
 }
@@ -159,6 +165,13 @@ type CPU struct {
 	// Count is the number of instructions executed since New (a REP string
 	// instruction counts once per iteration).
 	Count uint64
+
+	// SpinStop makes a jump to itself (jmp $, EB FE or E9 FD FF) stop Run
+	// with a Spinning fault once it has run, so the machine around the CPU
+	// can let time pass instead of executing the loop.
+	SpinStop bool
+
+	limit uint64 // Run stops when Count reaches it; StopRun lowers it
 
 	// decoder state of the current instruction
 	instIP  uint16 // IP of the first prefix byte
@@ -256,8 +269,8 @@ func flagString(f uint16) string {
 // WaitInterrupt, as on a real CPU, so execution can resume.
 func (c *CPU) Run(n uint64) (uint64, error) {
 	start := c.Count
-	limit := start + n
-	for c.Count < limit {
+	c.limit = start + n
+	for c.Count < c.limit {
 		if k := c.step(); k != 0 {
 			ran := c.Count - start
 			if k == stopTrap {
@@ -273,6 +286,11 @@ func (c *CPU) Run(n uint64) (uint64, error) {
 	}
 	return c.Count - start, nil
 }
+
+// StopRun ends the current Run after the instruction that is executing,
+// as if its count had run out. An I/O hook calls it when the port access
+// changes the machine (a reset), so no further instruction runs.
+func (c *CPU) StopRun() { c.limit = c.Count }
 
 // Step executes one instruction; see Run for the error.
 func (c *CPU) Step() error {

@@ -575,6 +575,9 @@ func (c *CPU) step() int {
 	case 0xE9: // JMP rel
 		d := c.fetchImm(wsz)
 		c.IP += uint16(d)
+		if c.IP == c.instIP && c.SpinStop {
+			return int(Spinning)
+		}
 	case 0xEA: // JMP far ptr16:16
 		off := c.fetchImm(wsz)
 		seg := c.fetch16()
@@ -583,6 +586,9 @@ func (c *CPU) step() int {
 	case 0xEB: // JMP rel8
 		d := int8(c.fetch8())
 		c.IP += uint16(d)
+		if c.IP == c.instIP && c.SpinStop {
+			return int(Spinning)
+		}
 	case 0xEC, 0xED: // IN AL/AX, DX
 		sz := wsz
 		if op == 0xEC {

@@ -117,12 +117,6 @@ var nasmMismatches = []struct {
 		}},
 	{"two segment overrides", "the CPU uses one of two segment overrides; NASM syntax has room for one",
 		func(rt *roundTrip) bool { n, _ := rt.prefixes(); return n > 1 }},
-	{"a32 loop", "a32 loop/loope/loopne: pxos asm drops the 67 prefix, where nasm -f bin emits 67 E2 (a difference from NASM to fix in package asm)",
-		func(rt *roundTrip) bool {
-			_, has := rt.prefixes()
-			op := rt.inst.Op
-			return has(0x67) && (op == x86asm.LOOP || op == x86asm.LOOPE || op == x86asm.LOOPNE)
-		}},
 	{"o32 jcc near", "jcc with a 32-bit displacement (66 0F 8x): NASM has no syntax for it in 16-bit code (its o32 jcc near emits a 16-bit one)",
 		func(rt *roundTrip) bool {
 			_, has := rt.prefixes()

@@ -590,13 +590,9 @@ func (r *runner) testGuarded(ctx context.Context, b *feature.Base, scs []*scenar
 
 func (r *runner) run1(ctx context.Context, b *feature.Base, scs []*scenario.Scenario, after func(context.Context, *scenario.Result, machine.Machine) error) *scenario.SuiteResult {
 	img := b.Image.Floppy
-	var backs []scenario.Backend
-	for _, n := range r.machines() {
-		n := n
-		backs = append(backs, scenario.Backend{Name: n, Open: func(ctx context.Context) (machine.Machine, error) {
-			return backend.Open(ctx, n, img, backend.Options{})
-		}})
-	}
+	backs := scenario.Machines(r.machines(), func(ctx context.Context, n string, so scenario.StartOptions) (machine.Machine, error) {
+		return backend.Open(ctx, n, img, backend.Options{Clock: so.Clock})
+	})
 	return scenario.RunSuite(ctx, scs, backs, scenario.SuiteOptions{Timeout: r.o.Timeout, After: after})
 }
 

@@ -10,8 +10,10 @@ import (
 // src/std/bda.h and vgabios.c (what QEMU's BIOS does where they differ).
 const (
 	vgaText  = 0xB8000 // colour text memory, 8 pages
-	pageSize = 0x1000  // bytes per text page in mode 3 (BDA 0x44C)
+	pageSize = 0x1000  // bytes per text page in the 80-column modes (BDA 0x44C)
+	page40   = 0x0800  // and in the 40-column modes 0 and 1
 
+	bdaEBDA        = 0x40E // word: segment of the extended BIOS data area
 	bdaEquipment   = 0x410 // word: equipment list (int 11h)
 	bdaMemSize     = 0x413 // word: conventional memory in KiB (int 12h)
 	bdaKbdFlags    = 0x417 // byte: shift flags (int 16h AH=02)
@@ -41,7 +43,9 @@ const (
 	stubOff     = 0xE000 // F000:E000 + 4n: "0F FF n; iret" for vector n
 	diskParams  = 0xEFC7 // F000:EFC7, the diskette parameter table (int 1Eh)
 	timerISR    = 0xFEA5 // F000:FEA5, the int 08h handler, as in the IBM BIOS
+	resetEntry  = 0xE400 // F000:E400, past the stubs: where the reset vector jumps
 	ticksPerDay = 0x1800B0
+	ebdaSeg     = 0x9FC0 // SeaBIOS's 1 KiB EBDA, below 640 KiB
 )
 
 // diskParamTable is the 1.44 MB diskette parameter table of the IBM BIOS.
@@ -65,13 +69,22 @@ func (p *PC) initBIOS() {
 	// int 1Ch, return. (No EOI: there is no interrupt controller.)
 	copy(m[cpu.Linear(romSeg, timerISR):], []byte{0x0F, cpu.TrapOpcode, 0x08, 0xCD, 0x1C, 0xCF})
 	c.Write16(0, 0x08*4, timerISR)
-	// F000:FFF0, the reset vector: boot again (int 19h).
-	copy(m[0xFFFF0:], []byte{0xCD, 0x19, 0xF4})
+	// F000:FFF0, the reset vector, jumps to F000:E400, past the stubs,
+	// where a trap resets the machine: a jump to the reset vector
+	// (FFFF:0000) reboots, as SeaBIOS's reset code makes QEMU do.
+	copy(m[0xFFFF0:], []byte{0xEA, resetEntry & 0xFF, resetEntry >> 8, 0x00, 0xF0})
+	copy(m[cpu.Linear(romSeg, resetEntry):], []byte{0x0F, cpu.TrapOpcode, 0x19, 0xF4})
 	copy(m[0xFFFF5:], "01/01/26")
 	m[0xFFFFE] = 0xFC // model byte: PC/AT
 
-	c.Write16(0, bdaEquipment, 0x0021) // one floppy, 80x25 colour
-	c.Write16(0, bdaMemSize, 640)
+	// As SeaBIOS on QEMU 7.2 reports them: one floppy, an FPU, a PS/2
+	// mouse, 80x25 colour (int 11h 0027h); 639 KiB of conventional
+	// memory, the last KiB being SeaBIOS's extended BIOS data area at
+	// 9FC0:0000, whose first byte is its size in KiB.
+	c.Write16(0, bdaEquipment, 0x0027)
+	c.Write16(0, bdaMemSize, 639)
+	c.Write16(0, bdaEBDA, ebdaSeg)
+	m[ebdaSeg<<4] = 1
 	c.Write16(0, bdaKbdHead, kbdBufStart)
 	c.Write16(0, bdaKbdTail, kbdBufStart)
 	c.Write16(0, bdaKbdStart, kbdBufStart)
@@ -88,6 +101,13 @@ func (p *PC) bios(n byte) error {
 	c := p.cpu
 	if n != 0x08 && n != 0x1C { // the timer's own calls are not guest activity
 		p.haltTicks = 0
+		if !p.passive(n) {
+			p.emptyPolls = 0
+		}
+	}
+	if n == 0x19 && c.IP == resetEntry+cpu.TrapLen {
+		p.requestReset() // the reset vector
+		return nil
 	}
 	switch n {
 	case 0x00:
@@ -98,7 +118,7 @@ func (p *PC) bios(n byte) error {
 		c.Flags = c.Pop16()
 		return p.setCrash("divide error (int 0 not handled by the guest)", c.S[cpu.CS], c.IP)
 	case 0x08:
-		p.updateTicks()
+		p.timerTick()
 	case 0x09:
 		p.int09()
 	case 0x10:
@@ -110,7 +130,7 @@ func (p *PC) bios(n byte) error {
 	case 0x13:
 		p.int13()
 	case 0x15:
-		p.int15()
+		return p.int15()
 	case 0x16:
 		return p.int16()
 	case 0x18:
@@ -124,6 +144,24 @@ func (p *PC) bios(n byte) error {
 		p.int1A()
 	}
 	return nil
+}
+
+// passive reports whether BIOS call n only looks (at the keyboard, the
+// clock) or waits: a guest that polls for a key in a loop of such calls
+// is waiting for one (MaxEmptyPolls).
+func (p *PC) passive(n byte) bool {
+	switch n {
+	case 0x16:
+		switch p.ah() {
+		case 0x01, 0x02, 0x11, 0x12:
+			return true
+		}
+	case 0x1A:
+		return p.ah() == 0x00 || p.ah() == 0x02 || p.ah() == 0x04
+	case 0x15:
+		return p.ah() == 0x86
+	}
+	return false
 }
 
 // Register helpers for the service routines.
@@ -171,23 +209,46 @@ func (p *PC) setCursor(page, col, row int) {
 	m[bdaCursorPos+2*page] = byte(col)
 	m[bdaCursorPos+2*page+1] = byte(row)
 	if page == int(m[bdaActivePage]&7) {
-		loc := page*pageSize/2 + row*machine.Cols + col
+		loc := page*p.pageBytes()/2 + row*p.cols() + col
 		p.crtc[0x0E], p.crtc[0x0F] = byte(loc>>8), byte(loc)
 	}
 }
 
-func cellAddr(page, row, col int) int {
-	return vgaText + page*pageSize + (row*machine.Cols+col)*2
+// cols is the width of the text mode: 40 or 80 (BDA 0x44A).
+func (p *PC) cols() int {
+	if p.cpu.Mem[bdaColumns] == 40 {
+		return 40
+	}
+	return machine.Cols
 }
 
-// setMode is int 10h AH=00. Every text mode uses the 80x25 layout here;
-// graphics modes are recorded in the BDA but the screen stays text.
+// pageBytes is the size of a text page (BDA 0x44C).
+func (p *PC) pageBytes() int {
+	if p.cols() == 40 {
+		return page40
+	}
+	return pageSize
+}
+
+// cellAddr is the address of a cell of page: rows of cols() cells.
+func (p *PC) cellAddr(page, row, col int) int {
+	return vgaText + page*p.pageBytes() + (row*p.cols()+col)*2
+}
+
+// setMode is int 10h AH=00. Modes 0 and 1 are 40x25 text (2 KiB pages),
+// the other text modes 80x25 (4 KiB pages); graphics modes are recorded in
+// the BDA but the screen stays 80x25 text.
 func (p *PC) setMode(mode byte, clear bool) {
 	c := p.cpu
 	m := c.Mem
 	m[bdaVideoMode] = mode & 0x7F
-	c.Write16(0, bdaColumns, machine.Cols)
-	c.Write16(0, bdaPageBytes, pageSize)
+	if mode&0x7F <= 1 {
+		c.Write16(0, bdaColumns, 40)
+		c.Write16(0, bdaPageBytes, page40)
+	} else {
+		c.Write16(0, bdaColumns, machine.Cols)
+		c.Write16(0, bdaPageBytes, pageSize)
+	}
 	c.Write16(0, bdaPageStart, 0)
 	m[bdaActivePage] = 0
 	for pg := 0; pg < 8; pg++ {
@@ -208,8 +269,8 @@ func (p *PC) scroll(page int, up bool, lines, attr byte, top, left, bottom, righ
 	if bottom >= machine.Rows {
 		bottom = machine.Rows - 1
 	}
-	if right >= machine.Cols {
-		right = machine.Cols - 1
+	if right >= p.cols() {
+		right = p.cols() - 1
 	}
 	if top > bottom || left > right {
 		return
@@ -222,14 +283,14 @@ func (p *PC) scroll(page int, up bool, lines, attr byte, top, left, bottom, righ
 	w := (right - left + 1) * 2
 	if up {
 		for r := top; r <= bottom-n; r++ {
-			copy(m[cellAddr(page, r, left):cellAddr(page, r, left)+w], m[cellAddr(page, r+n, left):])
+			copy(m[p.cellAddr(page, r, left):p.cellAddr(page, r, left)+w], m[p.cellAddr(page, r+n, left):])
 		}
 		for r := bottom - n + 1; r <= bottom; r++ {
 			p.fillRow(page, r, left, right, attr)
 		}
 	} else {
 		for r := bottom; r >= top+n; r-- {
-			copy(m[cellAddr(page, r, left):cellAddr(page, r, left)+w], m[cellAddr(page, r-n, left):])
+			copy(m[p.cellAddr(page, r, left):p.cellAddr(page, r, left)+w], m[p.cellAddr(page, r-n, left):])
 		}
 		for r := top; r < top+n; r++ {
 			p.fillRow(page, r, left, right, attr)
@@ -240,7 +301,7 @@ func (p *PC) scroll(page int, up bool, lines, attr byte, top, left, bottom, righ
 func (p *PC) fillRow(page, row, left, right int, attr byte) {
 	m := p.cpu.Mem
 	for col := left; col <= right; col++ {
-		a := cellAddr(page, row, col)
+		a := p.cellAddr(page, row, col)
 		m[a], m[a+1] = ' ', attr
 	}
 }
@@ -263,8 +324,8 @@ func (p *PC) teletype(page int, ch, attr byte, useAttr bool) {
 	case '\n':
 		row++
 	default:
-		if row < machine.Rows && col < machine.Cols {
-			a := cellAddr(page, row, col)
+		if row < machine.Rows && col < p.cols() {
+			a := p.cellAddr(page, row, col)
 			p.cpu.Mem[a] = ch
 			if useAttr {
 				p.cpu.Mem[a+1] = attr
@@ -272,13 +333,13 @@ func (p *PC) teletype(page int, ch, attr byte, useAttr bool) {
 		}
 		col++
 	}
-	if col >= machine.Cols {
+	if col >= p.cols() {
 		col = 0
 		row++
 	}
 	if row >= machine.Rows {
 		row = machine.Rows - 1
-		p.scroll(page, true, 1, 0x07, 0, 0, machine.Rows-1, machine.Cols-1)
+		p.scroll(page, true, 1, 0x07, 0, 0, machine.Rows-1, p.cols()-1)
 	}
 	p.setCursor(page, col, row)
 }
@@ -287,10 +348,10 @@ func (p *PC) teletype(page int, ch, attr byte, useAttr bool) {
 // of page without moving it (int 10h AH=09/0A).
 func (p *PC) writeCells(page int, ch, attr byte, useAttr bool, count int) {
 	col, row := p.cursor(page)
-	pos := row*machine.Cols + col
+	pos := row*p.cols() + col
 	m := p.cpu.Mem
-	for i := 0; i < count && pos+i < machine.Rows*machine.Cols; i++ {
-		a := vgaText + page*pageSize + (pos+i)*2
+	for i := 0; i < count && pos+i < machine.Rows*p.cols(); i++ {
+		a := vgaText + page*p.pageBytes() + (pos+i)*2
 		m[a] = ch
 		if useAttr {
 			m[a+1] = attr
@@ -305,7 +366,18 @@ func (p *PC) int10() error {
 	wrote := false
 	switch p.ah() {
 	case 0x00: // set video mode
-		p.setMode(p.al(), p.al()&0x80 == 0)
+		mode := p.al()
+		p.setMode(mode, mode&0x80 == 0)
+		// SeaBIOS handle_1000 returns a mode byte in AL: 30h for the
+		// text and CGA modes, 3Fh for mode 6, 20h above mode 7.
+		switch mode &= 0x7F; {
+		case mode > 7:
+			p.setLo(cpu.EAX, 0x20)
+		case mode == 6:
+			p.setLo(cpu.EAX, 0x3F)
+		default:
+			p.setLo(cpu.EAX, 0x30)
+		}
 		wrote = true
 	case 0x01: // set cursor shape
 		c.Write16(0, bdaCursorShape, p.r16(cpu.ECX))
@@ -319,7 +391,7 @@ func (p *PC) int10() error {
 	case 0x05: // select active page
 		pg := p.al() & 7
 		m[bdaActivePage] = pg
-		c.Write16(0, bdaPageStart, uint16(pg)*pageSize)
+		c.Write16(0, bdaPageStart, uint16(pg)*uint16(p.pageBytes()))
 		wrote = true
 	case 0x06, 0x07: // scroll up, down
 		p.scroll(active, p.ah() == 0x06, p.al(), p.hi(cpu.EBX),
@@ -328,8 +400,8 @@ func (p *PC) int10() error {
 	case 0x08: // read character and attribute at cursor
 		pg := int(p.hi(cpu.EBX) & 7)
 		col, row := p.cursor(pg)
-		if row < machine.Rows && col < machine.Cols {
-			a := cellAddr(pg, row, col)
+		if row < machine.Rows && col < p.cols() {
+			a := p.cellAddr(pg, row, col)
 			p.set16(cpu.EAX, uint16(m[a+1])<<8|uint16(m[a]))
 		}
 	case 0x09, 0x0A: // write character (and attribute) at cursor
@@ -339,7 +411,7 @@ func (p *PC) int10() error {
 		p.teletype(active, p.al(), 0, false)
 		wrote = true
 	case 0x0F: // get video mode
-		p.set16(cpu.EAX, uint16(machine.Cols)<<8|uint16(m[bdaVideoMode]))
+		p.set16(cpu.EAX, uint16(p.cols())<<8|uint16(m[bdaVideoMode]))
 		p.setHi(cpu.EBX, byte(active))
 	case 0x12: // alternate select: BL=10h get EGA information
 		if p.lo(cpu.EBX) == 0x10 {
@@ -484,7 +556,7 @@ func (p *PC) int13() {
 			p.setRetFlag(cpu.CF, true)
 			return
 		}
-		p.setHi(cpu.EAX, 0x02) // floppy with change-line support
+		p.setHi(cpu.EAX, 0x01) // floppy without change-line support, as SeaBIOS says
 		p.setRetFlag(cpu.CF, false)
 	default:
 		p.diskResult(0x01)
@@ -493,16 +565,37 @@ func (p *PC) int13() {
 
 // ---- int 15h: system services ----
 
-func (p *PC) int15() {
+func (p *PC) int15() error {
+	if p.r16(cpu.EAX) == 0xE801 {
+		// Memory size for large configurations, as SeaBIOS on QEMU's
+		// 128 MiB: 15 MiB between 1 and 16 MiB, 06FEh 64 KiB blocks above.
+		p.set16(cpu.EAX, 0x3C00)
+		p.set16(cpu.ECX, 0x3C00)
+		p.set16(cpu.EBX, 0x06FE)
+		p.set16(cpu.EDX, 0x06FE)
+		p.setRetFlag(cpu.CF, false)
+		return nil
+	}
 	switch p.ah() {
 	case 0x86: // wait CX:DX microseconds: let that much guest time pass
-		us := uint64(p.r16(cpu.ECX))<<16 | uint64(p.r16(cpu.EDX))
-		skip := us * InstructionsPerTick / 54925 // 54925 us per tick
-		p.cpu.Count += skip
-		p.skipped += skip
+		// The trap runs again until the time has passed; meanwhile the
+		// run loop skips ahead and timer interrupts are taken.
+		c := p.cpu
+		if !p.waiting {
+			us := uint64(p.r16(cpu.ECX))<<16 | uint64(p.r16(cpu.EDX))
+			p.waitUntil = c.Count + us*InstructionsPerSecond/1_000_000
+			p.waiting = true
+		}
+		if c.Count < p.waitUntil {
+			c.IP -= cpu.TrapLen
+			return errWait
+		}
+		p.waiting = false
+		p.setHi(cpu.EAX, 0)
 		p.setRetFlag(cpu.CF, false)
-	case 0x88: // extended memory size: none
-		p.set16(cpu.EAX, 0)
+	case 0x88: // extended memory size: SeaBIOS reports at most 63 MiB,
+		// which QEMU's default 128 MiB gives
+		p.set16(cpu.EAX, 0xFC00)
 		p.setRetFlag(cpu.CF, false)
 	case 0x90, 0x91: // device busy / post
 		p.setHi(cpu.EAX, 0)
@@ -511,6 +604,7 @@ func (p *PC) int15() {
 		p.setHi(cpu.EAX, 0x86) // function not supported
 		p.setRetFlag(cpu.CF, true)
 	}
+	return nil
 }
 
 // ---- int 16h: keyboard ----
@@ -531,6 +625,7 @@ func (p *PC) PushKey(code uint16) bool {
 	}
 	c.Write16(0x40, tail, code)
 	c.Write16(0, bdaKbdTail, next)
+	p.emptyPolls = 0
 	return true
 }
 
@@ -585,11 +680,19 @@ func (p *PC) int16() error {
 	case 0x01, 0x11: // key available?
 		k, ok := p.peekKey()
 		if !ok {
-			// The guest polls an empty buffer: it waits for a key. Poll
-			// again when resumed, so a key queued meanwhile is seen.
-			c.IP -= cpu.TrapLen
-			return errIdle
+			// No key: ZF=1 at once, as SeaBIOS answers. Only a guest
+			// that keeps polling (MaxEmptyPolls) waits for a key; its
+			// poll runs again when resumed, so it sees a key queued
+			// meanwhile.
+			p.emptyPolls++
+			if p.emptyPolls >= MaxEmptyPolls {
+				c.IP -= cpu.TrapLen
+				return errIdle
+			}
+			p.setRetFlag(cpu.ZF, true)
+			return nil
 		}
+		p.emptyPolls = 0
 		if ah == 0x01 {
 			k = legacyKey(k)
 		}
@@ -647,43 +750,4 @@ func (p *PC) int09() {
 		}
 	}
 	c.Mem[bdaKbdFlags] = flags
-}
-
-// ---- int 1Ah: clock ----
-
-func (p *PC) ticks() uint32 {
-	return (p.tickSet + uint32((p.cpu.Count-p.tickBase)/InstructionsPerTick)) % ticksPerDay
-}
-
-func (p *PC) updateTicks() {
-	c := p.cpu
-	t := p.ticks()
-	c.Write16(0, bdaTicks, uint16(t))
-	c.Write16(0, bdaTicks+2, uint16(t>>16))
-}
-
-func (p *PC) int1A() {
-	c := p.cpu
-	switch p.ah() {
-	case 0x00: // read tick count
-		t := p.ticks()
-		p.set16(cpu.ECX, uint16(t>>16))
-		p.set16(cpu.EDX, uint16(t))
-		p.setLo(cpu.EAX, c.Mem[bdaMidnight])
-		c.Mem[bdaMidnight] = 0
-	case 0x01: // set tick count
-		p.tickSet = uint32(p.r16(cpu.ECX))<<16 | uint32(p.r16(cpu.EDX))
-		p.tickBase = c.Count
-	case 0x02: // RTC time: a fixed 12:00:00, BCD
-		p.set16(cpu.ECX, 0x1200)
-		p.set16(cpu.EDX, 0x0000)
-		p.setRetFlag(cpu.CF, false)
-	case 0x04: // RTC date: a fixed 2026-01-01, BCD
-		p.set16(cpu.ECX, 0x2026)
-		p.set16(cpu.EDX, 0x0101)
-		p.setRetFlag(cpu.CF, false)
-	default:
-		p.setRetFlag(cpu.CF, true)
-	}
-	p.updateTicks()
 }

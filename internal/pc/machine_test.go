@@ -348,7 +348,7 @@ func FuzzBoot(f *testing.F) {
 }
 
 func TestAdvance(t *testing.T) {
-	p, _ := New(bootImage(0xEB, 0xFE), Options{Budget: 1000}) // jmp $
+	p, _ := New(bootImage(0x40, 0xEB, 0xFD), Options{Budget: 1000}) // l: inc ax ; jmp l
 	ctx := context.Background()
 	for i := 0; i < 5; i++ {
 		if err := p.Advance(ctx, 700); err != nil {
@@ -389,4 +389,38 @@ func TestScanCodes(t *testing.T) {
 			t.Errorf("scanCodes(%v) = %s, want %s", tt.key, got, tt.want)
 		}
 	}
+}
+
+// BenchmarkLongComputation boots a guest that computes silently for about
+// 50 million instructions (r_long.asm's nested LOOP, 763 x 65535) and then
+// waits for a key: the emulator's cost of a compute-heavy guest, to compare
+// with QEMU running the same image.
+func BenchmarkLongComputation(b *testing.B) {
+	code := []byte{
+		0xBA, 0xFB, 0x02, // mov dx, 763
+		0xB9, 0xFF, 0xFF, // .o: mov cx, 0FFFFh
+		0xE2, 0xFE, // .i: loop .i
+		0x4A,       // dec dx
+		0x75, 0xF8, // jnz .o
+		0x31, 0xC0, // xor ax, ax
+		0xCD, 0x16, // int 16h
+		0xEB, 0xFA, // jmp (to xor ax, ax)
+	}
+	img := bootImage(code...)
+	ctx := context.Background()
+	b.ReportAllocs()
+	var total uint64
+	for i := 0; i < b.N; i++ {
+		p, err := New(img, Options{Budget: 1 << 40})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := p.Settle(ctx); err != nil || !p.Idle() {
+			b.Fatalf("Settle: %v (idle %v)", err, p.Idle())
+		}
+		total += p.CPU().Count
+		p.Close()
+	}
+	b.ReportMetric(float64(total)/float64(b.N)/1e6, "Minstr/op")
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds()/1e6, "Minstr/s")
 }

@@ -9,24 +9,33 @@
 // SeaBIOS, QEMU's BIOS; TestProgramsOnQEMU holds the two to the same screens.
 //
 // A PC implements machine.Machine. It is deterministic: no wall clock, no
-// randomness. Time is the instruction count: the timer interrupt fires every
-// InstructionsPerTick instructions, and the tick count and int 1Ah derive
-// from it. The machine is idle, and returns control, when the guest waits
-// for a key that is not queued: int 16h AH=00h/10h, or an AH=01h/11h poll,
-// with an empty buffer (the call is retried when the machine resumes), or a
-// HLT that nothing but a key can end (MaxHaltTicks ticks halted without a
-// BIOS call). Every run is bounded by an instruction budget; an invalid
-// opcode, HLT with interrupts disabled, an unhandled divide error, a boot
+// randomness. Time is the instruction count, InstructionsPerSecond of guest
+// time (about 18.2 million): the PIT (ports 40h-43h, 61h) counts from it,
+// its channel 0 raises the timer interrupt (every InstructionsPerTick
+// instructions at the BIOS's rate), and the RTC (int 1Ah, ports 70h/71h)
+// runs from Options.Clock. The machine is idle, and returns control, when
+// the guest waits for a key that is not queued: int 16h AH=00h/10h with an
+// empty buffer, MaxEmptyPolls AH=01h/11h checks in a row that found none
+// (each check itself answers ZF=1 at once), or a HLT or jmp $ with
+// interrupts on that nothing but a key can end (MaxHaltTicks ticks without
+// a BIOS call). A guest in HLT or jmp $ with interrupts off has stopped for
+// good (Stopped): idle, its screen final, not a crash. Every run is bounded
+// by an instruction budget, by default a safety net far beyond any step's
+// timeout (DefaultBudget), so a long computation runs until the caller's
+// context ends. An invalid opcode, an unhandled divide error, a boot
 // failure (int 18h) or a runaway past the budget becomes a *machine.Crash
-// with CS:IP, the bytes there and the registers.
+// with CS:IP, the bytes there and the registers. int 19h boots the floppy
+// again; a jump to the reset vector and the reset lines (port 64h command
+// FEh, port 92h bit 0) reset the machine and boot again.
 //
 // Keys go straight into the BIOS keyboard buffer, unless the guest hooked
 // int 09h: then each key arrives as set-1 scan codes (make and break, shift
 // around capitals, E0h before grey keys) through port 60h and an int 09h
 // per code, and the BIOS handler the guest chains to queues the key.
 //
-// What it does not emulate: the PIC and PIT ports, the rest of the keyboard
-// controller, graphics modes (mode numbers are recorded, the screen stays 80x25 text), the FPU,
+// Text modes 0 and 1 are 40x25 (Screen.Width 40), the others 80x25.
+// What it does not emulate: the PIC, the rest of the keyboard controller,
+// graphics modes (mode numbers are recorded, the screen stays 80x25 text), the FPU,
 // and the A20 gate (memory wraps at 1 MiB as on an 8086, while QEMU boots
 // with A20 enabled). The floppy is write protected unless
 // Options.WritableDisk is set, as the QEMU backend attaches it read-only.
@@ -38,6 +47,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/pxos-dev/pxos/internal/cpu"
 	"github.com/pxos-dev/pxos/internal/machine"
@@ -55,8 +65,12 @@ const (
 )
 
 // DefaultBudget is the instruction budget of one Settle, WaitText or key
-// of Press when Options.Budget is zero: about a third of a second.
-const DefaultBudget = 50_000_000
+// of Press when Options.Budget is zero. It is a safety net, not a verdict:
+// four billion instructions are several minutes of guest time and tens of
+// seconds of host time, far more than any scenario step's timeout, so a
+// guest that computes for long runs until the caller's context ends (the
+// scenario's timeout) and is never called a runaway early.
+const DefaultBudget = 4_000_000_000
 
 // Boot state as SeaBIOS (QEMU's BIOS) leaves it when it jumps to the boot
 // sector, measured with `qemu-system-i386 -d cpu` on QEMU 7.2: AX=AA55h,
@@ -73,9 +87,17 @@ const (
 const InstructionsPerTick = 1_000_000
 
 // MaxHaltTicks is how many timer ticks (about a minute) a guest may spend
-// in HLT, without calling a BIOS service in between, before it counts as
-// waiting for a key. Shorter halts are timer waits and run through.
+// in HLT or in a jmp $ loop with interrupts on, without calling a BIOS
+// service in between, before it counts as waiting for a key. Shorter halts
+// are timer waits and run through.
 const MaxHaltTicks = 1092
+
+// MaxEmptyPolls is how many times in a row a guest may ask whether a key
+// is waiting (int 16h AH=01h/11h) and get "no", without calling another
+// BIOS service in between, before it counts as waiting for a key: each
+// check returns at once (ZF=1), as on SeaBIOS, so a program that polls a
+// bounded number of times goes on, and one that polls forever is idle.
+const MaxEmptyPolls = 1000
 
 // chunk is how many instructions run between checks of the context and of
 // the screen.
@@ -91,6 +113,12 @@ type Options struct {
 	// disk (never to the caller's image). By default the floppy is write
 	// protected (status 03h), as the QEMU backend attaches it read-only.
 	WritableDisk bool
+	// Clock is the wall clock the machine starts at: the RTC (int 1Ah
+	// AH=02h/04h, CMOS ports 70h/71h) reads it at boot and the BIOS tick
+	// count starts from its time of day; both then advance with the
+	// instruction clock (InstructionsPerSecond). The zero value means
+	// machine.DefaultClock, the clock the QEMU backend starts with too.
+	Clock time.Time
 }
 
 // PC is an emulated IBM PC/AT-compatible machine booted from a floppy.
@@ -103,11 +131,10 @@ type PC struct {
 	writable bool
 
 	crash    *machine.Crash // set once the guest crashed; every later call returns it
-	idle     bool           // the guest waits for a key
+	idle     bool           // the guest waits for a key, or stopped for good
+	stopped  string         // why the guest stopped for good (cli; hlt), or ""
 	watch    bool           // a WaitText is running: video writes end Run so the text is checked
 	closed   bool
-	tickBase uint64 // int 1Ah AH=01 sets the count: ticks = (Count-tickBase)/InstructionsPerTick + tickSet
-	tickSet  uint32
 	retrace  bool // port 3DAh toggles so retrace wait loops finish
 	diskStat byte // status of the last int 13h call
 
@@ -118,16 +145,31 @@ type PC struct {
 	crtcIndex byte     // VGA CRT controller: selected register
 	crtc      [32]byte // and the registers (0Eh/0Fh: cursor location)
 
+	pit     [3]pitChannel // the 8254 timer
+	port61  byte          // speaker port: gate of channel 2, speaker data
+	refresh bool          // port 61h bit 4, flipped at every read
+
+	cmosIndex  byte      // port 70h: the selected CMOS register
+	cmos       [128]byte // CMOS memory other than the clock
+	rtcBase    time.Time // the RTC read rtcBase
+	rtcClk     uint64    // at this PIT clock
+	resetReq   bool      // the guest asked for a reset (port 64h or 92h)
+	emptyPolls int       // int 16h key checks in a row that found no key
+	waitUntil  uint64    // int 15h AH=86h: the instruction count the wait ends at
+	waiting    bool      // and the wait is in progress
+
 	nextTickAt uint64 // instruction count of the next timer interrupt
 	skipped    uint64 // instructions skipped by HLT and int 15h waits in this run (not budgeted)
 	haltTicks  int    // ticks spent halted since the last BIOS call in this run
 	irqPending bool   // a timer interrupt waits for IF
 	halted     bool   // idle in HLT: resume with the next tick
+	haltedAt   string // the HLT or jmp $ the guest idles in
 }
 
 var (
 	errIdle  = errors.New("emu: idle")
 	errYield = errors.New("emu: yield")
+	errWait  = errors.New("emu: wait") // int 15h AH=86h: let time pass to waitUntil
 )
 
 // New boots the floppy image img (a 1.44 MB image, or shorter raw bytes
@@ -141,7 +183,7 @@ func New(img []byte, opts Options) (*PC, error) {
 	if len(img) < SectorSize || img[510] != 0x55 || img[511] != 0xAA {
 		return nil, errors.New("emu: not a bootable disk: sector 0 does not end with the 55 AA signature")
 	}
-	c := &cpu.CPU{Mem: memPool.Get().(*[cpu.MemSize]byte)}
+	c := &cpu.CPU{Mem: memPool.Get().(*[cpu.MemSize]byte), SpinStop: true}
 	p := &PC{cpu: c, budget: opts.Budget, disk: img, writable: opts.WritableDisk}
 	if p.budget == 0 {
 		p.budget = DefaultBudget
@@ -149,10 +191,26 @@ func New(img []byte, opts Options) (*PC, error) {
 	p.cpu.Trap = p.bios
 	p.cpu.In = p.in
 	p.cpu.Out = p.out
-	p.nextTickAt = InstructionsPerTick
-	p.initBIOS()
-	p.boot()
+	clock := opts.Clock
+	if clock.IsZero() {
+		clock = machine.DefaultClock
+	}
+	p.initCMOS()
+	p.setRTC(clock)
+	p.power()
 	return p, nil
+}
+
+// power is what a power-on or a reset does: the PIT and the BIOS start
+// over (vector table, data area, a cleared screen in mode 3), the tick
+// count is read from the RTC, and the floppy boots. Memory outside the
+// BIOS's areas keeps its contents, as QEMU's RAM does across a reset.
+func (p *PC) power() {
+	p.initPIT()
+	p.initBIOS()
+	p.initClock(p.rtcNow())
+	p.irqPending, p.halted, p.waiting, p.stopped = false, false, false, ""
+	p.boot()
 }
 
 // CPU returns the processor, for debuggers and tests.
@@ -186,11 +244,14 @@ func (p *PC) boot() {
 	c.R[cpu.EDX] = 0 // DL = drive 0, the first floppy
 }
 
-// in reads an I/O port. Only the keyboard controller's data and status,
-// the VGA CRT controller's index and data registers and the VGA input
-// status register exist; other ports read as an empty bus (all ones).
+// in reads an I/O port: the keyboard controller's data and status, the PIT
+// and the speaker port, the CMOS, the VGA CRT controller's index and data
+// registers and the VGA input status register; other ports read as an
+// empty bus (all ones).
 func (p *PC) in(port uint16, size int) uint32 {
 	switch port {
+	case 0x40, 0x41, 0x42, 0x61:
+		return uint32(p.pitIn(port))
 	case 0x60: // keyboard controller data: the last scan code
 		p.kbdFull = false
 		return uint32(p.port60)
@@ -199,6 +260,12 @@ func (p *PC) in(port uint16, size int) uint32 {
 			return 0x1D
 		}
 		return 0x1C
+	case 0x70:
+		return 0xFF // the index register is write-only
+	case 0x71:
+		return uint32(p.cmosRead(p.cmosIndex))
+	case 0x92: // system control port A: A20 on, as QEMU boots
+		return 0x02
 	case 0x3D4:
 		return uint32(p.crtcIndex)
 	case 0x3D5:
@@ -213,10 +280,26 @@ func (p *PC) in(port uint16, size int) uint32 {
 	return 0xFFFFFFFF
 }
 
-// out writes an I/O port: the CRT controller registers are kept (a guest
-// may read back the cursor location), other writes are ignored.
+// out writes an I/O port: the PIT and speaker port, the CMOS, the CRT
+// controller registers (a guest may read back the cursor location), and
+// the two reset lines QEMU honours: the keyboard controller's pulse
+// command FEh on port 64h and bit 0 of port 92h. Other writes are ignored.
 func (p *PC) out(port uint16, size int, v uint32) {
 	switch port {
+	case 0x40, 0x41, 0x42, 0x43, 0x61:
+		p.pitOut(port, byte(v))
+	case 0x64:
+		if byte(v) == 0xFE {
+			p.requestReset()
+		}
+	case 0x92:
+		if v&1 != 0 {
+			p.requestReset()
+		}
+	case 0x70:
+		p.cmosIndex = byte(v) & 0x7F // bit 7 masks NMI
+	case 0x71:
+		p.cmosWrite(p.cmosIndex, byte(v))
 	case 0x3D4:
 		p.crtcIndex = byte(v) & 0x1F
 		if size > 1 { // out dx, ax: index and data at once
@@ -225,6 +308,13 @@ func (p *PC) out(port uint16, size int, v uint32) {
 	case 0x3D5:
 		p.crtc[p.crtcIndex] = byte(v)
 	}
+}
+
+// requestReset resets the machine after the current instruction: no
+// further guest instruction runs before the reboot.
+func (p *PC) requestReset() {
+	p.resetReq = true
+	p.cpu.StopRun()
 }
 
 // RunUntilIdle runs the guest until it waits for a key, at most budget
@@ -255,6 +345,10 @@ func (p *PC) run(ctx context.Context, budget uint64, done func() bool, slice boo
 	if p.crash != nil {
 		return p.crash
 	}
+	if p.stopped != "" {
+		p.idle = true
+		return nil
+	}
 	if budget == 0 {
 		budget = p.budget
 	}
@@ -266,9 +360,14 @@ func (p *PC) run(ctx context.Context, budget uint64, done func() bool, slice boo
 	p.skipped = 0
 	p.haltTicks = 0
 	if p.halted {
-		// The guest halted with interrupts on: the next timer tick wakes it.
-		p.halted = false
-		p.skipToTick()
+		// The guest halted with interrupts on: the next timer tick wakes
+		// it, or with the timer stopped the keyboard interrupt of a key.
+		p.halted, p.haltedAt = false, ""
+		if _, key := p.peekKey(); !key || p.nextTickAt != never {
+			if !p.skipToTick() {
+				return p.idleHalt()
+			}
+		}
 	}
 	for {
 		if done != nil && done() {
@@ -296,29 +395,61 @@ func (p *PC) run(ctx context.Context, budget uint64, done func() bool, slice boo
 			n = toTick
 		}
 		_, err := c.Run(n)
-		if c.Count >= p.nextTickAt {
+		if p.resetReq {
+			p.resetReq = false
+			p.power()
+			continue
+		}
+		ticked := c.Count >= p.nextTickAt
+		if ticked {
 			p.tick()
 		}
 		if err == nil || err == errYield {
 			continue
 		}
-		if err == errIdle {
+		switch err {
+		case errIdle:
 			p.idle = true
 			return nil
+		case errWait:
+			// int 15h AH=86h: time passes to the end of the wait or the
+			// next timer tick, whose interrupt runs even inside the BIOS.
+			to := min(p.waitUntil, p.nextTickAt)
+			p.skipped += to - c.Count
+			c.Count = to
+			if c.Count >= p.nextTickAt {
+				c.Flags |= cpu.IF
+				p.tick()
+			}
+			continue
 		}
 		var f *cpu.Fault
 		if errors.As(err, &f) {
-			if f.Kind == cpu.WaitInterrupt {
-				// HLT with interrupts on: time jumps to the next timer
-				// tick. A guest that stays halted for MaxHaltTicks
+			switch {
+			case f.Kind == cpu.Halted || f.Kind == cpu.Spinning && c.Flags&cpu.IF == 0:
+				// Nothing can ever wake the guest: it stopped for good,
+				// and its screen is final. That is not a crash.
+				p.stopped = fmt.Sprintf("%s at %04X:%04X", f.Kind, f.CS, f.IP)
+				if f.Kind == cpu.Spinning {
+					p.stopped = fmt.Sprintf("jmp $ with interrupts disabled at %04X:%04X", f.CS, f.IP)
+				}
+				p.idle = true
+				return nil
+			case f.Kind == cpu.WaitInterrupt || f.Kind == cpu.Spinning:
+				// HLT, or jmp $, with interrupts on: time jumps to the next
+				// timer tick. A guest that stays there for MaxHaltTicks
 				// without calling the BIOS waits for a key: idle.
+				if ticked {
+					continue // the tick that just came is the interrupt it waited for
+				}
 				if _, key := p.peekKey(); !key && p.haltTicks >= MaxHaltTicks {
-					p.idle = true
-					p.halted = true
-					return nil
+					p.haltedAt = fmt.Sprintf("%s at %04X:%04X", f.Kind, f.CS, f.IP)
+					return p.idleHalt()
 				}
 				p.haltTicks++
-				p.skipToTick()
+				if !p.skipToTick() {
+					return p.idleHalt()
+				}
 				continue
 			}
 			return p.setCrash(f.Kind.String(), f.CS, f.IP)
@@ -332,13 +463,21 @@ func (p *PC) run(ctx context.Context, budget uint64, done func() bool, slice boo
 	}
 }
 
-// tick is the timer interrupt (IRQ 0, int 08h) that the PIT raises 18.2
-// times a second on a PC; here every InstructionsPerTick instructions. With
-// interrupts disabled it stays pending until they are enabled.
+// idleHalt makes a halted guest idle: it waits for an interrupt that only
+// a key (or, with no timer programmed, nothing) can bring.
+func (p *PC) idleHalt() error {
+	p.idle, p.halted = true, true
+	return nil
+}
+
+// tick is the timer interrupt (IRQ 0, int 08h) that PIT channel 0 raises,
+// 18.2 times a second with the BIOS's count: here every
+// InstructionsPerTick instructions. With interrupts disabled it stays
+// pending until they are enabled (further ticks meanwhile are lost, as
+// on a PC).
 func (p *PC) tick() {
 	c := p.cpu
-	p.nextTickAt = (c.Count/InstructionsPerTick + 1) * InstructionsPerTick
-	p.updateTicks()
+	p.scheduleTick()
 	if c.Flags&cpu.IF != 0 {
 		p.irqPending = false
 		c.Interrupt(8)
@@ -349,13 +488,18 @@ func (p *PC) tick() {
 
 // skipToTick lets time pass to the next timer tick, as a halted CPU does.
 // Of the skipped instructions only haltCost count against the budget, so
-// a guest that halts forever while calling the BIOS still ends.
-func (p *PC) skipToTick() {
+// a guest that halts forever while calling the BIOS still ends. It reports
+// false when no tick will ever come (channel 0 stopped).
+func (p *PC) skipToTick() bool {
+	if p.nextTickAt == never {
+		return false
+	}
 	if skip := p.nextTickAt - p.cpu.Count; skip > haltCost {
 		p.skipped += skip - haltCost
 	}
 	p.cpu.Count = p.nextTickAt
 	p.tick()
+	return true
 }
 
 // haltCost is what one HLT that waits for the timer costs of the budget.
@@ -371,28 +515,40 @@ func (p *PC) setCrash(reason string, cs, ip uint16) *machine.Crash {
 	return p.crash
 }
 
-// Settle runs the guest until it waits for a key.
+// Stopped returns why the guest stopped for good (hlt or jmp $ with
+// interrupts disabled), or "" while it can still run. A stopped guest is
+// idle, its screen final; it did not crash.
+func (p *PC) Stopped() string { return p.stopped }
+
+// Settle runs the guest until it waits for a key or stops for good.
 func (p *PC) Settle(ctx context.Context) error { return p.run(ctx, 0, nil, false) }
 
-// WaitText runs the guest until text is on the screen. It fails when the
-// guest becomes idle without showing it.
 // DetectsIdle implements machine.IdleDetector: the emulator knows when
 // the guest waits for a key.
 func (p *PC) DetectsIdle() bool { return true }
 
+// WaitText runs the guest until text is on the screen. It fails when the
+// guest becomes idle, or stops for good, without showing it.
 func (p *PC) WaitText(ctx context.Context, text string) error {
 	has := func() bool { s := p.screen(); return s.Contains(text) }
 	if err := p.run(ctx, 0, has, false); err != nil {
 		return err
 	}
 	if !has() {
+		if p.stopped != "" {
+			return fmt.Errorf("emu: %q is not on the screen and the guest stopped (%s)", text, p.stopped)
+		}
+		if p.halted && p.haltedAt != "" {
+			return fmt.Errorf("emu: %q is not on the screen and the guest is idle, waiting for an interrupt (%s)", text, p.haltedAt)
+		}
 		return fmt.Errorf("emu: %q is not on the screen and the guest is waiting for a key", text)
 	}
 	return nil
 }
 
 // Press types keys one at a time, running the guest until it is idle after
-// each, so the guest consumes every key before the next arrives.
+// each, so the guest consumes every key before the next arrives. Keys
+// typed to a guest that stopped for good are lost, as on a PC.
 func (p *PC) Press(ctx context.Context, keys ...machine.Key) error {
 	for _, k := range keys {
 		code, err := KeyCode(k)
@@ -401,6 +557,9 @@ func (p *PC) Press(ctx context.Context, keys ...machine.Key) error {
 		}
 		if err := p.run(ctx, 0, nil, false); err != nil { // make room in the buffer
 			return err
+		}
+		if p.stopped != "" {
+			continue
 		}
 		if p.int9Hooked() {
 			// The guest handles the keyboard interrupt itself: send the
@@ -438,8 +597,19 @@ func (p *PC) Screen(ctx context.Context) (machine.Screen, error) {
 func (p *PC) screen() machine.Screen {
 	m := p.cpu.Mem
 	page := int(m[bdaActivePage] & 7)
-	base := vgaText + page*pageSize
+	base := vgaText + page*p.pageBytes()
 	col, row := p.cursor(page)
+	if w := p.cols(); w != machine.Cols {
+		// A 40-column mode: rows of w cells, in Cells[r][0:w].
+		s := machine.Screen{CursorRow: row, CursorCol: col, Width: w}
+		for r := 0; r < machine.Rows; r++ {
+			for c := 0; c < w; c++ {
+				a := base + (r*w+c)*2
+				s.Cells[r][c] = machine.Cell{Ch: m[a], Attr: m[a+1]}
+			}
+		}
+		return s
+	}
 	return machine.ScreenFromVGA(m[base:base+machine.Rows*machine.Cols*2], row, col)
 }
 

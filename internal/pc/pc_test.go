@@ -28,6 +28,8 @@ import (
 //	; cursor ROW COL         the cursor position
 //	; mem ADDR HEX           bytes at a linear address
 //	; crash "TEXT"           the last run crashed, the reason contains TEXT
+//	; stopped "TEXT"         the guest stopped for good (emulator only)
+//	; idle                   the guest is idle (emulator only)
 //	; budget N               the instruction budget (before the first run)
 //	; qemu                   also run the checks on QEMU (TestProgramsOnQEMU)
 //
@@ -138,7 +140,11 @@ func runProgram(t *testing.T, file string, open opener) machine.Screen {
 			}
 			opts.Budget = n
 			continue
-		case "settle", "press", "wait", "row", "attr", "cursor", "mem", "crash":
+		case "settle", "press", "wait", "row", "attr", "cursor", "mem", "crash", "stopped":
+		case "idle":
+			if args != "" {
+				continue // prose
+			}
 		default:
 			continue // prose
 		}
@@ -192,6 +198,20 @@ func runProgram(t *testing.T, file string, open opener) machine.Screen {
 			s, _ := m.Screen(ctx)
 			if s.CursorRow != row || s.CursorCol != col {
 				t.Errorf("%s: cursor at %d,%d, want %d,%d", where, s.CursorRow, s.CursorCol, row, col)
+			}
+		case "stopped":
+			if p == nil {
+				continue
+			}
+			if want := unquote(t, where, args); p.Stopped() == "" || !strings.Contains(p.Stopped(), want) {
+				t.Errorf("%s: stopped %q, want it to contain %q", where, p.Stopped(), want)
+			}
+		case "idle":
+			if p == nil {
+				continue
+			}
+			if !p.Idle() {
+				t.Errorf("%s: the guest is not idle", where)
 			}
 		case "mem":
 			if p == nil {

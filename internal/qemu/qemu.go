@@ -7,14 +7,26 @@
 //
 //	-display none -nodefaults -vga std
 //	-drive file=IMG,if=floppy,format=raw,readonly=on -boot a
-//	-action reboot=shutdown,shutdown=pause
+//	-rtc base=2026-01-01T12:00:00,clock=vm
+//	-action reboot=shutdown,shutdown=pause -d cpu_reset -D LOG
 //	-qmp unix:SOCK,server=on,wait=off
 //
 // -vga std is needed for text memory at 0xB8000 (-nodefaults removes the
-// default card). -action makes a triple fault (a guest reset) stop the guest
-// and report SHUTDOWN and STOP events instead of rebooting, which is how a
-// crash is detected. KVM is not used: nested here, it is 40 times slower
-// than TCG for this workload.
+// default card). -rtc starts the CMOS clock at Options.Clock (default
+// machine.DefaultClock, the emulator's clock), and clock=vm makes it follow
+// the guest's virtual time, which stands still while the guest is stopped;
+// SeaBIOS sets the BIOS tick count (0x46C) from it at power-on.
+//
+// A guest reset stops the guest (-action: SHUTDOWN and STOP events instead
+// of a reset), so the driver can tell its cause before anything is lost:
+// QEMU logs "Triple fault" (-d cpu_reset, to LOG) when a triple fault
+// caused it, which is a crash, reported with the registers where the guest
+// stopped. Any other reset is a reboot the guest asked for (jmp FFFF:0000,
+// the keyboard controller's reset line, port CF9h): the driver resets the
+// machine and lets it run on (system_reset, cont), as a PC would.
+//
+// KVM is not used: nested here, it is 40 times slower than TCG for this
+// workload.
 //
 // The text screen is read with pmemsave of 4000 bytes at 0xB8000, the cursor
 // from the BIOS data area word at 0x450 (column, row of page 0), other guest
@@ -51,8 +63,15 @@ const Binary = "qemu-system-i386"
 
 // Options tune a QEMU machine. The zero value is ready to use.
 type Options struct {
-	Binary      string        // program to run; default Binary, looked up on PATH
-	Quiet       time.Duration // Settle: the screen must not change for this long; default 80ms
+	Binary string // program to run; default Binary, looked up on PATH
+	// Clock is the wall clock the guest's CMOS clock starts at; zero
+	// means machine.DefaultClock.
+	Clock time.Time
+	// Quiet is Settle's fallback for a guest that never waits: a guest
+	// that neither waits for a key nor halts (a polling loop, a long
+	// computation) has settled once its screen has not changed for this
+	// long; default 1s.
+	Quiet       time.Duration
 	Poll        time.Duration // interval between screen reads while polling; default 10ms
 	StartLimit  time.Duration // how long QEMU may take to open its QMP socket; default 10s
 	ExtraArgs   []string      // appended to the command line (for example "-d", "int")
@@ -70,6 +89,14 @@ type Machine struct {
 
 	crash     *machine.Crash // set once a crash was seen
 	closed    bool           // Close was called
+	evSeen    int            // QMP events handled so far
+	reboots   int            // guest reboots so far
+	booted    bool           // the boot sector has run (isBooted)
+	rebooted  bool           // a reboot happened: booted waits for SeaBIOS's self test again
+	sawPM     bool           // protected mode seen (SeaBIOS's self test) since the last reboot
+	logPath   string         // QEMU's -D log: "Triple fault" tells a crash from a reboot
+	gdbPath   string         // QEMU's gdbstub socket, for bootBlank
+	logSeen   int            // bytes of the log read before the last reboot
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -96,7 +123,10 @@ func Start(ctx context.Context, img []byte, opts Options) (*Machine, error) {
 		opts.Binary = Binary
 	}
 	if opts.Quiet <= 0 {
-		opts.Quiet = 80 * time.Millisecond
+		opts.Quiet = time.Second
+	}
+	if opts.Clock.IsZero() {
+		opts.Clock = machine.DefaultClock
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = 10 * time.Millisecond
@@ -128,12 +158,17 @@ func Start(ctx context.Context, img []byte, opts Options) (*Machine, error) {
 		return fail(fmt.Errorf("QEMU: %w", err))
 	}
 	sock := filepath.Join(dir, "qmp.sock")
+	m.logPath = filepath.Join(dir, "qemu.log")
+	m.gdbPath = filepath.Join(dir, "gdb.sock")
 	args := []string{
 		"-display", "none", "-nodefaults", "-vga", "std",
 		"-drive", "file=" + imgPath + ",if=floppy,format=raw,readonly=on",
 		"-boot", "a",
+		"-rtc", "base=" + RTCBase(opts.Clock) + ",clock=vm",
 		"-action", "reboot=shutdown,shutdown=pause",
+		"-d", "cpu_reset", "-D", m.logPath,
 		"-qmp", "unix:" + sock + ",server=on,wait=off",
+		"-S", "-gdb", "unix:" + m.gdbPath + ",server=on,wait=off",
 	}
 	args = append(args, opts.ExtraArgs...)
 	m.cmd = exec.Command(bin, args...)
@@ -173,8 +208,12 @@ func Start(ctx context.Context, img []byte, opts Options) (*Machine, error) {
 		go drainDial(ch)
 		return fail(fmt.Errorf("QEMU: start: %w", ctx.Err()))
 	}
+	m.startGuest(deadline)
 	return m, nil
 }
+
+// RTCBase formats t for -rtc base=: UTC, to the second.
+func RTCBase(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") }
 
 type dialResult struct {
 	q   *qmp
@@ -209,18 +248,29 @@ func (m *Machine) alive() error {
 	}
 }
 
-// checkCrash looks for the SHUTDOWN event that -action reboot=shutdown turns
-// a triple fault (or any guest reset or power-off) into, and returns it as a
-// *machine.Crash with the registers where the guest stopped.
+// checkCrash handles the SHUTDOWN events that -action reboot=shutdown
+// turns every guest reset and power-off into: a reset caused by a triple
+// fault (QEMU's log says so) or a power-off is returned as a
+// *machine.Crash with the registers where the guest stopped; any other
+// reset is a reboot, and the guest is reset and let run on.
 func (m *Machine) checkCrash() error {
 	if m.crash != nil {
 		return m.crash
 	}
-	if m.q == nil {
+	if m.q == nil || m.closed {
 		return nil
 	}
-	for _, ev := range m.q.eventsSince(0) {
+	evs := m.q.eventsSince(m.evSeen)
+	m.evSeen += len(evs)
+	rebooted := false
+	for _, ev := range evs {
 		if ev.Name != "SHUTDOWN" {
+			continue
+		}
+		if rebooted {
+			// SeaBIOS tries one reset method after another (the
+			// keyboard controller, port CF9h, a triple fault); the
+			// later requests belong to the reboot already done.
 			continue
 		}
 		var data struct {
@@ -228,9 +278,19 @@ func (m *Machine) checkCrash() error {
 			Reason string `json:"reason"`
 		}
 		json.Unmarshal(ev.Data, &data)
+		if data.Reason == "host-qmp-system-reset" {
+			continue // the driver's own reset, in reboot
+		}
+		if data.Reason == "guest-reset" && (!m.tripleFaulted() || m.inBIOS()) {
+			if err := m.reboot(); err != nil {
+				return err
+			}
+			rebooted = true
+			continue
+		}
 		c := &machine.Crash{Reason: "guest stopped: " + data.Reason}
 		if data.Reason == "guest-reset" {
-			c.Reason = "guest reset (triple fault or reboot)"
+			c.Reason = "triple fault (the CPU reset itself)"
 		}
 		m.fillRegs(c)
 		m.crash = c
@@ -238,6 +298,78 @@ func (m *Machine) checkCrash() error {
 	}
 	return nil
 }
+
+// tripleFaulted reports whether QEMU logged a triple fault (-d cpu_reset)
+// since the last reboot.
+func (m *Machine) tripleFaulted() bool {
+	b, err := os.ReadFile(m.logPath)
+	if err != nil || len(b) < m.logSeen {
+		return false
+	}
+	return bytes.Contains(b[m.logSeen:], []byte("Triple fault"))
+}
+
+// inBIOS reports whether the stopped CPU is in the BIOS (linear 0xE0000 to
+// 0xFFFFF, real or protected mode): a reset from there is SeaBIOS carrying
+// out a reboot the guest asked for (int 19h's reset path, jmp FFFF:0000),
+// whose last resort is a deliberate triple fault.
+func (m *Machine) inBIOS() bool {
+	regs, err := m.registers()
+	if err != nil {
+		return false
+	}
+	st, ok := parseRegs(regs)
+	e := reEIP.FindStringSubmatch(regs)
+	if !ok || e == nil {
+		return false
+	}
+	eip, _ := strconv.ParseUint(e[1], 16, 32)
+	lin := eip
+	if st.Real {
+		lin = uint64(st.CS)<<4 + eip
+	}
+	return lin >= 0xE0000 && lin <= 0xFFFFF
+}
+
+// reboot resets the stopped guest and lets it run again: a reboot the
+// guest asked for, which a PC carries out. The boot sector must run again
+// before the guest counts as idle or gets keys.
+func (m *Machine) reboot() error {
+	// -action reboot=shutdown would turn this reset into a shutdown too:
+	// reset for once.
+	for _, cmd := range []struct {
+		name string
+		args any
+	}{
+		{"set-action", map[string]any{"reboot": "reset"}},
+		{"system_reset", nil},
+		{"set-action", map[string]any{"reboot": "shutdown"}},
+	} {
+		if _, err := m.q.execute(cmd.name, cmd.args); err != nil {
+			return m.withStderr(err)
+		}
+	}
+	m.reboots++
+	m.booted, m.rebooted, m.sawPM = false, true, false
+	if b, err := os.ReadFile(m.logPath); err == nil {
+		m.logSeen = len(b)
+	}
+	m.startGuest(time.Now().Add(m.opts.StartLimit))
+	return nil
+}
+
+// startGuest lets the stopped guest run: to its boot sector on a blank
+// screen (bootBlank), or, should that fail, on as it is (cont).
+func (m *Machine) startGuest(deadline time.Time) {
+	if err := m.bootBlank(deadline); err == nil {
+		m.booted = true
+		return
+	}
+	m.q.execute("cont", nil)
+}
+
+// Reboots returns how many times the guest rebooted.
+func (m *Machine) Reboots() int { return m.reboots }
 
 var (
 	reEIP = regexp.MustCompile(`EIP=([0-9a-fA-F]{8})`)
@@ -247,12 +379,8 @@ var (
 // fillRegs asks the human monitor for the registers (QMP has no structured
 // command for them in 7.2) and the bytes at CS:IP.
 func (m *Machine) fillRegs(c *machine.Crash) {
-	ret, err := m.q.execute("human-monitor-command", map[string]any{"command-line": "info registers"})
+	regs, err := m.registers()
 	if err != nil {
-		return
-	}
-	var regs string
-	if json.Unmarshal(ret, &regs) != nil {
 		return
 	}
 	c.Regs = shortRegs(regs)
@@ -303,7 +431,9 @@ func (m *Machine) readMem(addr uint32, size int, name string) ([]byte, error) {
 }
 
 // Screen reads the text screen and the cursor. It works on a crashed
-// (stopped) guest too, so a crash report can show the last screen.
+// (stopped) guest too, so a crash report can show the last screen. It
+// carries out a reboot the guest asked for, so a console that only reads
+// the screen sees the guest come back.
 func (m *Machine) Screen(ctx context.Context) (machine.Screen, error) {
 	if err := ctx.Err(); err != nil {
 		return machine.Screen{}, err
@@ -311,6 +441,7 @@ func (m *Machine) Screen(ctx context.Context) (machine.Screen, error) {
 	if m.q == nil {
 		return machine.Screen{}, errors.New("QEMU: machine closed")
 	}
+	m.checkCrash() // a crash is the next call's error; the screen still shows
 	vga, err := m.readMem(0xB8000, machine.Rows*machine.Cols*2, "vga.bin")
 	if err != nil {
 		return machine.Screen{}, m.withStderr(err)
@@ -369,21 +500,19 @@ func (m *Machine) poll(ctx context.Context, check func(s *machine.Screen) bool) 
 	}
 }
 
-// Settle waits until the screen and cursor have not changed for the quiet
-// period (QEMU gives no better sign that the guest is idle).
+// Settle waits until the guest is idle, judged by its CPU (state.go) with
+// the screen unchanged meanwhile: it waits for a key in the BIOS (int 16h
+// AH=00h: halted with interrupts on in segment F000, keyboard buffer
+// empty), is dead (halted with interrupts off) or spins in place (jmp $),
+// each for settleBIOS; or it halts in its own code with interrupts on for
+// settleHalt (several timer ticks). A guest that never does any of these
+// (a polling loop) settles when its screen has not changed for
+// Options.Quiet. Time the guest spends computing silently does not count:
+// it has not settled while it runs.
 func (m *Machine) Settle(ctx context.Context) error {
-	var last machine.Screen
-	var since time.Time
-	err := m.poll(ctx, func(s *machine.Screen) bool {
-		now := time.Now()
-		if since.IsZero() || *s != last {
-			last, since = *s, now
-			return false
-		}
-		return now.Sub(since) >= m.opts.Quiet
-	})
+	err := m.waitSettled(ctx)
 	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-		return fmt.Errorf("QEMU: screen still changing: %w", err)
+		return fmt.Errorf("QEMU: the guest is still running: %w", err)
 	}
 	return err
 }
@@ -409,8 +538,35 @@ func (m *Machine) WaitText(ctx context.Context, text string) error {
 // A guest that takes keys from the keyboard controller itself (its own IRQ 1
 // handler) never moves the BIOS buffer: Press then waits keyWait per key
 // and goes on.
+//
+// Keys wait for the guest: none is sent before the boot sector runs (while
+// SeaBIOS starts it resets the keyboard and its buffer, and keys sent then
+// are lost), and after a key the BIOS buffer did not take (a guest that
+// reads the keyboard itself) the next waits until the guest is idle again,
+// for at most keyWait, so it can read them one at a time.
 func (m *Machine) Press(ctx context.Context, keys ...machine.Key) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if err := m.waitBooted(ctx); err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return fmt.Errorf("QEMU: the guest did not boot: %w", err)
+		}
+		return err
+	}
+	unbuffered := false // the last key did not go through the BIOS buffer
 	for _, k := range keys {
+		if unbuffered {
+			wctx, cancel := context.WithTimeout(ctx, keyWait)
+			err := m.waitSettled(wctx)
+			cancel()
+			if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+				err = nil // still busy: send the key anyway
+			}
+			if err != nil {
+				return err
+			}
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -434,11 +590,14 @@ func (m *Machine) Press(ctx context.Context, keys ...machine.Key) error {
 		}
 		// Wait for the key to arrive and for room for the next one (the
 		// ring holds 15 keys; keep a few free for shift states).
+		arrived := false
 		if err := m.waitKbd(ctx, func(head, t uint16) bool {
+			arrived = arrived || t != tail
 			return t != tail && kbdUsed(head, t) < 8
 		}); err != nil {
 			return err
 		}
+		unbuffered = !arrived
 	}
 	// Let the guest read what it was sent.
 	return m.waitKbd(ctx, func(head, tail uint16) bool { return head == tail })

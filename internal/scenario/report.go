@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pxos-dev/pxos/internal/machine"
+	"github.com/pxos-dev/pxos/internal/screen"
 )
 
 // WriteReport prints r for a person: a header with the verdict, each step
@@ -53,26 +54,21 @@ func (r *Result) WriteReport(w io.Writer, verbose bool) {
 }
 
 // WriteScreen draws s in a frame, each line prefixed with indent, with the
-// cursor position in the header. Code page 437 characters outside printable
-// ASCII are shown as '·'.
+// cursor position in the header. Characters are shown as code page 437
+// shows them (box drawing, blocks, ☺), NUL as a blank.
 func WriteScreen(w io.Writer, s *machine.Screen, indent string) {
 	fmt.Fprintf(w, "%sscreen (cursor row %d, col %d):\n", indent, s.CursorRow, s.CursorCol)
 	bar := indent + "  +" + strings.Repeat("-", machine.Cols) + "+\n"
 	io.WriteString(w, bar)
 	for r := 0; r < machine.Rows; r++ {
-		row := []rune(RowText(s, r))
-		for i, c := range row {
-			if c < 0x20 || c > 0x7E {
-				row[i] = '·'
-			}
-		}
-		fmt.Fprintf(w, "%s%2d|%s|\n", indent, r, string(row))
+		fmt.Fprintf(w, "%s%2d|%s|\n", indent, r, screen.Decode(RowText(s, r)))
 	}
 	io.WriteString(w, bar)
 }
 
-// jsonScreen is the JSON form of a screen: rows as text, trailing blanks
-// removed, and the cursor.
+// jsonScreen is the JSON form of a screen: rows as Unicode text (code page
+// 437 mapped, so box drawing stays box drawing), trailing blanks removed,
+// and the cursor.
 type jsonScreen struct {
 	Rows   []string `json:"rows"`
 	Cursor [2]int   `json:"cursor"`
@@ -105,7 +101,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 	if r.HasScr {
 		js := &jsonScreen{Cursor: [2]int{r.Screen.CursorRow, r.Screen.CursorCol}}
 		for i := 0; i < machine.Rows; i++ {
-			js.Rows = append(js.Rows, strings.TrimRight(RowText(&r.Screen, i), " "))
+			js.Rows = append(js.Rows, strings.TrimRight(screen.Decode(RowText(&r.Screen, i)), " "))
 		}
 		out.Screen = js
 	}

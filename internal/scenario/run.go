@@ -9,6 +9,7 @@ import (
 
 	"github.com/pxos-dev/pxos/internal/diag"
 	"github.com/pxos-dev/pxos/internal/machine"
+	"github.com/pxos-dev/pxos/internal/screen"
 )
 
 // Status is the outcome of one step.
@@ -136,11 +137,17 @@ func (r *runner) step(ctx context.Context, st *Step) error {
 	case OpTimeout:
 		r.timeout = st.Timeout
 		return nil
+	case OpClock:
+		return nil // the machine started at the clock (Scenario.Clock)
 	case OpType, OpKey:
 		sctx, cancel := context.WithTimeout(ctx, r.timeout)
 		defer cancel()
 		r.dirty = true
-		return r.m.Press(sctx, st.Keys...)
+		err := r.m.Press(sctx, st.Keys...)
+		if c := halted(err); c != nil {
+			return fmt.Errorf("the guest has halted (%s at %04X:%04X): it takes no keys", c.Reason, c.CS, c.IP)
+		}
+		return err
 	case OpSettle:
 		return r.settle(ctx)
 	case OpWait:
@@ -152,7 +159,17 @@ func (r *runner) step(ctx context.Context, st *Step) error {
 		if want == "" {
 			want = st.Text
 		}
-		if err := r.m.WaitText(sctx, want); err != nil {
+		err := r.m.WaitText(sctx, want)
+		if c := halted(err); c != nil {
+			// Halted for good: what is on the screen stays there.
+			s, serr := r.m.Screen(sctx)
+			if serr == nil && Contains(&s, st.Text) {
+				r.dirty = false
+				return nil
+			}
+			return fmt.Errorf("text %s not on the screen, and the guest has halted (%s at %04X:%04X)", Quote(st.Text), c.Reason, c.CS, c.IP)
+		}
+		if err != nil {
 			if d, ok := r.m.(machine.IdleDetector); ok && d.DetectsIdle() && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 				// On a machine that knows idleness, a guest waiting for a
 				// key without the text makes WaitText fail at once: this
@@ -193,16 +210,22 @@ func (r *runner) step(ctx context.Context, st *Step) error {
 			return fmt.Errorf("text %s is on the screen (row %d)", Quote(st.Text), row)
 		}
 	case OpExpectRow:
-		got := RowText(&s, st.Row)
+		got := strings.TrimRight(screen.Decode(RowText(&s, st.Row)), " ")
 		if st.Text == "" {
-			if strings.TrimRight(got, " ") != "" {
-				return fmt.Errorf("row %d is not blank: %q", st.Row, strings.TrimRight(got, " "))
+			if got != "" {
+				return fmt.Errorf("row %d is not blank: %q", st.Row, got)
 			}
 		} else if !visibleAt(&s, st.Row, st.Text) {
 			if strings.Contains(got, st.Text) {
 				return fmt.Errorf("row %d holds %s, but invisible (drawn in its background colour)", st.Row, Quote(st.Text))
 			}
-			return fmt.Errorf("row %d does not contain %s: it is %q", st.Row, Quote(st.Text), strings.TrimRight(got, " "))
+			return fmt.Errorf("row %d does not contain %s: it is %q", st.Row, Quote(st.Text), got)
+		}
+	case OpExpectAttr:
+		cell := s.Cells[st.Row][st.Col]
+		if cell.Attr != st.Attr {
+			return fmt.Errorf("cell %d %d (%q) has attribute 0x%02X (%s), want 0x%02X (%s)", st.Row, st.Col,
+				screen.Unicode(cell.Ch), cell.Attr, AttrName(cell.Attr), st.Attr, AttrName(st.Attr))
 		}
 	case OpCursor:
 		if s.CursorRow != st.Row || s.CursorCol != st.Col {
@@ -218,10 +241,24 @@ func (r *runner) step(ctx context.Context, st *Step) error {
 func (r *runner) settle(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	if err := r.m.Settle(sctx); err != nil {
+	if err := r.m.Settle(sctx); err != nil && halted(err) == nil {
 		return err
 	}
 	r.dirty = false
+	return nil
+}
+
+// halted returns the crash err holds when it is a guest that halted with
+// interrupts off (cli; hlt, the end of many boot sectors), or nil. Such a
+// guest is not broken, only finished: for the runner it is settled and
+// its screen stays as it is, so expectations still check it. The
+// emulator reports it as a *machine.Crash (its reason names the halt);
+// QEMU's Settle counts it as settled.
+func halted(err error) *machine.Crash {
+	var c *machine.Crash
+	if errors.As(err, &c) && strings.Contains(c.Reason, "hlt with interrupts disabled") {
+		return c
+	}
 	return nil
 }
 
@@ -238,7 +275,8 @@ func (r *runner) screen(ctx context.Context) (machine.Screen, error) {
 	return r.m.Screen(sctx)
 }
 
-// RowText returns row r as 80 characters, NUL shown as a blank.
+// RowText returns row r as 80 code page 437 bytes, NUL shown as a blank;
+// screen.Decode turns it into the Unicode text a person sees.
 func RowText(s *machine.Screen, r int) string {
 	var b [machine.Cols]byte
 	for c := range b {
@@ -267,16 +305,25 @@ func Find(s *machine.Screen, text string) int {
 // FindHidden returns the first row that holds text only where it is not
 // visible (see Find), or -1: for saying why a check failed.
 func FindHidden(s *machine.Screen, text string) int {
+	enc, _, ok := screen.Encode(text)
+	if !ok {
+		return -1
+	}
 	for r := 0; r < machine.Rows; r++ {
-		if strings.Contains(RowText(s, r), text) && !visibleAt(s, r, text) {
+		if strings.Contains(RowText(s, r), enc) && !visibleAt(s, r, text) {
 			return r
 		}
 	}
 	return -1
 }
 
-// visibleAt reports whether row r holds a visible occurrence of text.
+// visibleAt reports whether row r holds a visible occurrence of text
+// (Unicode, compared as code page 437 bytes).
 func visibleAt(s *machine.Screen, r int, text string) bool {
+	text, _, ok := screen.Encode(text)
+	if !ok {
+		return false
+	}
 	row := RowText(s, r)
 	for from := 0; from <= len(row)-len(text); {
 		i := strings.Index(row[from:], text)
@@ -317,4 +364,21 @@ func notOnScreen(s *machine.Screen, text string) error {
 		return fmt.Errorf("text %s is on row %d but invisible (drawn in its background colour)", Quote(text), row)
 	}
 	return fmt.Errorf("text %s not on the screen", Quote(text))
+}
+
+// colourNames are the 16 VGA text colours in attribute order.
+var colourNames = [16]string{
+	"black", "blue", "green", "cyan", "red", "magenta", "brown", "light grey",
+	"dark grey", "light blue", "light green", "light cyan", "light red", "light magenta", "yellow", "white",
+}
+
+// AttrName describes a VGA text attribute byte for a person: "white on
+// blue", with ", blinking" when bit 7 is set (the VGA default takes bit 7
+// as blink, so backgrounds are colours 0-7).
+func AttrName(a byte) string {
+	s := colourNames[a&0x0F] + " on " + colourNames[(a>>4)&0x07]
+	if a&0x80 != 0 {
+		s += ", blinking"
+	}
+	return s
 }

@@ -15,10 +15,17 @@
 //	expect "TEXT"          TEXT is somewhere on the screen (on one row)
 //	expect-not "TEXT"      TEXT is nowhere on the screen
 //	expect-row N "TEXT"    row N (0-based) contains TEXT; "" means row N is blank
+//	expect-attr ROW COL A  the cell at ROW, COL (0-based) has attribute byte A (hex: 0x1F or 1Fh)
 //	cursor ROW COL         the cursor is at ROW, COL (0-based)
 //	settle                 let the machine run until it is idle
 //	timeout DURATION       time limit for each following step that waits (default 5s), e.g. 2s, 500ms
 //	name "TEXT"            the scenario's name in reports (default: the file name)
+//	clock HH:MM:SS [DATE]  the wall clock the machine starts with (DATE as 2026-01-31); before
+//	                       every step that runs the machine; default machine.DefaultClock
+//
+// Texts to look for may hold any character of code page 437 as Unicode
+// ("╔═╗", "░", "☺"): they are compared with the screen's bytes mapped back to
+// code page 437. Texts to type are US ASCII (what a US keyboard types).
 //
 // Expectations look at the screen after the machine is idle: the runner
 // settles the machine before the first check that follows keys. Text matches
@@ -38,6 +45,7 @@ import (
 
 	"github.com/pxos-dev/pxos/internal/diag"
 	"github.com/pxos-dev/pxos/internal/machine"
+	"github.com/pxos-dev/pxos/internal/screen"
 )
 
 // DefaultTimeout limits each step that waits when no timeout line says otherwise.
@@ -48,15 +56,17 @@ type Op string
 
 // The step operations, named as in the file.
 const (
-	OpWait      Op = "wait"
-	OpType      Op = "type"
-	OpKey       Op = "key"
-	OpExpect    Op = "expect"
-	OpExpectNot Op = "expect-not"
-	OpExpectRow Op = "expect-row"
-	OpCursor    Op = "cursor"
-	OpSettle    Op = "settle"
-	OpTimeout   Op = "timeout"
+	OpWait       Op = "wait"
+	OpType       Op = "type"
+	OpKey        Op = "key"
+	OpExpect     Op = "expect"
+	OpExpectNot  Op = "expect-not"
+	OpExpectRow  Op = "expect-row"
+	OpCursor     Op = "cursor"
+	OpSettle     Op = "settle"
+	OpTimeout    Op = "timeout"
+	OpExpectAttr Op = "expect-attr"
+	OpClock      Op = "clock"
 )
 
 // Step is one line of a scenario.
@@ -69,6 +79,8 @@ type Step struct {
 	Row     int           // expect-row, cursor
 	Col     int           // cursor
 	Timeout time.Duration // timeout: the new limit
+	Attr    byte          // expect-attr: the attribute byte
+	Clock   time.Time     // clock: the wall clock at start (UTC)
 }
 
 // String renders the step in canonical form (quoted with Go-like escapes as
@@ -88,6 +100,10 @@ func (s *Step) String() string {
 		return fmt.Sprintf("cursor %d %d", s.Row, s.Col)
 	case OpTimeout:
 		return "timeout " + s.Timeout.String()
+	case OpExpectAttr:
+		return fmt.Sprintf("expect-attr %d %d 0x%02X", s.Row, s.Col, s.Attr)
+	case OpClock:
+		return "clock " + s.Clock.Format("15:04:05 2006-01-02")
 	}
 	return string(s.Op)
 }
@@ -97,6 +113,9 @@ type Scenario struct {
 	File  string // the file name as given to Parse
 	Name  string // from a name line, else the file's base name without extension
 	Steps []Step
+	// Clock is the wall clock the machine starts with, from a clock line;
+	// zero means machine.DefaultClock.
+	Clock time.Time
 }
 
 // ParseFile reads and parses the scenario file at path.
@@ -114,6 +133,7 @@ func Parse(file string, src []byte) (*Scenario, error) {
 	sc := &Scenario{File: file, Name: strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))}
 	var errs diag.ErrorList
 	named := false
+	ran := false // a step that runs the machine came before
 	for i, line := range strings.Split(string(src), "\n") {
 		pos := diag.Pos{File: file, Line: i + 1}
 		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
@@ -147,6 +167,23 @@ func Parse(file string, src []byte) (*Scenario, error) {
 			if st.Row, err = p.number("row", machine.Rows-1); err == nil {
 				st.Col, err = p.number("column", machine.Cols-1)
 			}
+		case OpExpectAttr:
+			if st.Row, err = p.number("row", machine.Rows-1); err == nil {
+				if st.Col, err = p.number("column", machine.Cols-1); err == nil {
+					st.Attr, err = p.attr()
+				}
+			}
+		case OpClock:
+			if st.Clock, err = p.clock(); err == nil {
+				switch {
+				case ran:
+					err = fmt.Errorf("clock must come before the first step that runs the machine (the clock is set when it starts)")
+				case !sc.Clock.IsZero():
+					err = fmt.Errorf("second clock line")
+				default:
+					sc.Clock = st.Clock
+				}
+			}
 		case OpSettle:
 		case OpTimeout:
 			w := p.word()
@@ -164,7 +201,7 @@ func Parse(file string, src []byte) (*Scenario, error) {
 				sc.Name, named = name, true
 			}
 		default:
-			errorf("unknown step %q (want wait, type, key, expect, expect-not, expect-row, cursor, settle, timeout or name)", kw)
+			errorf("unknown step %q (want wait, type, key, expect, expect-not, expect-row, expect-attr, cursor, settle, timeout, clock or name)", kw)
 			continue
 		}
 		if err == nil && p.more() {
@@ -176,6 +213,9 @@ func Parse(file string, src []byte) (*Scenario, error) {
 		}
 		if st.Op != "name" {
 			sc.Steps = append(sc.Steps, st)
+		}
+		if st.Op != "name" && st.Op != OpTimeout && st.Op != OpClock {
+			ran = true
 		}
 	}
 	if err := errs.Err(); err != nil {
@@ -287,9 +327,10 @@ func (p *lineParser) key() ([]machine.Key, error) {
 	return keys, nil
 }
 
-// text reads a double-quoted string. Printable ASCII only: the screen holds
-// code page 437 bytes and the keyboard types US ASCII. Control escapes
-// (\n \b \t \e) are allowed only when keys is set (a type step).
+// text reads a double-quoted string. A text to type (keys set) is printable
+// ASCII, what a US keyboard types, and may hold the control escapes
+// \n \b \t \e; a text to look for may hold any character that code page
+// 437 shows (the screen's character set: box drawing, blocks, accents).
 func (p *lineParser) text(keys bool) (string, error) {
 	p.rest = strings.TrimLeft(p.rest, " \t")
 	if !strings.HasPrefix(p.rest, `"`) {
@@ -332,11 +373,67 @@ func (p *lineParser) text(keys bool) (string, error) {
 			}
 			b.WriteByte(r)
 		case c < 0x20 || c > 0x7E:
-			r, _ := utf8.DecodeRuneInString(s[i:])
-			return "", fmt.Errorf("character %q is not printable ASCII", r)
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size <= 1 {
+				return "", fmt.Errorf("invalid UTF-8 in text")
+			}
+			if keys {
+				return "", fmt.Errorf("character %q cannot be typed (type takes printable ASCII, as on a US keyboard)", r)
+			}
+			if _, ok := screen.CP437(r); !ok || r < 0x20 {
+				return "", fmt.Errorf("character %q is not on the screen's code page 437", r)
+			}
+			b.WriteString(s[i : i+size])
+			i += size - 1
 		default:
 			b.WriteByte(c)
 		}
 	}
 	return "", fmt.Errorf("unterminated string")
+}
+
+// attr reads an attribute byte: hexadecimal as 0x1F or 1Fh, or decimal.
+func (p *lineParser) attr() (byte, error) {
+	w := p.word()
+	if w == "" {
+		return 0, fmt.Errorf("missing attribute (hex, e.g. 0x1F or 1Fh)")
+	}
+	lw := strings.ToLower(w)
+	var v uint64
+	var err error
+	switch {
+	case strings.HasPrefix(lw, "0x"):
+		v, err = strconv.ParseUint(lw[2:], 16, 8)
+	case strings.HasSuffix(lw, "h"):
+		v, err = strconv.ParseUint(lw[:len(lw)-1], 16, 8)
+	default:
+		v, err = strconv.ParseUint(lw, 10, 8)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("bad attribute %q (want a byte: 0x1F, 1Fh or 31)", w)
+	}
+	return byte(v), nil
+}
+
+// clock reads HH:MM:SS and an optional date YYYY-MM-DD (default: the date
+// of machine.DefaultClock), as UTC.
+func (p *lineParser) clock() (time.Time, error) {
+	w := p.word()
+	if w == "" {
+		return time.Time{}, fmt.Errorf("clock needs a time HH:MM:SS (and optionally a date YYYY-MM-DD)")
+	}
+	t, err := time.Parse("15:04:05", w)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("bad time %q (want HH:MM:SS, e.g. 23:59:50)", w)
+	}
+	d := machine.DefaultClock
+	if dw := p.word(); dw != "" {
+		if d, err = time.Parse("2006-01-02", dw); err != nil {
+			return time.Time{}, fmt.Errorf("bad date %q (want YYYY-MM-DD, e.g. 2026-01-31)", dw)
+		}
+		if d.Year() < 1980 || d.Year() > 2099 {
+			return time.Time{}, fmt.Errorf("date %s out of range 1980..2099 (the CMOS clock's century)", dw)
+		}
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC), nil
 }

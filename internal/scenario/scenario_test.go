@@ -50,6 +50,15 @@ func TestParseTable(t *testing.T) {
 	var good strings.Builder
 	var goodLines []int
 	for _, tc := range cases {
+		if !tc.bad && strings.HasPrefix(tc.input, "clock") {
+			// A scenario has one clock line, before the steps that run
+			// the machine: each on its own.
+			sc, err := Parse("clock.txt", []byte(tc.input))
+			if err != nil || len(sc.Steps) != 1 || sc.Steps[0].String() != tc.want || sc.Clock != sc.Steps[0].Clock {
+				t.Errorf("parse.txt:%d: %q: %v, want %s", tc.line, tc.input, err, tc.want)
+			}
+			continue
+		}
 		if !tc.bad {
 			good.WriteString(tc.input + "\n")
 			goodLines = append(goodLines, tc.line)
@@ -67,7 +76,7 @@ func TestParseTable(t *testing.T) {
 		steps[goodLines[sc.Steps[i].Pos.Line-1]] = &sc.Steps[i]
 	}
 	for _, tc := range cases {
-		if tc.bad {
+		if tc.bad || strings.HasPrefix(tc.input, "clock") {
 			continue
 		}
 		st := steps[tc.line]
@@ -110,7 +119,7 @@ func TestParseTable(t *testing.T) {
 			t.Errorf("parse.txt:%d: %q: no error, want %q", tc.line, tc.input, tc.want)
 		case tc.bad && !strings.Contains(e.Msg, tc.want):
 			t.Errorf("parse.txt:%d: %q: error %q, want %q", tc.line, tc.input, e.Msg, tc.want)
-		case !tc.bad && e != nil && !strings.Contains(e.Msg, "second name"):
+		case !tc.bad && e != nil && !strings.Contains(e.Msg, "second name") && !strings.Contains(e.Msg, "clock"):
 			t.Errorf("parse.txt:%d: %q: unexpected error %v", tc.line, tc.input, e)
 		}
 	}
@@ -126,7 +135,7 @@ func cut(s, sep string) (before, after string, ok bool) {
 
 func TestParseErrorFormat(t *testing.T) {
 	_, err := Parse("x/demo.txt", []byte("wait \"a\"\n\n  bogus 1 2\n"))
-	want := "x/demo.txt:3: unknown step \"bogus\" (want wait, type, key, expect, expect-not, expect-row, cursor, settle, timeout or name)\n\tbogus 1 2"
+	want := "x/demo.txt:3: unknown step \"bogus\" (want wait, type, key, expect, expect-not, expect-row, expect-attr, cursor, settle, timeout, clock or name)\n\tbogus 1 2"
 	if err == nil || err.Error() != want {
 		t.Errorf("error =\n%v\nwant\n%s", err, want)
 	}

@@ -11,12 +11,38 @@ import (
 	"time"
 
 	"github.com/pxos-dev/pxos/internal/machine"
+	"github.com/pxos-dev/pxos/internal/screen"
 )
 
 // Backend is a named way to start a fresh machine, for RunSuite.
 type Backend struct {
 	Name string
+	// Start boots a fresh machine as the scenario asks (its clock). When
+	// it is nil, Open is used, and a scenario with a clock line fails on
+	// this backend, which cannot honour it.
+	Start func(ctx context.Context, opts StartOptions) (machine.Machine, error)
+	// Open boots a fresh machine with the defaults.
 	Open func(ctx context.Context) (machine.Machine, error)
+}
+
+// Machines returns a Backend for each name (in order), each booting a fresh
+// machine with start, given the name and what the scenario asks of it.
+func Machines(names []string, start func(ctx context.Context, name string, so StartOptions) (machine.Machine, error)) []Backend {
+	out := make([]Backend, 0, len(names))
+	for _, n := range names {
+		st := func(ctx context.Context, so StartOptions) (machine.Machine, error) { return start(ctx, n, so) }
+		out = append(out, Backend{Name: n, Start: st,
+			Open: func(ctx context.Context) (machine.Machine, error) { return st(ctx, StartOptions{}) }})
+	}
+	return out
+}
+
+// StartOptions are what a scenario asks of the machine it runs on, set
+// when the machine starts.
+type StartOptions struct {
+	// Clock is the wall clock the machine starts with; zero means
+	// machine.DefaultClock.
+	Clock time.Time
 }
 
 // SuiteOptions tune RunSuite.
@@ -99,8 +125,8 @@ func IsParseError(err error) bool {
 
 // RunSuite runs each scenario on a fresh machine of each backend. With
 // more than one backend, the machines must agree on every scenario: same
-// verdict, same final screen text and cursor; a disagreement fails the
-// suite.
+// verdict, same final screen text and cursor, same colours where a person
+// sees them (diffColours); a disagreement fails the suite.
 func RunSuite(ctx context.Context, scs []*Scenario, backends []Backend, opts SuiteOptions) *SuiteResult {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 60 * time.Second
@@ -131,7 +157,16 @@ func RunSuite(ctx context.Context, scs []*Scenario, backends []Backend, opts Sui
 func (sr *SuiteResult) runOne(ctx context.Context, sc *Scenario, b Backend, opts SuiteOptions) *Result {
 	rctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	m, err := b.Open(rctx)
+	var m machine.Machine
+	var err error
+	switch {
+	case b.Start != nil:
+		m, err = b.Start(rctx, StartOptions{Clock: sc.Clock})
+	case !sc.Clock.IsZero():
+		err = fmt.Errorf("%s cannot start at the clock the scenario sets", b.Name)
+	default:
+		m, err = b.Open(rctx)
+	}
 	if err != nil {
 		res := &Result{Scenario: sc.Name, File: sc.File, Machine: b.Name, Failed: -1, Error: err.Error()}
 		for _, st := range sc.Steps {
@@ -161,9 +196,56 @@ func disagree(a, b *Result) string {
 	case a.HasScr && b.HasScr && (a.Screen.CursorRow != b.Screen.CursorRow || a.Screen.CursorCol != b.Screen.CursorCol):
 		return fmt.Sprintf("final cursors differ: %s at %d %d, %s at %d %d",
 			a.Machine, a.Screen.CursorRow, a.Screen.CursorCol, b.Machine, b.Screen.CursorRow, b.Screen.CursorCol)
+	case a.HasScr && b.HasScr:
+		if d := diffColours(a, b); d != "" {
+			return "final colours differ:\n" + d
+		}
 	}
 	return ""
 }
+
+// maxColourDiffs caps the cells a colour disagreement lists.
+const maxColourDiffs = 8
+
+// diffColours lists the cells whose colours differ as a person sees them,
+// or "". Where a character shows (not a blank, 0x00 or 0xFF) its whole
+// attribute counts: foreground, background and blink. A blank cell shows
+// only its background, so only that counts there; its foreground and
+// blink bit are invisible and may differ (BIOSes fill cleared cells
+// differently without anyone seeing it).
+func diffColours(a, b *Result) string {
+	var out strings.Builder
+	n := 0
+	for r := 0; r < machine.Rows; r++ {
+		for c := 0; c < machine.Cols; c++ {
+			ca, cb := a.Screen.Cells[r][c], b.Screen.Cells[r][c]
+			if !colourDiffers(ca, cb) {
+				continue
+			}
+			n++
+			if n <= maxColourDiffs {
+				fmt.Fprintf(&out, "  row %2d col %2d %q: %s 0x%02X (%s), %s 0x%02X (%s)\n", r, c, screen.Unicode(ca.Ch),
+					a.Machine, ca.Attr, AttrName(ca.Attr), b.Machine, cb.Attr, AttrName(cb.Attr))
+			}
+		}
+	}
+	if n > maxColourDiffs {
+		fmt.Fprintf(&out, "  … and %d more cells\n", n-maxColourDiffs)
+	}
+	return strings.TrimRight(out.String(), "\n")
+}
+
+// colourDiffers reports whether two cells holding the same character look
+// different (see diffColours).
+func colourDiffers(a, b machine.Cell) bool {
+	if blank(a.Ch) && blank(b.Ch) {
+		return (a.Attr>>4)&7 != (b.Attr>>4)&7
+	}
+	return a.Attr != b.Attr
+}
+
+// blank reports whether code page 437 character ch draws no pixels.
+func blank(ch byte) bool { return ch == 0 || ch == ' ' || ch == 0xFF }
 
 func verdict(r *Result) string {
 	if r.Passed {
@@ -176,7 +258,7 @@ func verdict(r *Result) string {
 func diffScreens(a, b *Result) string {
 	var out strings.Builder
 	for r := 0; r < machine.Rows; r++ {
-		ra, rb := a.Screen.Row(r), b.Screen.Row(r)
+		ra, rb := screen.Decode(a.Screen.Row(r)), screen.Decode(b.Screen.Row(r))
 		if ra != rb {
 			fmt.Fprintf(&out, "  row %2d %-5s %q\n  row %2d %-5s %q\n", r, a.Machine+":", ra, r, b.Machine+":", rb)
 		}

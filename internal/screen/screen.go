@@ -277,3 +277,46 @@ func ANSI(s *machine.Screen) string {
 	fmt.Fprintf(&b, "\x1b[0m\x1b[%d;%dH", s.CursorRow+1, s.CursorCol+1)
 	return b.String()
 }
+
+// fromUnicode is the inverse of cp437 for the characters a scenario may
+// write: every glyph of the table but the blank of 0x00 (a space is 0x20).
+var fromUnicode = func() map[rune]byte {
+	m := make(map[rune]byte, 256)
+	for i := len(cp437) - 1; i >= 1; i-- {
+		m[cp437[i]] = byte(i)
+	}
+	return m
+}()
+
+// CP437 returns the code page 437 byte that shows r, and whether there is
+// one: ASCII maps to itself, box-drawing, block and accented characters to
+// their IBM PC codes (the inverse of Unicode; a space is 0x20, never 0x00).
+func CP437(r rune) (byte, bool) {
+	b, ok := fromUnicode[r]
+	return b, ok
+}
+
+// Encode maps text to code page 437 bytes, as they are in VGA text memory.
+// It returns the first character that has no code page 437 byte, if any.
+func Encode(text string) (string, rune, bool) {
+	b := make([]byte, 0, len(text))
+	for _, r := range text {
+		c, ok := CP437(r)
+		if !ok {
+			return "", r, false
+		}
+		b = append(b, c)
+	}
+	return string(b), 0, true
+}
+
+// Decode maps code page 437 bytes (a row of text memory) to the Unicode
+// text a person sees: 0x00 as a blank, box drawing as box drawing.
+func Decode(cp string) string {
+	var b strings.Builder
+	b.Grow(len(cp))
+	for i := 0; i < len(cp); i++ {
+		b.WriteRune(cp437[cp[i]])
+	}
+	return b.String()
+}

@@ -215,3 +215,28 @@ func BenchmarkRenderPNG(b *testing.B) {
 		}
 	}
 }
+
+func TestCP437RoundTrip(t *testing.T) {
+	for i := 1; i < 256; i++ {
+		b, ok := CP437(Unicode(byte(i)))
+		if !ok || b != byte(i) {
+			t.Errorf("CP437(Unicode(%#02x) = %q) = %#02x, %v", i, Unicode(byte(i)), b, ok)
+		}
+	}
+	if b, _ := CP437(' '); b != 0x20 {
+		t.Errorf("CP437(' ') = %#02x, want 0x20", b)
+	}
+	enc, _, ok := Encode("╔═╗ ░▒▓ ☺ ok")
+	if !ok || enc != "\xC9\xCD\xBB \xB0\xB1\xB2 \x01 ok" {
+		t.Errorf("Encode = %q, %v", enc, ok)
+	}
+	if got := Decode(enc); got != "╔═╗ ░▒▓ ☺ ok" {
+		t.Errorf("Decode = %q", got)
+	}
+	if _, r, ok := Encode("a€"); ok || r != '€' {
+		t.Errorf("Encode(€) = %q, %v, want failure on €", r, ok)
+	}
+	if got := Decode("\x00a"); got != " a" {
+		t.Errorf("Decode(NUL a) = %q, want \" a\"", got)
+	}
+}

@@ -56,6 +56,7 @@ end:
 	a32 movsb                              ; => 67 a4
 	o32 a32 movsw                          ; => 66 67 a5
 	a32 o32 movsw                          ; => 66 67 a5
+	a32 loop $                             ; => 67 e2 fd
 	es rep lock o32 movsw                  ; => f3 f0 26 66 a5
 ; case does not matter for keywords
 	MOV AX, BX                             ; => 89 d8

@@ -1,13 +1,14 @@
-; int 1Ah ticks follow the instruction count (one tick per million
-; instructions, also in the BDA at 0040:006C); the RTC is fixed; int 11h
-; and 12h report the equipment word and 640 KiB; int 15h AH=86h lets the
-; time pass.
+; int 1Ah ticks count timer interrupts (one per million instructions, in
+; the BDA at 0040:006C) from where SeaBIOS starts them at 12:00:00, the
+; default clock (0C0058h); the RTC reads that clock; int 11h and 12h
+; report SeaBIOS's equipment word and 639 KiB; int 15h AH=86h lets the
+; time pass, timer interrupts included.
 ; settle
-; mem 0x500 00 00 00 00 00 00 01 00
-; mem 0x46C 13 00 00 00
+; mem 0x500 0C 00 58 00 0C 00 59 00
+; mem 0x46C 6B 00 0C 00
 ; mem 0x508 00 12 00 00 26 20 01 01
-; mem 0x510 21 00 80 02
-; mem 0x514 13 00
+; mem 0x510 27 00 7F 02
+; mem 0x514 6B 00
 	org 0x7C00
 	xor ax, ax
 	mov ds, ax

@@ -2,7 +2,7 @@
 ; idle after MaxHaltTicks timer ticks, not a crash; its int 1Ch hook ran.
 ; settle
 ; row 0 "halted"
-; mem 0x46C 44 04
+; mem 0x46C 9C 04 0C 00
 	org 0x7C00
 	mov ax, 0x0E68
 	int 0x10
