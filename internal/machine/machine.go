@@ -43,6 +43,20 @@ type Screen struct {
 // the CMOS RTC, the BIOS tick count) sees the same value on both.
 var DefaultClock = time.Date(2026, time.January, 1, 12, 0, 0, 0, time.UTC)
 
+// ScreenFromText builds a Screen of width columns (40 or 80; anything else
+// counts as 80) from text memory (character, attribute pairs, width cells
+// per row: 2,000 bytes for 40 columns, 4,000 for 80) and a cursor position.
+func ScreenFromText(mem []byte, width, row, col int) Screen {
+	if width != 40 {
+		return ScreenFromVGA(mem, row, col)
+	}
+	s := Screen{CursorRow: row, CursorCol: col, Width: width}
+	for i := 0; i < Rows*width && 2*i+1 < len(mem); i++ {
+		s.Cells[i/width][i%width] = Cell{Ch: mem[2*i], Attr: mem[2*i+1]}
+	}
+	return s
+}
+
 // ScreenFromVGA builds a Screen from 4000 bytes of text memory at 0xB8000
 // (character, attribute pairs) and a cursor position.
 func ScreenFromVGA(mem []byte, row, col int) Screen {
@@ -191,8 +205,11 @@ func CheckRead(addr uint32, n int) error {
 	return nil
 }
 
-// Crash reports a guest that stopped working: an invalid opcode, hlt with
-// interrupts off, a runaway past the instruction budget, a triple fault.
+// Crash reports a guest that stopped working: an invalid opcode, an
+// unhandled divide error, a runaway past an explicit instruction budget, a
+// triple fault. A guest that halted at its end (cli; hlt, cli; jmp $) or
+// idles (jmp $ with interrupts on) is no crash: its screen is final, and
+// Settle returns (issue 17).
 type Crash struct {
 	Reason string // short description: "invalid opcode", "instruction budget exhausted", ...
 	CS, IP uint16 // where it happened, when known

@@ -599,18 +599,8 @@ func (p *PC) screen() machine.Screen {
 	page := int(m[bdaActivePage] & 7)
 	base := vgaText + page*p.pageBytes()
 	col, row := p.cursor(page)
-	if w := p.cols(); w != machine.Cols {
-		// A 40-column mode: rows of w cells, in Cells[r][0:w].
-		s := machine.Screen{CursorRow: row, CursorCol: col, Width: w}
-		for r := 0; r < machine.Rows; r++ {
-			for c := 0; c < w; c++ {
-				a := base + (r*w+c)*2
-				s.Cells[r][c] = machine.Cell{Ch: m[a], Attr: m[a+1]}
-			}
-		}
-		return s
-	}
-	return machine.ScreenFromVGA(m[base:base+machine.Rows*machine.Cols*2], row, col)
+	w := p.cols()
+	return machine.ScreenFromText(m[base:base+machine.Rows*w*2], w, row, col)
 }
 
 // ReadMemory returns a copy of n bytes of guest memory at the physical

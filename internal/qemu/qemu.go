@@ -442,15 +442,28 @@ func (m *Machine) Screen(ctx context.Context) (machine.Screen, error) {
 		return machine.Screen{}, errors.New("QEMU: machine closed")
 	}
 	m.checkCrash() // a crash is the next call's error; the screen still shows
-	vga, err := m.readMem(0xB8000, machine.Rows*machine.Cols*2, "vga.bin")
+	// The BIOS data area says how text memory is laid out (IBM PC BIOS
+	// reference: 0x44A columns, 0x44E the active page's offset, 0x450 the
+	// cursor of each page, 0x462 the active page).
+	bda, err := m.readMem(0x449, 0x463-0x449, "bda.bin")
 	if err != nil {
 		return machine.Screen{}, m.withStderr(err)
 	}
-	cur, err := m.readMem(0x450, 2, "cursor.bin")
+	width := int(bda[0x44A-0x449]) | int(bda[0x44B-0x449])<<8
+	if width != 40 {
+		width = machine.Cols
+	}
+	offset := uint32(bda[0x44E-0x449]) | uint32(bda[0x44F-0x449])<<8
+	page := int(bda[0x462-0x449] & 7)
+	cur := bda[0x450-0x449+2*page:]
+	if offset >= 0x8000 {
+		offset = 0
+	}
+	vga, err := m.readMem(0xB8000+offset, machine.Rows*width*2, "vga.bin")
 	if err != nil {
 		return machine.Screen{}, m.withStderr(err)
 	}
-	return machine.ScreenFromVGA(vga, int(cur[1]), int(cur[0])), nil
+	return machine.ScreenFromText(vga, width, int(cur[1]), int(cur[0])), nil
 }
 
 // ReadMemory returns a copy of n bytes of guest physical memory at addr,
