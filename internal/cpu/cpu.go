@@ -3,7 +3,9 @@
 // imm8, imul imm, enter/leave, ins/outs, bound) and the 386 real-mode
 // instructions that 16-bit code commonly uses (the 0x66 operand-size prefix
 // with 32-bit registers, movzx/movsx, near jcc, setcc, fs/gs, bt*, bsf/bsr,
-// lss/lfs/lgs, cwde/cdq, smsw, cpuid, rdtsc). Where the 8086 and a 386 disagree it behaves as a 386
+// lss/lfs/lgs, cwde/cdq, cpuid, rdtsc) and the system instructions that
+// real-mode code may run: lgdt/lidt/sgdt/sidt, smsw/lmsw and mov to and from
+// CR0/CR2/CR3/CR4, with interrupts dispatched through IDTR. Where the 8086 and a 386 disagree it behaves as a 386
 // does, because that is what QEMU runs and what pxOS targets; the accepted
 // differences from the recorded 8086 vectors are listed in one table,
 // sstDifferences in sst_test.go.
@@ -17,8 +19,9 @@
 //
 // There is no protected mode and no interrupt controller: the machine
 // around the CPU delivers hardware interrupts with Interrupt between Run
-// calls. The 0x67 address-size prefix, protected-mode system instructions
-// and the x87 FPU escapes are invalid opcodes here. TF is kept in FLAGS but
+// calls. Setting CR0.PE stops Run with a ProtectedMode fault. The 0x67
+// address-size prefix, the other protected-mode system instructions (LLDT,
+// LTR, ...) and the x87 FPU escapes are invalid opcodes here. TF is kept in FLAGS but
 // raises no single-step trap. There is no prefetch queue: code that modifies
 // the next instruction sees the new bytes, as on QEMU (an 8086 would run
 // the stale ones from its 6-byte queue). Flags that Intel documents as
@@ -109,6 +112,15 @@ const (
 	// CPU.SpinStop is set: the CPU can do nothing else until an interrupt,
 	// like HLT. IP is left on the jump, so execution can resume there.
 	Spinning
+	// ProtectedMode is LMSW or MOV CR0 setting PE (or PG): the guest
+	// enters protected mode, which this CPU does not emulate. CS:IP is
+	// the instruction, which has not run.
+	ProtectedMode
+	// TripleFault is a shutdown: an interrupt vector beyond the IDTR
+	// limit raised #GP, whose vector was also beyond it, and so was the
+	// double fault's (Intel SDM vol. 3, 6.15 "Interrupt 8", 20.1.4). A
+	// PC resets on it; here it stops the CPU until Reset.
+	TripleFault
 )
 
 func (k Kind) String() string {
@@ -121,6 +133,10 @@ func (k Kind) String() string {
 		return "hlt waiting for an interrupt"
 	case Spinning:
 		return "jmp $ (a jump to itself)"
+	case ProtectedMode:
+		return "protected mode is not emulated"
+	case TripleFault:
+		return "triple fault"
 	}
 	return fmt.Sprintf("stop %d", int(k))
 }
@@ -171,7 +187,15 @@ type CPU struct {
 	// can let time pass instead of executing the loop.
 	SpinStop bool
 
-	limit uint64 // Run stops when Count reaches it; StopRun lowers it
+	// GDTR, IDTR and the control registers CR0, CR2, CR3, CR4. Real mode
+	// dispatches interrupts through IDTR (base and limit) as a 386 does;
+	// the others are only stored and read back.
+	GDTBase, IDTBase   uint32
+	GDTLimit, IDTLimit uint16
+	CR                 [5]uint32
+
+	limit    uint64 // Run stops when Count reaches it; StopRun lowers it
+	shutdown bool   // a triple fault happened; Run refuses until Reset
 
 	// decoder state of the current instruction
 	instIP  uint16 // IP of the first prefix byte
@@ -189,12 +213,18 @@ type CPU struct {
 // TrapLen is the length of the trap instruction 0F FF ib.
 const TrapLen = 3
 
+// CR0ET is CR0 bit 4 (ET, a 387-compatible FPU). CR0 in real mode after
+// SeaBIOS has run is just ET on QEMU: SeaBIOS clears CD and NW (set at
+// reset) when it first switches to 32-bit mode.
+const CR0ET = 1 << 4
+
 // New returns a CPU in the state a PC BIOS hands to a boot sector except for
 // CS:IP and the stack, which the caller sets: all registers zero, FLAGS 0002h,
-// and a fresh zeroed 1 MiB of memory.
+// IDTR base 0 limit 3FFh (the real-mode vector table), GDTR zero, CR0 only
+// ET, and a fresh zeroed 1 MiB of memory.
 func New() *CPU {
 	c := &CPU{Mem: new([MemSize]byte)}
-	c.Flags = 0x0002
+	c.Reset()
 	return c
 }
 
@@ -204,6 +234,10 @@ func (c *CPU) Reset() {
 	c.S = [6]uint16{}
 	c.IP = 0
 	c.Flags = 0x0002
+	c.GDTBase, c.GDTLimit = 0, 0
+	c.IDTBase, c.IDTLimit = 0, 0x3FF
+	c.CR = [5]uint32{CR0ET}
+	c.shutdown = false
 }
 
 // Linear returns the 20-bit address of seg:off.
@@ -235,8 +269,13 @@ func (c *CPU) Push16(v uint16) { c.push16(v) }
 func (c *CPU) Pop16() uint16 { return c.pop16() }
 
 // Interrupt performs INT n: push FLAGS, CS and IP, clear IF and TF, and jump
-// through the interrupt vector table.
-func (c *CPU) Interrupt(n byte) { c.interrupt(n) }
+// through the interrupt vector table at IDTR. A vector beyond the IDTR
+// limit faults as in Run; a triple fault makes the next Run return a
+// TripleFault.
+func (c *CPU) Interrupt(n byte) {
+	c.instIP = c.IP // a #GP while delivering it returns to the interrupted instruction
+	c.interrupt(n)
+}
 
 // Dump returns the registers as a two-line text for crash reports.
 func (c *CPU) Dump() string {
@@ -268,17 +307,24 @@ func flagString(f uint16) string {
 // is left there for an invalid opcode and after the HLT for Halted and
 // WaitInterrupt, as on a real CPU, so execution can resume.
 func (c *CPU) Run(n uint64) (uint64, error) {
+	if c.shutdown {
+		return 0, &Fault{Kind: TripleFault, CS: c.S[CS], IP: c.IP}
+	}
 	start := c.Count
 	c.limit = start + n
 	for c.Count < c.limit {
-		if k := c.step(); k != 0 {
+		k := c.step()
+		if k == 0 && c.shutdown {
+			k = int(TripleFault)
+		}
+		if k != 0 {
 			ran := c.Count - start
 			if k == stopTrap {
 				err := c.stopErr
 				c.stopErr = nil
 				return ran, err
 			}
-			if Kind(k) == InvalidOpcode {
+			if Kind(k) == InvalidOpcode || Kind(k) == ProtectedMode || Kind(k) == TripleFault {
 				c.IP = c.instIP
 			}
 			return ran, &Fault{Kind: Kind(k), CS: c.S[CS], IP: c.instIP}
@@ -465,13 +511,33 @@ func (c *CPU) pop(sz uint8) uint32 {
 	return uint32(c.pop16())
 }
 
+// interrupt dispatches through the real-mode IDT at IDTR. A vector whose
+// four bytes pass the IDTR limit raises #GP (13), as a fault; #GP past the
+// limit becomes a double fault (8), and that past the limit a triple fault
+// (Intel SDM vol. 3, 20.1.4 "Interrupt and Exception Handling", and the
+// INT n pseudocode for real-address mode).
 func (c *CPU) interrupt(n uint8) {
+	if uint32(n)*4+3 > uint32(c.IDTLimit) {
+		switch {
+		case n == 8:
+			c.shutdown = true
+			c.IP = c.instIP
+			return
+		case n == 13:
+			n = 8
+		default:
+			n = 13
+		}
+		c.fault(n)
+		return
+	}
 	c.push16(c.Flags)
 	c.push16(c.S[CS])
 	c.push16(c.IP)
 	c.Flags &^= IF | TF
-	c.IP = c.rd16(0, uint16(n)*4)
-	c.S[CS] = c.rd16(0, uint16(n)*4+2)
+	v := c.IDTBase + uint32(n)*4
+	c.IP = uint16(c.Mem[v&addrMask]) | uint16(c.Mem[(v+1)&addrMask])<<8
+	c.S[CS] = uint16(c.Mem[(v+2)&addrMask]) | uint16(c.Mem[(v+3)&addrMask])<<8
 }
 
 // fault raises a processor exception as a 386 does: the return address is

@@ -43,6 +43,24 @@ func init() {
 			set func(c *CPU, v uint32)
 		}{func(c *CPU) uint32 { return uint32(c.S[i]) }, func(c *CPU, v uint32) { c.S[i] = uint16(v) }}
 	}
+	for n, f := range map[string]func(c *CPU) *uint32{
+		"cr0": func(c *CPU) *uint32 { return &c.CR[0] }, "cr2": func(c *CPU) *uint32 { return &c.CR[2] },
+		"cr3": func(c *CPU) *uint32 { return &c.CR[3] }, "cr4": func(c *CPU) *uint32 { return &c.CR[4] },
+		"gdtbase": func(c *CPU) *uint32 { return &c.GDTBase }, "idtbase": func(c *CPU) *uint32 { return &c.IDTBase },
+	} {
+		opsRegs[n] = struct {
+			get func(c *CPU) uint32
+			set func(c *CPU, v uint32)
+		}{func(c *CPU) uint32 { return *f(c) }, func(c *CPU, v uint32) { *f(c) = v }}
+	}
+	opsRegs["gdtlimit"] = struct {
+		get func(c *CPU) uint32
+		set func(c *CPU, v uint32)
+	}{func(c *CPU) uint32 { return uint32(c.GDTLimit) }, func(c *CPU, v uint32) { c.GDTLimit = uint16(v) }}
+	opsRegs["idtlimit"] = struct {
+		get func(c *CPU) uint32
+		set func(c *CPU, v uint32)
+	}{func(c *CPU) uint32 { return uint32(c.IDTLimit) }, func(c *CPU, v uint32) { c.IDTLimit = uint16(v) }}
 	opsRegs["ip"] = struct {
 		get func(c *CPU) uint32
 		set func(c *CPU, v uint32)
@@ -184,12 +202,17 @@ func TestFaults(t *testing.T) {
 		{"hlt with IF=0", []byte{0xF4}, 0, Halted, 0x101},
 		{"hlt with IF=1", []byte{0xF4}, IF, WaitInterrupt, 0x101},
 		{"trap outside the ROM segment", []byte{0x0F, 0xFF, 0x10}, 0, InvalidOpcode, 0x100},
+		{"lmsw setting PE", []byte{0x0F, 0x01, 0xF0}, 0, ProtectedMode, 0x100},    // lmsw ax, AX=1
+		{"mov cr0 setting PE", []byte{0x0F, 0x22, 0xC1}, 0, ProtectedMode, 0x100}, // mov cr0, ecx, ECX=1
+		{"lgdt with a register operand", []byte{0x0F, 0x01, 0xD0}, 0, InvalidOpcode, 0x100},
+		{"mov to cr1", []byte{0x0F, 0x22, 0xC8}, 0, InvalidOpcode, 0x100},
 		{"endless prefixes", []byte{0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26}, 0, InvalidOpcode, 0x100},
 	}
 	for _, tt := range tests {
 		c := New()
 		c.IP = 0x100
 		c.Flags |= tt.flags
+		c.R[EAX], c.R[ECX] = 1, 1
 		copy(c.Mem[0x100:], tt.code)
 		_, err := c.Run(10)
 		var f *Fault
@@ -204,6 +227,44 @@ func TestFaults(t *testing.T) {
 		if f.Kind != tt.kind || f.IP != wantIP || c.IP != tt.ip {
 			t.Errorf("%s: got %v (CPU IP %04X), want %v at %04X (CPU IP %04X)", tt.name, f, c.IP, tt.kind, wantIP, tt.ip)
 		}
+	}
+}
+
+// TestIDTLimit checks real-mode interrupt dispatch through IDTR: a vector
+// past the limit raises #GP (13), then a double fault (8), then a triple
+// fault, which stops the CPU until Reset (h10.asm: lidt with limit 0, int 3).
+func TestIDTLimit(t *testing.T) {
+	c := New()
+	c.IP = 0x100
+	c.R[ESP] = 0x1000
+	copy(c.Mem[0x100:], []byte{0x0F, 0x01, 0x1E, 0x00, 0x02, 0xCC}) // lidt [0200h]; int3
+	if _, err := c.Run(10); err == nil {
+		t.Fatal("lidt limit 0, int3: ran on, want a triple fault")
+	} else if f, ok := err.(*Fault); !ok || f.Kind != TripleFault || f.IP != 0x105 {
+		t.Fatalf("lidt limit 0, int3: got %v, want triple fault at 0000:0105", err)
+	}
+	if _, err := c.Run(1); err == nil {
+		t.Fatal("Run after a triple fault: got nil, want the triple fault again")
+	}
+	c.Reset()
+	if c.IDTLimit != 0x3FF || c.CR[0] != CR0ET {
+		t.Fatalf("after Reset: IDTR limit %X CR0 %X, want 3FF and %X", c.IDTLimit, c.CR[0], CR0ET)
+	}
+
+	// Limit 3Fh covers vectors 0-15: int 20h raises #GP, delivered
+	// through vector 13 with the INT instruction as the return address;
+	// a hardware interrupt past it faults the same way.
+	c = New()
+	c.IP, c.R[ESP], c.IDTLimit = 0x100, 0x1000, 0x3F
+	copy(c.Mem[0x100:], []byte{0xCD, 0x20})
+	copy(c.Mem[13*4:], []byte{0x00, 0x05, 0x00, 0x00}) // #GP handler at 0000:0500
+	if err := c.Step(); err != nil || c.IP != 0x500 || c.Read16(0, 0xFFA) != 0x100 {
+		t.Fatalf("int 20h past the limit: err %v, IP %04X, return IP %04X; want the #GP handler 0500 returning to 0100", err, c.IP, c.Read16(0, 0xFFA))
+	}
+	c.IDTBase = 0x800 // the table moves: vector 13 now reads zeros
+	c.Interrupt(9)
+	if c.IP != 0 || c.S[CS] != 0 {
+		t.Fatalf("IRQ through IDT base 800h: at %04X:%04X, want 0000:0000", c.S[CS], c.IP)
 	}
 }
 

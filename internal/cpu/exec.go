@@ -1051,14 +1051,11 @@ func (c *CPU) step0F(wsz uint8) int {
 			return stopNone
 		}
 		c.setRmv(wsz, c.shiftDouble(op < 0xA8, c.rmv(wsz), c.reg(wsz, c.modReg), n, wsz))
-	case 0x01: // group 7: only SMSW exists in real mode here
+	case 0x01: // group 7: SGDT SIDT LGDT LIDT SMSW LMSW
 		c.decodeModRM()
-		if c.modReg != 4 {
-			return int(InvalidOpcode) // SGDT LGDT LMSW ...: no protected mode
-		}
-		// CR0 of a 386 in real mode with a 387-compatible ET bit, as
-		// QEMU reports it: only ET (bit 4) set.
-		c.setRmv(2, 0x0010)
+		return c.group7()
+	case 0x20, 0x22: // MOV r32, CRn and MOV CRn, r32
+		return c.movCR(op == 0x22)
 	case 0x31: // RDTSC: the instruction count is the time stamp
 		c.R[EAX] = uint32(c.Count)
 		c.R[EDX] = uint32(c.Count >> 32)
@@ -1145,4 +1142,81 @@ func (c *CPU) cpuid() {
 	default:
 		c.R[EAX], c.R[EBX], c.R[ECX], c.R[EDX] = 0, 0, 0, 0
 	}
+}
+
+// group7 runs 0F 01 /r in real mode (Intel SDM vol. 2, LGDT/LIDT, SGDT/SIDT,
+// SMSW, LMSW). With a 16-bit operand size LGDT/LIDT load a 24-bit base and
+// SGDT/SIDT store the base with its high byte zero, as a 386 does and QEMU
+// implements (a 286 stored FFh there). INVLPG (/7) and /5 are invalid here.
+func (c *CPU) group7() int {
+	switch c.modReg {
+	case 0, 1: // SGDT, SIDT
+		if c.isReg {
+			return int(InvalidOpcode)
+		}
+		limit, base := c.GDTLimit, c.GDTBase
+		if c.modReg == 1 {
+			limit, base = c.IDTLimit, c.IDTBase
+		}
+		if !c.o32 {
+			base &= 0xFFFFFF
+		}
+		c.wr16(c.eaBase, c.eaOff, limit)
+		c.wr32(c.eaBase, c.eaOff+2, base)
+	case 2, 3: // LGDT, LIDT
+		if c.isReg {
+			return int(InvalidOpcode)
+		}
+		limit := c.rd16(c.eaBase, c.eaOff)
+		base := c.rd32(c.eaBase, c.eaOff+2)
+		if !c.o32 {
+			base &= 0xFFFFFF
+		}
+		if c.modReg == 2 {
+			c.GDTLimit, c.GDTBase = limit, base
+		} else {
+			c.IDTLimit, c.IDTBase = limit, base
+		}
+	case 4: // SMSW: a register gets all of CR0 with the 0x66 prefix
+		sz := uint8(2)
+		if c.isReg && c.o32 {
+			sz = 4
+		}
+		c.setRmv(sz, c.CR[0])
+	case 6: // LMSW: loads PE MP EM TS; it cannot clear PE
+		v := c.rmv(2)
+		if v&1 != 0 {
+			return int(ProtectedMode)
+		}
+		c.CR[0] = c.CR[0]&^0xE | v&0xE
+	default:
+		return int(InvalidOpcode)
+	}
+	return stopNone
+}
+
+// movCR runs MOV r32, CRn (0F 20) or, if toCR, MOV CRn, r32 (0F 22). The
+// ModRM byte always names a register, whatever its mod field says (Intel
+// SDM vol. 2, "MOV - Move to/from Control Registers"). CR1 and CR5-CR7 are
+// #UD; writing CR0 with PE or PG enters protected mode, which stops Run.
+// ET stays set, as on QEMU.
+func (c *CPU) movCR(toCR bool) int {
+	m := c.fetch8()
+	n, r := (m>>3)&7, m&7
+	if n == 1 || n > 4 {
+		return int(InvalidOpcode)
+	}
+	if !toCR {
+		c.R[r] = c.CR[n]
+		return stopNone
+	}
+	v := c.R[r]
+	if n == 0 {
+		if v&(1|1<<31) != 0 {
+			return int(ProtectedMode)
+		}
+		v |= CR0ET
+	}
+	c.CR[n] = v
+	return stopNone
 }

@@ -21,6 +21,7 @@ const (
 	bdaKbdHead     = 0x41A // word: offset from 0x400 of the next key
 	bdaKbdTail     = 0x41C // word: offset from 0x400 of the next free slot
 	bdaDiskStatus  = 0x441 // byte: status of the last diskette operation
+	bdaHDStatus    = 0x474 // byte: status of the last hard disk operation
 	bdaVideoMode   = 0x449
 	bdaColumns     = 0x44A // word
 	bdaPageBytes   = 0x44C // word
@@ -41,15 +42,18 @@ const (
 
 	romSeg      = cpu.TrapSegment
 	stubOff     = 0xE000 // F000:E000 + 4n: "0F FF n; iret" for vector n
-	diskParams  = 0xEFC7 // F000:EFC7, the diskette parameter table (int 1Eh)
+	diskParams  = 0x601C // F000:601C, SeaBIOS's diskette parameter table (int 1Eh, int 13h AH=08h)
 	timerISR    = 0xFEA5 // F000:FEA5, the int 08h handler, as in the IBM BIOS
 	resetEntry  = 0xE400 // F000:E400, past the stubs: where the reset vector jumps
 	ticksPerDay = 0x1800B0
 	ebdaSeg     = 0x9FC0 // SeaBIOS's 1 KiB EBDA, below 640 KiB
 )
 
-// diskParamTable is the 1.44 MB diskette parameter table of the IBM BIOS.
-var diskParamTable = []byte{0xAF, 0x02, 0x25, 0x02, 0x12, 0x1B, 0xFF, 0x6C, 0xF6, 0x0F, 0x08}
+// diskParamTable is the 1.44 MB diskette parameter table as SeaBIOS has it
+// (diskette_param_table2 in src/hw/floppy.c, read on QEMU 7.2): the IBM
+// table's 11 bytes, then the last track (79), the data rate and the CMOS
+// drive type (4).
+var diskParamTable = []byte{0xAF, 0x02, 0x25, 0x02, 0x12, 0x1B, 0xFF, 0x6C, 0xF6, 0x0F, 0x08, 0x4F, 0x00, 0x04}
 
 // initBIOS fills the interrupt vector table, the ROM stubs, the BIOS data
 // area and the text screen.
@@ -102,7 +106,7 @@ func (p *PC) bios(n byte) error {
 	if n != 0x08 && n != 0x1C { // the timer's own calls are not guest activity
 		p.haltTicks = 0
 		if !p.passive(n) {
-			p.emptyPolls = 0
+			p.emptyPolls, p.kbdPolls = 0, 0
 		}
 	}
 	if n == 0x19 && c.IP == resetEntry+cpu.TrapLen {
@@ -139,6 +143,12 @@ func (p *PC) bios(n byte) error {
 		c.Flags = c.Pop16()
 		return p.setCrash("boot failure (int 18h: no bootable disk)", c.S[cpu.CS], c.IP-2)
 	case 0x19:
+		// SeaBIOS's int 19h announces the boot at the cursor (printf
+		// through int 10h AH=0Eh, "\n" as CR LF) before it loads sector 0.
+		page := int(c.Mem[bdaActivePage] & 7)
+		for _, ch := range []byte("Booting from Floppy...\r\n") {
+			p.teletype(page, ch, 0, false)
+		}
 		p.boot()
 	case 0x1A:
 		p.int1A()
@@ -551,6 +561,14 @@ func (p *PC) int13() {
 		p.set16(cpu.EDI, diskParams)
 		p.diskResult(0)
 	case 0x15: // drive type
+		if drive&0x80 != 0 {
+			// No hard disk: SeaBIOS's handle_legacy_disk answers
+			// DISK_RET_EPARAM and keeps it as the hard disk status.
+			c.Mem[bdaHDStatus] = 0x01
+			p.setHi(cpu.EAX, 0x01)
+			p.setRetFlag(cpu.CF, true)
+			return
+		}
 		if drive != 0 {
 			p.setHi(cpu.EAX, 0)
 			p.setRetFlag(cpu.CF, true)
@@ -591,8 +609,7 @@ func (p *PC) int15() error {
 			return errWait
 		}
 		p.waiting = false
-		p.setHi(cpu.EAX, 0)
-		p.setRetFlag(cpu.CF, false)
+		p.setRetFlag(cpu.CF, false) // AH is kept, as SeaBIOS's handle_1586 does
 	case 0x88: // extended memory size: SeaBIOS reports at most 63 MiB,
 		// which QEMU's default 128 MiB gives
 		p.set16(cpu.EAX, 0xFC00)

@@ -26,15 +26,20 @@
 // failure (int 18h) or a runaway past the budget becomes a *machine.Crash
 // with CS:IP, the bytes there and the registers. int 19h boots the floppy
 // again; a jump to the reset vector and the reset lines (port 64h command
-// FEh, port 92h bit 0) reset the machine and boot again.
+// FEh, port 92h bit 0) reset the machine, clearing the low memory SeaBIOS's
+// POST clears, and boot again.
 //
 // Keys go straight into the BIOS keyboard buffer, unless the guest hooked
 // int 09h: then each key arrives as set-1 scan codes (make and break, shift
 // around capitals, E0h before grey keys) through port 60h and an int 09h
-// per code, and the BIOS handler the guest chains to queues the key.
+// per code, and the BIOS handler the guest chains to queues the key. A
+// guest that polls port 64h with the keyboard interrupt off (cli, or IRQ 1
+// masked at port 21h) gets the same scan codes through ports 64h/60h, and
+// MaxEmptyPolls empty polls in a row make it idle, waiting for a key.
 //
 // Text modes 0 and 1 are 40x25 (Screen.Width 40), the others 80x25.
-// What it does not emulate: the PIC, the rest of the keyboard controller,
+// What it does not emulate: the PIC (beyond the masks it keeps, which
+// only decide how keys arrive), the rest of the keyboard controller,
 // graphics modes (mode numbers are recorded, the screen stays 80x25 text), the FPU,
 // and the A20 gate (memory wraps at 1 MiB as on an 8086, while QEMU boots
 // with A20 enabled). The floppy is write protected unless
@@ -138,9 +143,14 @@ type PC struct {
 	retrace  bool // port 3DAh toggles so retrace wait loops finish
 	diskStat byte // status of the last int 13h call
 
-	port60     byte   // keyboard controller: the last scan code sent
-	kbdFull    bool   // and not yet read
-	pendingKey uint16 // the int 16h code of the key whose scan codes int 09h receives
+	port60     byte    // keyboard controller: the last scan code sent
+	kbdFull    bool    // and not yet read
+	kbdQueue   []byte  // scan codes waiting behind port60 for a polling guest
+	kbdPolls   int     // port 64h reads in a row that found no scan code
+	kbdPolled  bool    // the guest became idle polling port 64h
+	picMask    [2]byte // the PICs' interrupt masks (ports 21h, A1h)
+	picICW     [2]int  // initialization words still expected at 21h, A1h
+	pendingKey uint16  // the int 16h code of the key whose scan codes int 09h receives
 
 	crtcIndex byte     // VGA CRT controller: selected register
 	crtc      [32]byte // and the registers (0Eh/0Fh: cursor location)
@@ -201,16 +211,37 @@ func New(img []byte, opts Options) (*PC, error) {
 	return p, nil
 }
 
-// power is what a power-on or a reset does: the PIT and the BIOS start
-// over (vector table, data area, a cleared screen in mode 3), the tick
-// count is read from the RTC, and the floppy boots. Memory outside the
-// BIOS's areas keeps its contents, as QEMU's RAM does across a reset.
+// power is what a power-on or a reset does: the PIT, the keyboard
+// controller and the BIOS start over (vector table, data area, a cleared
+// screen in mode 3), the tick count is read from the RTC, and the floppy
+// boots. The CMOS keeps its contents; see reset for memory.
 func (p *PC) power() {
 	p.initPIT()
+	p.port60, p.kbdFull, p.kbdQueue, p.kbdPolls = 0, false, nil, 0
+	// The masks SeaBIOS leaves (read on QEMU 7.2): IRQ 0, 1, 2, 6, 8,
+	// 12, 13 and 14 enabled.
+	p.picMask, p.picICW = [2]byte{0xB8, 0x8E}, [2]int{}
 	p.initBIOS()
 	p.initClock(p.rtcNow())
 	p.irqPending, p.halted, p.waiting, p.stopped = false, false, false, ""
 	p.boot()
+}
+
+// Low memory SeaBIOS clears when it starts again after a reset (its
+// temporary low zone, BUILD_STACK_ADDR to BUILD_EBDA_MINIMUM, cleared in
+// malloc_prepboot): measured on QEMU 7.2, a value at 7000:0000 is gone
+// after port 64h command FEh while 0000:0500 and 9000:0000 keep theirs.
+const (
+	resetClearStart = 0x07000
+	resetClearEnd   = 0x90000
+)
+
+// reset is a full reset (the reset vector, port 64h FEh, port 92h bit 0):
+// SeaBIOS's power-on self test runs again, clearing the low memory it
+// uses, and boots. int 19h only boots and clears nothing.
+func (p *PC) reset() {
+	clear(p.cpu.Mem[resetClearStart:resetClearEnd])
+	p.power()
 }
 
 // CPU returns the processor, for debuggers and tests.
@@ -253,13 +284,29 @@ func (p *PC) in(port uint16, size int) uint32 {
 	case 0x40, 0x41, 0x42, 0x61:
 		return uint32(p.pitIn(port))
 	case 0x60: // keyboard controller data: the last scan code
-		p.kbdFull = false
-		return uint32(p.port60)
+		// Reading empties the output buffer; a queued scan code moves in.
+		v := p.port60
+		p.kbdFull, p.kbdPolls = false, 0
+		if len(p.kbdQueue) > 0 {
+			p.port60, p.kbdFull = p.kbdQueue[0], true
+			p.kbdQueue = p.kbdQueue[1:]
+		}
+		return uint32(v)
 	case 0x64: // keyboard controller status: bit 0 output buffer full
 		if p.kbdFull {
 			return 0x1D
 		}
+		// A guest that keeps polling an empty controller waits for a
+		// key, as one that keeps asking int 16h AH=01h does: idle after
+		// this instruction (the poll loop goes on when resumed).
+		p.kbdPolls++
+		if p.kbdPolls >= MaxEmptyPolls {
+			p.kbdPolled = true
+			p.cpu.StopRun()
+		}
 		return 0x1C
+	case 0x21, 0xA1: // the PICs' interrupt masks
+		return uint32(p.picMask[port>>7&1])
 	case 0x70:
 		return 0xFF // the index register is write-only
 	case 0x71:
@@ -291,6 +338,16 @@ func (p *PC) out(port uint16, size int, v uint32) {
 	case 0x64:
 		if byte(v) == 0xFE {
 			p.requestReset()
+		}
+	case 0x20, 0xA0: // PIC command: ICW1 starts an initialization
+		if v&0x10 != 0 {
+			p.picICW[port>>7&1] = 2 + int(v&1) // ICW2, ICW3 and ICW4 if asked for
+		}
+	case 0x21, 0xA1: // PIC data: initialization words, then the mask
+		if i := port >> 7 & 1; p.picICW[i] > 0 {
+			p.picICW[i]--
+		} else {
+			p.picMask[i] = byte(v)
 		}
 	case 0x92:
 		if v&1 != 0 {
@@ -352,7 +409,7 @@ func (p *PC) run(ctx context.Context, budget uint64, done func() bool, slice boo
 	if budget == 0 {
 		budget = p.budget
 	}
-	p.idle = false
+	p.idle, p.kbdPolled = false, false
 	p.watch = done != nil
 	defer func() { p.watch = false }()
 	c := p.cpu
@@ -397,12 +454,16 @@ func (p *PC) run(ctx context.Context, budget uint64, done func() bool, slice boo
 		_, err := c.Run(n)
 		if p.resetReq {
 			p.resetReq = false
-			p.power()
+			p.reset()
 			continue
 		}
 		ticked := c.Count >= p.nextTickAt
 		if ticked {
 			p.tick()
+		}
+		if p.kbdPolled && (err == nil || err == errYield) {
+			p.idle = true // polling port 64h for a key
+			return nil
 		}
 		if err == nil || err == errYield {
 			continue
@@ -561,6 +622,16 @@ func (p *PC) Press(ctx context.Context, keys ...machine.Key) error {
 		if p.stopped != "" {
 			continue
 		}
+		if p.kbdPolled && !p.irq1Enabled() {
+			// The guest polls the controller with the keyboard interrupt
+			// off (cli, or IRQ 1 masked): the scan codes wait there for
+			// it, as QEMU's keyboard queues them.
+			p.queueScanCodes(scanCodes(k, code))
+			if err := p.run(ctx, 0, nil, false); err != nil {
+				return err
+			}
+			continue
+		}
 		if p.int9Hooked() {
 			// The guest handles the keyboard interrupt itself: send the
 			// scan codes through port 60h and int 09h, one interrupt at
@@ -584,6 +655,32 @@ func (p *PC) Press(ctx context.Context, keys ...machine.Key) error {
 		}
 	}
 	return nil
+}
+
+// kbdQueueSize is how many scan codes the keyboard holds for a guest that
+// does not read them, as QEMU 7.2's PS/2 queue (PS2_QUEUE_SIZE); later
+// ones are lost.
+const kbdQueueSize = 16
+
+// queueScanCodes sends scan codes to the keyboard controller: the first
+// fills the output buffer (port 64h bit 0) if it is empty, the rest wait
+// until port 60h is read.
+func (p *PC) queueScanCodes(codes []byte) {
+	for _, sc := range codes {
+		switch {
+		case !p.kbdFull:
+			p.port60, p.kbdFull = sc, true
+		case len(p.kbdQueue) < kbdQueueSize:
+			p.kbdQueue = append(p.kbdQueue, sc)
+		}
+	}
+	p.kbdPolls = 0
+}
+
+// irq1Enabled reports whether a scan code would raise the keyboard
+// interrupt now: interrupts on and IRQ 1 unmasked at the PIC.
+func (p *PC) irq1Enabled() bool {
+	return p.cpu.Flags&cpu.IF != 0 && p.picMask[0]&0x02 == 0
 }
 
 // Screen returns the active page of the text screen and its cursor.

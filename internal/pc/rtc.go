@@ -44,11 +44,13 @@ func unbcd(b byte) int { return int(b>>4)*10 + int(b&15) }
 // cmosDefaults are the CMOS bytes QEMU 7.2 and SeaBIOS leave that are not
 // the clock: status registers A-D, the floppy type (1.44 MB in drive A),
 // the equipment byte, base memory (640 KiB), extended memory (64 MiB and
-// more: FFFFh KiB), memory above 16 MiB in 64 KiB units (0700h).
+// more: FFFFh KiB), memory above 16 MiB in 64 KiB units (0700h), the
+// century again at 37h (IBM PS/2's place for it, which QEMU fills too) and
+// the boot order at 3Dh (01h: floppy first).
 var cmosDefaults = map[byte]byte{
 	0x0A: 0x26, 0x0B: 0x02, 0x0D: 0x80, 0x10: 0x40, 0x14: 0x07,
 	0x15: 0x80, 0x16: 0x02, 0x17: 0xFF, 0x18: 0xFF, 0x30: 0xFF, 0x31: 0xFF,
-	0x32: 0x20, 0x35: 0x07,
+	0x32: 0x20, 0x35: 0x07, 0x37: 0x20, 0x3D: 0x01,
 }
 
 func (p *PC) initCMOS() {

@@ -187,5 +187,10 @@ func (m *Machine) bootBlank(deadline time.Time) (err error) {
 			return err
 		}
 	}
+	// Guest resets stop the guest again before its first instruction
+	// runs (reboot sets "reset" while SeaBIOS starts).
+	if err := m.setReboot("shutdown"); err != nil {
+		return err
+	}
 	return ok("D") // the guest runs
 }

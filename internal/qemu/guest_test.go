@@ -229,3 +229,66 @@ func TestParseRegs(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+// TestResetLine: a reset through the keyboard controller (out 64h,FEh) or
+// port 92h bit 0 is a reboot too, and WaitText and Settle see the guest
+// after it (rk.asm: a boot counter in CMOS 4Eh).
+func TestResetLine(t *testing.T) {
+	for _, tt := range []struct{ name, reset string }{
+		{"kbc", "mov al,0xfe\n out 0x64,al"},
+		{"port92", "in al,0x92\n or al,1\n out 0x92,al"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := startWith(t, assemble(t, `
+        mov al,0x4e
+        out 0x70,al
+        in al,0x71
+        inc al
+        mov bl,al
+        mov al,0x4e
+        out 0x70,al
+        mov al,bl
+        out 0x71,al
+        mov ah,0x0e
+        mov al,bl
+        and al,7
+        add al,'0'
+        int 0x10
+        mov ax,0x0e42       ; 'B'
+        int 0x10
+        mov ah,0
+        int 0x16
+        `+tt.reset+`
+        jmp $`), Options{})
+			ctx := ctxT(t)
+			s, err := waitScreen(ctx, m, "B")
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := s.Row(0)
+			for i := 0; i < 2; i++ {
+				if err := m.Press(ctx, machine.Key{Rune: 'x'}); err != nil {
+					t.Fatal(err)
+				}
+				want := string(rune(first[0]-'0'+byte(i)+1)%8+'0') + "B"
+				if err := m.WaitText(ctx, want); err != nil {
+					s, _ := m.Screen(ctx)
+					t.Fatalf("reboot %d: %v (screen row 0 %q, reboots %d)", i+1, err, s.Row(0), m.Reboots())
+				}
+				if err := m.Settle(ctx); err != nil {
+					t.Fatalf("Settle after reboot %d = %v", i+1, err)
+				}
+			}
+			if m.Reboots() != 2 || m.Crashed() != nil {
+				t.Errorf("reboots %d, crash %v; want 2, none", m.Reboots(), m.Crashed())
+			}
+		})
+	}
+}
+
+func waitScreen(ctx context.Context, m *Machine, text string) (machine.Screen, error) {
+	if err := m.WaitText(ctx, text); err != nil {
+		return machine.Screen{}, err
+	}
+	return m.Screen(ctx)
+}

@@ -336,36 +336,51 @@ func (m *Machine) inBIOS() bool {
 // before the guest counts as idle or gets keys.
 func (m *Machine) reboot() error {
 	// -action reboot=shutdown would turn this reset into a shutdown too:
-	// reset for once.
-	for _, cmd := range []struct {
-		name string
-		args any
-	}{
-		{"set-action", map[string]any{"reboot": "reset"}},
-		{"system_reset", nil},
-		{"set-action", map[string]any{"reboot": "shutdown"}},
-	} {
-		if _, err := m.q.execute(cmd.name, cmd.args); err != nil {
-			return m.withStderr(err)
-		}
+	// reset for now. The action stays "reset" until the boot sector is
+	// reached: after a reset the guest asked for outside the BIOS (out
+	// 64h,FEh, port 92h), SeaBIOS finds its RAM copy already initialised
+	// and resets the machine once more itself (tryReboot in SeaBIOS
+	// src/resume.c), which must be a plain reset, not a stop that
+	// bootBlank would wait on until its deadline.
+	if err := m.setReboot("reset"); err != nil {
+		return err
+	}
+	if _, err := m.q.execute("system_reset", nil); err != nil {
+		return m.withStderr(err)
 	}
 	m.reboots++
 	m.booted, m.rebooted, m.sawPM = false, true, false
+	err := m.startGuest(time.Now().Add(m.opts.StartLimit))
+	// What SeaBIOS's own resets logged until now belongs to this reboot.
 	if b, err := os.ReadFile(m.logPath); err == nil {
 		m.logSeen = len(b)
 	}
-	m.startGuest(time.Now().Add(m.opts.StartLimit))
+	return err
+}
+
+// setReboot sets QEMU's action on a guest reset: "reset" or "shutdown".
+func (m *Machine) setReboot(action string) error {
+	if _, err := m.q.execute("set-action", map[string]any{"reboot": action}); err != nil {
+		return m.withStderr(err)
+	}
 	return nil
 }
 
 // startGuest lets the stopped guest run: to its boot sector on a blank
-// screen (bootBlank), or, should that fail, on as it is (cont).
-func (m *Machine) startGuest(deadline time.Time) {
+// screen (bootBlank), or, should that fail, on as it is (cont). Guest
+// resets from then on stop the guest (-action reboot=shutdown), so
+// checkCrash can tell a triple fault from a reboot.
+func (m *Machine) startGuest(deadline time.Time) error {
 	if err := m.bootBlank(deadline); err == nil {
 		m.booted = true
-		return
+		return nil
+	}
+	m.q.execute("stop", nil)
+	if err := m.setReboot("shutdown"); err != nil {
+		return err
 	}
 	m.q.execute("cont", nil)
+	return nil
 }
 
 // Reboots returns how many times the guest rebooted.

@@ -7,7 +7,7 @@
 ; settle
 ; row 1 "sector3 head1 cyl1 wp"
 ; mem 0x500 01 FF 01 FF 09 FF
-; mem 0x506 04 12 4F 01 01 C7 EF 00 F0
+; mem 0x506 04 12 4F 01 01 1C 60 00 F0
 ; mem 0x510 00 00 03 FF
 ; mem 0x441 03
 	org 0x7C00
