@@ -168,6 +168,6 @@ disagree), 2 for a bad command line or a scenario file that does not parse.`,
 	f.BoolVar(&asJSON, "json", false, "print the results as JSON")
 	f.BoolVarP(&verbose, "verbose", "v", false, "list every step, also of passing scenarios")
 	f.DurationVar(&timeout, "timeout", 60*time.Second, "time limit for each scenario run, boot included")
-	f.Uint64Var(&budget, "budget", 0, "emu: instructions a step may run without the guest waiting for a key (0: the emulator's default)")
+	f.Uint64Var(&budget, "budget", 0, "emu: instructions a step may run without the guest waiting for a key before it counts as a runaway crash (0: a 4,000 M safety limit; the step's timeout ends a long computation first)")
 	return c
 }
