@@ -50,9 +50,9 @@ README).`,
 		RunE: func(c *cobra.Command, args []string) error {
 			org, err := asmParseOrg(orgFlag)
 			if err != nil {
-				return usagef("asm: --org %q: %v", orgFlag, err)
+				return usagef("--org %q: %v", orgFlag, err)
 			}
-			sum, err := summaryTo(e, "asm", out, bin)
+			sum, err := summaryTo(e, out, bin)
 			if err != nil {
 				return err
 			}
@@ -65,7 +65,7 @@ README).`,
 				src, err = os.ReadFile(path)
 			}
 			if err != nil {
-				return fmt.Errorf("asm: %w", err)
+				return err
 			}
 			res, err := asm.Assemble(path, src, asm.Options{Org: org, NASM: nasm})
 			if err != nil {

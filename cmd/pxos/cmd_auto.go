@@ -73,20 +73,20 @@ the table (progress stays on stderr).`,
 			for i := range goals {
 				goals[i] = strings.TrimSpace(goals[i])
 				if strings.TrimSpace(feature.OneLine(goals[i])) == "" {
-					return usagef("auto: goal %d is empty: say what pxOS should do, e.g. --goals \"Add a 'ver' command\"", i+1)
+					return usagef("goal %d is empty: say what pxOS should do, e.g. --goals \"Add a 'ver' command\"", i+1)
 				}
 				if !utf8.ValidString(goals[i]) {
-					return usagef("auto: goal %d is not valid UTF-8 text", i+1)
+					return usagef("goal %d is not valid UTF-8 text", i+1)
 				}
 				if len(goals[i]) > feature.MaxGoal {
-					return usagef("auto: goal %d is %d bytes; a goal is at most %d: say what pxOS should do in a sentence or two", i+1, len(goals[i]), feature.MaxGoal)
+					return usagef("goal %d is %d bytes; a goal is at most %d: say what pxOS should do in a sentence or two", i+1, len(goals[i]), feature.MaxGoal)
 				}
 			}
 			if maxIter < 1 {
-				return usagef("auto: --max-iterations must be at least 1, not %d", maxIter)
+				return usagef("--max-iterations must be at least 1, not %d", maxIter)
 			}
 			if backendName != "emu" && backendName != "qemu" && backendName != "both" {
-				return usagef("auto: --backend must be emu, qemu or both, not %q", backendName)
+				return usagef("--backend must be emu, qemu or both, not %q", backendName)
 			}
 			_ = auto // the seed's flag: pxos auto never asks questions
 			_ = test // the seed's flag: testing is always on
@@ -155,7 +155,7 @@ the table (progress stays on stderr).`,
 				}
 			}
 			if errors.Is(err, context.Canceled) {
-				return fmt.Errorf("auto: interrupted; %s holds its last good state", ws.Commands)
+				return fmt.Errorf("interrupted; %s holds its last good state", ws.Commands)
 			}
 			return err
 		},

@@ -116,10 +116,10 @@ after it (it stores the reference record it teaches, once, and no answers).`,
 				}
 			}
 			if n != 1 {
-				return usagef("bridge: give exactly one of --demo, --interactive or --ask QUESTION")
+				return usagef("give exactly one of --demo, --interactive or --ask QUESTION")
 			}
 			if c.Flags().Changed("ask") && ask == "" {
-				return usagef("bridge: --ask needs a question")
+				return usagef("--ask needs a question")
 			}
 			if err := lf.check(); err != nil {
 				return err

@@ -54,13 +54,13 @@ written in place rather than replaced. An output of - is standard output
 				// else keeps up to date would go stale.
 				bin = ""
 			}
-			sum, err := summaryTo(e, "build", out, bin, mapFile, listFile)
+			sum, err := summaryTo(e, out, bin, mapFile, listFile)
 			if err != nil {
 				return err
 			}
 			src, err := os.ReadFile(in)
 			if err != nil {
-				return fmt.Errorf("build: %w", err)
+				return err
 			}
 			im, err := build.FromSource(in, src, build.Options{Strict: strict})
 			if err != nil {

@@ -37,7 +37,7 @@ to standard error.`,
 			path := args[0]
 			data, err := os.ReadFile(path)
 			if err != nil {
-				return fmt.Errorf("disasm: %w", err)
+				return err
 			}
 			w := bufio.NewWriter(e.stdout)
 			defer w.Flush()

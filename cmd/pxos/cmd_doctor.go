@@ -82,7 +82,7 @@ func checkWorkspace() (*bridge.WorkspaceCheck, []string) {
 		wc.Features = b.Installed()
 	}
 	var nets []string
-	for _, n := range []string{workspace.Autobuild, workspace.Dev, workspace.Learning} {
+	for _, n := range workspace.Networks {
 		nets = append(nets, w.Network(n))
 	}
 	return wc, nets

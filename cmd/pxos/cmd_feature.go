@@ -107,10 +107,10 @@ installed.`,
 			if addrFlag != "" {
 				v, err := strconv.ParseUint(addrFlag, 0, 32)
 				if err != nil {
-					return usagef("feature install: bad --addr %q: want a number like 0x9000", addrFlag)
+					return usagef("bad --addr %q: want a number like 0x9000", addrFlag)
 				}
 				if len(names) > 1 {
-					return usagef("feature install: --addr places one feature; %d named", len(names))
+					return usagef("--addr places one feature; %d named", len(names))
 				}
 				addr = uint32(v)
 			}
@@ -140,7 +140,7 @@ installed.`,
 			}
 			src, err := os.ReadFile(in)
 			if err != nil {
-				return fmt.Errorf("feature install: %w", err)
+				return err
 			}
 			base, err := feature.NewBase(in, src)
 			if err != nil {
@@ -194,8 +194,8 @@ installed.`,
 					if len(f.Scenario) == 0 {
 						continue
 					}
-					kept := fmt.Sprintf("# Acceptance scenario of feature %s (%s), kept by pxos feature install as a regression test.\n%s", f.Name, feature.OneLine(f.Goal), f.Scenario)
-					outs = append(outs, outputFile{Path: filepath.Join(ws.Scenarios(), feature.MarkerPrefix+f.Name+".txt"), Data: []byte(kept), Grows: true})
+					path, data := workspace.Kept(ws.Scenarios(), f, "pxos feature install")
+					outs = append(outs, outputFile{Path: path, Data: data, Grows: true})
 					fmt.Fprintf(&report, "kept its scenario as %s\n", outs[len(outs)-1].Path)
 				}
 				fmt.Fprintf(&report, "wrote %s\n", ws.Path(workspace.Image))
@@ -203,7 +203,7 @@ installed.`,
 			if err := writeOutputs(e, outs...); err != nil {
 				return err
 			}
-			sum, _ := summaryTo(e, "feature install", out) // one path: never an error
+			sum, _ := summaryTo(e, out) // one path: never an error
 			fmt.Fprint(sum, report.String())
 			fmt.Fprintf(sum, "wrote %s\n", outputName(out))
 			return nil

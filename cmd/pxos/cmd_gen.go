@@ -146,22 +146,22 @@ pxos auto also boots it and runs its scenario.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if !interactive && strings.TrimSpace(featureText) == "" {
-				return usagef("gen: --feature is required (or use --interactive)")
+				return usagef("--feature is required (or use --interactive)")
 			}
 			if output != "" && appendTo {
-				return usagef("gen: --output and --append exclude each other")
+				return usagef("--output and --append exclude each other")
 			}
 			if filepath.Base(output) == pxosv1.CommandsFile {
-				return usagef("gen: --output writes the block alone, which is no commands file: --append adds it to %s", output)
+				return usagef("--output writes the block alone, which is no commands file: --append adds it to %s", output)
 			}
 			if format != string(gen.FormatAsm) && format != string(gen.FormatPrimitives) {
-				return usagef("gen: --format must be asm or primitives, not %q", format)
+				return usagef("--format must be asm or primitives, not %q", format)
 			}
 			var addr uint32
 			if addrText != "" {
 				v, err := parseAddr(addrText)
 				if err != nil {
-					return usagef("gen: --addr: %v", err)
+					return usagef("--addr: %v", err)
 				}
 				addr = v
 			}
@@ -211,7 +211,7 @@ pxos auto also boots it and runs its scenario.`,
 				if err := writeOutputs(e, outputFile{Path: output, Data: res.Block, Primitives: true}); err != nil {
 					return err
 				}
-				sum, _ := summaryTo(e, "gen", output) // one path: never an error
+				sum, _ := summaryTo(e, output) // one path: never an error
 				fmt.Fprintf(sum, "wrote %s: %s at %s (%d bytes, hooks %s)\n", outputName(output), res.Spec.Name, res.Install.Range, len(res.Install.Result.Bytes), hooksText(res))
 			case appendTo:
 				if _, err := ws.Append(res.Install.Base, res.Block); err != nil {
@@ -260,7 +260,7 @@ func writeInstalled(e *env, ws *gen.Workspace, name, output string) error {
 		if err := writeOutputs(e, outputFile{Path: output, Data: bl.Text, Primitives: true}); err != nil {
 			return err
 		}
-		sum, _ := summaryTo(e, "gen", output)
+		sum, _ := summaryTo(e, output)
 		fmt.Fprintf(sum, "wrote %s: %s at 0x%04X (%d bytes) — %s, not a new one\n", outputName(output), name, bl.Addr, bl.Size, note)
 		return nil
 	}

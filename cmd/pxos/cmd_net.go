@@ -144,7 +144,7 @@ func writeRuns(w io.Writer, runs []loop.RunRecord) {
 func netParseID(arg string) (uint64, error) {
 	id, err := strconv.ParseUint(strings.TrimPrefix(arg, "#"), 10, 64)
 	if err != nil || id == 0 {
-		return 0, usagef("net: record id %q is not a positive number", arg)
+		return 0, usagef("record id %q is not a positive number", arg)
 	}
 	return id, nil
 }
@@ -169,10 +169,10 @@ func netGet(s *pixnet.Store, id uint64) (pixnet.Record, error) {
 	if !ok {
 		for _, d := range s.Damaged() {
 			if d.ID == id && d.Lost {
-				return r, fmt.Errorf("net: record %d is damaged: %s", id, d.Reason)
+				return r, fmt.Errorf("record %d is damaged: %s", id, d.Reason)
 			}
 		}
-		return r, fmt.Errorf("net: no record %d in %s", id, s.Path())
+		return r, fmt.Errorf("no record %d in %s", id, s.Path())
 	}
 	return r, nil
 }
@@ -215,10 +215,10 @@ The body comes from --text or from a file (--file - reads standard input);
 				return usageError{err}
 			}
 			if title == "" {
-				return usagef("net add: --title is required")
+				return usagef("--title is required")
 			}
 			if c.Flags().Changed("text") == c.Flags().Changed("file") {
-				return usagef("net add: give exactly one of --text and --file")
+				return usagef("give exactly one of --text and --file")
 			}
 			body := text
 			if c.Flags().Changed("file") {
@@ -229,7 +229,7 @@ The body comes from --text or from a file (--file - reads standard input);
 					b, err = os.ReadFile(file)
 				}
 				if err != nil {
-					return fmt.Errorf("net add: %w", err)
+					return err
 				}
 				body = string(b)
 			}
@@ -243,7 +243,7 @@ The body comes from --text or from a file (--file - reads standard input);
 			}
 			if payload != "" {
 				if !json.Valid([]byte(payload)) {
-					return usagef("net add: --payload is not valid JSON")
+					return usagef("--payload is not valid JSON")
 				}
 				r.Payload = json.RawMessage(payload)
 			}
@@ -457,7 +457,7 @@ func netRenderCmd(e *env, open netOpener) *cobra.Command {
 				return err
 			}
 			if out == "" {
-				return usagef("net render: -o FILE.png is required")
+				return usagef("-o FILE.png is required")
 			}
 			r, err := netReadRecord(open, args[0])
 			if err != nil {
@@ -468,7 +468,7 @@ func netRenderCmd(e *env, open netOpener) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sum, _ := summaryTo(e, "net render", out) // one path: never an error
+			sum, _ := summaryTo(e, out) // one path: never an error
 			fmt.Fprintf(sum, "wrote %s (%dx%d)\n", outputName(out), img.Rect.Dx(), img.Rect.Dy())
 			return nil
 		},
@@ -495,7 +495,7 @@ is given.`,
 			}
 			s, err := pixnet.SeedNew(*network, force, shipped...)
 			if errors.Is(err, pixnet.ErrExists) {
-				return fmt.Errorf("net seed: %s exists; use --force to replace it", *network)
+				return fmt.Errorf("%s exists; use --force to replace it", *network)
 			}
 			if err != nil {
 				return err

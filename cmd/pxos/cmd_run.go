@@ -41,8 +41,8 @@ environment.`,
 		Example: "  pxos run pxos.img --backend qemu",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if backendName != "emu" && backendName != "qemu" {
-				return usagef("run: unknown backend %q (want emu or qemu)", backendName)
+			if _, err := backendNames(backendName, false); err != nil {
+				return err
 			}
 			image, img, err := bootImage(args)
 			if err != nil {
@@ -55,7 +55,7 @@ environment.`,
 			}
 			in, ok := e.stdin.(*os.File)
 			if !ok || !term.IsTerminal(int(in.Fd())) {
-				return errors.New("run: standard input is not a terminal (pxos run is interactive; use pxos test to script pxOS)")
+				return errors.New("standard input is not a terminal (pxos run is interactive; use pxos test to script pxOS)")
 			}
 			m, err := backend.Open(e.ctx, backendName, img, backend.Options{})
 			if err != nil {
@@ -70,7 +70,7 @@ environment.`,
 			defer signal.Stop(resize)
 			old, err := term.MakeRaw(int(in.Fd()))
 			if err != nil {
-				return fmt.Errorf("run: %w", err)
+				return err
 			}
 			err = backend.Console(e.ctx, m, in, e.stdout, backend.ConsoleOptions{
 				Settle: backend.IsIdleBased(backendName),

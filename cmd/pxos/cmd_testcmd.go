@@ -120,7 +120,7 @@ disagree), 2 for a bad command line or a scenario file that does not parse.`,
 					return fmt.Errorf("--screenshot %s: the directory %s does not exist (pxos makes the screenshot directory, not its parents)", shotDir, filepath.Dir(shotDir))
 				}
 				if err := os.Mkdir(shotDir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-					return fmt.Errorf("test: %w", err)
+					return err
 				}
 				used := map[string]bool{}
 				opts.After = func(ctx context.Context, res *scenario.Result, m machine.Machine) error {

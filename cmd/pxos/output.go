@@ -45,7 +45,7 @@ type outputFile struct {
 // and returns where its summary goes: stderr when one of them is "-", so
 // that stdout carries the data alone, else stdout. More than one "-" is a
 // usage error: their data would be mixed.
-func summaryTo(e *env, cmd string, paths ...string) (io.Writer, error) {
+func summaryTo(e *env, paths ...string) (io.Writer, error) {
 	n := 0
 	for _, p := range paths {
 		if p == stdoutPath {
@@ -54,7 +54,7 @@ func summaryTo(e *env, cmd string, paths ...string) (io.Writer, error) {
 	}
 	switch {
 	case n > 1:
-		return nil, usagef("%s: at most one output may be - (standard output); %d are", cmd, n)
+		return nil, usagef("at most one output may be - (standard output); %d are", n)
 	case n == 1:
 		return e.stderr, nil
 	}
@@ -150,16 +150,19 @@ func inPxosDir(path string) (string, bool) {
 	} else if r, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
 		abs = filepath.Join(r, filepath.Base(abs)) // a new file in a linked directory
 	}
-	for d := filepath.Dir(abs); ; {
-		if filepath.Base(d) == workspace.PxosDir && workspace.Is(filepath.Dir(d)) {
-			return d, true
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", false
-		}
-		d = parent
+	w, err := workspace.Find(filepath.Dir(abs))
+	if err != nil {
+		return "", false
 	}
+	dir, err := filepath.Abs(w.Dir())
+	if err != nil {
+		return "", false
+	}
+	rel, err := filepath.Rel(dir, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return dir, true
 }
 
 // checkOverwrite refuses an output that would destroy a commands file: an

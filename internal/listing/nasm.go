@@ -497,43 +497,28 @@ func (f *nasmFormatter) dispHint(m x86asm.Mem) string {
 		return ""
 	}
 	mod := modrm >> 6
-	d := m.Disp
-	var natural byte
+	d, wide := int64(int16(uint16(m.Disp))), "word "
+	// A displacement of 0 needs none, except where the form without one
+	// means something else: [bp] (16-bit) and [ebp] (32-bit).
+	zeroForm := !(m.Base == x86asm.BP && m.Index == 0)
 	if f.inst.AddrSize == 32 {
-		d = int64(int32(uint32(d)))
-		switch {
-		case m.Base == 0:
+		if m.Base == 0 {
 			return "" // [index*scale+disp32] has only the one form
-		case d == 0 && m.Base != x86asm.EBP:
-			natural = 0
-		case d >= -128 && d <= 127:
-			natural = 1
-		default:
-			natural = 2
 		}
-		if mod == 1 && natural != 1 {
-			return "byte "
-		}
-		if mod == 2 && natural != 2 {
-			return "dword "
-		}
-		return ""
+		d, wide, zeroForm = int64(int32(uint32(m.Disp))), "dword ", m.Base != x86asm.EBP
 	}
-	d = int64(int16(uint16(d)))
-	bpAlone := m.Base == x86asm.BP && m.Index == 0
+	natural := byte(2)
 	switch {
-	case d == 0 && !bpAlone:
+	case d == 0 && zeroForm:
 		natural = 0
 	case d >= -128 && d <= 127:
 		natural = 1
-	default:
-		natural = 2
 	}
 	if mod == 1 && natural != 1 {
 		return "byte "
 	}
 	if mod == 2 && natural != 2 {
-		return "word "
+		return wide
 	}
 	return ""
 }

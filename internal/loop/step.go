@@ -11,6 +11,9 @@ import (
 	"strings"
 	"time"
 
+	ws "github.com/pxos-dev/pxos/internal/workspace"
+	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
+
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/evidence"
 	"github.com/pxos-dev/pxos/internal/feature"
@@ -674,9 +677,8 @@ func (r *runner) prepare(depth int) func(ctx context.Context, name string, missi
 // The scenario is named after the feature's marker, so the regression suite
 // runs it only where the marker is in the build.
 func (r *runner) stage(cand *feature.Base, res *gen.Result) {
-	scPath := filepath.Join(r.o.Workspace.Dir, "scenarios", feature.MarkerPrefix+res.Spec.Name+".txt")
-	header := fmt.Sprintf("# Acceptance scenario of feature %s (%s), kept by pxos auto as a regression test.\n", res.Spec.Name, strings.Join(strings.Fields(res.Spec.Goal), " "))
-	r.pending = append(r.pending, atomicfile.File{Path: scPath, Data: append([]byte(header), res.Spec.Scenario...)})
+	path, data := ws.Kept(filepath.Join(r.o.Workspace.Dir, pxosv1.ScenarioDir), res.Spec, "pxos auto")
+	r.pending = append(r.pending, atomicfile.File{Path: path, Data: data})
 	r.base = cand
 }
 

@@ -502,30 +502,10 @@ func (m *Machine) ReadMemory(ctx context.Context, addr uint32, n int) ([]byte, e
 }
 
 // poll calls check with the current screen every Poll interval until it
-// returns true, the guest crashes or ctx ends.
+// returns true, the guest crashes or ctx ends (pollState, without reading
+// the CPU's state).
 func (m *Machine) poll(ctx context.Context, check func(s *machine.Screen) bool) error {
-	t := time.NewTicker(m.opts.Poll)
-	defer t.Stop()
-	for {
-		if err := m.alive(); err != nil {
-			return err
-		}
-		s, err := m.Screen(ctx)
-		if err != nil {
-			return err
-		}
-		if err := m.checkCrash(); err != nil {
-			return err
-		}
-		if check(&s) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
+	return m.pollEach(ctx, false, func(_ guest, s *machine.Screen) bool { return check(s) })
 }
 
 // Settle waits until the guest is idle, judged by its CPU (state.go) with

@@ -207,15 +207,24 @@ func (m *Machine) waitSettled(ctx context.Context) error {
 // pollState calls check with the guest's state and screen every Poll
 // interval until it returns true, the guest crashes or ctx ends.
 func (m *Machine) pollState(ctx context.Context, check func(g guest, s *machine.Screen) bool) error {
+	return m.pollEach(ctx, true, check)
+}
+
+// pollEach is the loop of poll and pollState: withState reads the guest's
+// CPU state too (an HMP call) before each screen.
+func (m *Machine) pollEach(ctx context.Context, withState bool, check func(g guest, s *machine.Screen) bool) error {
 	t := time.NewTicker(m.opts.Poll)
 	defer t.Stop()
 	for {
 		if err := m.alive(); err != nil {
 			return err
 		}
-		g, _, err := m.sample()
-		if err != nil {
-			return err
+		var g guest
+		if withState {
+			var err error
+			if g, _, err = m.sample(); err != nil {
+				return err
+			}
 		}
 		s, err := m.Screen(ctx)
 		if err != nil {

@@ -50,6 +50,16 @@ func KeptFeature(name string) (string, bool) {
 	return f, ok && strings.HasSuffix(name, ".txt")
 }
 
+// Kept returns the path and content of the kept scenario of feature spec
+// in the scenario directory dir: scenarios/feature_NAME.txt, the feature's
+// acceptance scenario under a comment naming it, its goal and by, the
+// command that kept it ("pxos auto"). The regression suite runs it where
+// the feature is installed (Suite).
+func Kept(dir string, spec *feature.Spec, by string) (string, []byte) {
+	header := fmt.Sprintf("# Acceptance scenario of feature %s (%s), kept by %s as a regression test.\n", spec.Name, strings.Join(strings.Fields(spec.Goal), " "), by)
+	return filepath.Join(dir, feature.MarkerPrefix+spec.Name+".txt"), append([]byte(header), spec.Scenario...)
+}
+
 // Build reads and builds the workspace's commands file.
 func (w *Workspace) Build() (*feature.Base, error) {
 	src, err := os.ReadFile(w.Commands())
@@ -170,7 +180,7 @@ func (w *Workspace) removeNetworks() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range []string{Autobuild, Learning, Dev} {
+	for _, name := range Networks {
 		seg := regexp.MustCompile(`^` + regexp.QuoteMeta(strings.TrimSuffix(name, ".png")) + `(\.\d+)?\.png$`)
 		for _, e := range ents {
 			if !seg.MatchString(e.Name()) {

@@ -43,6 +43,9 @@ const (
 	commands   = PxosDir + "/pxos_commands.txt"
 )
 
+// Networks are the names of the workspace's networks, the seed's three.
+var Networks = []string{Autobuild, Dev, Learning}
+
 // Workspace is a workspace found on disk.
 type Workspace struct {
 	// Root is the workspace's directory. Find gives it relative to the
