@@ -661,6 +661,7 @@ func (p *PC) popKey() (uint16, bool) {
 	if !ok {
 		return 0, false
 	}
+	p.polledNone, p.pollHalts = false, 0
 	c := p.cpu
 	head := c.Read16(0, bdaKbdHead) + 2
 	if head >= c.Read16(0, bdaKbdEnd) {
@@ -702,6 +703,7 @@ func (p *PC) int16() error {
 			// poll runs again when resumed, so it sees a key queued
 			// meanwhile.
 			p.emptyPolls++
+			p.polledNone = true
 			if p.emptyPolls >= MaxEmptyPolls {
 				c.IP -= cpu.TrapLen
 				return errIdle
@@ -709,7 +711,7 @@ func (p *PC) int16() error {
 			p.setRetFlag(cpu.ZF, true)
 			return nil
 		}
-		p.emptyPolls = 0
+		p.emptyPolls, p.polledNone, p.pollHalts = 0, false, 0
 		if ah == 0x01 {
 			k = legacyKey(k)
 		}

@@ -16,7 +16,8 @@
 // runs from Options.Clock. The machine is idle, and returns control, when
 // the guest waits for a key that is not queued: int 16h AH=00h/10h with an
 // empty buffer, MaxEmptyPolls AH=01h/11h checks in a row that found none
-// (each check itself answers ZF=1 at once), or a HLT or jmp $ with
+// (each check itself answers ZF=1 at once), MaxPollHalts such checks each
+// followed by a HLT (a shell that works between checks), or a HLT or jmp $ with
 // interrupts on that nothing but a key can end (MaxHaltTicks ticks without
 // a BIOS call). A guest in HLT or jmp $ with interrupts off has stopped for
 // good (Stopped): idle, its screen final, not a crash. Every run is bounded
@@ -104,6 +105,16 @@ const MaxHaltTicks = 1092
 // bounded number of times goes on, and one that polls forever is idle.
 const MaxEmptyPolls = 1000
 
+// MaxPollHalts is how many times in a row a guest may find no key with
+// int 16h AH=01h/11h and then halt (HLT with interrupts on) before it
+// counts as waiting for a key: about a second of guest time. That is how
+// a shell waits while it does other work between checks (pxOS v1.1's
+// hook_idle: check, update the screen, HLT until the next interrupt).
+// Other BIOS calls in between (drawing with int 10h) do not reset it;
+// finding or reading a key does. Without it such a loop would be idle only
+// after MaxEmptyPolls ticks (a minute of guest time per key).
+const MaxPollHalts = 18
+
 // chunk is how many instructions run between checks of the context and of
 // the screen.
 const chunk = 1 << 16
@@ -165,6 +176,8 @@ type PC struct {
 	rtcClk     uint64    // at this PIT clock
 	resetReq   bool      // the guest asked for a reset (port 64h or 92h)
 	emptyPolls int       // int 16h key checks in a row that found no key
+	polledNone bool      // the last int 16h key check found no key
+	pollHalts  int       // HLTs after such a check, in a row (MaxPollHalts)
 	waitUntil  uint64    // int 15h AH=86h: the instruction count the wait ends at
 	waiting    bool      // and the wait is in progress
 
@@ -503,7 +516,14 @@ func (p *PC) run(ctx context.Context, budget uint64, done func() bool, slice boo
 				if ticked {
 					continue // the tick that just came is the interrupt it waited for
 				}
-				if _, key := p.peekKey(); !key && p.haltTicks >= MaxHaltTicks {
+				_, key := p.peekKey()
+				if !key && p.polledNone {
+					if p.pollHalts++; p.pollHalts >= MaxPollHalts {
+						p.haltedAt = fmt.Sprintf("%s at %04X:%04X, checking for a key between halts", f.Kind, f.CS, f.IP)
+						return p.idleHalt()
+					}
+				}
+				if !key && p.haltTicks >= MaxHaltTicks {
 					p.haltedAt = fmt.Sprintf("%s at %04X:%04X", f.Kind, f.CS, f.IP)
 					return p.idleHalt()
 				}
