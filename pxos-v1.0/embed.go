@@ -1,4 +1,4 @@
-// Package pxosv1 ships pxOS v1.0 inside the pxos binary: the base system's
+// Package pxosv1 ships pxOS (v1.1, in the seed's directory pxos-v1.0) inside the pxos binary: the base system's
 // source (pxos.asm) and primitives (pxos_commands.txt), its API page
 // (README.md), the base regression scenarios (scenarios/*.txt) and the
 // default features (features/<name>/feature.asm, feature.json, scenario.txt),
@@ -19,7 +19,7 @@ import (
 //go:embed pxos.asm pxos_commands.txt README.md scenarios/*.txt features
 var files embed.FS
 
-// FS holds the files of pxOS v1.0 with their paths in this directory, e.g.
+// FS holds the files of pxOS with their paths in this directory, e.g.
 // "pxos_commands.txt", "scenarios/banner.txt", "features/help/feature.asm".
 //
 // It is always the bare base system. `pxos auto` grows the working copy of
@@ -29,6 +29,10 @@ var files embed.FS
 // ships the base: FS cuts pxos_commands.txt before the first feature block
 // and leaves the feature scenarios out.
 var FS = baseOnly(files)
+
+// Version is the version of the base pxOS this package ships (its banner
+// says "pxOS v1.1"). The directory keeps the seed's name, pxos-v1.0.
+const Version = "1.1"
 
 // FeatureHeader starts every feature block appended to a commands file.
 const FeatureHeader = "# ==== feature "

@@ -75,7 +75,7 @@ func TestInstalledBinaryAnywhere(t *testing.T) {
 	if code != 0 {
 		t.Errorf("pxos test: exit %d\n%s", code, out)
 	}
-	expect("test", out, `ok: 10 of 10 runs passed`)
+	expect("test", out, `ok: 13 of 13 runs passed`)
 
 	out, _, code = pxos(nil, "reset")
 	if code != 0 {
@@ -83,7 +83,7 @@ func TestInstalledBinaryAnywhere(t *testing.T) {
 	}
 	expect("reset", out, `removed 4 features from pxos-v1.0/pxos_commands.txt: backspace, command_parser, help, clear`)
 	out, _, _ = pxos(nil, "test")
-	expect("test after reset", out, `ok: 6 of 6 runs passed`)
+	expect("test after reset", out, `ok: 9 of 9 runs passed`)
 
 	out, _, code = pxos(nil, "--version")
 	if code != 0 {

@@ -23,7 +23,7 @@ func newFeatureCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "feature",
 		Short: "List, install, remove and export pxOS features (the default ones ship inside pxos)",
-		Long: `A feature is assembly that plugs into pxOS v1.0 through its hook slots
+		Long: `A feature is assembly that plugs into pxOS through its hook slots
 (hook_key, hook_line, cmd_head): a directory with feature.asm, feature.json
 and scenario.txt. The four default features (backspace, command_parser, help,
 clear) ship inside pxos; --dir DIR reads features from DIR/<name>/ instead.
@@ -220,8 +220,8 @@ func newFeatureExportCmd(e *env) *cobra.Command {
 	var force bool
 	c := &cobra.Command{
 		Use:   "export DIR",
-		Short: "Write the shipped pxOS v1.0 (source, primitives, API page, scenarios, features) to DIR",
-		Long: `Export writes the base pxOS v1.0 that ships inside pxos to DIR. A file of DIR
+		Short: "Write the shipped pxOS v" + pxosv1.Version + " (source, primitives, API page, scenarios, features) to DIR",
+		Long: `Export writes the base pxOS that ships inside pxos to DIR. A file of DIR
 with the same name and other content (a grown pxos_commands.txt, a project's
 README.md) is not written over unless --force: pxos init makes a workspace,
 and pxos reset --shipped takes one back to the shipped base.`,

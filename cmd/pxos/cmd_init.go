@@ -10,8 +10,10 @@ import (
 
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/loop"
 	"github.com/pxos-dev/pxos/internal/scenario"
 	"github.com/pxos-dev/pxos/internal/workspace"
+	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
 )
 
 func init() {
@@ -25,7 +27,7 @@ func newInitCmd(e *env) *cobra.Command {
 		Use:   "init [DIR]",
 		Short: "Make a pxOS workspace in DIR (default: here) from the base inside pxos",
 		Long: `Init makes DIR (created when missing; default the current directory) a pxOS
-workspace: it writes the base pxOS v1.0 that ships inside pxos to
+workspace: it writes the base pxOS that ships inside pxos to
 DIR/pxos-v1.0/ (pxos_commands.txt, the API page README.md, pxos.asm, the
 regression scenarios, the default features) and its build to DIR/pxos.img.
 
@@ -109,7 +111,7 @@ One feature at a time: pxos feature remove NAME.`,
 			fmt.Fprintf(e.stdout, "wrote %s (the base)\n", r.Image)
 			switch {
 			case shipped:
-				fmt.Fprintf(e.stdout, "%s/ holds the base pxOS v1.0 inside pxos again\n", w.Dir())
+				fmt.Fprintf(e.stdout, "%s/ holds the base pxOS v%s inside pxos again\n", w.Dir(), pxosv1.Version)
 			case r.Edited:
 				fmt.Fprintf(e.stdout, "note: the base in %s is not the one inside pxos (edited by hand, or another version); kept as it is: pxos reset --shipped puts back pxos's\n", w.Commands())
 			}
@@ -170,6 +172,7 @@ later feature uses.`,
 				if err != nil {
 					return err
 				}
+				scs, _ = loop.SetAside(next, scs)
 				sr, err := runSuite(e.ctx, next.Image.Floppy, scs, names, 0, scenario.SuiteOptions{})
 				if err != nil {
 					return err

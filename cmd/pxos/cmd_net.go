@@ -483,7 +483,7 @@ func netSeedCmd(e *env, network *string) *cobra.Command {
 		Use:   "seed [--force]",
 		Short: "Create a network from the built-in seed knowledge",
 		Long: `Seed creates the network from the built-in knowledge (x86 encodings, BIOS
-interrupts, boot sector, assembly patterns), the pxOS v1.0 API page (memory
+interrupts, boot sector, assembly patterns), the pxOS API page (memory
 map, hook slots, calling convention) and the verified solutions of the
 default features. It refuses to replace an existing network unless --force
 is given.`,

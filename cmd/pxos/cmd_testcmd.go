@@ -17,6 +17,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pxos-dev/pxos/internal/backend"
+	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/loop"
 	"github.com/pxos-dev/pxos/internal/machine"
 	"github.com/pxos-dev/pxos/internal/scenario"
 	"github.com/pxos-dev/pxos/internal/screen"
@@ -77,6 +79,7 @@ disagree), 2 for a bad command line or a scenario file that does not parse.`,
 			if err != nil {
 				return err
 			}
+			var suiteOf *feature.Base // the build whose regression suite runs
 			if len(paths) == 0 {
 				// The workspace's regression suite, of its current build.
 				w, err := here()
@@ -97,6 +100,7 @@ disagree), 2 for a bad command line or a scenario file that does not parse.`,
 				if len(paths) == 0 {
 					return usagef("no scenarios in %s (give --scenario FILE or DIR)", w.Scenarios())
 				}
+				suiteOf = b
 			}
 			scs, err := scenario.LoadPaths(paths)
 			if err != nil {
@@ -105,6 +109,13 @@ disagree), 2 for a bad command line or a scenario file that does not parse.`,
 					return exitError{2}
 				}
 				return usageError{err}
+			}
+			if suiteOf != nil {
+				var aside []loop.Aside
+				scs, aside = loop.SetAside(suiteOf, scs)
+				for _, a := range aside {
+					fmt.Fprintf(e.stderr, "pxos test: %s set aside: it checks the default of %s, which %s names\n", a.Scenario, strings.Join(a.Defaults, ", "), strings.Join(a.Features, " and "))
+				}
 			}
 			name, img, err := bootImage(args)
 			if err != nil {

@@ -41,7 +41,7 @@ func TestRunAIBuildScript(t *testing.T) {
 	if err != nil {
 		t.Fatalf("menu: %v\n%s", err, out)
 	}
-	for _, want := range []string{"1) automated build", "+ pxos build\n", "wrote pxos.img", "+ pxos test --backend emu", "ok: 6 of 6 runs passed"} {
+	for _, want := range []string{"1) automated build", "+ pxos build\n", "wrote pxos.img", "+ pxos test --backend emu", "ok: 9 of 9 runs passed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("menu output lacks %q:\n%s", want, out)
 		}

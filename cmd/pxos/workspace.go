@@ -66,7 +66,7 @@ func workspaceFor(e *env, pxosDir string, create bool) (*workspace.Workspace, er
 	if n == 0 {
 		fmt.Fprintf(e.stderr, "no pxOS workspace here or above: another pxos made one in %s meanwhile; using it\n", abs)
 	} else {
-		fmt.Fprintf(e.stderr, "no pxOS workspace here or above: made one in %s (%s/, %d files of the base pxOS v1.0 inside pxos)\n", abs, workspace.PxosDir, n)
+		fmt.Fprintf(e.stderr, "no pxOS workspace here or above: made one in %s (%s/, %d files of the base pxOS v%s inside pxos)\n", abs, workspace.PxosDir, n, pxosv1.Version)
 	}
 	return w, nil
 }

@@ -180,3 +180,78 @@ func (bl *Block) Spec() (*Spec, map[uint32]byte, error) {
 		Source: []byte(src.String()), SourceFile: bl.Name + " (its block)"}
 	return s, bytesAt, nil
 }
+
+var identRE = regexp.MustCompile(`[A-Za-z_.][A-Za-z0-9_.]*`)
+
+// Changers returns the features installed in b, in order, whose blocks
+// name one of syms: take it as a hook slot, or use it as a label in their
+// source (the COMMENT each WRITE carries). Such a feature may change the
+// default the label holds, so a scenario that checks that default (its
+// default line, package scenario) is no test of b. A block that does not
+// parse names nothing.
+func (b *Base) Changers(syms []string) []string {
+	if len(syms) == 0 {
+		return nil
+	}
+	want := map[string]bool{}
+	for _, s := range syms {
+		want[s] = true
+	}
+	blocks, err := ParseBlocks(b.Src)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, bl := range blocks {
+		if bl.names(want) {
+			out = append(out, bl.Name)
+		}
+	}
+	return out
+}
+
+// names reports whether the block takes one of want as a slot or names
+// one in its source lines.
+func (bl *Block) names(want map[string]bool) bool {
+	for _, h := range bl.Hooks {
+		if want[h.Slot] {
+			return true
+		}
+	}
+	for _, ln := range strings.Split(string(bl.Text), "\n") {
+		m := writeRE.FindStringSubmatch(strings.TrimRight(ln, "\r"))
+		if m == nil || m[3] == "" {
+			continue
+		}
+		src := stripQuoted(m[3])
+		if i := strings.IndexByte(src, ';'); i >= 0 {
+			src = src[:i] // a comment names nothing
+		}
+		for _, id := range identRE.FindAllString(src, -1) {
+			if want[id] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// stripQuoted blanks the quoted strings of an assembly line, so the text
+// "line_max" in a db names no label.
+func stripQuoted(s string) string {
+	b := []byte(s)
+	var q byte
+	for i, c := range b {
+		switch {
+		case q != 0:
+			if c == q {
+				q = 0
+			}
+			b[i] = ' '
+		case c == '"' || c == '\'' || c == '`':
+			q = c
+			b[i] = ' '
+		}
+	}
+	return string(b)
+}

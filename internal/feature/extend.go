@@ -39,7 +39,7 @@ func (b *Base) CheckAppended(prev *Base) error {
 		old++
 	}
 	slot := map[uint32]bool{}
-	for _, name := range Slots {
+	for _, name := range b.Slots() {
 		if s, ok := b.Image.Program.Symbols[name]; ok {
 			slot[s.Value], slot[s.Value+1] = true, true
 		}
@@ -48,7 +48,7 @@ func (b *Base) CheckAppended(prev *Base) error {
 		for a := p.Range.Start; a < p.Range.End; a++ {
 			if b.Image.Line[a-build.LoadBase] > old && !slot[a] {
 				return fmt.Errorf("%s: %s: an appended block overlaps what is there at 0x%04X; only the hook slot words (%s) may be written twice",
-					b.File, p, a, strings.Join(Slots, ", "))
+					b.File, p, a, strings.Join(b.Slots(), ", "))
 			}
 		}
 	}

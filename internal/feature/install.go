@@ -14,10 +14,26 @@ import (
 	"github.com/pxos-dev/pxos/internal/prim"
 )
 
-// Slots are the hook slots of pxOS v1.0: words holding a handler address (or,
+// Slots are the hook slots of pxOS: words holding a handler address (or,
 // for cmd_head, the first command entry). They are the only addresses a
-// feature may overwrite. See pxos-v1.0/README.md.
-var Slots = []string{"hook_key", "hook_line", "cmd_head"}
+// feature may overwrite. pxOS v1.0 has the first three (CoreSlots), v1.1
+// adds hook_init, hook_prompt and hook_idle; a build has those its base
+// defines (Base.Slots). See pxos-v1.0/README.md.
+var Slots = []string{"hook_key", "hook_line", "cmd_head", "hook_init", "hook_prompt", "hook_idle"}
+
+// CoreSlots are the slots every pxOS base defines, v1.0 on.
+var CoreSlots = Slots[:3]
+
+// Slots returns the hook slots b's base defines, in the order of Slots.
+func (b *Base) Slots() []string {
+	var out []string
+	for _, s := range Slots {
+		if _, ok := b.Image.Program.Symbols[s]; ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 // IsSlot reports whether name is one of Slots.
 func IsSlot(name string) bool {
@@ -146,7 +162,7 @@ func (b *Base) Install(f *Spec, addr uint32) (*Installation, error) {
 	for _, slot := range sortedKeys(f.Hooks) {
 		s, ok := b.Image.Program.Symbols[slot]
 		if !IsSlot(slot) || !ok {
-			return nil, fmt.Errorf("%s: %q is not a hook slot of this build (slots: %s)", f.Name, slot, strings.Join(Slots, ", "))
+			return nil, fmt.Errorf("%s: %q is not a hook slot of this build (slots: %s)", f.Name, slot, strings.Join(b.Slots(), ", "))
 		}
 		prevs[PrevPrefix+slot] = int64(b.Image.Word(s.Value))
 	}

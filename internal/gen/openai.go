@@ -123,7 +123,8 @@ func Schema(f Format) *llm.Schema {
 // the network offers (PromptContext.Knowledge) for a model with ctxLen
 // tokens of context: a tenth of it, at least 300 and at most 1,500. At
 // 8,192 tokens that is 744, which keeps a code request for a new command
-// under 2,500 tokens with the instructions and the API page.
+// under 3,000 tokens with the instructions and the API page's core (about
+// 2,000 with pxOS v1.1's routine library; 1,600 with v1.0's).
 func KnowledgeBudget(ctxLen int) int {
 	return min(max(ctxLen/11, 300), 1500)
 }

@@ -24,7 +24,10 @@ var templates = template.Must(template.ParseFS(templateFS, "templates/*.tmpl"))
 
 // PromptContext is what a provider knows about the build it writes for.
 type PromptContext struct {
-	API      string
+	API string // the API page for the prompt, without its topics
+	// Topics are the API page's optional parts the goal names (see
+	// promptAPI), after API in the instructions.
+	Topics   string
 	Free     []build.Range
 	Features []string // installed features
 	// Installable are features pxos installs from verified solutions when an
@@ -51,15 +54,68 @@ const (
 // promptAPI is the part of the API page a model needs to write a feature,
 // compact: its sections from "Hook slots" up to the page's notes on files
 // and tooling (the memory map is pxos's business: it places the code), with
-// tables as plain rows (see compactTables).
-func promptAPI(api string) string {
+// tables as plain rows (see compactTables). The page marks optional parts
+// as topics ("<!-- topic: prompt idle -->" up to "<!-- end -->"): they
+// are cut out of core, and topics holds those whose words the goal names
+// (case-insensitive; a goal word that starts with a topic word counts:
+// "colours" names "colour"), or every one when goal is "*". So a request
+// spends tokens on hook_idle only for a goal about idling, and the core,
+// the same in every request, stays a prefix a server's cache reuses.
+func promptAPI(api, goal string) (core, topics string) {
 	if i := strings.Index(api, "\n## Files"); i >= 0 {
 		api = api[:i]
 	}
 	if i := strings.Index(api, "\n## Hook slots"); i >= 0 {
 		api = api[i:]
 	}
-	return compactTables(strings.TrimSpace(api))
+	core, parts := splitTopics(api, goal)
+	return compactTables(strings.TrimSpace(core)), compactTables(strings.TrimSpace(strings.Join(parts, "\n\n")))
+}
+
+// topicStart and topicEnd mark an optional part of the API page.
+const (
+	topicStart = "<!-- topic:"
+	topicEnd   = "<!-- end -->"
+)
+
+// splitTopics cuts the topics out of page and returns the rest and the
+// bodies of the topics goal names ("*": all).
+func splitTopics(page, goal string) (string, []string) {
+	words := strings.FieldsFunc(strings.ToLower(goal), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_')
+	})
+	var b strings.Builder
+	var parts []string
+	for {
+		i := strings.Index(page, topicStart)
+		if i < 0 {
+			b.WriteString(page)
+			return b.String(), parts
+		}
+		head, rest, ok := strings.Cut(page[i+len(topicStart):], "-->")
+		body, after, ok2 := strings.Cut(rest, topicEnd)
+		if !ok || !ok2 {
+			b.WriteString(page) // a broken marker: keep the text
+			return b.String(), parts
+		}
+		b.WriteString(page[:i])
+		if goal == "*" || namesTopic(words, strings.Fields(strings.ToLower(head))) {
+			parts = append(parts, strings.TrimSpace(body))
+		}
+		page = strings.TrimLeft(after, "\n")
+	}
+}
+
+// namesTopic reports whether a goal word starts with a topic word.
+func namesTopic(goal, topic []string) bool {
+	for _, g := range goal {
+		for _, t := range topic {
+			if strings.HasPrefix(g, t) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // compactTables rewrites Markdown tables for a model: the separator row
@@ -108,7 +164,8 @@ func isHexAddr(s string) bool {
 // featureText's content words (by words and emb). Nothing the prompt holds already (the API page) and nothing twice;
 // failures of other goals and untested answers never.
 func NewPromptContext(ctx context.Context, base *feature.Base, api string, net *pixnet.Store, emb pixnet.Embedder, goal, featureText string) *PromptContext {
-	pc := &PromptContext{API: promptAPI(api), Free: base.Image.Summary.Free, Features: base.Installed()}
+	core, topics := promptAPI(api, goal+" "+featureText)
+	pc := &PromptContext{API: core, Topics: topics, Free: base.Image.Summary.Free, Features: base.Installed()}
 	if net == nil {
 		return pc
 	}
@@ -158,9 +215,10 @@ func (pc *PromptContext) drop(id uint64) {
 	pc.Knowledge = slices.DeleteFunc(pc.Knowledge, func(it llm.ContextItem) bool { return strings.HasPrefix(it.Label, prefix) })
 }
 
-// System renders the instructions: the rules and the API page, which are
-// the same in every code request (a server that caches a prompt's prefix
-// reuses them), then the build's facts, which change as features land.
+// System renders the instructions: the rules and the API page's core, which
+// are the same in every code request (a server that caches a prompt's
+// prefix reuses them), then the API topics the goal names and the build's
+// facts, which change as features land.
 func (pc *PromptContext) System() string {
 	var free, largest uint32
 	for _, r := range pc.Free {
@@ -169,6 +227,7 @@ func (pc *PromptContext) System() string {
 	}
 	return render("system.tmpl", map[string]any{
 		"API":         strings.TrimSpace(pc.API),
+		"Topics":      pc.Topics,
 		"Free":        fmt.Sprintf("%d bytes (largest range %d bytes)", free, largest),
 		"Features":    strings.Join(pc.Features, ", "),
 		"Installable": strings.Join(pc.Installable, ", "),

@@ -221,7 +221,7 @@ func ProvenFor(net *pixnet.Store, goal string) []Solution {
 	return out
 }
 
-// ShippedSolutions are the default features of pxOS v1.0 as verified
+// ShippedSolutions are the default features of the shipped pxOS as verified
 // solution records (their scenarios pass in the test suite).
 func ShippedSolutions() ([]pixnet.Record, error) {
 	specs, err := feature.LoadAll(pxosv1.FS, pxosv1.FeatureDir)
@@ -237,7 +237,7 @@ func ShippedSolutions() ([]pixnet.Record, error) {
 		return nil, err
 	}
 	out = append(out, pixnet.Record{Kind: pixnet.KindReference, Tags: []string{"pxos", "api", "hooks", "memory-map", TagShipped},
-		Title: "pxOS v1.0 API: memory map, hook slots, calling convention, routines", Body: string(api)})
+		Title: "pxOS v"+pxosv1.Version+" API: memory map, hook slots, calling convention, routines", Body: string(api)})
 	return out, nil
 }
 

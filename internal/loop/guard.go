@@ -20,11 +20,15 @@ import (
 )
 
 // The part of pxOS that no feature may change while it runs: from the hook
-// slots (hook_key) up to the line buffer's length (line_len), that is the
+// slots (hook_key) up to the base's variables (base_vars in v1.1: text_attr,
+// line_max, line_len, line_buf; line_len in a v1.0 base), that is the
 // slots, the base's routines, its shell and its strings (the memory map of
 // pxos-v1.0/README.md). The install check sees only the bytes a block
 // writes; this sees what its code does.
-const guardFrom, guardTo = "hook_key", "line_len"
+const guardFrom = "hook_key"
+
+// guardTo lists the labels that end the guarded part, first found wins.
+var guardTo = []string{"base_vars", "line_len"}
 
 // ivtSize is the real-mode interrupt vector table: 256 far pointers at 0.
 const ivtSize = 0x400
@@ -57,12 +61,18 @@ type region struct {
 func (r *runner) guard(b *feature.Base, scs []*scenario.Scenario, own map[string]bool, mine build.Range) func(ctx context.Context, res *scenario.Result, m machine.Machine) error {
 	syms := b.Image.Program.Symbols
 	from, ok1 := syms[guardFrom]
-	to, ok2 := syms[guardTo]
+	var to *prim.Symbol
+	for _, name := range guardTo {
+		if to = syms[name]; to != nil {
+			break
+		}
+	}
+	ok2 := to != nil
 	if !ok1 || !ok2 || to.Value <= from.Value || to.Value > build.LoadEnd || from.Value < build.LoadBase+build.SectorSize {
 		return nil
 	}
 	regions := []region{{Range: build.Range{Start: from.Value, End: to.Value}, what: "pxOS's own memory",
-		rule: fmt.Sprintf("A feature may change its own variables and the line buffer (line_buf, line_len), never pxOS's hook slots, routines, shell or strings (0x%04X-0x%04X)", from.Value, to.Value-1)}}
+		rule: fmt.Sprintf("A feature may change its own variables and pxOS's variables (from %s on), never pxOS's hook slots, routines, shell or strings (0x%04X-0x%04X)", to.Name, from.Value, to.Value-1)}}
 	for _, f := range b.Image.Summary.Free {
 		if f.Start >= to.Value {
 			regions = append(regions, region{Range: f, what: "free memory, outside every feature",

@@ -168,6 +168,7 @@ type runner struct {
 	installing map[string]bool   // prerequisites being installed (cycle guard)
 	bare       *feature.Base     // the shipped pxOS v1.0, for scratch installs (presence)
 	ivt        map[string][]byte // interrupt vectors of a freshly booted pxOS, by backend (guard)
+	aside      []Aside           // what the last regression call set aside
 	// committed is the build the commands file holds; base runs ahead of
 	// it while a goal's steps are staged, and pending holds their kept
 	// scenarios. A goal that passes writes them all at once; one that does
@@ -351,6 +352,11 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	r.logf("final: regression suite, %d scenario%s\n", len(suite), plural(len(suite)))
+	r.rep.SetAside = nil
+	for _, a := range r.aside {
+		r.rep.SetAside = append(r.rep.SetAside, a.String())
+		r.logf("final: set aside %s\n", a)
+	}
 	res = r.test(ctx, r.base, suite)
 	if ctx.Err() != nil {
 		// Stopped while the final suite ran: every goal has its result,
@@ -569,7 +575,36 @@ func (r *runner) regression(b *feature.Base) ([]*scenario.Scenario, error) {
 		out = append(out, loaded[0])
 		loaded = loaded[1:]
 	}
+	out, r.aside = SetAside(b, out)
 	return out, nil
+}
+
+// Aside is a regression scenario a build does not run, and why.
+type Aside struct {
+	Scenario string   // its name
+	Defaults []string // the labels whose defaults it checks (its default line)
+	Features []string // the build's features that name one of them
+}
+
+func (a Aside) String() string {
+	return fmt.Sprintf("%s (checks the default of %s, which %s names)", a.Scenario, strings.Join(a.Defaults, ", "), strings.Join(a.Features, " and "))
+}
+
+// SetAside splits the regression scenarios of build b: those it runs, and
+// those that check a default (a default line: the prompt, line_max) that a
+// feature of b names, taking the label as a hook slot or using it in its
+// code. Such a feature may change the default on purpose ("make lines hold
+// 128 characters"); its own acceptance scenario, fail-to-pass, is the
+// evidence for the new behaviour, and every other scenario still runs.
+func SetAside(b *feature.Base, scs []*scenario.Scenario) (run []*scenario.Scenario, aside []Aside) {
+	for _, sc := range scs {
+		if fs := b.Changers(sc.Defaults); len(fs) > 0 {
+			aside = append(aside, Aside{Scenario: sc.Name, Defaults: sc.Defaults, Features: fs})
+			continue
+		}
+		run = append(run, sc)
+	}
+	return run, aside
 }
 
 // test runs scenarios on the chosen backend(s) against the build.

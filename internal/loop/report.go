@@ -58,6 +58,9 @@ type Report struct {
 	Goals               []*GoalReport `json:"goals"`
 	RegressionBefore    string        `json:"regression_before"`
 	RegressionAfter     string        `json:"regression_after,omitempty"`
+	// SetAside are the regression scenarios the final build does not run:
+	// each checks a default that one of its features names (see SetAside).
+	SetAside []string `json:"set_aside,omitempty"`
 	Changed             bool          `json:"commands_changed"`
 	Image               string        `json:"image,omitempty"`
 	ImageSHA256         string        `json:"image_sha256,omitempty"`
@@ -90,6 +93,9 @@ type GoalReport struct {
 	Result      string   `json:"result"`
 	Note        string   `json:"note,omitempty"`
 	Conflicts   []string `json:"conflicts,omitempty"` // conflicts: the regression scenarios every attempt broke
+	// SetAside are the regression scenarios the feature's build does not
+	// run because the feature names the default they check (SetAside).
+	SetAside []string `json:"set_aside,omitempty"`
 	NotKept     bool     `json:"not_kept,omitempty"`  // a step or prerequisite that passed, for a goal that did not: not written
 	Range       string   `json:"range,omitempty"`
 	Hooks       string   `json:"hooks,omitempty"`

@@ -140,6 +140,13 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 			g.Result, g.Note = ResultFailed, err.Error()
 			return g
 		}
+		g.SetAside = nil
+		for _, a := range r.aside {
+			if slices.Contains(a.Features, res.Spec.Name) {
+				g.SetAside = append(g.SetAside, a.String())
+				r.logf("%s: set aside %s\n", label, a)
+			}
+		}
 		accept, err := scenario.Parse(res.Spec.Name+".scenario", res.Spec.Scenario)
 		if err != nil {
 			g.Result, g.Note = ResultFailed, err.Error()

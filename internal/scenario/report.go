@@ -28,6 +28,9 @@ func (r *Result) WriteReport(w io.Writer, verbose bool) {
 	if r.Passed && !verbose {
 		return
 	}
+	if r.Prompt != "" {
+		fmt.Fprintf(w, "  %s is %s\n", Prompt, diag.Visible(Quote(r.Prompt)))
+	}
 	notRun := 0
 	for _, s := range r.Steps {
 		switch s.Status {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pxos-dev/pxos/internal/diag"
 	"github.com/pxos-dev/pxos/internal/machine"
@@ -45,6 +46,10 @@ type Result struct {
 	Screen   machine.Screen `json:"-"` // the screen after the last step that ran
 	HasScr   bool           `json:"-"` // Screen could be read
 	Duration time.Duration  `json:"-"`
+	// Prompt is the prompt read off the screen for {prompt} (trailing
+	// blanks included); "" when the scenario does not use {prompt}, or
+	// the screen showed none.
+	Prompt string `json:"prompt,omitempty"`
 }
 
 // Err returns nil when the scenario passed, else the failure as a
@@ -74,12 +79,24 @@ func (sc *Scenario) Run(ctx context.Context, m machine.Machine) *Result {
 		res.Steps = append(res.Steps, StepResult{Pos: st.Pos, Line: st.Pos.Line, Step: st.Src, Status: NotRun})
 	}
 	r := runner{m: m, timeout: DefaultTimeout, dirty: true}
+	needPrompt := UsesPrompt(sc)
 	for i := range sc.Steps {
 		if err := ctx.Err(); err != nil {
 			res.fail(i, err)
 			break
 		}
-		err := r.step(ctx, &sc.Steps[i])
+		st := &sc.Steps[i]
+		if needPrompt && st.Op != OpTimeout && st.Op != OpClock {
+			// Before the first step that runs the machine (timeout
+			// lines before it apply): a failure fails that step.
+			needPrompt = false
+			if err := r.readPrompt(ctx); err != nil {
+				res.fail(i, err)
+				break
+			}
+			res.Prompt = r.prompt
+		}
+		err := r.step(ctx, st)
 		if err != nil {
 			res.fail(i, err)
 			break
@@ -130,9 +147,71 @@ type runner struct {
 	m       machine.Machine
 	timeout time.Duration
 	dirty   bool // keys were sent (or the machine booted) since the last settle
+	// prompt is what {prompt} stands for (readPrompt); noPrompt, when set,
+	// is why there is none, and fails every step that uses {prompt}.
+	prompt   string
+	noPrompt error
+}
+
+// readPrompt settles the machine and takes the prompt: the text of the
+// cursor's row left of the cursor, as code page 437 shows it (a NUL as a
+// blank), trailing blanks included.
+func (r *runner) readPrompt(ctx context.Context) error {
+	if err := r.settle(ctx); err != nil {
+		return fmt.Errorf("settling to read the prompt for %s: %w", Prompt, err)
+	}
+	s, err := r.screen(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the prompt for %s: %w", Prompt, err)
+	}
+	row, col := s.CursorRow, s.CursorCol
+	switch {
+	case row < 0 || row >= machine.Rows || col < 0 || col > machine.Cols:
+		r.noPrompt = fmt.Errorf("no prompt: when the shell first waited for a key the cursor was off the screen (row %d, column %d)", row, col)
+	case col == 0:
+		r.noPrompt = fmt.Errorf("no prompt: when the shell first waited for a key the cursor was at row %d, column 0", row)
+	default:
+		r.prompt = screen.Decode(RowText(&s, row)[:col])
+	}
+	return nil
+}
+
+// expand returns st with {prompt} filled in: its text expanded, its cursor
+// column made absolute.
+func (r *runner) expand(st *Step) (*Step, error) {
+	if r.noPrompt != nil {
+		return nil, r.noPrompt
+	}
+	x := *st
+	x.Text = Expand(st.Text, r.prompt)
+	if st.ColPrompt {
+		x.ColPrompt = false
+		x.Col = utf8.RuneCountInString(r.prompt) + st.Col
+		if x.Col > machine.Cols-1 {
+			return nil, fmt.Errorf("column %s+%d is %d with the prompt %s (%d characters): past the last column, %d",
+				Prompt, st.Col, x.Col, Quote(r.prompt), x.Col-st.Col, machine.Cols-1)
+		}
+	}
+	x.Src = x.String()
+	return &x, nil
 }
 
 func (r *runner) step(ctx context.Context, st *Step) error {
+	if st.UsesPrompt() {
+		x, err := r.expand(st)
+		if err != nil {
+			return err
+		}
+		// The message shows the step as run, with the prompt filled in.
+		if err := r.step1(ctx, x); err != nil {
+			return fmt.Errorf("%s: %w", x.Src, err)
+		}
+		return nil
+	}
+	return r.step1(ctx, st)
+}
+
+func (r *runner) step1(ctx context.Context, st *Step) error {
 	switch st.Op {
 	case OpTimeout:
 		r.timeout = st.Timeout

@@ -15,13 +15,31 @@
 //	expect "TEXT"          TEXT is somewhere on the screen (on one row)
 //	expect-not "TEXT"      TEXT is nowhere on the screen
 //	expect-row N "TEXT"    row N (0-based) contains TEXT; "" means row N is blank
-//	expect-attr ROW COL A  the cell at ROW, COL (0-based) has attribute byte A (hex: 0x1F or 1Fh)
-//	cursor ROW COL         the cursor is at ROW, COL (0-based)
+//	expect-attr ROW COL A  the cell at ROW, COL (0-based; COL as for cursor) has attribute byte A (hex: 0x1F or 1Fh)
+//	cursor ROW COL         the cursor is at ROW, COL (0-based); COL may be {prompt} or {prompt}+N
 //	settle                 let the machine run until it is idle
 //	timeout DURATION       time limit for each following step that waits (default 5s), e.g. 2s, 500ms
 //	name "TEXT"            the scenario's name in reports (default: the file name)
 //	clock HH:MM:SS [DATE]  the wall clock the machine starts with (DATE as 2026-01-31); before
 //	                       every step that runs the machine; default machine.DefaultClock
+//	default SYMBOL...      checks a default of the base that a feature may change (label names, e.g. line_max); not a step
+//
+// {prompt} stands for the prompt the build shows ("pxOS> " in pxOS v1.0), so
+// a scenario still holds when a feature changes it. It may appear in the
+// texts of wait, expect, expect-not and expect-row, and as the column of
+// cursor and expect-attr: {prompt} is the prompt's length, {prompt}+N N columns further (a
+// column past 79 fails the step). In the texts of type it is typed as
+// written, braces and all; a text to look for cannot hold it literally. The
+// prompt is observed, not declared: before the first step that runs the
+// machine, a scenario that uses {prompt} settles the machine and takes the
+// text of the cursor's row left of the cursor, trailing blanks included.
+// With the cursor in column 0 there is no prompt, and every step that uses
+// {prompt} fails.
+//
+// A default line names labels of the base (e.g. line_max, hook_prompt) whose
+// defaults the scenario checks; it has no effect when the scenario runs: the
+// caller sets the scenario aside on a build whose features refer to one of
+// them. A scenario has at most one default line, anywhere.
 //
 // Texts to look for may hold any character of code page 437 as Unicode
 // ("╔═╗", "░", "☺"): they are compared with the screen's bytes mapped back to
@@ -69,6 +87,13 @@ const (
 	OpClock      Op = "clock"
 )
 
+// Prompt is the placeholder for the prompt the build shows (see the package
+// documentation).
+const Prompt = "{prompt}"
+
+// Expand returns text with every {prompt} replaced by prompt.
+func Expand(text, prompt string) string { return strings.ReplaceAll(text, Prompt, prompt) }
+
 // Step is one line of a scenario.
 type Step struct {
 	Pos     diag.Pos
@@ -77,10 +102,13 @@ type Step struct {
 	Text    string        // wait, type, expect*: the unquoted text
 	Keys    []machine.Key // type, key: the keys to press
 	Row     int           // expect-row, cursor
-	Col     int           // cursor
+	Col     int           // cursor: the column; with ColPrompt, N of {prompt}+N
 	Timeout time.Duration // timeout: the new limit
 	Attr    byte          // expect-attr: the attribute byte
 	Clock   time.Time     // clock: the wall clock at start (UTC)
+	// ColPrompt says a cursor column counts from the prompt's end: written
+	// {prompt} (Col 0) or {prompt}+Col.
+	ColPrompt bool
 }
 
 // String renders the step in canonical form (quoted with Go-like escapes as
@@ -97,15 +125,50 @@ func (s *Step) String() string {
 	case OpExpectRow:
 		return fmt.Sprintf("expect-row %d %s", s.Row, Quote(s.Text))
 	case OpCursor:
-		return fmt.Sprintf("cursor %d %d", s.Row, s.Col)
+		return fmt.Sprintf("cursor %d %s", s.Row, s.column())
 	case OpTimeout:
 		return "timeout " + s.Timeout.String()
 	case OpExpectAttr:
-		return fmt.Sprintf("expect-attr %d %d 0x%02X", s.Row, s.Col, s.Attr)
+		return fmt.Sprintf("expect-attr %d %s 0x%02X", s.Row, s.column(), s.Attr)
 	case OpClock:
 		return "clock " + s.Clock.Format("15:04:05 2006-01-02")
 	}
 	return string(s.Op)
+}
+
+// column renders the column of a cursor or expect-attr step.
+func (s *Step) column() string {
+	switch {
+	case !s.ColPrompt:
+		return strconv.Itoa(s.Col)
+	case s.Col == 0:
+		return Prompt
+	}
+	return fmt.Sprintf("%s+%d", Prompt, s.Col)
+}
+
+// UsesPrompt reports whether the step uses {prompt}: in a text to look for
+// (wait, expect, expect-not, expect-row) or as its column (cursor,
+// expect-attr).
+func (s *Step) UsesPrompt() bool {
+	switch s.Op {
+	case OpWait, OpExpect, OpExpectNot, OpExpectRow:
+		return strings.Contains(s.Text, Prompt)
+	case OpCursor, OpExpectAttr:
+		return s.ColPrompt
+	}
+	return false
+}
+
+// UsesPrompt reports whether a step of sc uses {prompt}: then Run reads the
+// prompt off the screen before the first step that runs the machine.
+func UsesPrompt(sc *Scenario) bool {
+	for i := range sc.Steps {
+		if sc.Steps[i].UsesPrompt() {
+			return true
+		}
+	}
+	return false
 }
 
 // Scenario is a parsed scenario file.
@@ -116,6 +179,10 @@ type Scenario struct {
 	// Clock is the wall clock the machine starts with, from a clock line;
 	// zero means machine.DefaultClock.
 	Clock time.Time
+	// Defaults are the symbols of the default line (labels of the base
+	// whose defaults the scenario checks), in order, without duplicates;
+	// nil without one. They do not change how the scenario runs.
+	Defaults []string
 }
 
 // ParseFile reads and parses the scenario file at path.
@@ -132,7 +199,7 @@ func ParseFile(path string) (*Scenario, error) {
 func Parse(file string, src []byte) (*Scenario, error) {
 	sc := &Scenario{File: file, Name: strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))}
 	var errs diag.ErrorList
-	named := false
+	named, defaulted := false, false
 	ran := false // a step that runs the machine came before
 	for i, line := range strings.Split(string(src), "\n") {
 		pos := diag.Pos{File: file, Line: i + 1}
@@ -165,11 +232,11 @@ func Parse(file string, src []byte) (*Scenario, error) {
 			}
 		case OpCursor:
 			if st.Row, err = p.number("row", machine.Rows-1); err == nil {
-				st.Col, err = p.number("column", machine.Cols-1)
+				st.Col, st.ColPrompt, err = p.cursorColumn()
 			}
 		case OpExpectAttr:
 			if st.Row, err = p.number("row", machine.Rows-1); err == nil {
-				if st.Col, err = p.number("column", machine.Cols-1); err == nil {
+				if st.Col, st.ColPrompt, err = p.cursorColumn(); err == nil {
 					st.Attr, err = p.attr()
 				}
 			}
@@ -200,8 +267,16 @@ func Parse(file string, src []byte) (*Scenario, error) {
 				}
 				sc.Name, named = name, true
 			}
+		case "default":
+			var syms []string
+			if syms, err = p.symbols(); err == nil {
+				if defaulted {
+					err = fmt.Errorf("second default line")
+				}
+				sc.Defaults, defaulted = syms, true
+			}
 		default:
-			errorf("unknown step %q (want wait, type, key, expect, expect-not, expect-row, expect-attr, cursor, settle, timeout, clock or name)", kw)
+			errorf("unknown step %q (want wait, type, key, expect, expect-not, expect-row, expect-attr, cursor, settle, timeout, clock, name or default)", kw)
 			continue
 		}
 		if err == nil && p.more() {
@@ -211,10 +286,11 @@ func Parse(file string, src []byte) (*Scenario, error) {
 			errorf("%v", err)
 			continue
 		}
-		if st.Op != "name" {
-			sc.Steps = append(sc.Steps, st)
+		if st.Op == "name" || st.Op == "default" {
+			continue // not steps
 		}
-		if st.Op != "name" && st.Op != OpTimeout && st.Op != OpClock {
+		sc.Steps = append(sc.Steps, st)
+		if st.Op != OpTimeout && st.Op != OpClock {
 			ran = true
 		}
 	}
@@ -301,6 +377,66 @@ func (p *lineParser) number(what string, max int) (int, error) {
 		return 0, fmt.Errorf("%s %d out of range 0..%d", what, n, max)
 	}
 	return n, nil
+}
+
+// cursorColumn reads the column of a cursor step: a number, {prompt} or
+// {prompt}+N (N decimal, 0..Cols-1). fromPrompt says it counts from the
+// prompt's end.
+func (p *lineParser) cursorColumn() (col int, fromPrompt bool, err error) {
+	save := p.rest
+	w := p.word()
+	n, ok := strings.CutPrefix(w, Prompt)
+	if !ok {
+		p.rest = save
+		col, err = p.number("column", machine.Cols-1)
+		return col, false, err
+	}
+	if n == "" {
+		return 0, true, nil
+	}
+	n, ok = strings.CutPrefix(n, "+")
+	if !ok || n == "" || strings.Trim(n, "0123456789") != "" {
+		return 0, false, fmt.Errorf("bad column %q (want a number, %s or %s+N)", w, Prompt, Prompt)
+	}
+	col, err = strconv.Atoi(n)
+	if err != nil || col > machine.Cols-1 {
+		return 0, false, fmt.Errorf("column %q: %s out of range 0..%d", w, n, machine.Cols-1)
+	}
+	return col, true, nil
+}
+
+// symbols reads the label names of a default line: at least one; duplicates
+// are dropped.
+func (p *lineParser) symbols() ([]string, error) {
+	var syms []string
+	seen := map[string]bool{}
+	for w := p.word(); w != ""; w = p.word() {
+		if !isSymbol(w) {
+			return nil, fmt.Errorf("bad symbol %q (want a label name: a letter or _, then letters, digits or _)", w)
+		}
+		if !seen[w] {
+			seen[w] = true
+			syms = append(syms, w)
+		}
+	}
+	if len(syms) == 0 {
+		return nil, fmt.Errorf("default needs at least one symbol: a label of the base whose default a feature may change, e.g. line_max")
+	}
+	return syms, nil
+}
+
+// isSymbol reports whether w is a label name: [A-Za-z_][A-Za-z0-9_]*.
+func isSymbol(w string) bool {
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		switch {
+		case c == '_', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return w != ""
 }
 
 // key reads NAME [xN].

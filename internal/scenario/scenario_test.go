@@ -135,7 +135,7 @@ func cut(s, sep string) (before, after string, ok bool) {
 
 func TestParseErrorFormat(t *testing.T) {
 	_, err := Parse("x/demo.txt", []byte("wait \"a\"\n\n  bogus 1 2\n"))
-	want := "x/demo.txt:3: unknown step \"bogus\" (want wait, type, key, expect, expect-not, expect-row, expect-attr, cursor, settle, timeout, clock or name)\n\tbogus 1 2"
+	want := "x/demo.txt:3: unknown step \"bogus\" (want wait, type, key, expect, expect-not, expect-row, expect-attr, cursor, settle, timeout, clock, name or default)\n\tbogus 1 2"
 	if err == nil || err.Error() != want {
 		t.Errorf("error =\n%v\nwant\n%s", err, want)
 	}

@@ -123,7 +123,7 @@ func (w *Workspace) Reset(o ResetOptions) (*Reset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the base in %s does not build, so there is nothing to go back to (pxos reset --shipped puts back the base inside pxos): %w", w.Commands(), err)
 	}
-	for _, slot := range feature.Slots {
+	for _, slot := range feature.CoreSlots {
 		if _, ok := base.Image.Program.Symbols[slot]; !ok {
 			return nil, fmt.Errorf("the base in %s is no pxOS (it defines no %s), so there is nothing to go back to: pxos reset --shipped puts back the base inside pxos", w.Commands(), slot)
 		}

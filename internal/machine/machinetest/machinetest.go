@@ -16,7 +16,7 @@ import (
 	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
 )
 
-// PxOS is the shipped pxOS v1.0 (the base, no features), built for a test.
+// PxOS is the shipped pxOS (v1.1) (the base, no features), built for a test.
 type PxOS struct {
 	Floppy []byte // the bootable 1.44 MB image
 	// Base and Code are the address and the bytes of the constant part of
@@ -31,7 +31,7 @@ type PxOS struct {
 // The constant part of the base: hook_key through the byte before line_len.
 const baseStart, baseEnd = 0x7E00, 0x7F33
 
-// BuildPxOS builds pxOS v1.0 from its primitives (pxosv1.CommandsFile).
+// BuildPxOS builds the shipped pxOS from its primitives (pxosv1.CommandsFile).
 func BuildPxOS(t testing.TB) PxOS {
 	t.Helper()
 	src, err := pxosv1.FS.ReadFile(pxosv1.CommandsFile)
@@ -46,7 +46,7 @@ func BuildPxOS(t testing.TB) PxOS {
 		Floppy: im.Floppy,
 		Base:   baseStart,
 		Code:   im.Floppy[baseStart-build.LoadBase : baseEnd-build.LoadBase],
-		Banner: "pxOS v1.0",
+		Banner: "pxOS v1.1",
 	}
 }
 
