@@ -237,7 +237,7 @@ func ShippedSolutions() ([]pixnet.Record, error) {
 		return nil, err
 	}
 	out = append(out, pixnet.Record{Kind: pixnet.KindReference, Tags: []string{"pxos", "api", "hooks", "memory-map", TagShipped},
-		Title: "pxOS v"+pxosv1.Version+" API: memory map, hook slots, calling convention, routines", Body: string(api)})
+		Title: "pxOS v" + pxosv1.Version + " API: memory map, hook slots, calling convention, routines", Body: string(api)})
 	return out, nil
 }
 

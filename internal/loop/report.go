@@ -60,11 +60,11 @@ type Report struct {
 	RegressionAfter     string        `json:"regression_after,omitempty"`
 	// SetAside are the regression scenarios the final build does not run:
 	// each checks a default that one of its features names (see SetAside).
-	SetAside []string `json:"set_aside,omitempty"`
-	Changed             bool          `json:"commands_changed"`
-	Image               string        `json:"image,omitempty"`
-	ImageSHA256         string        `json:"image_sha256,omitempty"`
-	Interrupted         bool          `json:"interrupted,omitempty"`
+	SetAside    []string `json:"set_aside,omitempty"`
+	Changed     bool     `json:"commands_changed"`
+	Image       string   `json:"image,omitempty"`
+	ImageSHA256 string   `json:"image_sha256,omitempty"`
+	Interrupted bool     `json:"interrupted,omitempty"`
 	// Error is why the run stopped, when it failed (a commands file that
 	// does not build, a commit refused, a report not written).
 	Error string `json:"error,omitempty"`
@@ -96,10 +96,10 @@ type GoalReport struct {
 	// SetAside are the regression scenarios the feature's build does not
 	// run because the feature names the default they check (SetAside).
 	SetAside []string `json:"set_aside,omitempty"`
-	NotKept     bool     `json:"not_kept,omitempty"`  // a step or prerequisite that passed, for a goal that did not: not written
-	Range       string   `json:"range,omitempty"`
-	Hooks       string   `json:"hooks,omitempty"`
-	PlanNote    string   `json:"plan_note,omitempty"` // why the plan's scenario was not used
+	NotKept  bool     `json:"not_kept,omitempty"` // a step or prerequisite that passed, for a goal that did not: not written
+	Range    string   `json:"range,omitempty"`
+	Hooks    string   `json:"hooks,omitempty"`
+	PlanNote string   `json:"plan_note,omitempty"` // why the plan's scenario was not used
 	// Reused is the network record of the proven solution that met the
 	// goal without a model call (passed), when one did.
 	Reused uint64 `json:"reused_solution,omitempty"`
