@@ -123,6 +123,9 @@ func Stubs(inst *Installation, into *Base) ([]Variant, error) {
 	}
 	if hasEvent {
 		what := "a key handler swallows every key"
+		if !contains(slots, "hook_key") && !contains(slots, "hook_line") {
+			what = "its handlers return at once"
+		}
 		for _, s := range slots {
 			if s == "hook_line" {
 				what = "a line handler swallows every line"

@@ -402,9 +402,11 @@ func knownTargets(inst *feature.Installation) map[uint32]bool {
 	return known
 }
 
-// checkChains makes sure the feature keeps each hook chain: a key or line
-// handler must be able to reach the slot's previous handler, and a command
-// entry's next pointer must be the previous cmd_head.
+// checkChains makes sure the feature keeps each hook chain: a handler must
+// be able to reach the slot's previous handler, and a command entry's next
+// pointer must be the previous cmd_head. A hook_prompt handler is free not
+// to: it prints the prompt, and may replace the one before it (ret) as well
+// as add to it (jmp prev_hook_prompt).
 func checkChains(inst *feature.Installation, code []decoded, errs *diag.ErrorList) {
 	res := inst.Result
 	for _, h := range inst.Hooks {
@@ -437,6 +439,9 @@ func checkChains(inst *feature.Installation, code []decoded, errs *diag.ErrorLis
 			case next != h.Old:
 				errs.Add(pos, "", "the command entries from %s must end with dw prev_cmd_head (0x%04X), the previous first entry, but the last next word is 0x%04X: it would cut the other commands off the list", h.Handler, h.Old, next)
 			}
+			continue
+		}
+		if h.Slot == "hook_prompt" {
 			continue
 		}
 		if !reaches(code, uint32(h.Old)) {

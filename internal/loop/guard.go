@@ -79,7 +79,11 @@ func (r *runner) guard(b *feature.Base, scs []*scenario.Scenario, own map[string
 				rule: "A feature may write only inside its own block"})
 		}
 	}
-	for _, c := range featureConstants(b, to.Value, mine) {
+	blocks := to.Value // where feature blocks start: base_end, after the base's variables
+	if end, ok := syms["base_end"]; ok && end.Value > blocks {
+		blocks = end.Value
+	}
+	for _, c := range featureConstants(b, blocks, mine) {
 		regions = append(regions, region{Range: c, what: "the code or text of an installed feature", own: true,
 			rule: "A feature may change its own variables, never code (its own or another feature's), nor another feature's text or pointers"})
 	}
