@@ -22,27 +22,7 @@ func TestInstalledBinaryAnywhere(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	pxos := func(env []string, args ...string) (stdout, stderr string, code int) {
-		t.Helper()
-		cmd := exec.Command(bin, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), append([]string{"PXOS_LLM_URL=" + closedURL}, env...)...)
-		var out, errb strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return out.String(), errb.String(), code
-	}
-	expect := func(what, text, pattern string) {
-		t.Helper()
-		if !regexp.MustCompile(pattern).MatchString(text) {
-			t.Errorf("%s lacks %q:\n%s", what, pattern, text)
-		}
-	}
+	pxos, expect := binRunner(t, bin, dir)
 
 	out, errs, code := pxos(nil, "auto")
 	if code != 0 {
@@ -90,4 +70,33 @@ func TestInstalledBinaryAnywhere(t *testing.T) {
 		t.Errorf("pxos --version: exit %d", code)
 	}
 	expect("--version", out, `^pxos \S+.* go1\.\d+`)
+}
+
+// binRunner returns a function that runs the pxos binary bin in dir as a
+// separate process, with no LLM server (PXOS_LLM_URL names a closed port)
+// and env added, and returns its output and exit status; and expect, which
+// fails the test when text does not match pattern.
+func binRunner(t *testing.T, bin, dir string) (run func(env []string, args ...string) (stdout, stderr string, code int), expect func(what, text, pattern string)) {
+	run = func(env []string, args ...string) (stdout, stderr string, code int) {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), append([]string{"PXOS_LLM_URL=" + closedURL}, env...)...)
+		var out, errb strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return out.String(), errb.String(), code
+	}
+	expect = func(what, text, pattern string) {
+		t.Helper()
+		if !regexp.MustCompile(pattern).MatchString(text) {
+			t.Errorf("%s lacks %q:\n%s", what, pattern, text)
+		}
+	}
+	return run, expect
 }
