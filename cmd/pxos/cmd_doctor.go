@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 
 	"github.com/pxos-dev/pxos/internal/diag"
+	"github.com/pxos-dev/pxos/internal/feature"
 	"github.com/pxos-dev/pxos/internal/workspace"
+	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
 
 	"github.com/spf13/cobra"
 
@@ -80,6 +82,11 @@ func checkWorkspace() (*bridge.WorkspaceCheck, []string) {
 		wc.Fix = "pxos build names every problem in " + w.Commands() + "; pxos reset goes back to the base"
 	} else {
 		wc.Features = b.Installed()
+		wc.Base = "pxOS v" + pxosv1.Version
+		if missing := len(feature.Slots) - len(b.Slots()); missing > 0 {
+			wc.Base = "an older pxOS (v1.0: no hook_init, hook_prompt, hook_idle)"
+			wc.Note = "pxos ships pxOS v" + pxosv1.Version + "; pxos reset --shipped moves this workspace to it, and pxos auto brings its features back from the network"
+		}
 	}
 	var nets []string
 	for _, n := range workspace.Networks {

@@ -45,6 +45,9 @@ func TestV10Workspace(t *testing.T) {
 		t.Errorf("pxos auto: exit %d\n%s", code, out)
 	}
 	expect("auto", out, `4 present; nothing changed, nothing recorded`)
+	out, _, _ = pxos(nil, "doctor")
+	expect("doctor", out, `holds an older pxOS \(v1\.0: no hook_init, hook_prompt, hook_idle\), 4 features`)
+	expect("doctor", out, `note: pxos ships pxOS v1\.1; pxos reset --shipped moves this workspace to it`)
 
 	// Back to its own base, v1.0, and the four features again from the
 	// network, without a model.

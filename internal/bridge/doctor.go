@@ -79,6 +79,10 @@ type WorkspaceCheck struct {
 	Root     string   `json:"root,omitempty"`     // absolute
 	Commands string   `json:"commands,omitempty"` // its commands file
 	Features []string `json:"features,omitempty"` // installed, in file order
+	// Base is the pxOS its commands file holds ("pxOS v1.1"); Note says
+	// how to move an older one to the base pxos ships.
+	Base string `json:"base,omitempty"`
+	Note string `json:"note,omitempty"`
 	Error    string   `json:"error,omitempty"`    // its commands file does not build, say
 	Fix      string   `json:"fix,omitempty"`
 }
@@ -339,7 +343,13 @@ func (r *Report) WriteText(w io.Writer) {
 			if len(ws.Features) > 0 {
 				feats = fmt.Sprintf("%d feature%s: %s", len(ws.Features), map[bool]string{true: "", false: "s"}[len(ws.Features) == 1], strings.Join(ws.Features, ", "))
 			}
+			if ws.Base != "" {
+				feats = ws.Base + ", " + feats
+			}
 			fmt.Fprintf(w, "  [ok] %s: %s holds %s\n", ws.Root, ws.Commands, feats)
+			if ws.Note != "" {
+				fmt.Fprintf(w, "    note: %s\n", ws.Note)
+			}
 		}
 	}
 	fmt.Fprintln(w)
