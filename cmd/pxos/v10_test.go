@@ -82,4 +82,3 @@ func TestV10Workspace(t *testing.T) {
 	}
 	expect("test on v1.1", out, `ok: 13 of 13 runs passed`)
 }
-

@@ -81,10 +81,10 @@ type WorkspaceCheck struct {
 	Features []string `json:"features,omitempty"` // installed, in file order
 	// Base is the pxOS its commands file holds ("pxOS v1.1"); Note says
 	// how to move an older one to the base pxos ships.
-	Base string `json:"base,omitempty"`
-	Note string `json:"note,omitempty"`
-	Error    string   `json:"error,omitempty"`    // its commands file does not build, say
-	Fix      string   `json:"fix,omitempty"`
+	Base  string `json:"base,omitempty"`
+	Note  string `json:"note,omitempty"`
+	Error string `json:"error,omitempty"` // its commands file does not build, say
+	Fix   string `json:"fix,omitempty"`
 }
 
 // DoctorOptions say what to check.

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/pxos-dev/pxos/internal/backend"
-	"github.com/pxos-dev/pxos/internal/scenario"
 	"github.com/pxos-dev/pxos/internal/machine"
+	"github.com/pxos-dev/pxos/internal/scenario"
 	"github.com/pxos-dev/pxos/internal/tooltest"
 	wsp "github.com/pxos-dev/pxos/internal/workspace"
 )
