@@ -250,3 +250,31 @@ func runOn(t *testing.T, name string, img []byte, src string) *scenario.Result {
 	defer m.Close()
 	return s.Run(ctx, m)
 }
+
+// A model writes the prompt literally ("pxOS> "); pxos keeps its scenario
+// with {prompt}, so a later prompt change does not conflict with it.
+func TestKeptScenarioSurvivesPromptChange(t *testing.T) {
+	verScenario := "wait \"pxOS>\"\ntype \"ver\\n\"\nexpect \"pxOS v1.0 (generated)\"\nexpect-row 3 \"pxOS> \"\n"
+	srv, _ := serve(t, planJSON(map[string]string{"goal": verGoal}, map[string]string{"goal": promptGoal}),
+		routed{"ver", []string{answerJSON(map[string]any{"name": "ver", "assembly": command("ver", "ver", prints("pxOS v1.0 (generated)")), "slot": "cmd_head", "handler": "ver_entry", "scenario": verScenario})}},
+		routed{"prompt", []string{answerJSON(map[string]any{"name": "pxd", "assembly": promptAsm, "slot": "hook_prompt", "handler": "pxd_show", "scenario": promptScenario})}},
+	)
+	ws := workspace(t, "command_parser")
+	o := openaiOptions(t, srv, ws, network(t), verGoal)
+	o.MaxAttempts = 1
+	if rep, err := Run(context.Background(), o); err != nil {
+		t.Fatalf("ver: %v (%+v)", err, rep)
+	}
+	kept := string(readFile(t, filepath.Join(filepath.Dir(ws.Commands), "scenarios", "feature_ver.txt")))
+	if !strings.Contains(kept, "wait \"{prompt}\"\n") || !strings.Contains(kept, "expect-row 3 \"{prompt}\"\n") || !strings.Contains(kept, "expect \"pxOS v1.0 (generated)\"") {
+		t.Errorf("the kept scenario:\n%s", kept)
+	}
+	o.Goals = []string{promptGoal}
+	rep, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("prompt: %v", err)
+	}
+	if g := rep.Goals[len(rep.Goals)-1]; g.Result != ResultPassed {
+		t.Errorf("prompt change after ver: %s %s %v", g.Result, g.Note, g.Conflicts)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/scenario"
 	"github.com/pxos-dev/pxos/internal/wslock"
 	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
 )
@@ -54,10 +55,12 @@ func KeptFeature(name string) (string, bool) {
 // in the scenario directory dir: scenarios/feature_NAME.txt, the feature's
 // acceptance scenario under a comment naming it, its goal and by, the
 // command that kept it ("pxos auto"). The regression suite runs it where
-// the feature is installed (Suite).
+// the feature is installed (Suite). The default prompt written literally
+// in a text to look for becomes {prompt} (scenario.PromptTexts), so the
+// scenario still holds after a later feature changes the prompt.
 func Kept(dir string, spec *feature.Spec, by string) (string, []byte) {
 	header := fmt.Sprintf("# Acceptance scenario of feature %s (%s), kept by %s as a regression test.\n", spec.Name, strings.Join(strings.Fields(spec.Goal), " "), by)
-	return filepath.Join(dir, feature.MarkerPrefix+spec.Name+".txt"), append([]byte(header), spec.Scenario...)
+	return filepath.Join(dir, feature.MarkerPrefix+spec.Name+".txt"), append([]byte(header), scenario.PromptTexts(spec.Scenario, scenario.DefaultPrompt)...)
 }
 
 // Build reads and builds the workspace's commands file.
