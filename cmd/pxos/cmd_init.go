@@ -111,7 +111,7 @@ One feature at a time: pxos feature remove NAME.`,
 			fmt.Fprintf(e.stdout, "wrote %s (the base)\n", r.Image)
 			switch {
 			case shipped:
-				fmt.Fprintf(e.stdout, "%s/ holds the base pxOS v%s inside pxos again\n", w.Dir(), pxosv1.Version)
+				fmt.Fprintf(e.stdout, "%s/ holds the base pxOS v%s that ships inside pxos\n", w.Dir(), pxosv1.Version)
 			case r.Edited:
 				fmt.Fprintf(e.stdout, "note: the base in %s is not the one inside pxos (edited by hand, or another version); kept as it is: pxos reset --shipped puts back pxos's\n", w.Commands())
 			}

@@ -162,7 +162,11 @@ func (b *Base) Install(f *Spec, addr uint32) (*Installation, error) {
 	for _, slot := range sortedKeys(f.Hooks) {
 		s, ok := b.Image.Program.Symbols[slot]
 		if !IsSlot(slot) || !ok {
-			return nil, fmt.Errorf("%s: %q is not a hook slot of this build (slots: %s)", f.Name, slot, strings.Join(b.Slots(), ", "))
+			err := fmt.Errorf("%s: %q is not a hook slot of this build (slots: %s)", f.Name, slot, strings.Join(b.Slots(), ", "))
+			if IsSlot(slot) {
+				err = fmt.Errorf("%w; its pxOS is older than v1.1, which has it (pxos reset --shipped moves a workspace to v1.1)", err)
+			}
+			return nil, err
 		}
 		prevs[PrevPrefix+slot] = int64(b.Image.Word(s.Value))
 	}

@@ -137,12 +137,16 @@ func goalTokens(goal string) []goalToken {
 // commands", "'ls' shell command") or just precedes ("command 'ls'",
 // "command called 'ls'"). "Add a command that prints 'hello'" asks for
 // none: 'hello' is what it prints. Command words are case-sensitive, as the
-// parser compares them, and hold no blanks.
+// parser compares them, and hold no blanks: a quoted usage ("'color HH'
+// command", "'add A B' command") asks for its first word.
 func GoalCommands(goal string) []string {
 	toks := goalTokens(goal)
 	var out []string
 	for i, t := range toks {
-		if !t.quoted || t.text == "" || strings.ContainsAny(t.text, " \t") || len(t.text) > feature.MaxCommandWord {
+		if f := strings.Fields(t.text); t.quoted && len(f) > 1 {
+			t.text = f[0] // a usage: the command and its arguments
+		}
+		if !t.quoted || t.text == "" || len(t.text) > feature.MaxCommandWord {
 			continue
 		}
 		if i > 0 && !toks[i-1].quoted && textVerbs[toks[i-1].text] {

@@ -65,15 +65,19 @@ func (h *hookList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Schema returns the json_schema the model's answer must follow.
-func Schema(f Format) *llm.Schema {
+// Schema returns the json_schema the model's answer must follow; slots are
+// the hook slots the build has (nil: feature.Slots).
+func Schema(f Format, slots []string) *llm.Schema {
+	if slots == nil {
+		slots = feature.Slots
+	}
 	hooks := map[string]any{
 		"type": "array",
 		"items": map[string]any{
 			"type":                 "object",
 			"additionalProperties": false,
 			"properties": map[string]any{
-				"slot":    map[string]any{"type": "string", "enum": feature.Slots},
+				"slot":    map[string]any{"type": "string", "enum": slots},
 				"handler": map[string]any{"type": "string"},
 			},
 			"required": []string{"slot", "handler"},
@@ -234,7 +238,7 @@ func (o *OpenAI) propose(ctx context.Context, req *Request, pc *PromptContext, p
 	if t == 0 {
 		t = llm.DefaultTemperature
 	}
-	r := llm.Request{Messages: fitted.Messages, Temperature: llm.Temp(t), MaxTokens: maxTokens, Schema: Schema(req.Format)}
+	r := llm.Request{Messages: fitted.Messages, Temperature: llm.Temp(t), MaxTokens: maxTokens, Schema: Schema(req.Format, pc.Slots)}
 	var ans answer
 	var resp *llm.Response
 	done := func() {}

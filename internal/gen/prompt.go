@@ -28,6 +28,7 @@ type PromptContext struct {
 	// Topics are the API page's optional parts the goal names (see
 	// promptAPI), after API in the instructions.
 	Topics   string
+	Slots    []string // the build's hook slots (v1.0 has three, v1.1 six)
 	Free     []build.Range
 	Features []string // installed features
 	// Installable are features pxos installs from verified solutions when an
@@ -165,7 +166,7 @@ func isHexAddr(s string) bool {
 // failures of other goals and untested answers never.
 func NewPromptContext(ctx context.Context, base *feature.Base, api string, net *pixnet.Store, emb pixnet.Embedder, goal, featureText string) *PromptContext {
 	core, topics := promptAPI(api, goal+" "+featureText)
-	pc := &PromptContext{API: core, Topics: topics, Free: base.Image.Summary.Free, Features: base.Installed()}
+	pc := &PromptContext{API: core, Topics: topics, Slots: base.Slots(), Free: base.Image.Summary.Free, Features: base.Installed()}
 	if net == nil {
 		return pc
 	}

@@ -90,3 +90,31 @@ func TestPromptTopicsInRequests(t *testing.T) {
 		t.Error("the two requests do not share the core prefix")
 	}
 }
+
+// A hook_idle handler that waits for a key is refused, with its line; one
+// that only checks for a key is not.
+func TestIdleMustNotWait(t *testing.T) {
+	net := openNet(t)
+	base := kbBase(t, net)
+	for _, c := range []struct {
+		asm, want string
+	}{
+		{"w_idle:\n        call read_key\n        jmp prev_hook_idle\n", "answer.asm:2: the hook_idle handler w_idle waits for a key (read_key)"},
+		{"w_idle:\n        call w_wait\n        jmp prev_hook_idle\nw_wait:\n        xor ah, ah\n        int 0x16\n        ret\n", "answer.asm:6: the hook_idle handler w_idle waits for a key (int 16h AH=00h/10h)"},
+		{"w_idle:\n        mov ax, 0x1000\n        int 16h\n        jmp prev_hook_idle\n", "waits for a key (int 16h AH=00h/10h)"},
+		{"w_idle:\n        mov ah, 0x01\n        int 0x16\n        jmp prev_hook_idle\n", ""},
+	} {
+		srv := llmtest.New(t, llmtest.Options{Reply: func(llmtest.ChatRequest) llmtest.Reply {
+			return llmtest.Reply{Content: answerJSON(c.asm, map[string]string{"hook_idle": "w_idle"}, "wait \"{prompt}\"\nexpect \"x\"\n")}
+		}})
+		g := &Generator{Base: base, API: api(t), Network: net, Provider: &OpenAI{Client: llm.New(llm.Config{URL: srv.URL, Timeout: 10 * time.Second})}}
+		_, atts, err := g.Generate(context.Background(), Request{Feature: "Show a clock while idle", MaxAttempts: 1})
+		got := ""
+		if err != nil && len(atts) > 0 {
+			got = atts[len(atts)-1].Error
+		}
+		if c.want == "" && strings.Contains(got, "waits for a key") || c.want != "" && !strings.Contains(got, c.want) {
+			t.Errorf("%q: error %q, want %q", c.asm, got, c.want)
+		}
+	}
+}

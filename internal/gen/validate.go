@@ -234,6 +234,7 @@ func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 	var errs diag.ErrorList
 	code := checkCode(inst, starts, &errs)
 	checkChains(inst, code, &errs)
+	checkIdle(inst, code, base, &errs)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -449,6 +450,86 @@ func checkChains(inst *feature.Installation, code []decoded, errs *diag.ErrorLis
 				h.Slot, h.Handler, feature.PrevPrefix, h.Slot, h.Old, feature.PrevPrefix, h.Slot)
 		}
 	}
+}
+
+// checkIdle refuses a hook_idle handler that waits for a key: one that
+// calls read_key, or int 16h with AH=00h/10h, in the code it reaches (the
+// handler's instructions and those it branches or calls to inside the
+// block). The shell calls it while it waits for a key itself, so such a
+// handler eats the user's keys or never returns.
+func checkIdle(inst *feature.Installation, code []decoded, base *feature.Base, errs *diag.ErrorList) {
+	handler, ok := inst.Spec.Hooks["hook_idle"]
+	if !ok {
+		return
+	}
+	at := map[uint32]int{}
+	for i, d := range code {
+		at[d.addr] = i
+	}
+	readKey, hasReadKey := base.Image.Program.Symbols["read_key"]
+	seen := map[int]bool{}
+	todo := []uint32{uint32(inst.Result.Symbols[handler])}
+	for len(todo) > 0 {
+		a := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		i, ok := at[a]
+		for ok && !seen[i] {
+			seen[i] = true
+			d := code[i]
+			t, branch := d.target()
+			switch {
+			case branch && hasReadKey && t == readKey.Value:
+				errs.Add(posAt(inst, d.addr), "", "the hook_idle handler %s waits for a key (read_key): the shell calls it while it waits for one itself, so it must return at once and leave the keys to the shell", handler)
+				return
+			case d.inst.Op == x86asm.INT && len(d.inst.Args) > 0 && d.inst.Args[0] == x86asm.Imm(0x16) && i > 0 && setsWaitAH(code[i-1].inst):
+				errs.Add(posAt(inst, d.addr), "", "the hook_idle handler %s waits for a key (int 16h AH=00h/10h): it must return at once; check for a key with AH=01h if it must, and leave the keys to the shell", handler)
+				return
+			}
+			if branch {
+				todo = append(todo, t)
+			}
+			switch d.inst.Op {
+			case x86asm.RET, x86asm.LRET, x86asm.IRET, x86asm.JMP, x86asm.LJMP:
+				ok = false
+			default:
+				i++
+				ok = i < len(code) && code[i].addr == d.addr+uint32(d.inst.Len)
+			}
+		}
+	}
+}
+
+// setsWaitAH reports whether inst sets AH to 00h or 10h (int 16h: wait for
+// a key): mov ah, 0 / 10h; xor ah, ah; sub ah, ah; mov ax, imm with that
+// high byte.
+func setsWaitAH(inst x86asm.Inst) bool {
+	wait := func(v int64) bool { return v == 0 || v == 0x10 }
+	switch inst.Op {
+	case x86asm.MOV:
+		if imm, ok := inst.Args[1].(x86asm.Imm); ok {
+			switch inst.Args[0] {
+			case x86asm.AH:
+				return wait(int64(imm) & 0xFF)
+			case x86asm.AX, x86asm.EAX:
+				return wait(int64(imm) >> 8 & 0xFF)
+			}
+		}
+	case x86asm.XOR, x86asm.SUB:
+		return inst.Args[0] == x86asm.AH && inst.Args[1] == x86asm.AH ||
+			inst.Args[0] == x86asm.AX && inst.Args[1] == x86asm.AX
+	}
+	return false
+}
+
+// posAt is the source position of the instruction at addr in the block.
+func posAt(inst *feature.Installation, addr uint32) diag.Pos {
+	pos := diag.Pos{File: inst.Spec.SourceFile}
+	for _, l := range inst.Result.Lines {
+		if l.Addr == addr && len(l.Bytes) > 0 {
+			return l.Pos
+		}
+	}
+	return pos
 }
 
 // reaches reports whether some instruction of the block branches to target.

@@ -596,8 +596,15 @@ func (a Aside) String() string {
 // code. Such a feature may change the default on purpose ("make lines hold
 // 128 characters"); its own acceptance scenario, fail-to-pass, is the
 // evidence for the new behaviour, and every other scenario still runs.
+// Only the base's scenarios are set aside: a feature's kept scenario
+// (scenarios/feature_NAME.txt) is its evidence and always runs, whatever
+// default line a model wrote into it.
 func SetAside(b *feature.Base, scs []*scenario.Scenario) (run []*scenario.Scenario, aside []Aside) {
 	for _, sc := range scs {
+		if _, kept := ws.KeptFeature(filepath.Base(sc.File)); kept {
+			run = append(run, sc)
+			continue
+		}
 		if fs := b.Changers(sc.Defaults); len(fs) > 0 {
 			aside = append(aside, Aside{Scenario: sc.Name, Defaults: sc.Defaults, Features: fs})
 			continue
@@ -726,6 +733,11 @@ func failureText(sr *scenario.SuiteResult) string {
 		fmt.Fprintf(&b, "FAIL %s: %s\n", res.Scenario, res.Error)
 		if res.Failed >= 0 && res.Failed < len(res.Steps) {
 			fmt.Fprintf(&b, "  at: %s\n", res.Steps[res.Failed].Step)
+		}
+		if res.Prompt != "" && res.Prompt != scenario.DefaultPrompt {
+			// Read off the screen when the shell first waited for a key:
+			// a feature that moves the cursor makes it something else.
+			fmt.Fprintf(&b, "  {prompt} was read as %s (the text left of the cursor when the shell first waited for a key)\n", scenario.Quote(res.Prompt))
 		}
 		if res.HasScr {
 			fmt.Fprintf(&b, "  screen (cursor at row %d, column %d), non-blank rows:\n", res.Screen.CursorRow, res.Screen.CursorCol)

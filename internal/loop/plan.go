@@ -69,6 +69,7 @@ func (r *runner) plan(ctx context.Context, goals []string) []Step {
 	installable := gen.Installable(r.base, gen.Solutions(r.o.Network))
 	msgs := []llm.Message{
 		llm.System(render("plan_system.tmpl", map[string]any{"Installed": listOr(r.base.Installed(), "none"), "Free": freeText(r.base),
+			"V11":         len(r.base.Slots()) == len(feature.Slots),
 			"Installable": listOr(installable, "none")})),
 		llm.User(render("plan_user.tmpl", map[string]any{"Goals": goals})),
 	}

@@ -190,8 +190,11 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 			r.logf("%s: test failed:\n%s\n", label, indentText(errText))
 			msg := "the code assembled and installed, but pxOS failed this test on the " + r.o.Backend + " machine:\n" + errText
 			if len(broken) > 0 {
-				// The note first: a small context may cut the rest.
-				msg = regressionNote(broken, s.texts) + "\n\n" + msg
+				// What they are first, then what failed, then their
+				// texts: a small context cuts the end, and the failure
+				// is what the model most needs.
+				head, texts := regressionNote(broken, s.texts)
+				msg = head + "\n\n" + msg + "\n\n" + texts
 			}
 			for i, sc := range own[1:] {
 				if !passedAll(tr, sc.Name) {
@@ -241,7 +244,7 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 			g.before = proofs[0].Without[0].ScreenOf()
 		}
 		g.changed = changedMap(old, cand, res.Install)
-		r.stage(cand, res)
+		r.stage(ctx, cand, res)
 		if !res.Verified {
 			// A solution is learned once, after it passed and proved
 			// itself, with where it came from and its evidence.
@@ -518,17 +521,17 @@ func brokenRegression(tr *scenario.SuiteResult, suite []*scenario.Scenario, text
 }
 
 // regressionNote tells the model that the broken scenarios are existing
-// tests that must keep passing, and shows them.
-func regressionNote(broken []string, texts map[string]string) string {
-	var b strings.Builder
+// tests that must keep passing (head) and shows them (listing).
+func regressionNote(broken []string, texts map[string]string) (head, listing string) {
 	n := len(broken)
-	fmt.Fprintf(&b, "%s %s existing regression test%s of pxOS: %s must keep passing, so your feature must not change what %s. Here %s:\n",
-		strings.Join(broken, ", "), oneOr(n, "is an", "are"), plural(n), oneOr(n, "it", "they"), oneOr(n, "it checks", "they check"), oneOr(n, "it is", "they are"))
+	head = fmt.Sprintf("%s %s existing regression test%s of pxOS: %s must keep passing, so your feature must not change what %s. If the goal cannot be met without breaking %s, say so in \"infeasible\".",
+		strings.Join(broken, ", "), oneOr(n, "is an", "are"), plural(n), oneOr(n, "it", "they"), oneOr(n, "it checks", "they check"), oneOr(n, "it", "them"))
+	var b strings.Builder
+	fmt.Fprintf(&b, "The regression test%s:\n", plural(n))
 	for _, name := range broken {
 		fmt.Fprintf(&b, "\n%s:\n%s\n", name, indentText(texts[name]))
 	}
-	b.WriteString("\nIf the goal cannot be met without breaking them, say so in \"infeasible\".")
-	return b.String()
+	return head, strings.TrimRight(b.String(), "\n")
 }
 
 // baseline is a build a step's scenarios must fail on, and their runs.
@@ -682,9 +685,18 @@ func (r *runner) prepare(depth int) func(ctx context.Context, name string, missi
 // stage keeps the step's feature for its goal: the build moves on to cand,
 // and the feature's scenario waits to be written with the goal (see flush).
 // The scenario is named after the feature's marker, so the regression suite
-// runs it only where the marker is in the build.
-func (r *runner) stage(cand *feature.Base, res *gen.Result) {
-	path, data := ws.Kept(filepath.Join(r.o.Workspace.Dir, pxosv1.ScenarioDir), res.Spec, "pxos auto")
+// runs it only where the marker is in the build. It is kept with the prompt
+// written as {prompt} (ws.Kept) when that version passes on cand as the
+// answer's did, else as the answer wrote it.
+func (r *runner) stage(ctx context.Context, cand *feature.Base, res *gen.Result) {
+	dir := filepath.Join(r.o.Workspace.Dir, pxosv1.ScenarioDir)
+	path, data := ws.Kept(dir, res.Spec, "pxos auto")
+	if _, literal := ws.KeptAsIs(dir, res.Spec, "pxos auto"); !bytes.Equal(data, literal) {
+		sc, err := scenario.Parse(path, data)
+		if err != nil || !r.test(ctx, cand, []*scenario.Scenario{sc}).Passed {
+			data = literal
+		}
+	}
 	r.pending = append(r.pending, atomicfile.File{Path: path, Data: data})
 	r.base = cand
 }

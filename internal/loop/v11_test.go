@@ -27,6 +27,7 @@ const (
 pxd_text: db "px$ ", 0
 `
 	promptScenario = `wait "px$ "
+expect-not "pxOS>"
 expect-row 1 "px$ "
 cursor 1 4
 type "ls"
@@ -106,8 +107,9 @@ cursor 1 {prompt}+3
 
 	lineGoal = "Make the line buffer hold 128 characters"
 	lineAsm  = `longer_init:
+        call prev_hook_init
         mov word [line_max], 128
-        jmp prev_hook_init
+        ret
 `
 	// 120 digits and "abcdefgh" are 128 characters; "XYZ" no longer fits.
 	lineScenario = `wait "{prompt}"
@@ -276,5 +278,36 @@ func TestKeptScenarioSurvivesPromptChange(t *testing.T) {
 	}
 	if g := rep.Goals[len(rep.Goals)-1]; g.Result != ResultPassed {
 		t.Errorf("prompt change after ver: %s %s %v", g.Result, g.Note, g.Conflicts)
+	}
+}
+
+// A default line in a model's scenario does not set the feature's kept
+// scenario aside: a later feature that undoes it conflicts with it.
+func TestKeptScenarioIsNeverSetAside(t *testing.T) {
+	longer := strings.Replace(lineScenario, `wait "{prompt}"`, "default line_max\nwait \"{prompt}\"", 1)
+	shorter := `short_init:
+        call prev_hook_init
+        mov word [line_max], 40
+        ret
+`
+	const shortGoal = "Limit lines to 40 characters"
+	srv, _ := serve(t, planJSON(map[string]string{"goal": lineGoal}, map[string]string{"goal": shortGoal}),
+		routed{"128", []string{answerJSON(map[string]any{"name": "longer", "assembly": lineAsm, "slot": "hook_init", "handler": "longer_init", "scenario": longer})}},
+		routed{"40", []string{answerJSON(map[string]any{"name": "short", "assembly": shorter, "slot": "hook_init", "handler": "short_init",
+			"scenario": "wait \"{prompt}\"\ntype \"0123456789012345678901234567890123456789EZ\"\nexpect \"0123456789012345678901234567890123456789\"\nexpect-not \"EZ\"\n"})}},
+	)
+	ws := workspace(t)
+	o := openaiOptions(t, srv, ws, network(t), lineGoal)
+	o.MaxAttempts = 1
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatalf("128: %v", err)
+	}
+	o.Goals = []string{shortGoal}
+	rep, err := Run(context.Background(), o)
+	if err == nil {
+		t.Fatal("the 40-character limit passed, though the kept 128-character scenario fails with it")
+	}
+	if g := rep.Goals[len(rep.Goals)-1]; g.Result == ResultPassed || !strings.Contains(strings.Join(g.Attempts[0].RegressionFailed, " "), "feature_longer") {
+		t.Errorf("40 after 128: %s %s, regression failed %v", g.Result, g.Note, g.Attempts[0].RegressionFailed)
 	}
 }

@@ -586,6 +586,11 @@ func TestConflicts(t *testing.T) {
 				t.Errorf("the repair prompt lacks %q:\n%s", want, repair)
 			}
 		}
+		// What failed comes before the tests' texts, which a small
+		// context cuts first.
+		if f, l := strings.Index(repair, "pxOS failed this test"), strings.Index(repair, `expect-not "Z@#Z"`); f < 0 || f > l {
+			t.Errorf("the failure (at %d) does not come before the listing (at %d):\n%s", f, l, repair)
+		}
 		if !bytes.Equal(before, readFile(t, ws.Commands)) {
 			t.Error("the commands file changed")
 		}

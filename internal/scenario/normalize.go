@@ -8,9 +8,11 @@ import (
 const DefaultPrompt = "pxOS> "
 
 // PromptTexts rewrites a scenario that writes the prompt literally so that
-// it holds for any prompt: in the texts to look for (wait, expect,
-// expect-not, expect-row) every literal (with or without its trailing
-// blank: "pxOS> help", wait "pxOS>") becomes {prompt}. Other lines, and
+// it holds for any prompt: in the texts to look for that must be on the
+// screen (wait, expect, expect-row) every literal (with or without its
+// trailing blank: "pxOS> help", wait "pxOS>") becomes {prompt}. An
+// expect-not keeps its literal: "pxOS>" is gone is not "the prompt is
+// gone" (a feature that changes the prompt checks just that). Other lines, and
 // the texts typed, are left as written (comments too); a line that does
 // not parse is left alone, so the result parses wherever src did. A
 // cursor column after a prompt stays a number: a literal prompt's length
@@ -36,7 +38,7 @@ func PromptTexts(src []byte, literal string) []byte {
 		}
 		st := sc.Steps[0]
 		switch st.Op {
-		case OpWait, OpExpect, OpExpectNot, OpExpectRow:
+		case OpWait, OpExpect, OpExpectRow:
 		default:
 			continue
 		}

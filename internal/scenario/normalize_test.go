@@ -21,7 +21,7 @@ func TestPromptTexts(t *testing.T) {
 		"type \"pxOS> is typed as is\\n\"\n" +
 		"expect-row 1 \"{prompt}help\"\n" +
 		"expect \"Commands:\"\n" +
-		"expect-not \"{prompt}foo\"\n" +
+		"expect-not \"pxOS> foo\"\n" +
 		"expect-row 2 \"{prompt}\"\r\n" +
 		"expect \"1 {prompt}2 {prompt}3\"\n" +
 		"cursor 1 6\n" +

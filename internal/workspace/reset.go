@@ -59,8 +59,15 @@ func KeptFeature(name string) (string, bool) {
 // in a text to look for becomes {prompt} (scenario.PromptTexts), so the
 // scenario still holds after a later feature changes the prompt.
 func Kept(dir string, spec *feature.Spec, by string) (string, []byte) {
+	path, data := KeptAsIs(dir, spec, by)
+	header, _, _ := bytes.Cut(data, []byte("\n"))
+	return path, append(append(header, '\n'), scenario.PromptTexts(spec.Scenario, scenario.DefaultPrompt)...)
+}
+
+// KeptAsIs is Kept with the scenario as the feature has it.
+func KeptAsIs(dir string, spec *feature.Spec, by string) (string, []byte) {
 	header := fmt.Sprintf("# Acceptance scenario of feature %s (%s), kept by %s as a regression test.\n", spec.Name, strings.Join(strings.Fields(spec.Goal), " "), by)
-	return filepath.Join(dir, feature.MarkerPrefix+spec.Name+".txt"), append([]byte(header), scenario.PromptTexts(spec.Scenario, scenario.DefaultPrompt)...)
+	return filepath.Join(dir, feature.MarkerPrefix+spec.Name+".txt"), append([]byte(header), spec.Scenario...)
 }
 
 // Build reads and builds the workspace's commands file.
