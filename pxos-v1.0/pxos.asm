@@ -322,41 +322,42 @@ print_bcd:
         ret
 
 ; print_at prints the zero-terminated string at DS:SI at row DH, column DL
-; in attribute BL (e.g. 0x1E yellow on blue), without moving the cursor and
-; without scrolling: characters are drawn as they are (13 and 10 too) and
-; the text stops at column 79.
+; in attribute BL (e.g. 0x1E yellow on blue). It writes the text screen's
+; memory (B800:0000, 80x25) itself: the cursor does not move, even for a
+; moment, and nothing scrolls; characters are drawn as they are (13 and 10
+; too), the text stops at column 79, and a row past 24 draws nothing.
 print_at:
         push ax
-        push bx
-        push cx
         push dx
         push si
         push di
-        mov di, dx
-        call get_cursor
-        push dx                 ; the cursor, put back at the end
-        mov dx, di
-        xor bh, bh
-        mov cx, 1
+        push es
+        cld                     ; (lodsb, stosw: forwards)
+        cmp dh, 25
+        jae .done
+        mov ax, 0xB800
+        mov es, ax
+        mov al, 80
+        mul dh                  ; AX = row * 80
+        xor dh, dh
+        add ax, dx
+        shl ax, 1
+        mov di, ax              ; ES:DI = the cell at row DH, column DL
+        mov ah, bl
 .next:
         lodsb
         test al, al
         jz .done
         cmp dl, 80
         jae .done
-        call set_cursor
-        mov ah, 0x09
-        int 0x10                ; AL in attribute BL at the cursor, CX=1 time
+        stosw                   ; the character and its attribute
         inc dl
         jmp .next
 .done:
-        pop dx
-        call set_cursor
+        pop es
         pop di
         pop si
         pop dx
-        pop cx
-        pop bx
         pop ax
         ret
 
