@@ -123,7 +123,7 @@ the table (progress stays on stderr).`,
 			if st, err := os.Stat(filepath.Dir(reports)); c.Flags().Changed("reports") && reports != "" && (err != nil || !st.IsDir()) {
 				return usagef("--reports %s: the directory %s does not exist", reports, filepath.Dir(reports))
 			}
-			o := loop.Options{Goals: goals, MaxIterations: maxIter, MaxAttempts: f.maxAttempts, Workspace: ws, Network: ss.net,
+			o := loop.Options{Goals: goals, MaxIterations: maxIter * ss.width, MaxAttempts: f.maxAttempts * ss.width, Workspace: ws, Network: ss.net,
 				Provider: ss.prov, Embedder: ss.emb, Backend: backendName, Image: image,
 				Temperature: f.llm.temperature, MaxTokens: f.llm.maxTokens, NoReuse: noReuse, Log: e.stderr}
 			if c.Flags().Changed("report") {
@@ -131,8 +131,9 @@ the table (progress stays on stderr).`,
 			} else {
 				o.Reports = reports
 			}
-			if _, ok := ss.prov.(*gen.OpenAI); ok {
-				o.Client = ss.client // the model plans too
+			switch ss.prov.(type) {
+			case *gen.OpenAI, *gen.Ensemble:
+				o.Client = ss.client // the model (an ensemble's best on record) plans too
 			}
 			rep, err := loop.Run(e.ctx, o)
 			if rep != nil && jsonOut {

@@ -31,6 +31,40 @@ type genFlags struct {
 	network     string
 	pxosDir     string
 	maxAttempts int
+	samples     int
+}
+
+// listFlag makes a string flag take a list: "a,b", or the flag given more
+// than once (--url U1 --url U2); the first use replaces the default.
+type listFlag struct {
+	p   *string
+	set bool
+}
+
+func (l *listFlag) String() string { return *l.p }
+func (l *listFlag) Type() string   { return "list" }
+func (l *listFlag) Set(v string) error {
+	if l.set {
+		*l.p += "," + v
+	} else {
+		*l.p, l.set = v, true
+	}
+	return nil
+}
+
+// split returns the items of a list flag's value, blanks trimmed, empty
+// ones dropped; at least one ("" for none).
+func split(list string) []string {
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return []string{""}
+	}
+	return out
 }
 
 func addGenFlags(c *cobra.Command, f *genFlags) {
@@ -44,7 +78,26 @@ func addGenFlags(c *cobra.Command, f *genFlags) {
 	fs.StringVar(&f.provider, "provider", gen.ProviderAuto, "who writes the code: auto (the LLM server if it answers, else kb), openai, or kb (offline: verified solutions from the network)")
 	fs.StringVar(&f.network, "network", "", "pixel network: retrieved knowledge in, every attempt and verdict out (default: the workspace's "+workspace.NetworkDir+"/"+workspace.Autobuild+")")
 	fs.StringVar(&f.pxosDir, "pxos-dir", "", "directory holding pxos_commands.txt and its API page README.md (default: the workspace's "+workspace.PxosDir+"/)")
-	fs.IntVar(&f.maxAttempts, "max-attempts", 3, "answers to try per feature (each rejected answer becomes a repair prompt quoting the error)")
+	fs.IntVar(&f.maxAttempts, "max-attempts", 3, "answers to try per feature (each rejected answer becomes a repair prompt quoting the error); with several models or --samples, rounds of answers")
+	fs.IntVar(&f.samples, "samples", 1, "answers per model and round; with several, the smallest answer that passes and proves itself is kept")
+	url, model := fs.Lookup("url"), fs.Lookup("model")
+	url.Value, model.Value = &listFlag{p: &f.llm.url}, &listFlag{p: &f.llm.model}
+	url.Usage += "; several (comma-separated, or --url again) are asked at once"
+	model.Usage += "; several (a,b) are asked at once: an ensemble"
+}
+
+// members are the (server, model) pairs the flags name: every --url with
+// every --model. More than one, or --samples above 1, makes an ensemble.
+func (f *genFlags) members() []llmFlags {
+	var out []llmFlags
+	for _, u := range split(f.llm.url) {
+		for _, m := range split(f.llm.model) {
+			lf := f.llm
+			lf.url, lf.model = u, m
+			out = append(out, lf)
+		}
+	}
+	return out
 }
 
 // session is what gen and auto work with: the pxOS directory, the network,
@@ -56,6 +109,69 @@ type session struct {
 	client *llm.Client
 	prov   gen.Provider
 	emb    pixnet.Embedder // the server's embeddings, when it offers them
+	// width is how many answers one attempt asks for: members × samples
+	// for an ensemble, else 1. --max-attempts counts rounds of them.
+	width int
+}
+
+// ensemble opens the members' servers and makes the Ensemble provider:
+// the members that answer, best record first. With none answering it is
+// the offline provider (--provider auto) or the first member's error.
+func (f *genFlags) ensemble(e *env, members []llmFlags, net *pixnet.Store) (*session, error) {
+	if f.provider == gen.ProviderKB {
+		fmt.Fprintf(e.stderr, "--provider kb: the offline provider answers; --model, --url and --samples ask no model\n")
+		return &session{net: net, prov: &gen.KB{Network: net}, width: 1}, nil
+	}
+	multiURL := len(split(f.llm.url)) > 1
+	var ms []gen.Member
+	var first error
+	var client *llm.Client
+	for _, lf := range members {
+		lf.notice = e.stderr
+		c := lf.client(true)
+		model, err := c.Model(e.ctx)
+		if err != nil {
+			if first == nil {
+				first = err
+			}
+			fmt.Fprintf(e.stderr, "ensemble: %s %s is left out: %s\n", c.URL(), lf.model, shortError(err))
+			continue
+		}
+		name := model
+		if multiURL {
+			name += "@" + c.URL()
+		}
+		if client == nil {
+			client = c
+		}
+		ms = append(ms, gen.Member{Name: name, Provider: &gen.OpenAI{Client: c}})
+	}
+	if len(ms) == 0 {
+		if f.provider == gen.ProviderAuto && llm.Unavailable(first) {
+			fmt.Fprintf(e.stderr, "no LLM answers (%s): using the offline provider (verified solutions from the pixel network)\n", shortError(first))
+			return &session{net: net, prov: &gen.KB{Network: net}, width: 1}, nil
+		}
+		return nil, first
+	}
+	gen.Order(ms, gen.ModelStats(net))
+	var names []string
+	for _, m := range ms {
+		names = append(names, m.Name)
+	}
+	fmt.Fprintf(e.stderr, "ensemble: %s, %d answer%s each per round, asked at once; the smallest that passes and proves itself is kept\n",
+		strings.Join(names, ", "), f.samples, plural(f.samples))
+	ens := &gen.Ensemble{Members: ms, Samples: f.samples, Log: e.stderr}
+	return &session{net: net, client: client, prov: ens, width: len(ms) * f.samples}, nil
+}
+
+// shortError is an LLM error's kind when it has one ("cannot reach the LLM
+// server"), else the error.
+func shortError(err error) string {
+	var le *llm.Error
+	if errors.As(err, &le) && le.Kind != nil {
+		return le.Kind.Error()
+	}
+	return err.Error()
 }
 
 // open opens the session the flags describe: the pxOS directory of
@@ -64,8 +180,14 @@ type session struct {
 // streams its answer and lists the network records it was given on stderr.
 // The caller closes ss.net.
 func (f *genFlags) open(e *env, create bool) (*session, error) {
-	if err := f.llm.check(); err != nil {
-		return nil, err
+	members := f.members()
+	for _, m := range members {
+		if err := m.check(); err != nil {
+			return nil, err
+		}
+	}
+	if f.samples < 1 {
+		return nil, usagef("--samples must be at least 1, not %d", f.samples)
 	}
 	switch f.provider {
 	case gen.ProviderAuto, gen.ProviderOpenAI, gen.ProviderKB:
@@ -104,13 +226,22 @@ func (f *genFlags) open(e *env, create bool) (*session, error) {
 			netPath, st.Damaged, plural(st.Damaged), netPath, netPath)
 	}
 	f.llm.notice = e.stderr
+	if len(members) > 1 || f.samples > 1 {
+		ss, err := f.ensemble(e, members, net)
+		if err != nil {
+			net.Close()
+			return nil, err
+		}
+		ss.root, ss.ws = root, ws
+		return ss, nil
+	}
 	client := f.llm.client(true)
 	prov, err := gen.ChooseProvider(e.ctx, f.provider, client, net, e.stderr)
 	if err != nil {
 		net.Close()
 		return nil, err
 	}
-	ss := &session{root: root, ws: ws, net: net, client: client, prov: prov}
+	ss := &session{root: root, ws: ws, net: net, client: client, prov: prov, width: 1}
 	if o, ok := prov.(*gen.OpenAI); ok {
 		o.Stream = e.stderr
 		o.Used = func(labels []string) { printUsed(e.stderr, labels) }
@@ -171,7 +302,7 @@ pxos auto also boots it and runs its scenario.`,
 			}
 			defer ss.net.Close()
 			ws, net, prov := ss.ws, ss.net, ss.prov
-			req := gen.Request{Addr: addr, Format: gen.Format(format), MaxAttempts: f.maxAttempts,
+			req := gen.Request{Addr: addr, Format: gen.Format(format), MaxAttempts: f.maxAttempts * ss.width,
 				Temperature: f.llm.temperature, MaxTokens: f.llm.maxTokens}
 			one := func(text string) (*gen.Result, error) {
 				base, err := ws.Base()

@@ -283,6 +283,9 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 			}
 		}
 	}
+	if bs, ok := g.Provider.(interface{ SetBase(*feature.Base) }); ok {
+		bs.SetBase(g.Base) // an Ensemble orders its candidates by their size here
+	}
 	pc := NewPromptContext(ctx, g.Base, g.API, g.Network, g.Embedder, req.Goal, req.Feature)
 	if req.Repair != nil && req.Repair.RecordID != 0 {
 		pc.drop(req.Repair.RecordID) // the repair quotes that failure already

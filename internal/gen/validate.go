@@ -30,6 +30,7 @@ const (
 type MissingError struct {
 	Feature  string   // the candidate's name
 	Required []string // the features it needs that the build lacks, in order
+	Size     uint32   // the candidate's bytes, as assembled on the build without them
 }
 
 func (e *MissingError) Error() string {
@@ -229,7 +230,7 @@ func Validate(base *feature.Base, req *Request, c *Candidate) (*Result, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, &MissingError{Feature: spec.Name, Required: missing}
+		return nil, &MissingError{Feature: spec.Name, Required: missing, Size: inst.End - inst.Addr}
 	}
 	var errs diag.ErrorList
 	code := checkCode(inst, starts, &errs)

@@ -143,6 +143,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		// a network that cannot take it (read-only) leaves it unrecorded.
 		r.rep.Recorded = r.record(r.buildRecord()) != 0
 	}
+	r.rep.Models = modelSummaries(r.rep, o.Network)
 	if interrupted {
 		if r.rep.Changed && r.o.Image != "" && r.rep.Image == "" {
 			// What was committed before the stop is the image to boot.
@@ -577,6 +578,66 @@ func (r *runner) regression(b *feature.Base) ([]*scenario.Scenario, error) {
 	}
 	out, r.aside = SetAside(b, out)
 	return out, nil
+}
+
+// untested adds to g the candidates an ensemble had asked for and did not
+// offer, because one of its round passed first (or the attempts ran out):
+// every candidate is in the report with the model that wrote it.
+func untested(g *GoalReport, ens *gen.Ensemble) {
+	why := "not tested: a smaller candidate of its round passed first"
+	if g.Result != ResultPassed {
+		why = "not tested: the attempts ran out"
+	}
+	n := len(g.Attempts)
+	for _, c := range ens.Pending() {
+		n++
+		g.Attempts = append(g.Attempts, AttemptReport{N: n, Phase: "generate", Provider: gen.ProviderOpenAI, Model: c.Model,
+			Tokens: c.Tokens, TokensEstimated: c.TokensEstimated, Explanation: c.Explanation, Verdict: "untested", Error: why})
+		g.ModelCalls++
+		g.Tokens += c.Tokens
+	}
+}
+
+// ModelSummary is what one model's answers did in a run, and its record in
+// the network after it (gen.ModelStats).
+type ModelSummary struct {
+	Model   string `json:"model"`
+	Answers int    `json:"answers"` // candidates it wrote in this run
+	Passed  int    `json:"passed"`  // of them, chosen: passed and proved themselves
+	// Its record in the network: answers that passed, and that failed.
+	RecordPassed int `json:"record_passed"`
+	RecordFailed int `json:"record_failed"`
+}
+
+// modelSummaries counts the run's answers by model, with their records.
+func modelSummaries(rep *Report, net *pixnet.Store) []ModelSummary {
+	by := map[string]*ModelSummary{}
+	var order []string
+	for _, g := range rep.Goals {
+		for _, a := range g.Attempts {
+			if a.Model == "" || a.Provider != gen.ProviderOpenAI {
+				continue
+			}
+			if by[a.Model] == nil {
+				by[a.Model] = &ModelSummary{Model: a.Model}
+				order = append(order, a.Model)
+			}
+			by[a.Model].Answers++
+			if a.Verdict == "passed" {
+				by[a.Model].Passed++
+			}
+		}
+	}
+	for _, s := range gen.ModelStats(net) {
+		if m := by[s.Model]; m != nil {
+			m.RecordPassed, m.RecordFailed = s.Passed, s.Failed
+		}
+	}
+	out := make([]ModelSummary, 0, len(order))
+	for _, m := range order {
+		out = append(out, *by[m])
+	}
+	return out
 }
 
 // Aside is a regression scenario a build does not run, and why.

@@ -60,7 +60,7 @@ func (r *runner) plan(ctx context.Context, goals []string) []Step {
 	for i, g := range goals {
 		simple[i] = Step{Goal: g}
 	}
-	if _, ok := r.o.Provider.(*gen.OpenAI); !ok || r.o.Client == nil {
+	if r.o.Provider.Name() != gen.ProviderOpenAI || r.o.Client == nil { // a model, or an ensemble of them
 		r.logf("plan: %d goal%s, one step each (offline provider)\n", len(simple), plural(len(simple)))
 		r.rep.Plan = simple
 		return simple

@@ -60,11 +60,14 @@ type Report struct {
 	RegressionAfter     string        `json:"regression_after,omitempty"`
 	// SetAside are the regression scenarios the final build does not run:
 	// each checks a default that one of its features names (see SetAside).
-	SetAside    []string `json:"set_aside,omitempty"`
-	Changed     bool     `json:"commands_changed"`
-	Image       string   `json:"image,omitempty"`
-	ImageSHA256 string   `json:"image_sha256,omitempty"`
-	Interrupted bool     `json:"interrupted,omitempty"`
+	SetAside []string `json:"set_aside,omitempty"`
+	// Models is what each model's answers did in this run (an ensemble
+	// has several), with its record in the network.
+	Models      []ModelSummary `json:"models,omitempty"`
+	Changed     bool           `json:"commands_changed"`
+	Image       string         `json:"image,omitempty"`
+	ImageSHA256 string         `json:"image_sha256,omitempty"`
+	Interrupted bool           `json:"interrupted,omitempty"`
 	// Error is why the run stopped, when it failed (a commands file that
 	// does not build, a commit refused, a report not written).
 	Error string `json:"error,omitempty"`

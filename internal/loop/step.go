@@ -77,6 +77,9 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 	if st.Solution != "" || st.Reuse != 0 {
 		provider = &gen.KB{Network: r.o.Network}
 	}
+	if ens, ok := provider.(*gen.Ensemble); ok {
+		defer untested(g, ens)
+	}
 	if st.Role == RoleGoal && st.Reuse == 0 && len(r.tried[st.Record]) > 0 {
 		// The proven solutions tried first for this goal, and why they
 		// did not pass, head the model's attempts.
