@@ -17,6 +17,7 @@ import (
 	"github.com/pxos-dev/pxos/internal/llm"
 	"github.com/pxos-dev/pxos/internal/pixnet"
 	"github.com/pxos-dev/pxos/internal/prim"
+	"github.com/pxos-dev/pxos/internal/testgen"
 	"github.com/pxos-dev/pxos/internal/workspace"
 	"github.com/pxos-dev/pxos/internal/wslock"
 	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
@@ -255,10 +256,11 @@ func (f *genFlags) open(e *env, create bool) (*session, error) {
 
 func newGenCmd(e *env) *cobra.Command {
 	var f genFlags
-	var featureText, output, format, addrText string
+	var featureText, output, format, addrText, tests string
 	var appendTo, interactive bool
+	var count int
 	c := &cobra.Command{
-		Use:   "gen --feature \"...\" [--output F | --append] [--interactive]",
+		Use:   "gen --feature \"...\" [--output F | --append] [--interactive] | gen --tests FEATURE",
 		Short: "Generate a validated block of primitives for a feature (LLM or offline)",
 		Long: `Gen asks a model (or, offline, the verified solutions in the pixel network) for
 a feature of pxOS, checks the answer before anything is written — it must
@@ -270,14 +272,37 @@ the network.
 
 --output F writes the block alone; --append appends it to the commands file
 (atomically); with neither the block is printed. Gen checks code statically;
-pxos auto also boots it and runs its scenario.`,
+pxos auto also boots it and runs its scenario.
+
+--tests FEATURE writes more tests for a feature already installed: edge
+cases (no arguments, the longest line, repeated use, use with the other
+features) proposed by the model (--count of them) and, offline, those that
+need no model. Each runs on the current build and on the build without the
+feature; only a test that passes with it and fails without it (fail-to-pass)
+is kept, as pxos-v1.0/scenarios/feature_FEATURE.TEST.txt, and runs in the
+regression suite from then on. The table says why each other one was dropped.`,
 		Example: `  pxos gen --feature "Add backspace support to shell" --provider kb --output bs.txt
   pxos gen --feature "Add a 'ver' command" --append
-  pxos gen --interactive`,
+  pxos gen --interactive
+  pxos gen --tests help --provider kb`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if tests != "" {
+				if featureText != "" || interactive || output != "" || appendTo {
+					return usagef("--tests writes tests for an installed feature: no --feature, --interactive, --output or --append")
+				}
+				if count < 1 {
+					return usagef("--count must be at least 1, not %d", count)
+				}
+				ss, err := f.open(e, false)
+				if err != nil {
+					return err
+				}
+				defer ss.net.Close()
+				return genTests(e, ss, tests, count, f.llm.temperature, f.llm.maxTokens)
+			}
 			if !interactive && strings.TrimSpace(featureText) == "" {
-				return usagef("--feature is required (or use --interactive)")
+				return usagef("--feature is required (or use --interactive, or --tests FEATURE)")
 			}
 			if output != "" && appendTo {
 				return usagef("--output and --append exclude each other")
@@ -358,6 +383,8 @@ pxos auto also boots it and runs its scenario.`,
 	addGenFlags(c, &f)
 	fs := c.Flags()
 	fs.StringVar(&featureText, "feature", "", "the feature to add, in words")
+	fs.StringVar(&tests, "tests", "", "write more tests for this installed feature instead: edge cases from the model and offline, kept in the regression suite when they are fail-to-pass")
+	fs.IntVar(&count, "count", testgen.DefaultCount, "with --tests: how many tests to ask the model for")
 	fs.StringVar(&addrText, "addr", "", "address to place the feature at (default: the first free range big enough)")
 	fs.StringVarP(&output, "output", "o", "", "write the block of primitives to this file"+stdoutHelp)
 	fs.BoolVar(&appendTo, "append", false, "append the block to the commands file (pxos-dir/pxos_commands.txt)")

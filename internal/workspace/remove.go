@@ -65,5 +65,12 @@ func (w *Workspace) RemoveFeature(name string, requires func(string) []string, p
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return r, err
 	}
+	// Its generated tests (feature_NAME.TEST.txt) go with it.
+	tests, _ := filepath.Glob(filepath.Join(w.Scenarios(), feature.MarkerPrefix+name+".*.txt"))
+	for _, p := range tests {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return r, err
+		}
+	}
 	return r, nil
 }

@@ -45,10 +45,19 @@ func Suite(dir string, b *feature.Base) (paths, orphans []string, err error) {
 }
 
 // KeptFeature returns the feature whose kept scenario the file called
-// name is (scenarios/feature_NAME.txt).
+// name is: scenarios/feature_NAME.txt, its acceptance scenario, or
+// scenarios/feature_NAME.TEST.txt, a test generated for it (pxos gen
+// --tests; feature names hold no dot).
 func KeptFeature(name string) (string, bool) {
 	f, ok := strings.CutPrefix(strings.TrimSuffix(name, ".txt"), feature.MarkerPrefix)
-	return f, ok && strings.HasSuffix(name, ".txt")
+	f, _, _ = strings.Cut(f, ".")
+	return f, ok && f != "" && strings.HasSuffix(name, ".txt")
+}
+
+// KeptTest returns the path of the generated test called test of feature
+// name in the scenario directory dir: scenarios/feature_NAME.TEST.txt.
+func KeptTest(dir, name, test string) string {
+	return filepath.Join(dir, feature.MarkerPrefix+name+"."+test+".txt")
 }
 
 // Kept returns the path and content of the kept scenario of feature spec
