@@ -22,7 +22,7 @@ func init() { register(newAutoCmd) }
 func newAutoCmd(e *env) *cobra.Command {
 	var f genFlags
 	var goals []string
-	var maxIter int
+	var maxIter, tests int
 	var report, reports, backendName, image string
 	var auto, test, noReuse, jsonOut bool
 	c := &cobra.Command{
@@ -158,6 +158,22 @@ the table (progress stays on stderr).`,
 			if errors.Is(err, context.Canceled) {
 				return fmt.Errorf("interrupted; %s holds its last good state", ws.Commands)
 			}
+			if tests > 0 && rep != nil {
+				// More tests for each feature this run added, after its commit.
+				out := e.stdout
+				if jsonOut {
+					out = e.stderr // stdout is the report
+				}
+				for _, g := range rep.Goals {
+					if g.Result != loop.ResultPassed || g.Feature == "" || g.NotKept {
+						continue
+					}
+					fmt.Fprintf(out, "\ntests for %s:\n", g.Feature)
+					if terr := genTests(e, ss, out, g.Feature, tests, f.llm.temperature, f.llm.maxTokens); terr != nil {
+						fmt.Fprintf(e.stderr, "pxos auto: tests for %s: %v\n", g.Feature, terr)
+					}
+				}
+			}
 			return err
 		},
 	}
@@ -165,6 +181,7 @@ the table (progress stays on stderr).`,
 	fs := c.Flags()
 	fs.StringArrayVar(&goals, "goals", nil, "a goal in words (repeatable; more goals may follow as arguments); default: the seed's four goals")
 	fs.IntVar(&maxIter, "max-iterations", 10, "generate attempts in all, across every goal")
+	fs.IntVar(&tests, "tests", 0, "after the run, ask for this many more tests of each feature it added (as pxos gen --tests), kept when fail-to-pass")
 	fs.StringVar(&reports, "reports", "", "directory with one report folder per run, an index.html listing them and a latest link (default: the workspace's reports/; \"\" for none)")
 	fs.StringVar(&report, "report", "", "write the JSON report to this file instead, the HTML report and its images beside it, and no run folder (\"\" for none)")
 	fs.BoolVar(&jsonOut, "json", false, "print the JSON report on stdout instead of the table (for scripts); the exit status is the same")

@@ -299,7 +299,7 @@ regression suite from then on. The table says why each other one was dropped.`,
 					return err
 				}
 				defer ss.net.Close()
-				return genTests(e, ss, tests, count, f.llm.temperature, f.llm.maxTokens)
+				return genTests(e, ss, e.stdout, tests, count, f.llm.temperature, f.llm.maxTokens)
 			}
 			if !interactive && strings.TrimSpace(featureText) == "" {
 				return usagef("--feature is required (or use --interactive, or --tests FEATURE)")

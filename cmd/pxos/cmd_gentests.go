@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -24,7 +25,7 @@ import (
 // it passes on the current build and fails on the build without the
 // feature; those kept are written as scenarios/feature_NAME.TEST.txt, in
 // the regression suite from then on.
-func genTests(e *env, ss *session, name string, count int, temperature float64, maxTokens int) error {
+func genTests(e *env, ss *session, out io.Writer, name string, count int, temperature float64, maxTokens int) error {
 	lock, err := ss.ws.Lock()
 	if err != nil {
 		return err
@@ -109,7 +110,7 @@ func genTests(e *env, ss *session, name string, count int, temperature float64, 
 			return err
 		}
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TEST\tBY\tKEPT\tWHY\tVERDICT")
 	for _, p := range props {
 		k := "no"
@@ -119,7 +120,7 @@ func genTests(e *env, ss *session, name string, count int, temperature float64, 
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, oneLine(p.By), k, oneLine(p.Why), oneLine(p.Reason))
 	}
 	tw.Flush()
-	fmt.Fprintf(e.stdout, "%d proposed, %d kept (fail-to-pass), %d written to %s\n", len(props), countKept(props), kept, dir)
+	fmt.Fprintf(out, "%d proposed, %d kept (fail-to-pass), %d written to %s\n", len(props), countKept(props), kept, dir)
 	return nil
 }
 
