@@ -369,6 +369,16 @@ func sample(ctx context.Context, o Options, m Model, g *Goal, st *start, n int) 
 		// The model writes every goal: the shipped solutions it is
 		// shown may help it, but none is installed for it.
 		NoReuse: true, Log: o.Log}
+	if lba := g.VolumeLBA; lba > 0 {
+		// The loop's machines boot the floppy with the test volume too, so
+		// the model's own scenario can list it.
+		lo.Disk = func(img []byte) []byte {
+			if out, err := WithVolume(img, lba); err == nil {
+				return out
+			}
+			return img // the suite's volumes are checked when it loads (TestSuite)
+		}
+	}
 	if m.Client == nil {
 		lo.Provider = &gen.KB{Network: net}
 	} else {

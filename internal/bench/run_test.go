@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"strings"
@@ -191,5 +192,33 @@ func TestRunInterrupted(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("the stopped sample left %d entries", len(left))
+	}
+}
+
+// The loop's own machines boot the floppy with the test volume (loop
+// Options.Disk): a model's 'dir' whose scenario lists the volume's files
+// passes the loop, and the hidden scenario, through pxos bench.
+func TestRunDirSeesVolume(t *testing.T) {
+	gs := selectGoals(t, "dir")
+	src, err := os.ReadFile("testdata/ref/dir/feature.asm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, _ := json.Marshal(map[string]any{"steps": []map[string]string{{"goal": gs[0].Text, "description": "", "address_hint": "", "scenario": ""}}})
+	answer, _ := json.Marshal(map[string]any{"explanation": "dir", "name": "dir", "assembly": string(src),
+		"hooks": []map[string]string{{"slot": "cmd_head", "handler": "dir_entry"}}, "requires": []string{"command_parser"},
+		"scenario": "wait \"{prompt}\"\ntype \"dir\\n\"\nexpect \"README.TXT\"\nexpect-not \"No volume\"\n", "infeasible": ""})
+	srv := llmtest.New(t, llmtest.Options{Models: []string{"m"}, Reply: func(r llmtest.ChatRequest) llmtest.Reply {
+		if strings.HasPrefix(r.Messages[0].Content, "You plan work") {
+			return llmtest.Reply{Content: string(plan)}
+		}
+		return llmtest.Reply{Content: string(answer)}
+	}})
+	res, err := Run(context.Background(), Options{Goals: gs, Models: models(srv.URL, "m"), Samples: 1, MaxAttempts: 1, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := cell(t, res, "m", "17-dir"); c.C != 1 {
+		t.Errorf("dir: %+v; runs %+v", c, res.Runs)
 	}
 }

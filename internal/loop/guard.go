@@ -184,7 +184,7 @@ func (r *runner) bootIVT(ctx context.Context, name string) ([]byte, error) {
 	if ivt, ok := r.ivt[name]; ok {
 		return ivt, nil
 	}
-	m, err := backend.Open(ctx, name, r.base.Image.Floppy, backend.Options{})
+	m, err := backend.Open(ctx, name, r.disk(r.base.Image.Floppy), backend.Options{})
 	if err != nil {
 		return nil, err
 	}

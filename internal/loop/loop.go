@@ -69,15 +69,19 @@ type Options struct {
 	Workspace     *gen.Workspace
 	Network       *pixnet.Store
 	Provider      gen.Provider
-	Client        *llm.Client     // for planning with a model; nil offline
-	Embedder      pixnet.Embedder // ranks retrieved records by meaning too; nil for words only
-	Backend       string          // "emu" (default), "qemu" or "both"
-	Report        string          // JSON report path; the HTML report and images go beside it; Reports is then not used
-	Reports       string          // directory holding one folder per run, its index.html and latest link (reports.go); "" for none
-	Image         string          // where to write the final image; "" for none
-	Temperature   float64
-	MaxTokens     int
-	Timeout       time.Duration // per scenario run; 0 means 60s
+	// Disk, when set, makes the image the machines boot from a build's
+	// floppy: pxOS plus what the caller adds beyond it (pxos bench puts a
+	// FAT12 test volume at sector 100). Nil boots the floppy as built.
+	Disk        func(floppy []byte) []byte
+	Client      *llm.Client     // for planning with a model; nil offline
+	Embedder    pixnet.Embedder // ranks retrieved records by meaning too; nil for words only
+	Backend     string          // "emu" (default), "qemu" or "both"
+	Report      string          // JSON report path; the HTML report and images go beside it; Reports is then not used
+	Reports     string          // directory holding one folder per run, its index.html and latest link (reports.go); "" for none
+	Image       string          // where to write the final image; "" for none
+	Temperature float64
+	MaxTokens   int
+	Timeout     time.Duration // per scenario run; 0 means 60s
 	// NoReuse asks the model for every open goal, even one a proven
 	// solution in the network would meet (see reuse): to compare models,
 	// or to get a fresh answer.
@@ -580,6 +584,14 @@ func (r *runner) regression(b *feature.Base) ([]*scenario.Scenario, error) {
 	return out, nil
 }
 
+// disk is the image the machines boot for a build's floppy (Options.Disk).
+func (r *runner) disk(floppy []byte) []byte {
+	if r.o.Disk == nil {
+		return floppy
+	}
+	return r.o.Disk(floppy)
+}
+
 // untested adds to g the candidates an ensemble had asked for and did not
 // offer, because one of its round passed first (or the attempts ran out):
 // every candidate is in the report with the model that wrote it.
@@ -692,7 +704,7 @@ func (r *runner) testGuarded(ctx context.Context, b *feature.Base, scs []*scenar
 }
 
 func (r *runner) run1(ctx context.Context, b *feature.Base, scs []*scenario.Scenario, after func(context.Context, *scenario.Result, machine.Machine) error) *scenario.SuiteResult {
-	img := b.Image.Floppy
+	img := r.disk(b.Image.Floppy)
 	backs := scenario.Machines(r.machines(), func(ctx context.Context, n string, so scenario.StartOptions) (machine.Machine, error) {
 		return backend.Open(ctx, n, img, backend.Options{Clock: so.Clock})
 	})
