@@ -28,8 +28,10 @@ type Member struct {
 // the last one is used. The caller (the build loop, pxos gen) tests each as
 // it tests any answer, so the first that passes and proves itself is the
 // smallest proven candidate of its round. Candidates that do not assemble
-// come after those that do, and among equal sizes the member with the
-// better record (ModelStats, Order) comes first. Identical answers are
+// come after those that do. Among equal sizes the one whose scenario runs
+// in fewer instructions comes first (Measure, when set: the first such
+// candidate's scenario on each one's build), then the member with the
+// better record (ModelStats, Order). Identical answers are
 // offered once, and an answer rejected before (Request.Rejected) not again.
 //
 // A new round asks every member again, each with the error of its own last
@@ -42,6 +44,11 @@ type Ensemble struct {
 	Members []Member
 	Samples int       // answers per member and round; 1 when 0
 	Log     io.Writer // notes; nil for none
+	// Measure, when set, runs scenario on the build res makes and returns
+	// the instructions it took (ok false when it fails or cannot run):
+	// the tie-break between candidates of equal size. The build loop sets
+	// it (the built-in emulator counts instructions).
+	Measure func(ctx context.Context, res *Result, scenario []byte) (instructions uint64, ok bool)
 
 	base    *feature.Base
 	key     string // the request the queue answers (Feature, Goal)
@@ -56,7 +63,9 @@ type queued struct {
 	err    error // the member's answer was malformed (cand may hold it)
 	rank   int   // 0 valid (perhaps once its prerequisites are in), 2 does not validate, 3 malformed
 	size   uint32
-	order  int // the member's place, then the sample's
+	res    *Result // valid: the candidate installed (for Measure)
+	instr  uint64  // instructions its group's scenario took (ties), ^0 when not measured
+	order  int     // the member's place, then the sample's
 }
 
 // Name implements Provider: an ensemble's members are model providers.
@@ -177,7 +186,7 @@ func (e *Ensemble) round(ctx context.Context, req *Request, pc *PromptContext) e
 				var missing *MissingError
 				switch {
 				case err == nil:
-					q.size = res.Install.End - res.Install.Addr
+					q.size, q.res = res.Install.End-res.Install.Addr, res
 				case errors.As(err, &missing):
 					q.size = missing.Size // valid once its prerequisites are in
 				}
@@ -194,6 +203,7 @@ func (e *Ensemble) round(ctx context.Context, req *Request, pc *PromptContext) e
 		}
 		return fmt.Errorf("%w: every member repeated an answer rejected before", ErrRepeated)
 	}
+	e.measureTies(ctx)
 	sort.SliceStable(e.queue, func(i, j int) bool {
 		a, b := e.queue[i], e.queue[j]
 		if a.rank != b.rank {
@@ -202,9 +212,43 @@ func (e *Ensemble) round(ctx context.Context, req *Request, pc *PromptContext) e
 		if a.size != b.size {
 			return a.size < b.size
 		}
+		if a.instr != b.instr {
+			return a.instr < b.instr
+		}
 		return a.order < b.order
 	})
 	return nil
+}
+
+// measureTies fills instr for the valid candidates that share their size
+// with another: each runs the scenario of the first of them (in member
+// order), so their figures compare the code, not the tests.
+func (e *Ensemble) measureTies(ctx context.Context) {
+	groups := map[uint32][]int{}
+	for i := range e.queue {
+		e.queue[i].instr = ^uint64(0)
+		if q := e.queue[i]; q.rank == 0 && q.res != nil {
+			groups[q.size] = append(groups[q.size], i)
+		}
+	}
+	if e.Measure == nil {
+		return
+	}
+	for size, idx := range groups {
+		if len(idx) < 2 {
+			continue
+		}
+		sort.Slice(idx, func(a, b int) bool { return e.queue[idx[a]].order < e.queue[idx[b]].order })
+		sc := []byte(e.queue[idx[0]].cand.Scenario)
+		for _, i := range idx {
+			if n, ok := e.Measure(ctx, e.queue[i].res, sc); ok {
+				e.queue[i].instr = n
+			}
+		}
+		if e.Log != nil {
+			fmt.Fprintf(e.Log, "ensemble: %d candidates of %d bytes: ordered by the instructions one scenario takes on each\n", len(idx), size)
+		}
+	}
 }
 
 // ModelStat is a model's record in a network: its answers that passed

@@ -25,6 +25,11 @@ func TestEnsemble(t *testing.T) {
 	// Smaller, and wrong: it prints nothing its scenario expects.
 	bad := answerJSON(map[string]any{"name": "ver", "assembly": command("ver", "ver", "        ret\n"), "slot": "cmd_head", "handler": "ver_entry",
 		"scenario": "wait \"{prompt}\"\ntype \"ver\\n\"\nexpect \"pxOS v1.1 (ensemble)\"\n"})
+	// Equal sizes: the one whose scenario runs in fewer instructions.
+	delay := func(n string) string {
+		return answerJSON(map[string]any{"name": "ver", "assembly": command("ver", "ver", "        mov cx, "+n+"\n.wait:  loop .wait\n"+prints("pxOS v1.1 (ensemble)")), "slot": "cmd_head", "handler": "ver_entry",
+			"scenario": "wait \"{prompt}\"\ntype \"ver\\n\"\nexpect \"pxOS v1.1 (ensemble)\"\n"})
+	}
 	for _, c := range []struct {
 		name       string
 		answers    map[string]string
@@ -35,6 +40,7 @@ func TestEnsemble(t *testing.T) {
 	}{
 		{"one writes failing code", map[string]string{"a-good": good, "b-bad": bad}, "a-good", map[string]string{"a-good": "passed", "b-bad": "failed"}, 0, "b-bad"},
 		{"the smaller of two that work", map[string]string{"a-long": longer, "b-short": good}, "b-short", map[string]string{"a-long": "untested", "b-short": "passed"}, 1, ""},
+		{"equal sizes: the fewer instructions", map[string]string{"a-slow": delay("30000"), "b-fast": delay("3")}, "b-fast", map[string]string{"a-slow": "untested", "b-fast": "passed"}, 1, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var models []string
@@ -48,7 +54,7 @@ func TestEnsemble(t *testing.T) {
 				return llmtest.Reply{Content: c.answers[r.Model]}
 			}})
 			var members []gen.Member
-			for _, m := range []string{"a-good", "a-long", "b-bad", "b-short"} {
+			for _, m := range []string{"a-good", "a-long", "a-slow", "b-bad", "b-short", "b-fast"} {
 				if c.answers[m] != "" {
 					client := llm.New(llm.Config{URL: srv.URL, Model: m, Timeout: 10 * time.Second})
 					members = append(members, gen.Member{Name: m, Provider: &gen.OpenAI{Client: client}})

@@ -48,6 +48,7 @@ import (
 	"github.com/pxos-dev/pxos/internal/gen"
 	"github.com/pxos-dev/pxos/internal/llm"
 	"github.com/pxos-dev/pxos/internal/machine"
+	"github.com/pxos-dev/pxos/internal/pc"
 	"github.com/pxos-dev/pxos/internal/pixnet"
 	"github.com/pxos-dev/pxos/internal/scenario"
 	ws "github.com/pxos-dev/pxos/internal/workspace"
@@ -127,6 +128,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	defer lock.Release()
+	if ens, ok := o.Provider.(*gen.Ensemble); ok && ens.Measure == nil {
+		ens.Measure = measureInstructions
+	}
 	r := &runner{o: o, rep: &Report{Started: time.Now(), Provider: o.Provider.Name(), Backend: o.Backend,
 		Commands: o.Workspace.Commands, Network: networkPath(o.Network), Goals: []*GoalReport{}}}
 	for _, m := range repeats {
@@ -596,7 +600,7 @@ func (r *runner) disk(floppy []byte) []byte {
 // offer, because one of its round passed first (or the attempts ran out):
 // every candidate is in the report with the model that wrote it.
 func untested(g *GoalReport, ens *gen.Ensemble) {
-	why := "not tested: a smaller candidate of its round passed first"
+	why := "not tested: one before it in its round (smaller, or as small and fewer instructions) passed first"
 	if g.Result != ResultPassed {
 		why = "not tested: the attempts ran out"
 	}
@@ -884,4 +888,27 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// measureInstructions runs scenario src on the built-in emulator with the
+// build res makes and returns the instructions it took (gen.Ensemble's
+// tie-break between candidates of equal size).
+func measureInstructions(ctx context.Context, res *gen.Result, src []byte) (uint64, bool) {
+	b, err := res.Install.Base.Apply(res.Install)
+	if err != nil {
+		return 0, false
+	}
+	sc, err := scenario.Parse("tie-break", src)
+	if err != nil {
+		return 0, false
+	}
+	p, err := pc.New(b.Image.Floppy, pc.Options{Clock: sc.Clock})
+	if err != nil {
+		return 0, false
+	}
+	defer p.Close()
+	if !sc.Run(ctx, p).Passed {
+		return 0, false
+	}
+	return p.Instructions(), true
 }
