@@ -158,7 +158,7 @@ func bootImage(args []string) (string, []byte, error) {
 
 // addCompletions teaches shell completion (pxos completion) the values of
 // the flags that take a fixed set, and the feature names feature install
-// and feature remove take.
+// and feature remove and optimize take.
 func addCompletions(c *cobra.Command) {
 	fixed := map[string][]string{
 		"backend":  {"emu", "qemu", "both"},
@@ -190,7 +190,7 @@ func addCompletions(c *cobra.Command) {
 			}
 			return names, cobra.ShellCompDirectiveNoFileComp
 		}
-	case "pxos feature remove":
+	case "pxos feature remove", "pxos optimize":
 		c.ValidArgsFunction = func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			w, err := here()
 			if err != nil {

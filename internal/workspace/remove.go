@@ -6,9 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/pxos-dev/pxos/internal/atomicfile"
 	"github.com/pxos-dev/pxos/internal/feature"
-	"github.com/pxos-dev/pxos/internal/wslock"
 )
 
 // Removal is what RemoveFeature did.
@@ -32,30 +30,11 @@ type Removal struct {
 // gives the requirements of a block that does not record them. It holds
 // the workspace's writer lock.
 func (w *Workspace) RemoveFeature(name string, requires func(string) []string, prove func(cur, next *feature.Base, suite []string) error) (*Removal, error) {
-	lock, err := wslock.Acquire(w.Dir())
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Release()
-	cur, err := w.Build()
-	if err != nil {
-		return nil, err
-	}
-	next, again, err := cur.Remove(name, requires)
-	if err != nil {
-		return nil, err
-	}
-	suite, _, err := Suite(w.Scenarios(), next)
-	if err != nil {
-		return nil, err
-	}
-	if err := prove(cur, next, suite); err != nil {
-		return nil, err
-	}
-	r := &Removal{Name: name, Again: again, Suite: suite, Image: w.Path(Image)}
-	err = atomicfile.WriteAll(0o644,
-		atomicfile.File{Path: w.Commands(), Data: next.Src},
-		atomicfile.File{Path: r.Image, Data: next.Image.Floppy, NoSync: true})
+	r := &Removal{Name: name}
+	err := w.change(func(cur *feature.Base) (next *feature.Base, err error) {
+		next, r.Again, err = cur.Remove(name, requires)
+		return next, err
+	}, prove, false, func(_, _ *feature.Base, suite []string, img string) { r.Suite, r.Image = suite, img })
 	if err != nil {
 		return nil, err
 	}
