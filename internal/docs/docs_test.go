@@ -50,7 +50,7 @@ greet_text:     db "hi> ", 0
 // grow builds the shipped base with the features a case line names
 // ("backspace help; remove help"), the build without them, and the
 // blocks.
-func grow(t *testing.T, names string) (b, base *feature.Base, blocks []feature.Block) {
+func grow(t testing.TB, names string) (b, base *feature.Base, blocks []feature.Block) {
 	t.Helper()
 	src, err := fs.ReadFile(pxosv1.FS, pxosv1.CommandsFile)
 	if err != nil {
