@@ -165,7 +165,7 @@ the table (progress stays on stderr).`,
 					out = e.stderr // stdout is the report
 				}
 				for _, g := range rep.Goals {
-					if g.Result != loop.ResultPassed || g.Feature == "" || g.NotKept {
+					if g.Role != loop.RoleGoal || g.Result != loop.ResultPassed || g.Feature == "" || g.NotKept {
 						continue
 					}
 					fmt.Fprintf(out, "\ntests for %s:\n", g.Feature)

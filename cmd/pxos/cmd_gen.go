@@ -80,7 +80,7 @@ func addGenFlags(c *cobra.Command, f *genFlags) {
 	fs.StringVar(&f.network, "network", "", "pixel network: retrieved knowledge in, every attempt and verdict out (default: the workspace's "+workspace.NetworkDir+"/"+workspace.Autobuild+")")
 	fs.StringVar(&f.pxosDir, "pxos-dir", "", "directory holding pxos_commands.txt and its API page README.md (default: the workspace's "+workspace.PxosDir+"/)")
 	fs.IntVar(&f.maxAttempts, "max-attempts", 3, "answers to try per feature (each rejected answer becomes a repair prompt quoting the error); with several models or --samples, rounds of answers")
-	fs.IntVar(&f.samples, "samples", 1, "answers per model and round; with several, the smallest answer that passes and proves itself is kept")
+	fs.IntVar(&f.samples, "samples", 1, "answers per model and round; several answers are offered smallest first (auto keeps the smallest that passes and proves itself, gen the smallest that validates)")
 	url, model := fs.Lookup("url"), fs.Lookup("model")
 	url.Value, model.Value = &listFlag{p: &f.llm.url}, &listFlag{p: &f.llm.model}
 	url.Usage += "; several (comma-separated, or --url again) are asked at once"
@@ -126,7 +126,7 @@ func (f *genFlags) ensemble(e *env, members []llmFlags, net *pixnet.Store) (*ses
 	multiURL := len(split(f.llm.url)) > 1
 	var ms []gen.Member
 	var first error
-	var client *llm.Client
+	clients := map[string]*llm.Client{}
 	for _, lf := range members {
 		lf.notice = e.stderr
 		c := lf.client(true)
@@ -142,9 +142,7 @@ func (f *genFlags) ensemble(e *env, members []llmFlags, net *pixnet.Store) (*ses
 		if multiURL {
 			name += "@" + c.URL()
 		}
-		if client == nil {
-			client = c
-		}
+		clients[name] = c
 		ms = append(ms, gen.Member{Name: name, Provider: &gen.OpenAI{Client: c}})
 	}
 	if len(ms) == 0 {
@@ -155,11 +153,12 @@ func (f *genFlags) ensemble(e *env, members []llmFlags, net *pixnet.Store) (*ses
 		return nil, first
 	}
 	gen.Order(ms, gen.ModelStats(net))
+	client := clients[ms[0].Name] // the best on record plans (pxos auto)
 	var names []string
 	for _, m := range ms {
 		names = append(names, m.Name)
 	}
-	fmt.Fprintf(e.stderr, "ensemble: %s, %d answer%s each per round, asked at once; the smallest that passes and proves itself is kept\n",
+	fmt.Fprintf(e.stderr, "ensemble: %s, %d answer%s each per round, asked at once and offered smallest first\n",
 		strings.Join(names, ", "), f.samples, plural(f.samples))
 	ens := &gen.Ensemble{Members: ms, Samples: f.samples, Log: e.stderr}
 	return &session{net: net, client: client, prov: ens, width: len(ms) * f.samples}, nil

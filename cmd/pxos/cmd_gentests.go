@@ -61,7 +61,14 @@ func genTests(e *env, ss *session, out io.Writer, name string, count int, temper
 	if kept, err := os.ReadFile(filepath.Join(dir, feature.MarkerPrefix+name+".txt")); err == nil {
 		spec.Scenario = kept
 	}
-	without, err := withoutFeature(with, bl)
+	// The build the feature was added to, without it and with it: a test
+	// of the feature must not need a feature installed after it. It must
+	// pass on the current build too, where the suite will run it.
+	without, err := feature.NewBase(with.File, with.Src[:bl.Start])
+	if err != nil {
+		return err
+	}
+	upTo, err := feature.NewBase(with.File, with.Src[:bl.End])
 	if err != nil {
 		return err
 	}
@@ -81,7 +88,7 @@ func genTests(e *env, ss *session, out io.Writer, name string, count int, temper
 			props = append(props, asked...)
 		}
 	}
-	testgen.Judge(e.ctx, with.Image.Floppy, without.Image.Floppy, props, nil)
+	testgen.Judge(e.ctx, [][]byte{upTo.Image.Floppy, with.Image.Floppy}, without.Image.Floppy, props, nil)
 	var files []atomicfile.File
 	kept := 0
 	for i := range props {
@@ -122,16 +129,6 @@ func genTests(e *env, ss *session, out io.Writer, name string, count int, temper
 	tw.Flush()
 	fmt.Fprintf(out, "%d proposed, %d kept (fail-to-pass), %d written to %s\n", len(props), countKept(props), kept, dir)
 	return nil
-}
-
-// withoutFeature is the build without bl's feature: the blocks after it
-// installed again without it (feature.Base.Remove), or, when another
-// feature needs it, the build as it was before the block.
-func withoutFeature(with *feature.Base, bl *feature.Block) (*feature.Base, error) {
-	if b, _, err := with.Remove(bl.Name, nil); err == nil {
-		return b, nil
-	}
-	return feature.NewBase(with.File, with.Src[:bl.Start])
 }
 
 // modelClient is the client of the session's model, or nil offline.

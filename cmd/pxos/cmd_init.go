@@ -213,6 +213,9 @@ later feature uses.`,
 				fmt.Fprintf(e.stdout, " (installed again after it: %s)", strings.Join(r.Again, ", "))
 			}
 			fmt.Fprintf(e.stdout, "\nregression suite: %d scenario%s passed without it\n", len(r.Suite), plural(len(r.Suite)))
+			for _, p := range r.Tests {
+				fmt.Fprintf(e.stdout, "deleted %s\n", p)
+			}
 			if r.Scenario != "" {
 				fmt.Fprintf(e.stdout, "deleted %s\n", r.Scenario)
 			}

@@ -67,12 +67,13 @@ func TestEnsembleCommand(t *testing.T) {
 	for _, a := range g.Attempts {
 		verdicts[a.Model] = append(verdicts[a.Model], a.Verdict)
 	}
-	// Two identical answers per model are one candidate each: small's
-	// passed; big's, larger, was not needed.
-	if g.Result != "passed" || strings.Join(verdicts["small"], ",") != "passed" || strings.Join(verdicts["big"], ",") != "untested" {
+	// Two identical answers per model are one candidate each, the other
+	// reported as the same answer: small's passed; big's, larger, was not
+	// needed. Every answer asked for is in the report.
+	if g.Result != "passed" || strings.Join(verdicts["small"], ",") != "passed,untested" || strings.Join(verdicts["big"], ",") != "untested,untested" {
 		t.Errorf("goal %s, verdicts by model %v", g.Result, verdicts)
 	}
-	if len(rep.Models) != 2 {
+	if len(rep.Models) != 2 || rep.Models[0].Answers != 2 || rep.Models[1].Answers != 2 {
 		t.Errorf("models in the report: %+v", rep.Models)
 	}
 

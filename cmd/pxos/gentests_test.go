@@ -22,6 +22,8 @@ func TestGenTests(t *testing.T) {
 		{"name": "vacuous", "why": "the prompt comes back", "scenario": "wait \"{prompt}\"\ntype \"\\n\"\nexpect \"{prompt}\"\n"},
 		{"name": "wrong", "why": "help lists a command that is not there", "scenario": "wait \"{prompt}\"\ntype \"help\\n\"\nexpect \"  frobnicate\"\n"},
 		{"name": "broken", "why": "not a scenario", "scenario": "wait {prompt}\n"},
+		// Needs clear, installed after help: no test of help.
+		{"name": "needs_clear", "why": "help then clear", "scenario": "wait \"{prompt}\"\ntype \"help\\nclear\\n\"\nexpect-not \"Unknown command\"\n"},
 	}
 	srv := llmtest.New(t, llmtest.Options{Reply: func(r llmtest.ChatRequest) llmtest.Reply {
 		if !strings.Contains(r.Messages[0].Content, "You write test scenarios") {
@@ -39,7 +41,7 @@ func TestGenTests(t *testing.T) {
 	if code, _, errs := runPxosInProcess("auto", "--pxos-dir", pxdir, "--network", net, "--reports", "", "--image", "", "--provider", "kb"); code != 0 {
 		t.Fatalf("auto: %s", errs)
 	}
-	code, out, errs := runPxosInProcess("gen", "--tests", "help", "--pxos-dir", pxdir, "--network", net, "--provider", "openai", "--url", srv.URL, "--count", "4")
+	code, out, errs := runPxosInProcess("gen", "--tests", "help", "--pxos-dir", pxdir, "--network", net, "--provider", "openai", "--url", srv.URL, "--count", "5")
 	if code != 0 {
 		t.Fatalf("gen --tests: exit %d\n%s%s", code, out, errs)
 	}
@@ -49,7 +51,8 @@ func TestGenTests(t *testing.T) {
 		`(?m)^wrong +test-model +no .*fails with the feature \(emu\)`,
 		`(?m)^broken +test-model +no .*does not parse`,
 		`(?m)^empty_args +offline +yes`,
-		`(?m)^7 proposed, 4 kept \(fail-to-pass\), 4 written to `,
+		`(?m)^needs_clear +test-model +no .*fails with the feature \(emu\)`,
+		`(?m)^8 proposed, 4 kept \(fail-to-pass\), 4 written to `,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("output lacks %s:\n%s", want, out)

@@ -496,3 +496,36 @@ func TestRenderMarkdown(t *testing.T) {
 		}
 	}
 }
+
+// A help text shows in the manual as help prints it: line ends as " / ",
+// code page 437 bytes as their characters.
+func TestHelpTextAsShown(t *testing.T) {
+	b, base, _ := grow(t, "command_parser")
+	spec := &feature.Spec{Name: "two", Goal: "two lines of help", Hooks: map[string]string{"cmd_head": "two_entry"}, Requires: []string{"command_parser"},
+		Source: []byte("two_entry: dw prev_cmd_head, two_name, two_run, two_help\ntwo_name: db \"two\", 0\ntwo_help: db \"first line\", 13, 10, \"caf\", 0x82, \" <b>\", 0\ntwo_run: ret\n")}
+	inst, err := b.Install(spec, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grown, err := b.Apply(inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, err := feature.ParseBlocks(grown.Src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range Commands(grown, blocks) {
+		if c.Word == "two" {
+			found = true
+			if c.Help != "first line / café <b>" {
+				t.Errorf("help text %q", c.Help)
+			}
+		}
+	}
+	if !found {
+		t.Error("no command two")
+	}
+	_ = base
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pxos-dev/pxos/internal/build"
 	"github.com/pxos-dev/pxos/internal/feature"
+	"github.com/pxos-dev/pxos/internal/screen"
 )
 
 // maxLinks bounds a walk of the command table or a hook chain: a build
@@ -39,7 +40,7 @@ func Commands(b *feature.Base, blocks []feature.Block) []Command {
 			Feature: owner(blocks, a),
 		}
 		if h := word(b, a+6); h != 0 {
-			c.Help = cString(b, uint32(h), false)
+			c.Help = helpText(b, uint32(h))
 		}
 		c.HandlerL = pickLabel(labels[uint32(c.Handler)], c.Feature)
 		out = append(out, c)
@@ -195,6 +196,31 @@ func word(b *feature.Base, a uint32) uint16 {
 		return 0
 	}
 	return b.Image.Word(a)
+}
+
+// helpText reads a command's zero-terminated help text at a in b's image
+// as the screen shows it when help prints it: code page 437 characters as
+// Unicode, each line end (CR, LF, CR LF) as " / " (the manual shows it on
+// one line); "" when there is no zero within maxText bytes, or when it
+// holds a byte the teletype does not draw (BS, BEL).
+func helpText(b *feature.Base, a uint32) string {
+	var s strings.Builder
+	for i := uint32(0); i < maxText && inImage(a+i, 1); i++ {
+		c := b.Image.Floppy[a+i-build.LoadBase]
+		switch {
+		case c == 0:
+			return strings.Trim(strings.Join(strings.FieldsFunc(s.String(), func(r rune) bool { return r == '\r' || r == '\n' }), " / "), " /")
+		case c == '\r' || c == '\n':
+			s.WriteByte(c)
+		case c == 8 || c == 7:
+			return ""
+		case c >= ' ' && c <= '~':
+			s.WriteByte(c)
+		default:
+			s.WriteRune(screen.Unicode(c))
+		}
+	}
+	return ""
 }
 
 // cString reads the zero-terminated printable ASCII string at a in b's

@@ -55,6 +55,14 @@ type Ensemble struct {
 	queue   []queued
 	lastBy  map[string]*Attempt // each member's last rejected candidate, for its repair
 	current string              // the member of the candidate Propose returned last
+	dropped []Unoffered         // answers not offered: the same as another, or as one rejected
+}
+
+// Unoffered is a candidate an Ensemble asked for and did not offer, and
+// why ("" for one its round did not need).
+type Unoffered struct {
+	Cand *Candidate
+	Why  string
 }
 
 type queued struct {
@@ -82,7 +90,7 @@ func (e *Ensemble) Propose(ctx context.Context, req *Request, pc *PromptContext,
 	}
 	key := req.Feature + "\x00" + req.Goal
 	if key != e.key {
-		e.queue, e.lastBy, e.current, e.key = nil, map[string]*Attempt{}, "", key
+		e.queue, e.dropped, e.lastBy, e.current, e.key = nil, nil, map[string]*Attempt{}, "", key
 	}
 	if prev != nil {
 		m := e.current
@@ -94,7 +102,9 @@ func (e *Ensemble) Propose(ctx context.Context, req *Request, pc *PromptContext,
 		}
 	}
 	for len(e.queue) > 0 && e.queue[0].cand != nil && e.queue[0].err == nil && req.Rejected[e.queue[0].cand.Fingerprint()] != 0 {
-		e.queue = e.queue[1:] // rejected as another member's answer already
+		// Rejected as another member's answer already.
+		e.dropped = append(e.dropped, Unoffered{e.queue[0].cand, whyRepeated})
+		e.queue = e.queue[1:]
 	}
 	if len(e.queue) == 0 {
 		if err := e.round(ctx, req, pc); err != nil {
@@ -107,16 +117,23 @@ func (e *Ensemble) Propose(ctx context.Context, req *Request, pc *PromptContext,
 	return q.cand, q.err
 }
 
-// Pending returns the candidates of the current round that were not
-// offered (a smaller one passed first), with their members, and forgets them.
-func (e *Ensemble) Pending() []*Candidate {
-	var out []*Candidate
+// Reasons an answer was not offered.
+const (
+	whyRepeated = "not tested: the same answer as one rejected before"
+	whySame     = "not tested: the same answer as another candidate of its round"
+)
+
+// Pending returns the candidates asked for and not offered since the
+// last call: those the current round did not need (Why ""), and the
+// answers that repeated another; each carries its model. It forgets them.
+func (e *Ensemble) Pending() []Unoffered {
+	out := e.dropped
 	for _, q := range e.queue {
 		if q.cand != nil {
-			out = append(out, q.cand)
+			out = append(out, Unoffered{Cand: q.cand})
 		}
 	}
-	e.queue = nil
+	e.queue, e.dropped = nil, nil
 	return out
 }
 
@@ -177,7 +194,12 @@ func (e *Ensemble) round(ctx context.Context, req *Request, pc *PromptContext) e
 		if q.cand != nil && q.err == nil {
 			fp := q.cand.Fingerprint()
 			if seen[fp] || req.Rejected[fp] != 0 {
-				continue // offered once
+				why := whySame
+				if req.Rejected[fp] != 0 {
+					why = whyRepeated
+				}
+				e.dropped = append(e.dropped, Unoffered{q.cand, why}) // offered once
+				continue
 			}
 			seen[fp] = true
 			q.rank = 2

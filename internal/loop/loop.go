@@ -605,10 +605,14 @@ func untested(g *GoalReport, ens *gen.Ensemble) {
 		why = "not tested: the attempts ran out"
 	}
 	n := len(g.Attempts)
-	for _, c := range ens.Pending() {
+	for _, u := range ens.Pending() {
 		n++
+		c, w := u.Cand, why
+		if u.Why != "" {
+			w = u.Why
+		}
 		g.Attempts = append(g.Attempts, AttemptReport{N: n, Phase: "generate", Provider: gen.ProviderOpenAI, Model: c.Model,
-			Tokens: c.Tokens, TokensEstimated: c.TokensEstimated, Explanation: c.Explanation, Verdict: "untested", Error: why})
+			Tokens: c.Tokens, TokensEstimated: c.TokensEstimated, Explanation: c.Explanation, Verdict: "untested", Error: w})
 		g.ModelCalls++
 		g.Tokens += c.Tokens
 	}

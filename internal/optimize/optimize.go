@@ -23,6 +23,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/pxos-dev/pxos/internal/feature"
@@ -95,12 +97,21 @@ func refuse(format string, args ...any) error { return &refusal{fmt.Sprintf(form
 // workspace locked by another pxos, the model unreachable, an interrupt),
 // with the outcomes so far.
 func Run(ctx context.Context, o Options) ([]Outcome, error) {
-	names := o.Names
-	if len(names) == 0 {
-		b, err := o.Workspace.Build()
-		if err != nil {
-			return nil, err
+	b, err := o.Workspace.Build()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, n := range o.Names { // each once; all installed before anything changes
+		if slices.Contains(names, n) {
+			continue
 		}
+		if !b.Present(n) {
+			return nil, fmt.Errorf("feature %s is not installed in %s (installed: %s)", n, o.Workspace.Commands(), strings.Join(installOrder(b), ", "))
+		}
+		names = append(names, n)
+	}
+	if len(names) == 0 {
 		if names = installOrder(b); len(names) == 0 {
 			return nil, fmt.Errorf("%s holds no feature to optimize (pxos feature install or pxos auto adds some)", o.Workspace.Commands())
 		}
@@ -211,6 +222,11 @@ func (o *Options) version(ctx context.Context, cur *feature.Base, name, kept str
 		return nil, refuse("the model gave no version that installs: %v", err)
 	}
 	spec := res.Spec
+	// Faster or smaller, not different: what it prints (its strings, its
+	// command words and help texts among them) stays as it was.
+	if gone, added := textDiff(old.Source, spec.Source); gone != "" || added != "" {
+		return nil, refuse("the model's version changes what the feature prints (%s): an optimisation keeps its text", describeDiff(gone, added))
+	}
 	// The same feature, written anew: its name, goal and requirements
 	// stay the installed one's.
 	spec.Name, spec.Goal, spec.Requires, spec.Aliases, spec.Keywords = name, old.Goal, old.Requires, nil, nil
@@ -338,4 +354,58 @@ func blockSize(b *feature.Base, name string) int {
 		}
 	}
 	return -1
+}
+
+// textDiff compares the quoted strings of two assembly sources, as
+// multisets: the first string of old that new lacks, and the first of new
+// that old lacks ("" for none).
+func textDiff(old, new []byte) (gone, added string) {
+	a, b := quoted(old), quoted(new)
+	count := map[string]int{}
+	for _, s := range a {
+		count[s]++
+	}
+	for _, s := range b {
+		count[s]--
+	}
+	for _, s := range a {
+		if count[s] > 0 && gone == "" {
+			gone = s
+		}
+	}
+	for _, s := range b {
+		if count[s] < 0 && added == "" {
+			added = s
+		}
+	}
+	return gone, added
+}
+
+func describeDiff(gone, added string) string {
+	switch {
+	case gone != "" && added != "":
+		return fmt.Sprintf("%q became %q", gone, added)
+	case gone != "":
+		return fmt.Sprintf("%q is gone", gone)
+	}
+	return fmt.Sprintf("%q is new", added)
+}
+
+var quotedRE = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`)
+
+// quoted returns the quoted strings of the data lines (db) of src.
+func quoted(src []byte) []string {
+	var out []string
+	for _, line := range strings.Split(string(src), "\n") {
+		code, _, _ := strings.Cut(line, ";")
+		if !strings.Contains(strings.ToLower(code), "db") {
+			continue
+		}
+		for _, q := range quotedRE.FindAllString(code, -1) {
+			if len(q) > 3 { // a string, not a character constant
+				out = append(out, q[1:len(q)-1])
+			}
+		}
+	}
+	return out
 }

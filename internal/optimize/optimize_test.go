@@ -70,3 +70,22 @@ func TestRequest(t *testing.T) {
 		t.Error("a feature with no kept scenario is asked with one")
 	}
 }
+
+// A version that prints other text is no optimisation: the strings of the
+// two sources are compared as multisets.
+func TestTextDiff(t *testing.T) {
+	old := []byte("e: dw prev_cmd_head, n, r, h\nn: db \"ver\", 0\nh: db \"show the pxOS version\", 0 ; help\nr: mov al, 'x'\n")
+	for _, c := range []struct {
+		src, gone, added string
+	}{
+		{"n: db \"ver\", 0\nh: db \"show the pxOS version\", 0\n", "", ""},
+		{"h: db \"show the pxOS version\", 0\nn: db \"ver\", 0\nmov al, 'y'\n", "", ""},
+		{"n: db \"ver\", 0\nh: db \"version\", 0\n", "show the pxOS version", "version"},
+		{"h: db \"show the pxOS version\", 0\n", "ver", ""},
+	} {
+		gone, added := textDiff(old, []byte(c.src))
+		if gone != c.gone || added != c.added {
+			t.Errorf("%q: gone %q added %q, want %q %q", c.src, gone, added, c.gone, c.added)
+		}
+	}
+}

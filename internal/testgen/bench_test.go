@@ -41,7 +41,7 @@ func BenchmarkOfflineJudge(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		props := Offline(help.Spec, feature.CommandWords(help))
-		Judge(context.Background(), with.Image.Floppy, without.Image.Floppy, props, nil)
+		Judge(context.Background(), [][]byte{with.Image.Floppy}, without.Image.Floppy, props, nil)
 		for _, p := range props {
 			if !p.Kept {
 				b.Fatalf("%s: %s", p.Name, p.Reason)

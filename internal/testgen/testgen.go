@@ -160,23 +160,25 @@ func repeated(src []byte) string {
 	if err != nil {
 		return ""
 	}
-	var again []string
-	typed := false
+	var again, first []string
+	typed, checks := false, false
 	for _, st := range sc.Steps {
+		first = append(first, st.Src)
 		switch st.Op {
 		case scenario.OpType, scenario.OpKey:
 			typed = true
 			again = append(again, st.String())
 		case scenario.OpExpect, scenario.OpExpectNot, scenario.OpSettle:
 			if typed {
+				checks = checks || st.Op != scenario.OpSettle
 				again = append(again, st.String())
 			}
 		}
 	}
-	if !typed {
-		return ""
+	if !typed || !checks {
+		return "" // nothing to check the second time
 	}
-	return strings.TrimRight(string(src), "\n") + "\n# The same keys again:\n" + strings.Join(again, "\n") + "\n"
+	return strings.Join(first, "\n") + "\n# The same keys again:\n" + strings.Join(again, "\n") + "\n"
 }
 
 var nameRE = regexp.MustCompile(`[^a-z0-9_]+`)
@@ -201,11 +203,17 @@ func cleanName(s, def string, seen map[string]bool) string {
 	return s
 }
 
-// Judge runs each proposal on with (the build holding the feature) and on
-// without (the build lacking it), on each of the machines (backend names;
-// "emu" when none), and keeps those that parse, pass on with and fail on
-// without, everywhere. Reason says why each was dropped, or what it proved.
-func Judge(ctx context.Context, with, without []byte, props []Proposal, machines []string) {
+// Judge runs each proposal on the builds with the feature and on the
+// build without it, on each of the machines (backend names; "emu" when
+// none), and keeps those that parse, check something, pass on every build
+// in with and fail on without, everywhere. Reason says why each was
+// dropped, or what it proved.
+//
+// with should hold the build the feature was added to with it (no feature
+// installed after it: a test that needs a later one is not the feature's)
+// and the current build (where the test will run in the regression suite);
+// without, the build the feature was added to.
+func Judge(ctx context.Context, with [][]byte, without []byte, props []Proposal, machines []string) {
 	if len(machines) == 0 {
 		machines = []string{"emu"}
 	}
@@ -218,14 +226,21 @@ func Judge(ctx context.Context, with, without []byte, props []Proposal, machines
 		}
 		p.Scenario = string(bytes.TrimSpace([]byte(p.Scenario))) + "\n"
 		if !hasCheck(sc) {
-			p.Reason = "checks nothing (no expect step)"
+			p.Reason = "checks nothing (no expect, cursor or wait for a text)"
 			continue
 		}
 		p.Kept, p.Reason = true, "fail-to-pass on "+strings.Join(machines, " and ")
+	machines:
 		for _, m := range machines {
-			if res := run(ctx, m, with, sc); !res.Passed {
-				p.Kept, p.Reason = false, fmt.Sprintf("fails with the feature (%s): %s", m, firstLine(res.Error))
-				break
+			for i, img := range with {
+				if res := run(ctx, m, img, sc); !res.Passed {
+					what := "with the feature"
+					if i > 0 {
+						what = "on the current build"
+					}
+					p.Kept, p.Reason = false, fmt.Sprintf("fails %s (%s): %s", what, m, firstLine(res.Error))
+					break machines
+				}
 			}
 			if res := run(ctx, m, without, sc); res.Passed {
 				p.Kept, p.Reason = false, fmt.Sprintf("passes without the feature (%s): it does not test it", m)
@@ -237,8 +252,9 @@ func Judge(ctx context.Context, with, without []byte, props []Proposal, machines
 
 func hasCheck(sc *scenario.Scenario) bool {
 	for _, st := range sc.Steps {
-		switch st.Op {
-		case scenario.OpExpect, scenario.OpExpectNot, scenario.OpExpectRow, scenario.OpExpectAttr, scenario.OpCursor:
+		switch {
+		case st.Op == scenario.OpExpect, st.Op == scenario.OpExpectNot, st.Op == scenario.OpExpectRow, st.Op == scenario.OpExpectAttr, st.Op == scenario.OpCursor,
+			st.Op == scenario.OpWait && st.Text != scenario.Prompt:
 			return true
 		}
 	}

@@ -42,7 +42,7 @@ func TestCleanName(t *testing.T) {
 func TestJudgeRefusesWithoutRunning(t *testing.T) {
 	props := []Proposal{{Name: "bad", Scenario: "wait {prompt}\n"}, {Name: "nocheck", Scenario: "wait \"{prompt}\"\ntype \"x\"\n"}}
 	Judge(t.Context(), nil, nil, props, nil)
-	if props[0].Kept || !strings.HasPrefix(props[0].Reason, "does not parse") || props[1].Kept || props[1].Reason != "checks nothing (no expect step)" {
+	if props[0].Kept || !strings.HasPrefix(props[0].Reason, "does not parse") || props[1].Kept || props[1].Reason != "checks nothing (no expect, cursor or wait for a text)" {
 		t.Errorf("%+v", props)
 	}
 }

@@ -15,6 +15,7 @@ type Removal struct {
 	Again    []string // the features after it, installed again (feature.Base.Remove)
 	Suite    []string // the scenario files the smaller build passed
 	Scenario string   // its kept scenario, deleted ("" when it had none)
+	Tests    []string // its generated tests (feature_NAME.TEST.txt), deleted
 	Image    string   // the image written: the new build
 }
 
@@ -50,6 +51,7 @@ func (w *Workspace) RemoveFeature(name string, requires func(string) []string, p
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return r, err
 		}
+		r.Tests = append(r.Tests, p)
 	}
 	return r, nil
 }
