@@ -22,7 +22,9 @@ func (r *Result) WriteTable(w io.Writer) {
 	if r.K > 1 {
 		head += fmt.Sprintf("\tPASS@%d", r.K)
 	}
-	fmt.Fprintln(tw, head+"\tATTEMPTS\tTOKENS\tPROMPT/ANSWER\tTIME\tOUTCOME")
+	// Attempts, tokens and time are means per sample; the summary lines
+	// give each model's totals.
+	fmt.Fprintln(tw, head+"\tATTEMPTS\tTOKENS/SAMPLE\tPROMPT/ANSWER\tTIME\tOUTCOME")
 	for _, g := range r.Goals {
 		for _, c := range r.cellsOf(g.ID) {
 			row := fmt.Sprintf("%s\t%d\t%s\t%d/%d\t%.2f", g.ID, g.Grade, llm.Printable(c.Model), c.C, c.N, c.Pass1)
@@ -62,6 +64,9 @@ func (c Cell) split() string {
 
 // line is the model's summary in one line.
 func (s Summary) line(k int) string {
+	if s.Goals == 0 {
+		return s.Model + ": not run"
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d of %d goal%s passed, mean pass@1 %.2f", s.Model, s.GoalsPassed, s.Goals, plural(s.Goals), s.MeanPass1)
 	if k > 1 {
@@ -74,7 +79,7 @@ func (s Summary) line(k int) string {
 	if len(gs) > 0 {
 		fmt.Fprintf(&b, " (by grade %s)", strings.Join(gs, ", "))
 	}
-	fmt.Fprintf(&b, "; %d tokens, %s", s.Tokens, seconds(s.Duration))
+	fmt.Fprintf(&b, "; %d tokens in all, %s", s.Tokens, seconds(s.Duration))
 	return b.String()
 }
 
