@@ -135,7 +135,7 @@ func (f *genFlags) ensemble(e *env, members []llmFlags, net *pixnet.Store) (*ses
 			if first == nil {
 				first = err
 			}
-			fmt.Fprintf(e.stderr, "ensemble: %s %s is left out: %s\n", c.URL(), lf.model, shortError(err))
+			fmt.Fprintf(e.stderr, "ensemble: %s %s is left out: %s\n", c.URL(), lf.model, gen.ShortReason(err))
 			continue
 		}
 		name := model
@@ -147,7 +147,7 @@ func (f *genFlags) ensemble(e *env, members []llmFlags, net *pixnet.Store) (*ses
 	}
 	if len(ms) == 0 {
 		if f.provider == gen.ProviderAuto && llm.Unavailable(first) {
-			fmt.Fprintf(e.stderr, "no LLM answers (%s): using the offline provider (verified solutions from the pixel network)\n", shortError(first))
+			fmt.Fprintf(e.stderr, "no LLM answers (%s): using the offline provider (verified solutions from the pixel network)\n", gen.ShortReason(first))
 			return &session{net: net, prov: &gen.KB{Network: net}, width: 1}, nil
 		}
 		return nil, first
@@ -162,16 +162,6 @@ func (f *genFlags) ensemble(e *env, members []llmFlags, net *pixnet.Store) (*ses
 		strings.Join(names, ", "), f.samples, plural(f.samples))
 	ens := &gen.Ensemble{Members: ms, Samples: f.samples, Log: e.stderr}
 	return &session{net: net, client: client, prov: ens, width: len(ms) * f.samples}, nil
-}
-
-// shortError is an LLM error's kind when it has one ("cannot reach the LLM
-// server"), else the error.
-func shortError(err error) string {
-	var le *llm.Error
-	if errors.As(err, &le) && le.Kind != nil {
-		return le.Kind.Error()
-	}
-	return err.Error()
 }
 
 // open opens the session the flags describe: the pxOS directory of

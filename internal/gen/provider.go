@@ -34,7 +34,7 @@ func ChooseProvider(ctx context.Context, name string, client *llm.Client, net *p
 		}
 		if name == ProviderAuto && llm.Unavailable(err) {
 			if notice != nil {
-				fmt.Fprintf(notice, "no LLM at %s (%s): using the offline provider (verified solutions from the pixel network)\n", client.URL(), shortReason(err))
+				fmt.Fprintf(notice, "no LLM at %s (%s): using the offline provider (verified solutions from the pixel network)\n", client.URL(), ShortReason(err))
 			}
 			return &KB{Network: net}, nil
 		}
@@ -43,7 +43,9 @@ func ChooseProvider(ctx context.Context, name string, client *llm.Client, net *p
 	return nil, fmt.Errorf("unknown provider %q (want auto, openai or kb)", name)
 }
 
-func shortReason(err error) string {
+// ShortReason is an LLM error's kind when it has one ("cannot reach the
+// LLM server"), else the error: what a one-line notice says.
+func ShortReason(err error) string {
 	if e, ok := err.(*llm.Error); ok && e.Kind != nil {
 		return e.Kind.Error()
 	}

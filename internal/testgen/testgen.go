@@ -261,13 +261,17 @@ func hasCheck(sc *scenario.Scenario) bool {
 	return false
 }
 
+// run runs sc on a fresh machine of the named backend booted from img,
+// bounded as every suite run is (scenario.SuiteOptions.Timeout).
 func run(ctx context.Context, name string, img []byte, sc *scenario.Scenario) *scenario.Result {
-	m, err := backend.Open(ctx, name, img, backend.Options{Clock: sc.Clock})
-	if err != nil {
-		return &scenario.Result{Scenario: sc.Name, Error: err.Error(), Failed: -1}
+	backs := scenario.Machines([]string{name}, func(ctx context.Context, n string, so scenario.StartOptions) (machine.Machine, error) {
+		return backend.Open(ctx, n, img, backend.Options{Clock: so.Clock})
+	})
+	sr := scenario.RunSuite(ctx, []*scenario.Scenario{sc}, backs, scenario.SuiteOptions{})
+	if len(sr.Results) == 0 {
+		return &scenario.Result{Scenario: sc.Name, Error: strings.Join(sr.Errors, "; "), Failed: -1}
 	}
-	defer func(m machine.Machine) { m.Close() }(m)
-	return sc.Run(ctx, m)
+	return sr.Results[0]
 }
 
 func firstLine(s string) string {
