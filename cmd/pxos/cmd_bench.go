@@ -159,9 +159,8 @@ whatever the scores.`,
 }
 
 // benchModels resolves the models to benchmark: each --model (the server's
-// loaded model when none is named) with a client of its own whose tokens
-// are metered; with --provider kb, or auto and no server, the offline
-// provider alone.
+// loaded model when none is named) with a client of its own; with
+// --provider kb, or auto and no server, the offline provider alone.
 func benchModels(e *env, lf llmFlags, provider string) ([]bench.Model, error) {
 	switch provider {
 	case gen.ProviderAuto, gen.ProviderOpenAI, gen.ProviderKB:
@@ -202,8 +201,7 @@ func benchModels(e *env, lf llmFlags, provider string) ([]bench.Model, error) {
 		}
 		cfg := client.Config()
 		cfg.APIKey, cfg.Model = llm.ConfigFromEnv().APIKey, model // Config leaves the key out
-		cfg, meter := bench.Metered(cfg)
-		m := bench.Model{Name: model, Client: llm.New(cfg), Meter: meter}
+		m := bench.Model{Name: model, Client: llm.New(cfg)}
 		if err == nil && info.Embeddings() {
 			m.Embedder = m.Client // as pxos auto: retrieval by meaning too
 		}

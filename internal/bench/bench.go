@@ -48,9 +48,6 @@ type Model struct {
 	// Client asks the model; nil means the offline provider (kb), which
 	// answers from the shipped verified solutions only.
 	Client *llm.Client
-	// Meter, when set, counts the prompt and answer tokens the server
-	// reports through Client (Metered).
-	Meter *Meter
 	// Embedder, when set, ranks retrieved records by meaning too, as for
 	// pxos auto when the server offers embeddings.
 	Embedder pixnet.Embedder
@@ -95,7 +92,7 @@ type Sample struct {
 	ModelCalls int           `json:"model_calls"`
 	Tokens     int           `json:"tokens"` // the loop's count: planning and every answer
 	Estimated  bool          `json:"tokens_estimated,omitempty"`
-	Metered    *Counts       `json:"metered,omitempty"` // the server's prompt and answer tokens, when metered
+	Metered    *Counts       `json:"metered,omitempty"` // the prompt and answer tokens, when a model answered
 	Duration   time.Duration `json:"duration_ns"`
 }
 
@@ -384,15 +381,7 @@ func sample(ctx context.Context, o Options, m Model, g *Goal, st *start, n int) 
 	} else {
 		lo.Provider, lo.Client, lo.Embedder = &gen.OpenAI{Client: m.Client}, m.Client, m.Embedder
 	}
-	var before Counts
-	if m.Meter != nil {
-		before = m.Meter.Counts()
-	}
 	rep, lerr := loop.Run(ctx, lo)
-	if m.Meter != nil {
-		c := m.Meter.Counts().Sub(before)
-		s.Metered = &c
-	}
 	if ctx.Err() != nil {
 		return s, nil
 	}
@@ -446,18 +435,38 @@ func (s *Sample) tally(rep *loop.Report, g *Goal) {
 		return
 	}
 	s.ModelCalls, s.Tokens, s.Estimated = rep.PlanCalls, rep.PlanTokens, rep.PlanTokensEstimated
+	c := Counts{Calls: rep.PlanCalls, Prompt: rep.PlanPromptTokens, Answer: rep.PlanAnswerTokens}
 	for _, gr := range rep.Goals {
 		s.Attempts += len(gr.Attempts)
 		s.ModelCalls += gr.ModelCalls
 		s.Tokens += gr.Tokens
 		s.Estimated = s.Estimated || gr.TokensEstimated
+		c.Calls += gr.ModelCalls
+		c.Prompt += gr.PromptTokens
+		c.Answer += gr.AnswerTokens
 		if gr.Role == loop.RoleGoal && feature.SameGoal(gr.Goal, g.Text) {
 			s.LoopResult, s.Note = gr.Result, gr.Note
 		}
 	}
+	if c.Calls > 0 {
+		if !s.Estimated {
+			c.Reported = c.Calls // every call's usage came from the server
+		}
+		s.Metered = &c
+	}
 	if s.Note == "" && rep.Error != "" {
 		s.Note = rep.Error
 	}
+}
+
+// Counts are a sample's calls to the model and its tokens, in the two
+// halves the server reports (llm.Usage): what the model read (Prompt) and
+// what it wrote (Answer).
+type Counts struct {
+	Calls    int `json:"calls"`    // model calls: planning and answers
+	Reported int `json:"reported"` // of them, those whose usage the server reported (all, or none: 0 when pxos estimated some)
+	Prompt   int `json:"prompt_tokens"`
+	Answer   int `json:"answer_tokens"`
 }
 
 func disagreements(sr *scenario.SuiteResult) []string {

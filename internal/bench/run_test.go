@@ -101,8 +101,7 @@ func checkTable(t *testing.T, table string, rows ...string) {
 func models(url string, names ...string) []Model {
 	var out []Model
 	for _, n := range names {
-		cfg, m := Metered(llm.Config{URL: url, Model: n, Timeout: 20 * time.Second})
-		out = append(out, Model{Name: n, Client: llm.New(cfg), Meter: m})
+		out = append(out, Model{Name: n, Client: llm.New(llm.Config{URL: url, Model: n, Timeout: 20 * time.Second})})
 	}
 	return out
 }

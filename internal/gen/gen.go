@@ -59,6 +59,8 @@ type MalformedError struct {
 	Answer string
 	Model  string
 	Tokens int
+	// PromptTokens and AnswerTokens are Tokens' two halves.
+	PromptTokens, AnswerTokens int
 	// TokensEstimated says Tokens is pxos's estimate.
 	TokensEstimated bool
 }
@@ -144,6 +146,9 @@ type Candidate struct {
 	Answer string
 	Model  string
 	Tokens int
+	// PromptTokens and AnswerTokens are Tokens' two halves: what the
+	// model read and what it wrote (llm.Usage).
+	PromptTokens, AnswerTokens int
 	// TokensEstimated says Tokens is pxos's estimate: the server reported none.
 	TokensEstimated bool
 	SolutionID      uint64 // the network record a kb answer came from
@@ -211,6 +216,8 @@ type Attempt struct {
 	PromptHash   string `json:"prompt_sha256,omitempty"`
 	ResponseHash string `json:"response_sha256,omitempty"`
 	Tokens       int    `json:"tokens,omitempty"`
+	PromptTokens int    `json:"prompt_tokens,omitempty"` // Tokens' two halves
+	AnswerTokens int    `json:"answer_tokens,omitempty"`
 	// TokensEstimated says Tokens is pxos's estimate: the server reported none.
 	TokensEstimated bool   `json:"tokens_estimated,omitempty"`
 	Explanation     string `json:"explanation,omitempty"` // the model's own words about its answer
@@ -324,8 +331,9 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 				// The model's fault, not the server's: ask again with the error.
 				var me *MalformedError
 				if errors.As(err, &me) {
-					at.Candidate = &Candidate{Answer: me.Answer, Model: me.Model, Tokens: me.Tokens, TokensEstimated: me.TokensEstimated}
+					at.Candidate = &Candidate{Answer: me.Answer, Model: me.Model, Tokens: me.Tokens, PromptTokens: me.PromptTokens, AnswerTokens: me.AnswerTokens, TokensEstimated: me.TokensEstimated}
 					at.Model, at.Tokens, at.TokensEstimated = me.Model, me.Tokens, me.TokensEstimated
+					at.PromptTokens, at.AnswerTokens = me.PromptTokens, me.AnswerTokens
 				}
 				reject(at, err, nil)
 				continue
@@ -336,6 +344,7 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, []Attem
 		}
 		at.Candidate = cand
 		at.Model, at.Tokens, at.TokensEstimated = cand.Model, cand.Tokens, cand.TokensEstimated
+		at.PromptTokens, at.AnswerTokens = cand.PromptTokens, cand.AnswerTokens
 		at.Explanation = cand.Explanation
 		at.PromptHash, at.ResponseHash = hash(cand.Prompt), hash(cand.Answer)
 		if reason := strings.TrimSpace(cand.Infeasible); reason != "" {

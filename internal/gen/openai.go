@@ -267,6 +267,7 @@ func (o *OpenAI) propose(ctx context.Context, req *Request, pc *PromptContext, p
 			me := &MalformedError{Err: err}
 			if resp != nil {
 				me.Answer, me.Model, me.Tokens, me.TokensEstimated = resp.Content, resp.Model, resp.Usage.TotalTokens, resp.Usage.Estimated
+				me.PromptTokens, me.AnswerTokens = resp.Usage.PromptTokens, resp.Usage.CompletionTokens
 			}
 			return nil, me
 		}
@@ -286,6 +287,8 @@ func (o *OpenAI) propose(ctx context.Context, req *Request, pc *PromptContext, p
 		Answer:          resp.Raw,
 		Model:           resp.Model,
 		Tokens:          resp.Usage.TotalTokens,
+		PromptTokens:    resp.Usage.PromptTokens,
+		AnswerTokens:    resp.Usage.CompletionTokens,
 		TokensEstimated: resp.Usage.Estimated,
 	}, nil
 }

@@ -612,9 +612,11 @@ func untested(g *GoalReport, ens *gen.Ensemble) {
 			w = u.Why
 		}
 		g.Attempts = append(g.Attempts, AttemptReport{N: n, Phase: "generate", Provider: gen.ProviderOpenAI, Model: c.Model,
-			Tokens: c.Tokens, TokensEstimated: c.TokensEstimated, Explanation: c.Explanation, Verdict: "untested", Error: w})
+			Tokens: c.Tokens, PromptTokens: c.PromptTokens, AnswerTokens: c.AnswerTokens, TokensEstimated: c.TokensEstimated, Explanation: c.Explanation, Verdict: "untested", Error: w})
 		g.ModelCalls++
 		g.Tokens += c.Tokens
+		g.PromptTokens += c.PromptTokens
+		g.AnswerTokens += c.AnswerTokens
 	}
 }
 

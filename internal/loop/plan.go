@@ -84,6 +84,8 @@ func (r *runner) plan(ctx context.Context, goals []string) []Step {
 	r.rep.PlanCalls++
 	if resp != nil {
 		r.rep.PlanTokens += resp.Usage.TotalTokens
+		r.rep.PlanPromptTokens += resp.Usage.PromptTokens
+		r.rep.PlanAnswerTokens += resp.Usage.CompletionTokens
 		r.rep.PlanTokensEstimated = r.rep.PlanTokensEstimated || resp.Usage.Estimated
 	}
 	if err != nil || len(out.Steps) == 0 {

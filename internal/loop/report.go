@@ -52,6 +52,9 @@ type Report struct {
 	Plan       []Step        `json:"plan"`
 	PlanCalls  int           `json:"plan_model_calls,omitempty"`
 	PlanTokens int           `json:"plan_tokens,omitempty"`
+	// PlanPromptTokens and PlanAnswerTokens are PlanTokens' two halves.
+	PlanPromptTokens int `json:"plan_prompt_tokens,omitempty"`
+	PlanAnswerTokens int `json:"plan_answer_tokens,omitempty"`
 	// PlanTokensEstimated says PlanTokens is pxos's estimate: the server reported none.
 	PlanTokensEstimated bool          `json:"plan_tokens_estimated,omitempty"`
 	PlanError           string        `json:"plan_error,omitempty"`
@@ -113,6 +116,8 @@ type GoalReport struct {
 	Attempts        []AttemptReport    `json:"attempts"`
 	ModelCalls      int                `json:"model_calls"`
 	Tokens          int                `json:"tokens"`
+	PromptTokens    int                `json:"prompt_tokens"` // Tokens' two halves: what the models read and wrote
+	AnswerTokens    int                `json:"answer_tokens"`
 	TokensEstimated bool               `json:"tokens_estimated,omitempty"` // Tokens is pxos's estimate for some call
 	Duration        string             `json:"duration"`
 	BeforePNG       string             `json:"before_png,omitempty"`
@@ -133,6 +138,8 @@ type AttemptReport struct {
 	PromptHash   string `json:"prompt_sha256,omitempty"`
 	ResponseHash string `json:"response_sha256,omitempty"`
 	Tokens       int    `json:"tokens,omitempty"`
+	PromptTokens int    `json:"prompt_tokens,omitempty"` // Tokens' two halves
+	AnswerTokens int    `json:"answer_tokens,omitempty"`
 	// TokensEstimated says Tokens is pxos's estimate: the server reported none.
 	TokensEstimated bool             `json:"tokens_estimated,omitempty"`
 	Explanation     string           `json:"explanation,omitempty"` // the model's own words
@@ -158,7 +165,7 @@ type ScenarioReport struct {
 
 func attemptReport(a gen.Attempt, phase string) AttemptReport {
 	ar := AttemptReport{N: a.N, Phase: phase, Provider: a.Provider, Model: a.Model, PromptHash: a.PromptHash, ResponseHash: a.ResponseHash,
-		Tokens: a.Tokens, TokensEstimated: a.TokensEstimated, Explanation: a.Explanation, Verdict: a.Verdict, Error: a.Error,
+		Tokens: a.Tokens, PromptTokens: a.PromptTokens, AnswerTokens: a.AnswerTokens, TokensEstimated: a.TokensEstimated, Explanation: a.Explanation, Verdict: a.Verdict, Error: a.Error,
 		Duration: a.Duration.Round(time.Microsecond).String(), RecordID: a.RecordID}
 	if a.Candidate != nil {
 		ar.fingerprint = a.Candidate.Fingerprint()

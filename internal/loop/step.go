@@ -115,6 +115,8 @@ func (r *runner) step(ctx context.Context, n, total int, st stepSpec) *GoalRepor
 			if a.Provider == gen.ProviderOpenAI && a.Answered {
 				g.ModelCalls++
 				g.Tokens += a.Tokens
+				g.PromptTokens += a.PromptTokens
+				g.AnswerTokens += a.AnswerTokens
 				g.TokensEstimated = g.TokensEstimated || a.TokensEstimated
 			}
 		}
