@@ -12,6 +12,7 @@ import (
 	"github.com/pxos-dev/pxos/internal/build"
 	"github.com/pxos-dev/pxos/internal/diag"
 	"github.com/pxos-dev/pxos/internal/machine"
+	"github.com/pxos-dev/pxos/internal/machine/machinetest"
 	"github.com/pxos-dev/pxos/internal/pc"
 	pxosv1 "github.com/pxos-dev/pxos/pxos-v1.0"
 )
@@ -122,19 +123,10 @@ const promptScenario = "wait \"{prompt}\"\ntype \"abc\"\nexpect-row 1 \"{prompt}
 // floppy image and the prompt it shows.
 func pxosWithPrompt(t *testing.T, prompt string) ([]byte, string) {
 	t.Helper()
-	src, err := pxosv1.FS.ReadFile(pxosv1.CommandsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	im, err := build.FromSource(pxosv1.CommandsFile, src, build.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	im := machinetest.BuildPxOS(t).Image
 	var at []byte
-	for _, sym := range im.Symbols() {
-		if sym.Name == "prompt" {
-			at = im.Floppy[sym.Value-build.LoadBase:]
-		}
+	if sym, ok := im.Program.Symbols["prompt"]; ok {
+		at = im.Floppy[sym.Value-build.LoadBase:]
 	}
 	n := bytes.IndexByte(at, 0)
 	if n <= 0 || n > 16 {

@@ -18,18 +18,16 @@ import (
 
 // PxOS is the shipped pxOS (v1.1) (the base, no features), built for a test.
 type PxOS struct {
-	Floppy []byte // the bootable 1.44 MB image
+	Image  *build.Image // the build, its symbols among it
+	Floppy []byte       // the bootable 1.44 MB image
 	// Base and Code are the address and the bytes of the constant part of
 	// the base after the boot sector: the hook table (hook_key), the code,
-	// the banner and the prompt, up to line_len, its first variable. A
+	// the banner and the prompt, up to base_vars, its first variable. A
 	// running pxOS does not change them.
 	Base   uint32
 	Code   []byte
 	Banner string // what the base shows on row 0 at boot
 }
-
-// The constant part of the base: hook_key through the byte before line_len.
-const baseStart, baseEnd = 0x7E00, 0x7F33
 
 // BuildPxOS builds the shipped pxOS from its primitives (pxosv1.CommandsFile).
 func BuildPxOS(t testing.TB) PxOS {
@@ -42,12 +40,24 @@ func BuildPxOS(t testing.TB) PxOS {
 	if err != nil {
 		t.Fatal(err)
 	}
+	start, end := symbol(t, im, "hook_key"), symbol(t, im, "base_vars")
 	return PxOS{
+		Image:  im,
 		Floppy: im.Floppy,
-		Base:   baseStart,
-		Code:   im.Floppy[baseStart-build.LoadBase : baseEnd-build.LoadBase],
+		Base:   start,
+		Code:   im.Floppy[start-build.LoadBase : end-build.LoadBase],
 		Banner: "pxOS v1.1",
 	}
+}
+
+// symbol is the value of the label name in im.
+func symbol(t testing.TB, im *build.Image, name string) uint32 {
+	t.Helper()
+	s, ok := im.Program.Symbols[name]
+	if !ok {
+		t.Fatalf("%s defines no %s", pxosv1.CommandsFile, name)
+	}
+	return s.Value
 }
 
 // vgaText is the physical address of VGA colour text memory (page 0).
