@@ -896,9 +896,8 @@ func plural(n int) string {
 	return "s"
 }
 
-// measureInstructions runs scenario src on the built-in emulator with the
-// build res makes and returns the instructions it took (gen.Ensemble's
-// tie-break between candidates of equal size).
+// measureInstructions runs scenario src on the build res makes (see
+// Instructions): gen.Ensemble's tie-break between candidates of equal size.
 func measureInstructions(ctx context.Context, res *gen.Result, src []byte) (uint64, bool) {
 	b, err := res.Install.Base.Apply(res.Install)
 	if err != nil {
@@ -908,7 +907,15 @@ func measureInstructions(ctx context.Context, res *gen.Result, src []byte) (uint
 	if err != nil {
 		return 0, false
 	}
-	p, err := pc.New(b.Image.Floppy, pc.Options{Clock: sc.Clock})
+	return Instructions(ctx, b.Image.Floppy, sc)
+}
+
+// Instructions runs sc on the built-in emulator booted from img and
+// returns the instructions the guest executed (pc.Instructions, boot
+// included), or ok false when the scenario fails: what a scenario costs on
+// a build, compared between builds (ensemble ties, pxos optimize).
+func Instructions(ctx context.Context, img []byte, sc *scenario.Scenario) (n uint64, ok bool) {
+	p, err := pc.New(img, pc.Options{Clock: sc.Clock})
 	if err != nil {
 		return 0, false
 	}

@@ -314,12 +314,7 @@ func (o *Options) failed(ctx context.Context, cur *feature.Base, scs []*scenario
 // instructions it ran; a run that fails is refused: its figure would be no
 // measure.
 func (o *Options) count(ctx context.Context, b *feature.Base, sc *scenario.Scenario, what string) (uint64, error) {
-	c := counts{}
-	sr, err := o.Run(ctx, b.Image.Floppy, []*scenario.Scenario{sc}, []string{"emu"}, scenario.SuiteOptions{After: c.record})
-	if err != nil {
-		return 0, err
-	}
-	if n, ok := c[sc.File]; ok && sr.Passed {
+	if n, ok := loop.Instructions(ctx, b.Image.Floppy, sc); ok {
 		return n, nil
 	}
 	if ctx.Err() != nil {
